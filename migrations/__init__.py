@@ -1,0 +1,1 @@
+"""Alembic migrations of survey's database (ships inside the package as survey.migrations)."""

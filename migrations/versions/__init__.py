@@ -1,0 +1,1 @@
+"""Alembic revisions, named NNNN_slug.py, each with a docstring saying why."""

@@ -1,0 +1,540 @@
+"""BibTeX files -> normalised paper records (core layer; the only importer of bibtexparser).
+
+Reading a file, splitting it into blocks with bibtexparser v2, resolving `@string`
+macros, month macros and `crossref`, decoding LaTeX in display fields, splitting
+names and normalising identifiers. Never prints; problems become `Diagnostic`s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    ParsingFailedBlock,
+    String,
+)
+
+from survey.errors import Diagnostic, InputFileError, Severity
+from survey.latex import latex_to_unicode, strip_braces
+
+# bibtexparser logs its own copy of every parse failure; ours carry file and line.
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+# BibTeX's standard styles define these month macros.
+MONTH_MACROS = {
+    "jan": "January",
+    "feb": "February",
+    "mar": "March",
+    "apr": "April",
+    "may": "May",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "oct": "October",
+    "nov": "November",
+    "dec": "December",
+}
+
+# Fields that become columns or rows of their own; the rest stay in `Paper.fields`.
+VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "school", "institution", "publisher")
+
+
+@dataclass(slots=True)
+class Person:
+    """One author, split the way BibTeX splits names."""
+
+    family: str
+    given: str = ""
+    von: str = ""
+    suffix: str = ""
+
+    @property
+    def display(self) -> str:
+        parts = [self.given, self.von, self.family]
+        name = " ".join(p for p in parts if p)
+        return f"{name}, {self.suffix}" if self.suffix else name
+
+
+@dataclass(slots=True)
+class BibRecord:
+    """One entry of a BibTeX file, normalised for the database."""
+
+    citekey: str
+    entry_type: str
+    line: int
+    raw: str
+    fields: dict[str, str]
+    title: str | None = None
+    year: int | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    abstract: str | None = None
+    shorthand: str | None = None
+    authors: list[Person] = field(default_factory=list)
+    more_authors: bool = False
+    content_hash: str = ""
+
+    @property
+    def title_norm(self) -> str | None:
+        return normalize_title(self.title) if self.title else None
+
+
+@dataclass(slots=True)
+class BibParse:
+    """What one BibTeX text held: good records and a diagnostic per problem."""
+
+    records: list[BibRecord]
+    diagnostics: list[Diagnostic]
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for d in self.diagnostics if d.is_error)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def read_bib_file(path: Path) -> tuple[str, str, int, list[Diagnostic]]:
+    """(text, sha256 of the bytes, size, warnings) of a BibTeX file.
+
+    Raises `InputFileError` saying why when the file cannot be read as BibTeX.
+
+    UTF-8 (with or without BOM) is expected; a file that is not UTF-8 is read as
+    latin-1, with a warning, because old BibTeX files often are.
+    """
+    name = str(path)
+    if not path.exists():
+        raise InputFileError(f"{name}: no such file", "check the path")
+    if path.is_dir():
+        raise InputFileError(f"{name}: is a directory, not a BibTeX file", "name the .bib file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{name}: cannot be read: {exc.strerror}") from exc
+    if b"\x00" in data[:65536]:
+        raise InputFileError(
+            f"{name}: is a binary file, not BibTeX text", "export the bibliography as .bib"
+        )
+    diagnostics: list[Diagnostic] = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        diagnostics.append(
+            Diagnostic(
+                Severity.WARNING,
+                name,
+                line,
+                None,
+                "not valid UTF-8; read as latin-1 (re-save the file as UTF-8 to silence this)",
+            )
+        )
+        text = data.decode("latin-1")
+    if not text.strip():
+        raise InputFileError(f"{name}: is empty", "add BibTeX entries or leave the file out")
+    return text, hashlib.sha256(data).hexdigest(), len(data), diagnostics
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+class _Lines:
+    """Offset -> 1-based line number, built only when a failure needs it."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._starts: list[int] | None = None
+
+    def line_of(self, offset: int) -> int:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self._text)]
+        return bisect_right(self._starts, offset)
+
+
+def _split_concatenation(value: str) -> list[str]:
+    """Split `a # {b} # "c"` at top-level `#` signs."""
+    parts: list[str] = []
+    depth = 0
+    in_quotes = False
+    start = 0
+    for index, char in enumerate(value):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            in_quotes = not in_quotes
+        elif char == "#" and depth == 0 and not in_quotes:
+            parts.append(value[start:index].strip())
+            start = index + 1
+    parts.append(value[start:].strip())
+    return parts
+
+
+def _resolve_value(raw: str, macros: dict[str, str], undefined: list[str]) -> str:
+    """The text of a field value: enclosing removed, macros and `#` resolved."""
+    value = raw.strip()
+    if "#" not in value:
+        parts = [value]
+    else:
+        parts = _split_concatenation(value)
+    pieces: list[str] = []
+    for part in parts:
+        if len(part) >= 2 and (
+            (part[0] == "{" and part[-1] == "}") or (part[0] == '"' and part[-1] == '"')
+        ):
+            pieces.append(part[1:-1])
+        elif part.isdigit():
+            pieces.append(part)
+        else:
+            name = part.lower()
+            if name in macros:
+                pieces.append(macros[name])
+            elif name in MONTH_MACROS:
+                pieces.append(MONTH_MACROS[name])
+            else:
+                undefined.append(part)
+                pieces.append(part)
+    return "".join(pieces)
+
+
+def parse_bibtex(text: str, filename: str) -> BibParse:
+    """Parse BibTeX text into records and diagnostics; never raises on bad entries."""
+    try:
+        library = bibtexparser.parse_string(text, parse_stack=[])
+    except Exception as exc:  # the splitter raises on states it considers its own bug
+        raise InputFileError(
+            f"{filename}: the BibTeX parser gave up on this file ({type(exc).__name__})",
+            "look for an unbalanced brace or quote near the last entry that loaded",
+        ) from exc
+
+    lines = _Lines(text)
+    diagnostics: list[Diagnostic] = []
+    macros: dict[str, str] = {}
+    entries: list[tuple[Entry, int]] = []
+
+    def report(severity: Severity, line: int | None, key: str | None, message: str) -> None:
+        diagnostics.append(Diagnostic(severity, filename, line, key, message))
+
+    for block in library.blocks:
+        line = (block.start_line or 0) + 1
+        if isinstance(block, String):
+            undefined: list[str] = []
+            macros[block.key.lower()] = _resolve_value(str(block.value), macros, undefined)
+            for name in undefined:
+                report(Severity.WARNING, line, f"@string {block.key}", f"undefined macro {name!r}")
+        elif isinstance(block, DuplicateFieldKeyBlock):
+            entry = block.ignore_error_block
+            assert isinstance(entry, Entry)
+            names = ", ".join(sorted(block.duplicate_keys))
+            report(
+                Severity.WARNING,
+                line,
+                entry.key,
+                f"field {names} given more than once; the first value is kept",
+            )
+            entries.append((entry, line))
+        elif isinstance(block, DuplicateBlockKeyBlock):
+            previous = (block.previous_block.start_line or 0) + 1
+            report(
+                Severity.ERROR,
+                line,
+                block.key,
+                f"duplicate key: already used by the entry at line {previous}; rename one of them",
+            )
+        elif isinstance(block, ParsingFailedBlock):
+            report(Severity.ERROR, line, _guess_key(block.raw), _failure_message(block, lines))
+        elif isinstance(block, Entry):
+            entries.append((block, line))
+
+    records: list[BibRecord] = []
+    seen_keys: dict[str, int] = {}
+    resolved: dict[str, tuple[Entry, int, dict[str, str]]] = {}
+    for entry, line in entries:
+        key = entry.key.strip()
+        if not key or any(c.isspace() for c in key) or "," in key:
+            report(Severity.ERROR, line, None, f"entry @{entry.entry_type} has no valid citekey")
+            continue
+        lowered = key.lower()
+        if lowered in seen_keys:
+            report(
+                Severity.ERROR,
+                line,
+                key,
+                f"duplicate key: already used by the entry at line {seen_keys[lowered]} "
+                "(keys are compared ignoring case); rename one of them",
+            )
+            continue
+        seen_keys[lowered] = line
+        values: dict[str, str] = {}
+        undefined = []
+        for fld in entry.fields:
+            name = fld.key.strip().lower()
+            if name in values:  # duplicate field: the first value wins, already reported
+                continue
+            values[name] = _resolve_value(str(fld.value), macros, undefined)
+        for name in undefined:
+            report(
+                Severity.WARNING,
+                line,
+                key,
+                f"undefined macro {name!r} kept as text; define it with @string",
+            )
+        resolved[lowered] = (entry, line, values)
+
+    for lowered, (entry, line, values) in resolved.items():
+        if "crossref" in values:
+            parent = resolved.get(values["crossref"].strip().lower())
+            if parent is None:
+                report(
+                    Severity.WARNING,
+                    line,
+                    entry.key,
+                    f"crossref {values['crossref']!r} names no entry in this file",
+                )
+            else:
+                _inherit(values, parent[0].entry_type.lower(), parent[2])
+        record = _make_record(entry, line, values, filename, diagnostics)
+        records.append(record)
+    return BibParse(records, diagnostics)
+
+
+def _guess_key(raw: str | None) -> str | None:
+    match = re.match(r"\s*@\s*\w+\s*[{(]\s*([^,\s{}()=]+)\s*,", raw or "")
+    return match.group(1) if match else None
+
+
+def _failure_message(block: ParsingFailedBlock, lines: _Lines) -> str:
+    error = block.error
+    reason = getattr(error, "abort_reason", None) or str(error) or type(error).__name__
+    end = getattr(error, "end_index", None)
+    raw = block.raw or ""
+    if end is None:
+        where = "the entry runs to the end of the file"
+    else:
+        where = f"parsing stopped at line {lines.line_of(end)}"
+    hint = "check for an unbalanced brace or quote, or a missing comma"
+    if raw.count("{") != raw.count("}"):
+        hint = "braces are unbalanced: close every { with }"
+    return f"entry could not be parsed ({reason}; {where}); {hint}"
+
+
+def _inherit(values: dict[str, str], parent_type: str, parent: dict[str, str]) -> None:
+    """BibTeX crossref: fill the child's missing fields from the parent entry."""
+    for name, value in parent.items():
+        if name in ("crossref", "ids", "shorthand"):
+            continue
+        target = name
+        if name == "title" and parent_type in ("proceedings", "book", "collection"):
+            target = "booktitle"
+        values.setdefault(target, value)
+
+
+# --------------------------------------------------------------------------- normalising
+
+_YEAR = re.compile(r"^\d{4}$")
+_DATE_YEAR = re.compile(r"^(\d{4})(?:[-/]\d{1,2}){0,2}$")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
+_ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+?)(?:\.pdf)?(?:[?#].*)?$", re.IGNORECASE)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+
+
+def normalize_doi(value: str) -> str | None:
+    """`https://doi.org/10.1109/X` -> `10.1109/x`; None when it is not a DOI."""
+    doi = _DOI_PREFIX.sub("", strip_braces(value)).strip().lower()
+    doi = doi.replace("\\_", "_")
+    return doi if _DOI.match(doi) else None
+
+
+def normalize_arxiv_id(value: str) -> str | None:
+    """`arXiv:1504.07889v2` / an arXiv URL -> `1504.07889`; None when it is not one."""
+    text = strip_braces(value).strip()
+    url = _ARXIV_URL.search(text)
+    if url:
+        text = url.group(1)
+    if text.lower().startswith("arxiv:"):
+        text = text[6:].strip()
+    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
+        match = pattern.match(text)
+        if match:
+            return match.group(1)
+    return None
+
+
+def normalize_title(title: str) -> str:
+    """Case-, accent- and punctuation-insensitive form of a title, for duplicate checks."""
+    decomposed = unicodedata.normalize("NFKD", title.casefold())
+    kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return " ".join(kept.split())
+
+
+def parse_year(value: str) -> int | None:
+    text = strip_braces(value)
+    if _YEAR.match(text):
+        return int(text)
+    match = _DATE_YEAR.match(text)
+    return int(match.group(1)) if match else None
+
+
+def split_authors(value: str) -> tuple[list[Person], bool]:
+    """Split a BibTeX name list; returns the people and whether it ended in `and others`."""
+    people: list[Person] = []
+    more = False
+    for name in _split_names(value):
+        if name.strip().lower() == "others":
+            more = True
+            continue
+        person = _parse_name(name)
+        if person is not None:
+            people.append(person)
+    return people, more
+
+
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
+def _split_names(value: str) -> list[str]:
+    if "{" not in value:
+        return [n for n in _AND.split(value.strip()) if n.strip()]
+    return list(split_multiple_persons_names(value))
+
+
+def _parse_name(name: str) -> Person | None:
+    name = " ".join(name.split())
+    if not name:
+        return None
+    if "{" not in name and "\\" not in name:
+        return _parse_plain_name(name)
+    parts = parse_single_name_into_parts(name, strict=False)
+    family = latex_to_unicode(" ".join(parts.last))
+    if not family:
+        return None
+    return Person(
+        family=family,
+        given=latex_to_unicode(" ".join(parts.first)),
+        von=latex_to_unicode(" ".join(parts.von)),
+        suffix=latex_to_unicode(" ".join(parts.jr)),
+    )
+
+
+def _parse_plain_name(name: str) -> Person:
+    """BibTeX's name rules for a name without braces or TeX commands (the common case)."""
+    pieces = [p.strip() for p in name.split(",")]
+    if len(pieces) >= 2:
+        von_last = pieces[0].split()
+        suffix = pieces[1] if len(pieces) >= 3 else ""
+        given = pieces[-1] if len(pieces) >= 2 else ""
+        von: list[str] = []
+        # von Last, First: the leading lower-case words are the von part.
+        while len(von_last) > 1 and von_last[0][:1].islower():
+            von.append(von_last.pop(0))
+        return Person(family=" ".join(von_last), given=given, von=" ".join(von), suffix=suffix)
+    words = name.split()
+    if len(words) == 1:
+        return Person(family=words[0])
+    # First von Last: von starts at the first lower-case word and ends at the last one.
+    lower = [i for i, w in enumerate(words[:-1]) if w[:1].islower()]
+    if lower:
+        start, end = lower[0], lower[-1]
+        return Person(
+            family=" ".join(words[end + 1 :]),
+            given=" ".join(words[:start]),
+            von=" ".join(words[start : end + 1]),
+        )
+    return Person(family=words[-1], given=" ".join(words[:-1]))
+
+
+def _make_record(
+    entry: Entry,
+    line: int,
+    values: dict[str, str],
+    filename: str,
+    diagnostics: list[Diagnostic],
+) -> BibRecord:
+    key = entry.key.strip()
+
+    def warn(message: str) -> None:
+        diagnostics.append(Diagnostic(Severity.WARNING, filename, line, key, message))
+
+    entry_type = entry.entry_type.strip().lower()
+    record = BibRecord(citekey=key, entry_type=entry_type, line=line, raw=entry.raw or "", fields={})
+    record.content_hash = hashlib.sha256(
+        json.dumps([key, entry_type, values], ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()
+
+    rest: dict[str, str] = {}
+    for name, value in values.items():
+        if name == "title":
+            record.title = latex_to_unicode(value) or None
+        elif name == "author":
+            record.authors, record.more_authors = split_authors(value)
+        elif name == "abstract":
+            record.abstract = latex_to_unicode(value) or None
+        elif name == "shorthand":
+            record.shorthand = latex_to_unicode(value) or None
+        elif name == "year":
+            record.year = parse_year(value)
+            if record.year is None:
+                warn(f"year {value!r} is not a four-digit year; stored empty")
+        elif name == "date" and "year" not in values:
+            record.year = parse_year(value[:10])
+            if record.year is None:
+                warn(f"date {value!r} does not start with a year; stored empty")
+            rest[name] = value
+        elif name == "doi":
+            doi = normalize_doi(value)
+            if value.strip() and doi is None:
+                warn(f"doi {value!r} is not a DOI (10.NNNN/...); left out")
+            elif doi is not None and (arxiv := _ARXIV_DOI.match(doi)):
+                record.arxiv_id = record.arxiv_id or normalize_arxiv_id(arxiv.group(1))
+            record.doi = doi
+        else:
+            rest[name] = value
+
+    if record.arxiv_id is None:
+        record.arxiv_id = _find_arxiv_id(values, warn)
+    for name in VENUE_FIELDS:
+        if name in values and values[name].strip():
+            record.venue = latex_to_unicode(values[name])
+            break
+    if record.title is None:
+        warn("no title")
+    record.fields = rest
+    return record
+
+
+def _find_arxiv_id(values: dict[str, str], warn: Callable[[str], None]) -> str | None:
+    archive = (values.get("archiveprefix") or values.get("eprinttype") or "").strip().lower()
+    candidates: list[tuple[str, str]] = []
+    if "eprint" in values and archive in ("arxiv", ""):
+        candidates.append(("eprint", values["eprint"]))
+    if "arxiv" in values:
+        candidates.append(("arxiv", values["arxiv"]))
+    for name in ("url", "howpublished", "note"):
+        if name in values and "arxiv.org/" in values[name].lower():
+            candidates.append((name, values[name]))
+    for name, value in candidates:
+        arxiv_id = normalize_arxiv_id(value)
+        if arxiv_id:
+            return arxiv_id
+        if name in ("arxiv",) or (name == "eprint" and archive == "arxiv"):
+            warn(f"{name} {value!r} is not an arXiv identifier; left out")
+    return None

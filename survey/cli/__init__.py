@@ -1,0 +1,1 @@
+"""Command-line layer: the Typer app, one module per command group, thin wrappers."""

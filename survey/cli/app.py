@@ -1,0 +1,56 @@
+"""The `survey` command: global options and the command groups (cli layer)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from survey import __version__
+from survey.cli import db as db_commands
+from survey.cli import load as load_commands
+from survey.cli import query as query_commands
+from survey.config import DB_ENV_VAR
+
+app = typer.Typer(
+    name="survey",
+    help="A literature-survey knowledge base: BibTeX and notes in, lineage and trends out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"survey {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar=DB_ENV_VAR,
+            help="Database: a path (SQLite) or an SQLAlchemy URL. Default ./survey.db.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """A literature-survey knowledge base: BibTeX and notes in, lineage and trends out."""
+
+
+app.command("load")(load_commands.load)
+app.add_typer(query_commands.app, name="query")
+app.add_typer(db_commands.app, name="db")
+
+
+def main() -> None:
+    app()

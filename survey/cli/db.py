@@ -1,0 +1,30 @@
+"""`survey db`: the schema's migrations (upgrade happens on open; these make it explicit)."""
+
+from __future__ import annotations
+
+import typer
+
+from survey.cli.common import cli_errors, engine_from, out
+from survey.config import database_url
+from survey.db.engine import create_survey_engine, current_revision, head_revision
+
+app = typer.Typer(help="Database schema: upgrade it, show its revision.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_command(ctx: typer.Context) -> None:
+    """Upgrade the database to the newest schema revision (opening it does this too)."""
+    with cli_errors():
+        engine = engine_from(ctx)
+        out.print(f"database at revision {current_revision(engine)} (newest)")
+
+
+@app.command("current")
+def current_command(ctx: typer.Context) -> None:
+    """Show the database's schema revision and the newest one, without changing anything."""
+    with cli_errors():
+        engine = create_survey_engine(database_url(ctx.find_root().params.get("db")))
+        current = current_revision(engine)
+        head = head_revision(engine)
+        state = "up to date" if current == head else "will be upgraded when next opened"
+        out.print(f"current: {current or 'none (empty database)'}\nnewest:  {head}\n{state}")

@@ -1,0 +1,95 @@
+"""`survey load FILE...`: BibTeX files into the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from survey.cli.common import cli_errors, engine_from, err, out, print_diagnostics
+from survey.db import session_scope
+from survey.db.queries import count_papers
+from survey.load import LoadReport, load_bib_files
+
+
+def load(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path], typer.Argument(help="BibTeX files to load (.bib).", show_default=False)
+    ],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Load nothing if any entry has an error.")
+    ] = False,
+) -> None:
+    """Load BibTeX files: add new entries, update edited ones, skip unchanged files.
+
+    Every problem is printed as `file:line: key: message`. The exit code is 1 when any
+    entry failed; the good entries are still loaded unless --strict is given.
+    """
+    with cli_errors():
+        engine = engine_from(ctx)
+        with _progress() as progress, session_scope(engine, write=True) as session:
+            report = load_bib_files(session, files, strict=strict, progress=progress)
+            total = count_papers(session)
+    print_diagnostics(report.diagnostics)
+    out.print(_summary(report))
+    if not report.written:
+        err.print("[red]--strict: nothing was loaded because of the errors above[/red]")
+    else:
+        out.print(f"{total} papers in the database")
+    if report.has_errors:
+        raise typer.Exit(1)
+
+
+class _progress:
+    """A Rich progress bar on a terminal; a silent callback when output is piped."""
+
+    def __enter__(self) -> _ProgressCallback:
+        self._bar: Progress | None = None
+        if err.is_terminal:
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            )
+            self._bar.start()
+        return _ProgressCallback(self._bar)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+class _ProgressCallback:
+    def __init__(self, bar: Progress | None) -> None:
+        self._bar = bar
+        self._tasks: dict[str, object] = {}
+
+    def __call__(self, description: str, done: int, total: int) -> None:
+        if self._bar is None:
+            return
+        task = self._tasks.get(description)
+        if task is None:
+            task = self._bar.add_task(description, total=total or None)
+            self._tasks[description] = task
+        self._bar.update(task, completed=done, total=total or None)  # type: ignore[arg-type]
+
+
+def _summary(report: LoadReport) -> Table:
+    table = Table(title="load summary", title_justify="left")
+    columns = ("added", "updated", "unchanged", "removed", "failed", "duplicates")
+    table.add_column("file", overflow="fold")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for result in report.files:
+        label = result.path + (" (unchanged file, skipped)" if result.skipped else "")
+        table.add_row(label, *(str(getattr(result, name)) for name in columns))
+    if len(report.files) > 1:
+        table.add_row("total", *(str(report.total(name)) for name in columns), style="bold")
+    return table

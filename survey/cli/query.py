@@ -1,0 +1,149 @@
+"""`survey query`: questions about the papers in the database."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from survey.cli.common import (
+    FORMAT_OPTION,
+    OutputFormat,
+    cli_errors,
+    engine_from,
+    out,
+    print_csv,
+    print_json,
+)
+from survey.db import session_scope
+from survey.db.models import Paper
+from survey.db.queries import find_paper, search_papers
+
+app = typer.Typer(help="Ask the knowledge base: one paper, or a search.", no_args_is_help=True)
+
+
+def paper_record(paper: Paper) -> dict[str, Any]:
+    """A paper as plain data, for JSON and CSV."""
+    return {
+        "citekey": paper.citekey,
+        "entry_type": paper.entry_type,
+        "title": paper.title,
+        "authors": [
+            {"family": a.family, "given": a.given, "von": a.von, "suffix": a.suffix}
+            for a in paper.authors
+        ],
+        "more_authors": paper.more_authors,
+        "year": paper.year,
+        "venue": paper.venue,
+        "doi": paper.doi,
+        "arxiv_id": paper.arxiv_id,
+        "aliases": sorted(a.alias for a in paper.aliases),
+        "abstract": paper.abstract,
+        "fields": dict(sorted(paper.fields.items())),
+        "source": (
+            {"file": paper.source.path, "line": paper.source_line} if paper.source else None
+        ),
+    }
+
+
+def author_list(paper: Paper, limit: int | None = None) -> str:
+    names = [a.display for a in paper.authors]
+    if limit is not None and len(names) > limit:
+        return ", ".join(names[:limit]) + " et al."
+    text = ", ".join(names)
+    return text + (" and others" if paper.more_authors else "")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Citekey or short name (case-insensitive).")],
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """One paper: metadata, authors, identifiers, short names, where it was loaded from."""
+    with cli_errors():
+        with session_scope(engine_from(ctx)) as session:
+            record = paper_record(find_paper(session, key))
+    if output is OutputFormat.json:
+        print_json(record)
+        return
+    authors = "; ".join(
+        " ".join(p for p in (a["given"], a["von"], a["family"]) if p) for a in record["authors"]
+    )
+    if output is OutputFormat.csv:
+        header = ["citekey", "entry_type", "title", "authors", "year", "venue", "doi", "arxiv_id", "aliases"]
+        row = [record[h] if h not in ("authors", "aliases") else None for h in header]
+        row[3] = authors
+        row[8] = "; ".join(record["aliases"])
+        print_csv(header, [row])
+        return
+    table = Table(show_header=False, title=record["citekey"], title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    source = record["source"]
+    rows = [
+        ("title", record["title"]),
+        ("authors", authors + (" and others" if record["more_authors"] else "")),
+        ("year", record["year"]),
+        ("venue", record["venue"]),
+        ("type", record["entry_type"]),
+        ("doi", record["doi"]),
+        ("arxiv", record["arxiv_id"]),
+        ("short names", ", ".join(record["aliases"])),
+        ("source", f"{source['file']}:{source['line']}" if source else None),
+    ]
+    for name, value in rows:
+        if value not in (None, ""):
+            table.add_row(name, Text(str(value)))
+    out.print(table)
+
+
+@app.command("search")
+def search(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Words to find in titles, authors, venues, keys.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 50,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Papers whose title, authors, venue, key or short name contain every word given."""
+    with cli_errors():
+        with session_scope(engine_from(ctx)) as session:
+            papers = search_papers(session, text, limit=limit)
+            records = [paper_record(p) for p in papers]
+            short = [author_list(p, limit=2) for p in papers]
+    if output is OutputFormat.json:
+        print_json(records)
+        return
+    if output is OutputFormat.csv:
+        header = ["citekey", "year", "aliases", "title", "authors", "venue", "doi", "arxiv_id"]
+        print_csv(
+            header,
+            [
+                [r["citekey"], r["year"], "; ".join(r["aliases"]), r["title"], s, r["venue"], r["doi"], r["arxiv_id"]]
+                for r, s in zip(records, short, strict=True)
+            ],
+        )
+        return
+    if not records:
+        out.print(f"no papers match {text!r}")
+        return
+    table = Table(title=f"{len(records)} papers matching {text!r}", title_justify="left")
+    for name in ("key", "year", "short name", "title", "authors", "venue"):
+        table.add_column(name, overflow="fold")
+    for record, authors in zip(records, short, strict=True):
+        table.add_row(
+            *(
+                Text(str(v or ""))
+                for v in (
+                    record["citekey"],
+                    record["year"],
+                    ", ".join(record["aliases"]),
+                    record["title"],
+                    authors,
+                    record["venue"],
+                )
+            )
+        )
+    out.print(table)

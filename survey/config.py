@@ -1,0 +1,30 @@
+"""Paths, environment variables and defaults (bottom layer)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DB_ENV_VAR = "SURVEY_DB"
+DEFAULT_DB_PATH = "survey.db"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The database to use: `--db`, else `$SURVEY_DB`, else `./survey.db`.
+
+    A bare path is turned into an SQLite URL; anything with `://` is taken as an
+    SQLAlchemy URL as it is.
+    """
+    value = explicit or os.environ.get(DB_ENV_VAR) or DEFAULT_DB_PATH
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser()}"
+
+
+def migrations_dir() -> Path:
+    """Where the Alembic scripts are: inside the installed package, or the checkout's top level."""
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (package_dir / "migrations", package_dir.parent / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("survey's migrations folder is missing from this installation")

@@ -1,0 +1,163 @@
+"""Engine, sessions and migrate-on-open (db layer).
+
+`open_database` is the one way in: it creates the engine with the SQLite settings the
+tool relies on (WAL, foreign keys, busy timeout, write transactions taken up front)
+and upgrades the schema to the newest Alembic revision before anything else runs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from survey.config import migrations_dir
+from survey.errors import DatabaseError
+
+BUSY_TIMEOUT_MS = 60_000
+_WRITE = "survey_write"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def create_survey_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite files get WAL, foreign keys and a busy timeout."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"not a database URL: {url!r}", "give a path or an SQLAlchemy URL") from exc
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = Path(parsed.database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise DatabaseError(
+                f"cannot open database {parsed.database}: folder {folder} does not exist",
+                "create the folder or choose another --db path",
+            )
+    try:
+        engine = create_engine(parsed, connect_args=_connect_args(parsed.get_backend_name()))
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DatabaseError(
+            f"no driver for database URL {parsed.render_as_string()}: {exc}",
+            "install the driver, e.g. pip install 'survey[postgres]'",
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _connect_args(backend: str) -> dict[str, Any]:
+    if backend == "sqlite":
+        return {"timeout": BUSY_TIMEOUT_MS / 1000}
+    return {}
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    is_file = engine.url.database not in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN, so writers can ask for IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if is_file:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        # A writer takes the write lock at BEGIN: a deferred transaction that later needs
+        # to write cannot wait for a busy lock in WAL mode and fails with "database is locked".
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.get(_WRITE) else "BEGIN")
+
+
+def _translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
+    text = str(getattr(exc, "orig", exc))
+    if "locked" in text or "busy" in text:
+        return DatabaseError(
+            f"database {url} is locked by another survey process and stayed locked",
+            "wait for the other command to finish, then run this one again",
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseError(
+            f"database {url} is read-only", "check the file's permissions or choose another --db"
+        )
+    if "unable to open" in text:
+        return DatabaseError(f"cannot open database {url}", "check the path and its permissions")
+    return DatabaseError(f"database error on {url}: {text.splitlines()[0] if text else exc}")
+
+
+def _display_url(engine: Engine) -> str:
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return engine.url.database
+    return engine.url.render_as_string(hide_password=True)
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise _translate(exc, _display_url(engine)) from exc
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema; in one write transaction, so concurrent openers take turns."""
+    config = alembic_config(engine)
+    try:
+        with engine.connect() as connection:
+            connection.info[_WRITE] = True
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, revision)
+            finally:
+                connection.info.pop(_WRITE, None)
+    except SQLAlchemyError as exc:
+        raise _translate(exc, _display_url(engine)) from exc
+
+
+def open_database(url: str) -> Engine:
+    """The engine for `url`, its schema upgraded to the newest revision."""
+    engine = create_survey_engine(url)
+    if current_revision(engine) != head_revision(engine):
+        upgrade(engine)
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls back on any exception."""
+    try:
+        with engine.connect() as connection:
+            connection.info[_WRITE] = write
+            try:
+                with connection.begin(), Session(bind=connection) as session:
+                    yield session
+                    session.flush()
+            finally:
+                connection.info.pop(_WRITE, None)
+    except SQLAlchemyError as exc:
+        raise _translate(exc, _display_url(engine)) from exc

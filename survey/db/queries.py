@@ -1,0 +1,123 @@
+"""Query helpers over papers (db layer). They take a session and never commit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rapidfuzz import process
+from sqlalchemy import and_, func, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from survey.db.models import Alias, Paper
+from survey.errors import SurveyError, UnknownKeyError
+
+SUGGESTIONS = 3
+
+
+def find_paper(session: Session, key: str) -> Paper:
+    """The paper with citekey or alias `key` (case-insensitive).
+
+    Raises `UnknownKeyError` with the closest keys, or `SurveyError` when an alias
+    names several papers.
+    """
+    wanted = key.strip().lower()
+    paper = session.scalar(
+        select(Paper).where(Paper.citekey_lower == wanted).options(*_paper_loads())
+    )
+    if paper is not None:
+        return paper
+    by_alias = session.scalars(
+        select(Paper)
+        .join(Alias, Alias.paper_id == Paper.id)
+        .where(Alias.alias_lower == wanted)
+        .options(*_paper_loads())
+        .order_by(Paper.citekey)
+        .distinct()
+    ).all()
+    if len(by_alias) == 1:
+        return by_alias[0]
+    if len(by_alias) > 1:
+        keys = ", ".join(p.citekey for p in by_alias)
+        raise SurveyError(f"alias {key!r} names several papers: {keys}", "use one of the citekeys")
+    raise UnknownKeyError(key, suggest_keys(session, key))
+
+
+def _paper_loads() -> tuple[object, ...]:
+    return (selectinload(Paper.authors), selectinload(Paper.aliases), selectinload(Paper.source))
+
+
+def suggest_keys(session: Session, key: str, limit: int = SUGGESTIONS) -> list[str]:
+    """The citekeys and aliases closest to `key`, best first."""
+    names = list(session.scalars(select(Paper.citekey)))
+    names.extend(session.scalars(select(Alias.alias)))
+    if not names:
+        return []
+    matches = process.extract(key.lower(), names, processor=str.lower, limit=limit, score_cutoff=50)
+    return [name for name, _score, _index in matches]
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Paper]:
+    """Papers whose title, authors, venue, key or short name contain every word of `query`.
+
+    SQLite uses its FTS5 index (ranked, accent-insensitive, prefix matches); other
+    databases, or SQLite without FTS5, use a portable LIKE over the same text.
+    """
+    words = [w.casefold() for w in _WORD.findall(query)]
+    if not words:
+        raise SurveyError("the search text has no words", "e.g. survey query search bilinear")
+    if _has_fts(session):
+        match = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+        ids = [
+            row[0]
+            for row in session.execute(
+                text(
+                    "SELECT rowid FROM papers_fts WHERE papers_fts MATCH :match "
+                    "ORDER BY rank, rowid LIMIT :limit"
+                ),
+                {"match": match, "limit": limit},
+            )
+        ]
+        if not ids:
+            return []
+        found = {
+            p.id: p
+            for p in session.scalars(select(Paper).where(Paper.id.in_(ids)).options(*_paper_loads()))
+        }
+        return [found[i] for i in ids if i in found]
+    conditions = [Paper.search_text.like(f"%{_escape_like(w)}%", escape="\\") for w in words]
+    return session.scalars(
+        select(Paper)
+        .where(and_(*conditions))
+        .options(*_paper_loads())
+        .order_by(Paper.year.desc(), Paper.citekey)
+        .limit(limit)
+    ).all()
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _has_fts(session: Session) -> bool:
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    found = session.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'papers_fts'")
+    ).first()
+    return found is not None
+
+
+def count_papers(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Paper)) or 0
+
+
+def year_range(session: Session) -> tuple[int | None, int | None]:
+    row = session.execute(select(func.min(Paper.year), func.max(Paper.year))).one()
+    return row[0], row[1]
+
+
+__all__ = ["count_papers", "find_paper", "search_papers", "suggest_keys", "year_range"]

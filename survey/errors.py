@@ -1,0 +1,70 @@
+"""Errors and diagnostics shared by every layer (bottom layer: imports nothing of ours).
+
+Core code raises `SurveyError` or returns `Diagnostic`s; only the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SurveyError(Exception):
+    """A failure the user can fix; its message names what went wrong and what to do."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} ({self.hint})"
+        return self.message
+
+
+class InputFileError(SurveyError):
+    """A file given on the command line cannot be read as the kind of file expected."""
+
+
+class UnknownKeyError(SurveyError):
+    """A citekey or alias that names no paper in the database."""
+
+    def __init__(self, key: str, suggestions: list[str]) -> None:
+        hint = (
+            "did you mean " + ", ".join(suggestions) + "?"
+            if suggestions
+            else "run `survey query search TEXT` to find the key"
+        )
+        super().__init__(f"no paper with key or alias {key!r}", hint)
+        self.key = key
+        self.suggestions = suggestions
+
+
+class DatabaseError(SurveyError):
+    """The database cannot be opened, upgraded or written."""
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding about an input file: `file:line: key: message`."""
+
+    severity: Severity
+    file: str
+    line: int | None
+    key: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.severity.value}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR

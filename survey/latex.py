@@ -1,0 +1,240 @@
+"""LaTeX in BibTeX values -> display Unicode (pure string code, bottom layer).
+
+Table-driven and regex-based rather than a full TeX interpreter: BibTeX fields use a
+small, well-known subset of LaTeX, and loading 100k entries must stay close to the
+bare parse time, so a value without any TeX syntax is returned untouched.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Accent commands -> combining characters; the result is NFC-normalised.
+_ACCENTS = {
+    "`": "\u0300",
+    "'": "\u0301",
+    "^": "\u0302",
+    "~": "\u0303",
+    "=": "\u0304",
+    "u": "\u0306",
+    ".": "\u0307",
+    '"': "\u0308",
+    "r": "\u030a",
+    "H": "\u030b",
+    "v": "\u030c",
+    "d": "\u0323",
+    "c": "\u0327",
+    "k": "\u0328",
+    "b": "\u0331",
+}
+
+# Commands that stand for a character or a short text.
+_SYMBOLS = {
+    "ss": "ß",
+    "o": "ø",
+    "O": "Ø",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "aa": "å",
+    "AA": "Å",
+    "l": "ł",
+    "L": "Ł",
+    "i": "ı",
+    "j": "ȷ",
+    "dh": "ð",
+    "DH": "Ð",
+    "th": "þ",
+    "TH": "Þ",
+    "ng": "ŋ",
+    "NG": "Ŋ",
+    "textendash": "–",
+    "textemdash": "—",
+    "textquoteright": "’",
+    "textquoteleft": "‘",
+    "textquotedblleft": "“",
+    "textquotedblright": "”",
+    "textregistered": "®",
+    "texttrademark": "™",
+    "textcopyright": "©",
+    "copyright": "©",
+    "textdegree": "°",
+    "textbackslash": "\\",
+    "textasciitilde": "~",
+    "textunderscore": "_",
+    "ldots": "…",
+    "dots": "…",
+    "textellipsis": "…",
+    "S": "§",
+    "P": "¶",
+    "dag": "†",
+    "euro": "€",
+    "pounds": "£",
+    "LaTeX": "LaTeX",
+    "TeX": "TeX",
+    "BibTeX": "BibTeX",
+    "times": "×",
+    "pm": "±",
+    "cdot": "·",
+    "infty": "∞",
+    "leq": "≤",
+    "geq": "≥",
+    "neq": "≠",
+    "approx": "≈",
+    "rightarrow": "→",
+    "leftarrow": "←",
+    "to": "→",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "varepsilon": "ε",
+    "zeta": "ζ",
+    "eta": "η",
+    "theta": "θ",
+    "kappa": "κ",
+    "lambda": "λ",
+    "mu": "μ",
+    "nu": "ν",
+    "xi": "ξ",
+    "pi": "π",
+    "rho": "ρ",
+    "sigma": "σ",
+    "tau": "τ",
+    "phi": "φ",
+    "varphi": "φ",
+    "chi": "χ",
+    "psi": "ψ",
+    "omega": "ω",
+    "Gamma": "Γ",
+    "Delta": "Δ",
+    "Theta": "Θ",
+    "Lambda": "Λ",
+    "Pi": "Π",
+    "Sigma": "Σ",
+    "Phi": "Φ",
+    "Psi": "Ψ",
+    "Omega": "Ω",
+    "quad": " ",
+    "qquad": " ",
+    "par": " ",
+    "newline": " ",
+    "relax": "",
+    "protect": "",
+    "noopsort": "",
+}
+
+# Commands whose braced argument is kept as plain text (formatting only).
+_WRAPPERS = frozenset(
+    {
+        "textit",
+        "textbf",
+        "textsc",
+        "texttt",
+        "textrm",
+        "textsf",
+        "textsl",
+        "textup",
+        "textnormal",
+        "emph",
+        "mathrm",
+        "mathbf",
+        "mathit",
+        "mathsf",
+        "mathtt",
+        "mathcal",
+        "mathbb",
+        "boldsymbol",
+        "url",
+        "href",
+        "mbox",
+        "hbox",
+        "text",
+        "ensuremath",
+        "uppercase",
+        "lowercase",
+        "MakeUppercase",
+        "MakeLowercase",
+    }
+)
+
+# Escaped specials become private-use placeholders so brace removal leaves them alone.
+_ESCAPES = {"&": "&", "%": "%", "$": "\ue001", "#": "#", "_": "_", "{": "\ue002", "}": "\ue003"}
+_RESTORE = str.maketrans({"\ue001": "$", "\ue002": "{", "\ue003": "}"})
+
+_NEEDS_DECODING = re.compile(r"[\\{}~$]|--|''|``")
+
+_TOKEN = re.compile(
+    r"""
+    \\(?P<sym_accent>[`'^"~=.])\s*
+        (?:\{\s*(?P<sa_braced>\\[ij](?![A-Za-z])|[^{}\\]?)\s*\}|(?P<sa_bare>\\[ij](?![A-Za-z])|[A-Za-z]))
+    | \\(?P<let_accent>[uvHckrdb])(?![A-Za-z])\s*
+        (?:\{\s*(?P<la_braced>\\[ij](?![A-Za-z])|[^{}\\]?)\s*\}|(?P<la_bare>\\[ij](?![A-Za-z])|[A-Za-z]))
+    | \\(?P<escape>[&%$\#_{}])
+    | \\(?P<command>[A-Za-z]+)\s*(?P<empty>\{\})?
+    | \\(?P<space>[\s,;:!])
+    | \\\\
+    """,
+    re.VERBOSE,
+)
+
+_DASHES_AND_QUOTES = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"))
+_SPACES = re.compile(r"\s+")
+
+
+def _accented(accent: str, base: str | None) -> str:
+    combining = _ACCENTS[accent]
+    if not base:
+        return unicodedata.normalize("NFC", " " + combining).strip() or combining
+    if base.startswith("\\"):
+        base = _SYMBOLS.get(base[1:], base[1:])
+        # A dotless i or j under an accent is written \i / \j; the accent replaces the dot.
+        base = {"ı": "i", "ȷ": "j"}.get(base, base)
+    return unicodedata.normalize("NFC", base + combining)
+
+
+def _replace_token(match: re.Match[str]) -> str:
+    group = match.group
+    if accent := group("sym_accent"):
+        return _accented(accent, group("sa_braced") or group("sa_bare"))
+    if accent := group("let_accent"):
+        return _accented(accent, group("la_braced") or group("la_bare"))
+    if escape := group("escape"):
+        return _ESCAPES[escape]
+    if command := group("command"):
+        if command in _SYMBOLS:
+            return _SYMBOLS[command]
+        if command in _WRAPPERS:
+            return ""
+        # An unknown command is kept visible rather than silently dropped.
+        return "\\" + command + (" " if group("empty") is None and match.group(0)[-1:].isspace() else "")
+    if group("space") is not None:
+        return " "
+    return " "  # a forced line break
+
+
+def latex_to_unicode(value: str) -> str:
+    """Decode the LaTeX of one BibTeX value into display text.
+
+    `{\\"u}` -> ü, `\\'e` -> é, `\\&` -> &, `--` -> –, `~` -> space; protective
+    braces and `$` math delimiters are removed; whitespace is collapsed.
+    """
+    if not _NEEDS_DECODING.search(value):
+        if "\n" in value or "  " in value or "\t" in value:
+            return _SPACES.sub(" ", value).strip()
+        return value.strip()
+    text = _TOKEN.sub(_replace_token, value) if "\\" in value else value
+    for tex, char in _DASHES_AND_QUOTES:
+        if tex in text:
+            text = text.replace(tex, char)
+    text = text.replace("~", " ").replace("{", "").replace("}", "").replace("$", "")
+    text = text.translate(_RESTORE)
+    return _SPACES.sub(" ", text).strip()
+
+
+def strip_braces(value: str) -> str:
+    """Remove BibTeX grouping braces only (for identifiers such as DOIs and keys)."""
+    return value.replace("{", "").replace("}", "").strip()
