@@ -18,10 +18,10 @@ target_metadata = Base.metadata
 _UNMODELLED_PREFIXES = ("papers_fts",)
 
 
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    if type_ == "table" and name is not None and name.startswith(_UNMODELLED_PREFIXES):
-        return False
-    return True
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (type_ == "table" and name is not None and name.startswith(_UNMODELLED_PREFIXES))
 
 
 def run_migrations_online() -> None:

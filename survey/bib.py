@@ -8,17 +8,16 @@ names and normalising identifiers. Never prints; problems become `Diagnostic`s.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-import bibtexparser
-from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+from bibtexparser.entrypoint import parse_string
 from bibtexparser.model import (
     DuplicateBlockKeyBlock,
     DuplicateFieldKeyBlock,
@@ -53,7 +52,7 @@ MONTH_MACROS = {
 VENUE_FIELDS = ("journal", "journaltitle", "booktitle", "school", "institution", "publisher")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class Person:
     """One author, split the way BibTeX splits names."""
 
@@ -88,10 +87,7 @@ class BibRecord:
     authors: list[Person] = field(default_factory=list)
     more_authors: bool = False
     content_hash: str = ""
-
-    @property
-    def title_norm(self) -> str | None:
-        return normalize_title(self.title) if self.title else None
+    title_norm: str | None = None
 
 
 @dataclass(slots=True)
@@ -186,13 +182,17 @@ def _split_concatenation(value: str) -> list[str]:
     return parts
 
 
-def _resolve_value(raw: str, macros: dict[str, str], undefined: list[str]) -> str:
-    """The text of a field value: enclosing removed, macros and `#` resolved."""
+def _resolve_value(
+    raw: str, macros: dict[str, str], undefined: list[str], used: list[str] | None = None
+) -> str:
+    """The text of a field value: enclosing removed, macros and `#` resolved.
+
+    Macro names that were expanded are appended to `used`, unknown ones to `undefined`.
+    """
     value = raw.strip()
-    if "#" not in value:
-        parts = [value]
-    else:
-        parts = _split_concatenation(value)
+    if "#" not in value and value[:1] == "{" and value[-1:] == "}":
+        return value[1:-1]
+    parts = [value] if "#" not in value else _split_concatenation(value)
     pieces: list[str] = []
     for part in parts:
         if len(part) >= 2 and (
@@ -205,6 +205,8 @@ def _resolve_value(raw: str, macros: dict[str, str], undefined: list[str]) -> st
             name = part.lower()
             if name in macros:
                 pieces.append(macros[name])
+                if used is not None:
+                    used.append(f"{name}={macros[name]}")
             elif name in MONTH_MACROS:
                 pieces.append(MONTH_MACROS[name])
             else:
@@ -216,7 +218,7 @@ def _resolve_value(raw: str, macros: dict[str, str], undefined: list[str]) -> st
 def parse_bibtex(text: str, filename: str) -> BibParse:
     """Parse BibTeX text into records and diagnostics; never raises on bad entries."""
     try:
-        library = bibtexparser.parse_string(text, parse_stack=[])
+        library = parse_string(text, parse_stack=[])
     except Exception as exc:  # the splitter raises on states it considers its own bug
         raise InputFileError(
             f"{filename}: the BibTeX parser gave up on this file ({type(exc).__name__})",
@@ -264,7 +266,7 @@ def parse_bibtex(text: str, filename: str) -> BibParse:
 
     records: list[BibRecord] = []
     seen_keys: dict[str, int] = {}
-    resolved: dict[str, tuple[Entry, int, dict[str, str]]] = {}
+    resolved: dict[str, tuple[Entry, int, dict[str, str], list[str]]] = {}
     for entry, line in entries:
         key = entry.key.strip()
         if not key or any(c.isspace() for c in key) or "," in key:
@@ -283,11 +285,12 @@ def parse_bibtex(text: str, filename: str) -> BibParse:
         seen_keys[lowered] = line
         values: dict[str, str] = {}
         undefined = []
+        used: list[str] = []
         for fld in entry.fields:
             name = fld.key.strip().lower()
             if name in values:  # duplicate field: the first value wins, already reported
                 continue
-            values[name] = _resolve_value(str(fld.value), macros, undefined)
+            values[name] = _resolve_value(str(fld.value), macros, undefined, used)
         for name in undefined:
             report(
                 Severity.WARNING,
@@ -295,9 +298,9 @@ def parse_bibtex(text: str, filename: str) -> BibParse:
                 key,
                 f"undefined macro {name!r} kept as text; define it with @string",
             )
-        resolved[lowered] = (entry, line, values)
+        resolved[lowered] = (entry, line, values, used)
 
-    for lowered, (entry, line, values) in resolved.items():
+    for entry, line, values, used in resolved.values():
         if "crossref" in values:
             parent = resolved.get(values["crossref"].strip().lower())
             if parent is None:
@@ -308,8 +311,12 @@ def parse_bibtex(text: str, filename: str) -> BibParse:
                     f"crossref {values['crossref']!r} names no entry in this file",
                 )
             else:
-                _inherit(values, parent[0].entry_type.lower(), parent[2])
+                inherited = _inherit(values, parent[0].entry_type.lower(), parent[2])
+                used = used + [f"{k}={v}" for k, v in sorted(inherited.items())]
         record = _make_record(entry, line, values, filename, diagnostics)
+        # The entry's text plus whatever it took from @string macros and its crossref parent:
+        # editing a macro or the parent changes the entry, editing nothing leaves the hash.
+        record.content_hash = hashlib.sha256("\x00".join([record.raw, *used]).encode()).hexdigest()
         records.append(record)
     return BibParse(records, diagnostics)
 
@@ -334,15 +341,18 @@ def _failure_message(block: ParsingFailedBlock, lines: _Lines) -> str:
     return f"entry could not be parsed ({reason}; {where}); {hint}"
 
 
-def _inherit(values: dict[str, str], parent_type: str, parent: dict[str, str]) -> None:
-    """BibTeX crossref: fill the child's missing fields from the parent entry."""
+def _inherit(values: dict[str, str], parent_type: str, parent: dict[str, str]) -> dict[str, str]:
+    """BibTeX crossref: fill the child's missing fields from the parent; returns what was taken."""
+    taken: dict[str, str] = {}
     for name, value in parent.items():
-        if name in ("crossref", "ids", "shorthand"):
+        if name in ("crossref", "ids", "shorthand", "key"):
             continue
         target = name
         if name == "title" and parent_type in ("proceedings", "book", "collection"):
             target = "booktitle"
-        values.setdefault(target, value)
+        if target not in values:
+            values[target] = taken[target] = value
+    return taken
 
 
 # --------------------------------------------------------------------------- normalising
@@ -379,11 +389,16 @@ def normalize_arxiv_id(value: str) -> str | None:
     return None
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def normalize_title(title: str) -> str:
     """Case-, accent- and punctuation-insensitive form of a title, for duplicate checks."""
-    decomposed = unicodedata.normalize("NFKD", title.casefold())
-    kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
-    return " ".join(kept.split())
+    text = title.casefold()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return _NON_WORD.sub(" ", text).strip()
 
 
 def parse_year(value: str) -> int | None:
@@ -398,68 +413,143 @@ def split_authors(value: str) -> tuple[list[Person], bool]:
     """Split a BibTeX name list; returns the people and whether it ended in `and others`."""
     people: list[Person] = []
     more = False
-    for name in _split_names(value):
-        if name.strip().lower() == "others":
+    for words in _split_names(value):
+        if len(words) == 1 and words[0].lower() == "others":
             more = True
             continue
-        person = _parse_name(name)
+        person = _person_cached(tuple(words))
         if person is not None:
             people.append(person)
     return people, more
 
 
-_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+# The same people appear in many entries of a bibliography: parse each spelling once.
+@lru_cache(maxsize=65536)
+def _person_cached(words: tuple[str, ...]) -> Person | None:
+    return _name_from_words(list(words))
 
 
-def _split_names(value: str) -> list[str]:
-    if "{" not in value:
-        return [n for n in _AND.split(value.strip()) if n.strip()]
-    return list(split_multiple_persons_names(value))
+# A name-list word: runs of characters outside braces and braced groups (two levels deep).
+_NAME_WORD = re.compile(r"(?:[^\s{},~]+|\{(?:[^{}]|\{[^{}]*\})*\})+|,")
 
 
-def _parse_name(name: str) -> Person | None:
-    name = " ".join(name.split())
+def _top_level_words(text: str) -> list[str]:
+    """Words of a name list, splitting on whitespace outside braces; commas kept as words."""
+    words = _NAME_WORD.findall(text)
+    # The regex handles braces two levels deep; deeper nesting loses braces: go slow then.
+    if sum(w.count("{") for w in words) == text.count("{"):
+        return words
+    return _top_level_words_slow(text)
+
+
+def _top_level_words_slow(text: str) -> list[str]:
+    """The same as `_top_level_words` for braces nested deeper than the regex handles."""
+    words: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        if depth == 0 and (char.isspace() or char == "~" or char == ","):
+            if current:
+                words.append("".join(current))
+                current = []
+            if char == ",":
+                words.append(",")
+            continue
+        current.append(char)
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def _split_names(value: str) -> list[list[str]]:
+    """A BibTeX name list as one word list per person (split at top-level `and`)."""
+    braced = "{" in value
+    words = _top_level_words(value) if braced else value.replace(",", " , ").split()
+    people: list[list[str]] = [[]]
+    for word in words:
+        if word.lower() == "and":
+            people.append([])
+        else:
+            people[-1].append(word)
+    return [p for p in people if p]
+
+
+def _is_lower(word: str) -> bool:
+    """BibTeX's case of a name word: its first letter at brace depth 0, or of a {\\x...} accent."""
+    depth = 0
+    index = 0
+    while index < len(word):
+        char = word[index]
+        if char == "{":
+            depth += 1
+            # A special character {\\'e}: its case is that of the letter after the command.
+            if depth == 1 and word[index + 1 : index + 2] == "\\":
+                rest = word[index + 2 :]
+                match = re.match(r"[A-Za-z]+|.", rest)
+                command = match.group(0) if match else ""
+                if command.isalpha() and len(command) > 1 and command not in ("i", "j"):
+                    return command[0].islower()
+                letters = [c for c in rest[len(command) :] if c.isalpha()]
+                return bool(letters) and letters[0].islower()
+        elif char == "}":
+            depth -= 1
+        elif depth == 0 and char.isalpha():
+            return char.islower()
+        index += 1
+    return False
+
+
+def _name_from_words(words: list[str]) -> Person | None:
+    """BibTeX's three name forms: First von Last; von Last, First; von Last, Jr, First."""
+    groups: list[list[str]] = [[]]
+    for word in words:
+        if word == ",":
+            groups.append([])
+        else:
+            groups[-1].append(word)
+    if len(groups) == 1:
+        tokens = groups[0]
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return _person(tokens, [], [], [])
+        lower = [i for i, w in enumerate(tokens[:-1]) if _is_lower(w)]
+        if lower:
+            start, end = lower[0], lower[-1]
+            return _person(tokens[end + 1 :], tokens[:start], tokens[start : end + 1], [])
+        return _person(tokens[-1:], tokens[:-1], [], [])
+    von_last = groups[0]
+    suffix = groups[1] if len(groups) >= 3 else []
+    given = groups[-1]
+    von: list[str] = []
+    while len(von_last) > 1 and _is_lower(von_last[0]):
+        von.append(von_last.pop(0))
+    if not von_last:
+        return None
+    return _person(von_last, given, von, suffix)
+
+
+def _person(
+    family: list[str], given: list[str], von: list[str], suffix: list[str]
+) -> Person | None:
+    def text(words: list[str]) -> str:
+        joined = " ".join(words)
+        return latex_to_unicode(joined) if ("{" in joined or "\\" in joined) else joined
+
+    name = text(family)
     if not name:
         return None
-    if "{" not in name and "\\" not in name:
-        return _parse_plain_name(name)
-    parts = parse_single_name_into_parts(name, strict=False)
-    family = latex_to_unicode(" ".join(parts.last))
-    if not family:
-        return None
-    return Person(
-        family=family,
-        given=latex_to_unicode(" ".join(parts.first)),
-        von=latex_to_unicode(" ".join(parts.von)),
-        suffix=latex_to_unicode(" ".join(parts.jr)),
-    )
+    return Person(family=name, given=text(given), von=text(von), suffix=text(suffix))
 
 
-def _parse_plain_name(name: str) -> Person:
-    """BibTeX's name rules for a name without braces or TeX commands (the common case)."""
-    pieces = [p.strip() for p in name.split(",")]
-    if len(pieces) >= 2:
-        von_last = pieces[0].split()
-        suffix = pieces[1] if len(pieces) >= 3 else ""
-        given = pieces[-1] if len(pieces) >= 2 else ""
-        von: list[str] = []
-        # von Last, First: the leading lower-case words are the von part.
-        while len(von_last) > 1 and von_last[0][:1].islower():
-            von.append(von_last.pop(0))
-        return Person(family=" ".join(von_last), given=given, von=" ".join(von), suffix=suffix)
-    words = name.split()
-    if len(words) == 1:
-        return Person(family=words[0])
-    # First von Last: von starts at the first lower-case word and ends at the last one.
-    lower = [i for i, w in enumerate(words[:-1]) if w[:1].islower()]
-    if lower:
-        start, end = lower[0], lower[-1]
-        return Person(
-            family=" ".join(words[end + 1 :]),
-            given=" ".join(words[:start]),
-            von=" ".join(words[start : end + 1]),
-        )
-    return Person(family=words[-1], given=" ".join(words[:-1]))
+@lru_cache(maxsize=4096)
+def _decode_cached(value: str) -> str:
+    """Venue names repeat across a bibliography; decode each once."""
+    return latex_to_unicode(value)
 
 
 def _make_record(
@@ -475,11 +565,9 @@ def _make_record(
         diagnostics.append(Diagnostic(Severity.WARNING, filename, line, key, message))
 
     entry_type = entry.entry_type.strip().lower()
-    record = BibRecord(citekey=key, entry_type=entry_type, line=line, raw=entry.raw or "", fields={})
-    record.content_hash = hashlib.sha256(
-        json.dumps([key, entry_type, values], ensure_ascii=False, sort_keys=True).encode()
-    ).hexdigest()
-
+    record = BibRecord(
+        citekey=key, entry_type=entry_type, line=line, raw=entry.raw or "", fields={}
+    )
     rest: dict[str, str] = {}
     for name, value in values.items():
         if name == "title":
@@ -513,10 +601,12 @@ def _make_record(
         record.arxiv_id = _find_arxiv_id(values, warn)
     for name in VENUE_FIELDS:
         if name in values and values[name].strip():
-            record.venue = latex_to_unicode(values[name])
+            record.venue = _decode_cached(values[name])
             break
     if record.title is None:
         warn("no title")
+    else:
+        record.title_norm = normalize_title(record.title)
     record.fields = rest
     return record
 

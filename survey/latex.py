@@ -210,7 +210,11 @@ def _replace_token(match: re.Match[str]) -> str:
         if command in _WRAPPERS:
             return ""
         # An unknown command is kept visible rather than silently dropped.
-        return "\\" + command + (" " if group("empty") is None and match.group(0)[-1:].isspace() else "")
+        return (
+            "\\"
+            + command
+            + (" " if group("empty") is None and match.group(0)[-1:].isspace() else "")
+        )
     if group("space") is not None:
         return " "
     return " "  # a forced line break

@@ -7,29 +7,25 @@ written when any file has an error. Papers are upserted by citekey; an unchanged
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey.bib import BibRecord, parse_bibtex, read_bib_file
-from survey.db.models import Alias, Author, Paper, Source
+from survey.db import store
 from survey.errors import Diagnostic, InputFileError, Severity
 
 # Rows per INSERT batch; also the granularity of progress updates.
 BATCH = 2000
-# Parameters per IN (...) query: below SQLite's historic limit of 999.
-IN_CHUNK = 900
 # The part of a title before a colon becomes an alias when it is this short.
 TITLE_ALIAS_MAX_WORDS = 5
 TITLE_ALIAS_MAX_CHARS = 40
 
 Progress = Callable[[str, int, int], None]
-T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -72,11 +68,6 @@ class _Parsed:
     has_errors: bool = False
 
 
-def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def load_bib_files(
     session: Session,
     paths: Iterable[Path],
@@ -96,12 +87,10 @@ def load_bib_files(
         result = FileResult(display)
         report.files.append(result)
         report.diagnostics.extend(diagnostics)
-        source = session.scalar(select(Source).where(Source.path == _source_key(path)))
+        source = store.source_by_path(session, _source_key(path))
         if source is not None and source.sha256 == sha256:
             result.skipped = True
-            result.unchanged = session.scalar(
-                select(func.count()).select_from(Paper).where(Paper.source_id == source.id)
-            ) or 0
+            result.unchanged = store.count_from_source(session, source.id)
             continue
         if progress:
             progress(f"parsing {display}", 0, 0)
@@ -135,30 +124,23 @@ def _source_key(path: Path) -> str:
     return str(path.expanduser().resolve())
 
 
-def _reject_keys_of_other_files(session: Session, parsed: list[_Parsed], report: LoadReport) -> None:
+def _reject_keys_of_other_files(
+    session: Session, parsed: list[_Parsed], report: LoadReport
+) -> None:
     """A key already loaded from another file (or earlier in this load) is an error."""
     claimed: dict[str, str] = {}
     for item in parsed:
         source_key = _source_key(item.path)
-        keys = [r.citekey.lower() for r in item.records]
-        owners: dict[str, tuple[str, str | None, int | None]] = {}
-        for chunk in _chunks(keys, IN_CHUNK):
-            rows = session.execute(
-                select(Paper.citekey_lower, Paper.citekey, Source.path, Paper.source_line)
-                .outerjoin(Source, Paper.source_id == Source.id)
-                .where(Paper.citekey_lower.in_(chunk))
-            )
-            for lower, key, path, line in rows:
-                owners[lower] = (key, path, line)
+        stored = store.papers_by_keys(session, [r.citekey.lower() for r in item.records])
         kept: list[BibRecord] = []
         for record in item.records:
             lower = record.citekey.lower()
             other: str | None = None
             if lower in claimed and claimed[lower] != source_key:
                 other = claimed[lower]
-            elif lower in owners and owners[lower][1] not in (None, source_key):
-                _key, path, line = owners[lower]
-                other = f"{path}:{line}" if line else str(path)
+            elif lower in stored and stored[lower].source_path not in (None, source_key):
+                found = stored[lower]
+                other = f"{found.source_path}:{found.source_line}"
             if other is not None:
                 report.diagnostics.append(
                     Diagnostic(
@@ -194,28 +176,23 @@ def _report_duplicates(session: Session, parsed: list[_Parsed], report: LoadRepo
     wanted: dict[str, list[str]] = {"doi": [], "arxiv": [], "title": []}
     for kind, value in seen:
         wanted[kind].append(value)
-    columns = {"doi": Paper.doi, "arxiv": Paper.arxiv_id, "title": Paper.title_norm}
+    wanted["title"] = [v.split("\x00")[0] for v in wanted["title"]]
+    by_key = {r.citekey: (item, r) for item in parsed for r in item.records}
     for kind, values in wanted.items():
-        column = columns[kind]
-        for chunk in _chunks(sorted(set(values)), IN_CHUNK):
-            rows = session.execute(
-                select(Paper.citekey, Paper.citekey_lower, column, Paper.year, Source.path, Paper.source_line)
-                .outerjoin(Source, Paper.source_id == Source.id)
-                .where(column.in_(chunk))
-            )
-            for key, lower, value, year, path, line in rows:
+        if values:
+            for key, lower, value, year, path, line in store.papers_with_identifiers(
+                session, kind, values
+            ):
                 if lower in loading:
                     continue
                 identity = value if kind != "title" else f"{value}\x00{year}"
                 first = seen.get((kind, identity))
                 if first is None:
                     continue
-                for item in parsed:
-                    for record in item.records:
-                        if record.citekey == first[0]:
-                            _warn_duplicate(
-                                report, item, record, kind, identity, (key, path or "database", line)
-                            )
+                item, record = by_key[first[0]]
+                _warn_duplicate(
+                    report, item, record, kind, identity, (key, path or "database", line)
+                )
 
 
 def _identities(record: BibRecord) -> list[tuple[str, str]]:
@@ -304,7 +281,9 @@ def aliases_of(record: BibRecord) -> list[tuple[str, str]]:
     return found
 
 
-def _child_rows(record: BibRecord, paper_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _child_rows(
+    record: BibRecord, paper_id: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     authors = [
         {
             "paper_id": paper_id,
@@ -325,93 +304,57 @@ def _child_rows(record: BibRecord, paper_id: int) -> tuple[list[dict[str, Any]],
 
 def _write_file(session: Session, item: _Parsed, progress: Progress | None) -> None:
     result = item.result
-    source_key = _source_key(item.path)
-    source = session.scalar(select(Source).where(Source.path == source_key))
     now = datetime.now(UTC).replace(tzinfo=None)
     # A file with errors keeps no hash, so loading it again re-reports its problems.
     sha256 = "" if item.has_errors else item.sha256
-    if source is None:
-        source = Source(path=source_key, kind="bib", sha256=sha256, size=item.size, loaded_at=now)
-        session.add(source)
-        session.flush()
-    else:
-        source.sha256, source.size, source.loaded_at = sha256, item.size, now
+    source = store.save_source(session, _source_key(item.path), "bib", sha256, item.size, now)
 
-    existing: dict[str, tuple[int, str, int | None]] = {}
-    keys = [r.citekey.lower() for r in item.records]
-    for chunk in _chunks(keys, IN_CHUNK):
-        for lower, paper_id, content_hash, line in session.execute(
-            select(Paper.citekey_lower, Paper.id, Paper.content_hash, Paper.source_line).where(
-                Paper.citekey_lower.in_(chunk)
-            )
-        ):
-            existing[lower] = (paper_id, content_hash, line)
-
+    stored = store.papers_by_keys(session, [r.citekey.lower() for r in item.records])
     new: list[BibRecord] = []
     changed: list[tuple[int, BibRecord]] = []
     moved: list[dict[str, Any]] = []
     for record in item.records:
-        found = existing.get(record.citekey.lower())
+        found = stored.get(record.citekey.lower())
         if found is None:
             new.append(record)
-        elif found[1] != record.content_hash:
-            changed.append((found[0], record))
+        elif found.content_hash != record.content_hash:
+            changed.append((found.id, record))
         else:
             result.unchanged += 1
-            if found[2] != record.line:
-                moved.append({"b_id": found[0], "b_line": record.line, "b_source": source.id})
+            if found.source_line != record.line:
+                moved.append({"b_id": found.id, "b_line": record.line, "b_source": source.id})
 
     total = len(new) + len(changed)
     done = 0
-    papers = Paper.__table__
-    for batch in _chunks(new, BATCH):
-        rows = [_paper_row(r, source.id) for r in batch]
-        ids = session.execute(
-            insert(papers).returning(papers.c.id, sort_by_parameter_order=True), rows
-        ).scalars().all()
+    new_ids: list[int] = []
+    for batch in store.chunks(new, BATCH):
+        ids = store.insert_papers(session, [_paper_row(r, source.id) for r in batch])
+        new_ids.extend(ids)
         _insert_children(session, zip(ids, batch, strict=True))
         result.added += len(batch)
         done += len(batch)
         if progress:
             progress(f"loading {item.display}", done, total)
+    store.index_new_papers(session, new_ids)
 
-    for batch_changed in _chunks(changed, BATCH):
-        ids = [paper_id for paper_id, _ in batch_changed]
-        session.execute(delete(Author).where(Author.paper_id.in_(ids)))
-        session.execute(
-            delete(Alias).where(Alias.paper_id.in_(ids), Alias.origin.in_(("shorthand", "title")))
-        )
-        for paper_id, record in batch_changed:
-            session.execute(update(papers).where(papers.c.id == paper_id).values(_paper_row(record, source.id)))
+    for batch_changed in store.chunks(changed, BATCH):
+        rows = [{**_paper_row(r, source.id), "id": paper_id} for paper_id, r in batch_changed]
+        store.replace_papers(session, rows)
         _insert_children(session, batch_changed)
         result.updated += len(batch_changed)
         done += len(batch_changed)
         if progress:
             progress(f"loading {item.display}", done, total)
-
-    if moved:
-        session.execute(
-            update(papers)
-            .where(papers.c.id == bindparam("b_id"))
-            .values(source_line=bindparam("b_line"), source_id=bindparam("b_source")),
-            moved,
-        )
+    store.move_papers(session, moved)
 
     # Entries gone from the file are gone from the database, unless the file has errors
     # (an entry that failed to parse this time must not be deleted).
     present = {r.citekey.lower() for r in item.records}
-    stale = [
-        paper_id
-        for paper_id, lower in session.execute(
-            select(Paper.id, Paper.citekey_lower).where(Paper.source_id == source.id)
-        )
-        if lower not in present
-    ]
+    stale = [i for i, lower in store.keys_from_source(session, source.id) if lower not in present]
     if stale and item.has_errors:
         result.kept_stale = len(stale)
     elif stale:
-        for chunk in _chunks(stale, IN_CHUNK):
-            session.execute(delete(Paper).where(Paper.id.in_(chunk)))
+        store.delete_papers(session, stale)
         result.removed = len(stale)
     session.flush()
 
@@ -423,7 +366,4 @@ def _insert_children(session: Session, pairs: Iterable[tuple[int, BibRecord]]) -
         authors, aliases = _child_rows(record, paper_id)
         author_rows.extend(authors)
         alias_rows.extend(aliases)
-    if author_rows:
-        session.execute(insert(Author.__table__), author_rows)
-    if alias_rows:
-        session.execute(insert(Alias.__table__), alias_rows)
+    store.insert_children(session, author_rows, alias_rows)

@@ -63,9 +63,8 @@ def show(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """One paper: metadata, authors, identifiers, short names, where it was loaded from."""
-    with cli_errors():
-        with session_scope(engine_from(ctx)) as session:
-            record = paper_record(find_paper(session, key))
+    with cli_errors(), session_scope(engine_from(ctx)) as session:
+        record = paper_record(find_paper(session, key))
     if output is OutputFormat.json:
         print_json(record)
         return
@@ -73,7 +72,17 @@ def show(
         " ".join(p for p in (a["given"], a["von"], a["family"]) if p) for a in record["authors"]
     )
     if output is OutputFormat.csv:
-        header = ["citekey", "entry_type", "title", "authors", "year", "venue", "doi", "arxiv_id", "aliases"]
+        header = [
+            "citekey",
+            "entry_type",
+            "title",
+            "authors",
+            "year",
+            "venue",
+            "doi",
+            "arxiv_id",
+            "aliases",
+        ]
         row = [record[h] if h not in ("authors", "aliases") else None for h in header]
         row[3] = authors
         row[8] = "; ".join(record["aliases"])
@@ -108,11 +117,10 @@ def search(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Papers whose title, authors, venue, key or short name contain every word given."""
-    with cli_errors():
-        with session_scope(engine_from(ctx)) as session:
-            papers = search_papers(session, text, limit=limit)
-            records = [paper_record(p) for p in papers]
-            short = [author_list(p, limit=2) for p in papers]
+    with cli_errors(), session_scope(engine_from(ctx)) as session:
+        papers = search_papers(session, text, limit=limit)
+        records = [paper_record(p) for p in papers]
+        short = [author_list(p, limit=2) for p in papers]
     if output is OutputFormat.json:
         print_json(records)
         return
@@ -121,7 +129,16 @@ def search(
         print_csv(
             header,
             [
-                [r["citekey"], r["year"], "; ".join(r["aliases"]), r["title"], s, r["venue"], r["doi"], r["arxiv_id"]]
+                [
+                    r["citekey"],
+                    r["year"],
+                    "; ".join(r["aliases"]),
+                    r["title"],
+                    s,
+                    r["venue"],
+                    r["doi"],
+                    r["arxiv_id"],
+                ]
                 for r, s in zip(records, short, strict=True)
             ],
         )

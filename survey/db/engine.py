@@ -41,7 +41,9 @@ def create_survey_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise DatabaseError(f"not a database URL: {url!r}", "give a path or an SQLAlchemy URL") from exc
+        raise DatabaseError(
+            f"not a database URL: {url!r}", "give a path or an SQLAlchemy URL"
+        ) from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         folder = Path(parsed.database).expanduser().resolve().parent
         if not folder.is_dir():

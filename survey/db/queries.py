@@ -8,8 +8,10 @@ from collections.abc import Sequence
 from rapidfuzz import process
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from survey.db.models import Alias, Paper
+from survey.db.store import has_search_index
 from survey.errors import SurveyError, UnknownKeyError
 
 SUGGESTIONS = 3
@@ -43,7 +45,7 @@ def find_paper(session: Session, key: str) -> Paper:
     raise UnknownKeyError(key, suggest_keys(session, key))
 
 
-def _paper_loads() -> tuple[object, ...]:
+def _paper_loads() -> tuple[ExecutableOption, ...]:
     return (selectinload(Paper.authors), selectinload(Paper.aliases), selectinload(Paper.source))
 
 
@@ -69,7 +71,7 @@ def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Pap
     words = [w.casefold() for w in _WORD.findall(query)]
     if not words:
         raise SurveyError("the search text has no words", "e.g. survey query search bilinear")
-    if _has_fts(session):
+    if has_search_index(session):
         match = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
         ids = [
             row[0]
@@ -85,7 +87,9 @@ def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Pap
             return []
         found = {
             p.id: p
-            for p in session.scalars(select(Paper).where(Paper.id.in_(ids)).options(*_paper_loads()))
+            for p in session.scalars(
+                select(Paper).where(Paper.id.in_(ids)).options(*_paper_loads())
+            )
         }
         return [found[i] for i in ids if i in found]
     conditions = [Paper.search_text.like(f"%{_escape_like(w)}%", escape="\\") for w in words]
@@ -100,15 +104,6 @@ def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Pap
 
 def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _has_fts(session: Session) -> bool:
-    if session.get_bind().dialect.name != "sqlite":
-        return False
-    found = session.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'papers_fts'")
-    ).first()
-    return found is not None
 
 
 def count_papers(session: Session) -> int:

@@ -1,0 +1,257 @@
+"""Bulk reads and writes of papers for the loader (db layer; takes a session, never commits).
+
+SQLite gets a fast path (driver-level executemany, ids allocated under the write lock,
+one bulk FTS5 insert); every other database takes the portable SQLAlchemy Core path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from survey.db.models import Alias, Author, Paper, Source
+
+# Parameters per IN (...) query: below SQLite's historic limit of 999.
+IN_CHUNK = 900
+T = TypeVar("T")
+PAPERS = cast(Table, Paper.__table__)
+AUTHORS = cast(Table, Author.__table__)
+ALIASES = cast(Table, Alias.__table__)
+
+PAPER_COLUMNS = (
+    "id",
+    "citekey",
+    "citekey_lower",
+    "entry_type",
+    "title",
+    "title_norm",
+    "year",
+    "venue",
+    "doi",
+    "arxiv_id",
+    "abstract",
+    "more_authors",
+    "fields",
+    "raw",
+    "search_text",
+    "content_hash",
+    "source_id",
+    "source_line",
+)
+AUTHOR_COLUMNS = ("paper_id", "position", "family", "given", "von", "suffix")
+ALIAS_COLUMNS = ("paper_id", "alias", "alias_lower", "origin")
+# Aliases that come from the BibTeX entry itself and are replaced when it changes.
+BIB_ALIAS_ORIGINS = ("shorthand", "title")
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPaper:
+    id: int
+    citekey: str
+    content_hash: str
+    source_path: str | None
+    source_line: int | None
+
+
+def source_by_path(session: Session, path: str) -> Source | None:
+    return session.scalar(select(Source).where(Source.path == path))
+
+
+def save_source(
+    session: Session, path: str, kind: str, sha256: str, size: int, now: datetime
+) -> Source:
+    source = source_by_path(session, path)
+    if source is None:
+        source = Source(path=path, kind=kind, sha256=sha256, size=size, loaded_at=now)
+        session.add(source)
+        session.flush()
+    else:
+        source.sha256, source.size, source.loaded_at = sha256, size, now
+    return source
+
+
+def count_from_source(session: Session, source_id: int) -> int:
+    return (
+        session.scalar(select(func.count()).select_from(Paper).where(Paper.source_id == source_id))
+        or 0
+    )
+
+
+def papers_by_keys(session: Session, lowered_keys: Sequence[str]) -> dict[str, StoredPaper]:
+    """The stored papers among these lower-cased citekeys."""
+    found: dict[str, StoredPaper] = {}
+    for chunk in chunks(lowered_keys):
+        rows = session.execute(
+            select(
+                Paper.citekey_lower,
+                Paper.id,
+                Paper.citekey,
+                Paper.content_hash,
+                Source.path,
+                Paper.source_line,
+            )
+            .outerjoin(Source, Paper.source_id == Source.id)
+            .where(Paper.citekey_lower.in_(chunk))
+        )
+        for lower, paper_id, key, content_hash, path, line in rows:
+            found[lower] = StoredPaper(paper_id, key, content_hash, path, line)
+    return found
+
+
+def papers_with_identifiers(
+    session: Session, kind: str, values: Sequence[str]
+) -> list[tuple[str, str, str, int | None, str | None, int | None]]:
+    """(citekey, lowered key, value, year, file, line) of papers with these DOIs / arXiv ids /
+    normalised titles (`kind` is doi, arxiv or title)."""
+    column = {"doi": Paper.doi, "arxiv": Paper.arxiv_id, "title": Paper.title_norm}[kind]
+    found: list[tuple[str, str, str, int | None, str | None, int | None]] = []
+    for chunk in chunks(sorted(set(values))):
+        rows = session.execute(
+            select(
+                Paper.citekey,
+                Paper.citekey_lower,
+                column,
+                Paper.year,
+                Source.path,
+                Paper.source_line,
+            )
+            .outerjoin(Source, Paper.source_id == Source.id)
+            .where(column.in_(chunk))
+        )
+        found.extend((r[0], r[1], r[2] or "", r[3], r[4], r[5]) for r in rows)
+    return found
+
+
+def keys_from_source(session: Session, source_id: int) -> list[tuple[int, str]]:
+    return [
+        (paper_id, lower)
+        for paper_id, lower in session.execute(
+            select(Paper.id, Paper.citekey_lower).where(Paper.source_id == source_id)
+        )
+    ]
+
+
+def insert_papers(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert paper rows (dicts keyed by column) and return their ids, in order."""
+    if not rows:
+        return []
+    if _is_sqlite(session):
+        # The load holds SQLite's write lock (BEGIN IMMEDIATE), so no other writer can take
+        # these ids; a driver executemany is many times faster than INSERT ... RETURNING,
+        # which SQLite runs row by row when the order of the ids matters.
+        start = (session.scalar(select(func.max(Paper.id))) or 0) + 1
+        ids = list(range(start, start + len(rows)))
+        for paper_id, row in zip(ids, rows, strict=True):
+            row["id"] = paper_id
+        _sqlite_executemany(session, PAPERS, PAPER_COLUMNS, rows)
+        return ids
+    table = PAPERS
+    result = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    )
+    return list(result.scalars().all())
+
+
+def insert_children(
+    session: Session, authors: list[dict[str, Any]], aliases: list[dict[str, Any]]
+) -> None:
+    for table, columns, rows in (
+        (AUTHORS, AUTHOR_COLUMNS, authors),
+        (ALIASES, ALIAS_COLUMNS, aliases),
+    ):
+        if not rows:
+            continue
+        if _is_sqlite(session):
+            _sqlite_executemany(session, table, columns, rows)
+        else:
+            session.execute(insert(table), rows)
+
+
+def replace_papers(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Overwrite changed papers (rows carry their `id`) and drop their BibTeX-derived children."""
+    ids = [row["id"] for row in rows]
+    for chunk in chunks(ids):
+        session.execute(delete(Author).where(Author.paper_id.in_(chunk)))
+        session.execute(
+            delete(Alias).where(Alias.paper_id.in_(chunk), Alias.origin.in_(BIB_ALIAS_ORIGINS))
+        )
+    table = PAPERS
+    for row in rows:
+        values = {k: v for k, v in row.items() if k != "id"}
+        session.execute(update(table).where(table.c.id == row["id"]).values(values))
+
+
+def move_papers(session: Session, moves: list[dict[str, Any]]) -> None:
+    """Record where unchanged entries now are: dicts of b_id, b_line, b_source."""
+    if not moves:
+        return
+    table = PAPERS
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(source_line=bindparam("b_line"), source_id=bindparam("b_source")),
+        moves,
+    )
+
+
+def delete_papers(session: Session, ids: Sequence[int]) -> None:
+    for chunk in chunks(ids):
+        session.execute(delete(Paper).where(Paper.id.in_(chunk)))
+
+
+def has_search_index(session: Session) -> bool:
+    if not _is_sqlite(session):
+        return False
+    found = session.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'papers_fts'")
+    ).first()
+    return found is not None
+
+
+def index_new_papers(session: Session, ids: Sequence[int]) -> None:
+    """Add freshly inserted papers to the FTS5 index in bulk (updates use triggers)."""
+    if not ids or not has_search_index(session):
+        return
+    session.execute(
+        text(
+            "INSERT INTO papers_fts(rowid, search_text) "
+            "SELECT id, search_text FROM papers WHERE id BETWEEN :low AND :high"
+        ),
+        {"low": min(ids), "high": max(ids)},
+    )
+
+
+def _sqlite_executemany(
+    session: Session, table: Table, columns: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+    if json_columns:
+        params = [
+            tuple(
+                json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c]
+                for c in columns
+            )
+            for row in rows
+        ]
+    else:
+        params = [tuple(row[c] for c in columns) for row in rows]
+    session.connection().exec_driver_sql(sql, params)
