@@ -182,12 +182,16 @@ def _split_concatenation(value: str) -> list[str]:
     return parts
 
 
+_MACRO_NAME = re.compile(r"^[^\s\d\"#%'(),={}][^\s\"#%'(),={}]*$")
+
+
 def _resolve_value(
     raw: str, macros: dict[str, str], undefined: list[str], used: list[str] | None = None
 ) -> str:
     """The text of a field value: enclosing removed, macros and `#` resolved.
 
-    Macro names that were expanded are appended to `used`, unknown ones to `undefined`.
+    Macro names that were expanded are appended to `used`; unknown names, and pieces that
+    cannot be a macro name at all (a missing comma between fields), to `undefined`.
     """
     value = raw.strip()
     if "#" not in value and value[:1] == "{" and value[-1:] == "}":
@@ -200,6 +204,9 @@ def _resolve_value(
         ):
             pieces.append(part[1:-1])
         elif part.isdigit():
+            pieces.append(part)
+        elif not _MACRO_NAME.match(part):
+            undefined.append(part)
             pieces.append(part)
         else:
             name = part.lower()
@@ -291,6 +298,16 @@ def parse_bibtex(text: str, filename: str) -> BibParse:
             if name in values:  # duplicate field: the first value wins, already reported
                 continue
             values[name] = _resolve_value(str(fld.value), macros, undefined, used)
+        malformed = [name for name in undefined if not _MACRO_NAME.match(name)]
+        if malformed:
+            report(
+                Severity.ERROR,
+                line,
+                key,
+                f"malformed field value {malformed[0]!r}: a comma between fields is probably "
+                "missing, or the value lacks its braces or quotes",
+            )
+            continue
         for name in undefined:
             report(
                 Severity.WARNING,
@@ -328,17 +345,16 @@ def _guess_key(raw: str | None) -> str | None:
 
 def _failure_message(block: ParsingFailedBlock, lines: _Lines) -> str:
     error = block.error
-    reason = getattr(error, "abort_reason", None) or str(error) or type(error).__name__
+    reason = str(getattr(error, "abort_reason", None) or error or type(error).__name__)
     end = getattr(error, "end_index", None)
-    raw = block.raw or ""
-    if end is None:
-        where = "the entry runs to the end of the file"
+    where = f"; parsing stopped at line {lines.line_of(end)}" if end is not None else ""
+    if "comma after entry key" in reason:
+        hint = "the key is missing or not followed by a comma: write @type{key, field = {...}}"
+    elif "end of file" in reason:
+        hint = "the entry is never closed: look for an unbalanced brace or quote in it"
     else:
-        where = f"parsing stopped at line {lines.line_of(end)}"
-    hint = "check for an unbalanced brace or quote, or a missing comma"
-    if raw.count("{") != raw.count("}"):
-        hint = "braces are unbalanced: close every { with }"
-    return f"entry could not be parsed ({reason}; {where}); {hint}"
+        hint = "check for an unbalanced brace or quote, or a missing comma between fields"
+    return f"entry could not be parsed ({reason.rstrip('.')}{where}); {hint}"
 
 
 def _inherit(values: dict[str, str], parent_type: str, parent: dict[str, str]) -> dict[str, str]:

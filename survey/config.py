@@ -7,6 +7,17 @@ from pathlib import Path
 
 DB_ENV_VAR = "SURVEY_DB"
 DEFAULT_DB_PATH = "survey.db"
+BUSY_TIMEOUT_ENV_VAR = "SURVEY_BUSY_TIMEOUT"
+DEFAULT_BUSY_TIMEOUT_S = 60.0
+
+
+def busy_timeout_seconds() -> float:
+    """How long a command waits for another one's SQLite write lock before giving up."""
+    value = os.environ.get(BUSY_TIMEOUT_ENV_VAR)
+    try:
+        return max(float(value), 0.0) if value else DEFAULT_BUSY_TIMEOUT_S
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_S
 
 
 def database_url(explicit: str | None = None) -> str:

@@ -215,11 +215,12 @@ def _warn_duplicate(
     first: tuple[str, str, int | None],
 ) -> None:
     other_key, other_file, other_line = first
-    what = {
-        "doi": f"same DOI {value}",
-        "arxiv": f"same arXiv id {value}",
-        "title": f"same title and year ({value.split(chr(0))[1]})",
-    }[kind]
+    if kind == "doi":
+        what = f"same DOI {value}"
+    elif kind == "arxiv":
+        what = f"same arXiv id {value}"
+    else:
+        what = f"same title and year ({value.rsplit(chr(0), 1)[-1]})"
     where = f"{other_file}:{other_line}" if other_line else other_file
     report.diagnostics.append(
         Diagnostic(

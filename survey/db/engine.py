@@ -22,10 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from survey.config import migrations_dir
+from survey.config import busy_timeout_seconds, migrations_dir
 from survey.errors import DatabaseError
 
-BUSY_TIMEOUT_MS = 60_000
 _WRITE = "survey_write"
 
 
@@ -65,19 +64,20 @@ def create_survey_engine(url: str) -> Engine:
 
 def _connect_args(backend: str) -> dict[str, Any]:
     if backend == "sqlite":
-        return {"timeout": BUSY_TIMEOUT_MS / 1000}
+        return {"timeout": busy_timeout_seconds(), "check_same_thread": False}
     return {}
 
 
 def _configure_sqlite(engine: Engine) -> None:
     is_file = engine.url.database not in (None, "", ":memory:")
+    busy_ms = int(busy_timeout_seconds() * 1000)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN, so writers can ask for IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if is_file:
             cursor.execute("PRAGMA journal_mode = WAL")
@@ -101,6 +101,10 @@ def _translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
     if "readonly" in text or "read-only" in text:
         return DatabaseError(
             f"database {url} is read-only", "check the file's permissions or choose another --db"
+        )
+    if "not a database" in text:
+        return DatabaseError(
+            f"{url} is not an SQLite database", "choose another --db path; survey creates new ones"
         )
     if "unable to open" in text:
         return DatabaseError(f"cannot open database {url}", "check the path and its permissions")

@@ -1,0 +1,139 @@
+"""The command line: happy paths, output formats, unknown keys, help text for every command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from conftest import BUNDLED_BIB
+from helpers import Cli
+
+from survey.cli.app import app
+
+
+@pytest.fixture
+def loaded(cli: Cli) -> Cli:
+    result = cli("load", BUNDLED_BIB)
+    assert result.exit_code == 0, result.stderr
+    return cli
+
+
+def test_load_summary_then_unchanged(cli: Cli) -> None:
+    first = cli("load", BUNDLED_BIB)
+    assert first.exit_code == 0
+    assert "12 papers in the database" in first.stdout
+    second = cli("load", BUNDLED_BIB)
+    assert second.exit_code == 0
+    assert "unchanged file, skipped" in second.stdout
+    row = next(line for line in second.stdout.splitlines() if "papers.bib" in line)
+    assert [c.strip() for c in row.split("│")[2:8]] == ["0", "0", "12", "0", "0", "0"]
+
+
+def test_show_json(loaded: Cli) -> None:
+    result = loaded("query", "show", "fu2017look", "--format", "json")
+    assert result.exit_code == 0
+    record = json.loads(result.stdout)
+    assert record["title"].startswith("Look Closer to See Better")
+    assert [a["family"] for a in record["authors"]] == ["Fu", "Zheng", "Mei"]
+    assert record["year"] == 2017
+    assert record["venue"].startswith("Proceedings of the IEEE Conference on Computer Vision")
+    assert "RA-CNN" in record["aliases"]
+
+
+@pytest.mark.parametrize("key", ["RA-CNN", "ra-cnn", "FU2017LOOK", "look closer to see better"])
+def test_show_finds_by_alias_and_ignores_case(loaded: Cli, key: str) -> None:
+    result = loaded("query", "show", key, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["citekey"] == "fu2017look"
+
+
+def test_show_table_and_csv(loaded: Cli) -> None:
+    table = loaded("query", "show", "B-CNN")
+    assert table.exit_code == 0
+    assert "Bilinear CNN Models for Fine-Grained Visual Recognition" in table.stdout
+    assert "Tsung-Yu Lin; Aruni RoyChowdhury; Subhransu Maji" in table.stdout
+    rows = list(csv.reader(io.StringIO(loaded("query", "show", "B-CNN", "-f", "csv").stdout)))
+    assert rows[0][:3] == ["citekey", "entry_type", "title"]
+    assert rows[1][0] == "lin2015bilinear"
+
+
+def test_unknown_key_suggests_closest(loaded: Cli) -> None:
+    result = loaded("query", "show", "lin2015bilnear")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert "no paper with key or alias 'lin2015bilnear'" in result.stderr
+    assert "did you mean lin2015bilinear" in result.stderr
+
+
+def test_search_finds_bilinear_papers(loaded: Cli) -> None:
+    result = loaded("query", "search", "bilinear", "-f", "json")
+    assert result.exit_code == 0
+    keys = {r["citekey"] for r in json.loads(result.stdout)}
+    assert keys == {"lin2015bilinear", "zheng2019learning"}
+    table = loaded("query", "search", "bilinear")
+    assert "B-CNN" in table.stdout and "DBTNet" in table.stdout
+
+
+def test_search_by_author_and_accent_insensitive(loaded: Cli, write_bib: object) -> None:
+    assert "wang2020graph" in loaded("query", "search", "zhuhui", "-f", "csv").stdout
+    assert loaded("query", "search", "nothing-like-this", "-f", "json").stdout.strip() == "[]"
+    assert "no papers match" in loaded("query", "search", "nothinglikethis").stdout
+
+
+def test_search_without_words_is_a_clear_error(loaded: Cli) -> None:
+    result = loaded("query", "search", "%%%")
+    assert result.exit_code == 1
+    assert "has no words" in result.stderr
+
+
+def test_bad_format_is_a_usage_error(loaded: Cli) -> None:
+    result = loaded("query", "show", "B-CNN", "--format", "xml")
+    assert result.exit_code == 2
+
+
+def test_db_current_and_upgrade(cli: Cli) -> None:
+    before = cli("db", "current")
+    assert before.exit_code == 0
+    assert "none (empty database)" in before.stdout
+    upgraded = cli("db", "upgrade")
+    assert upgraded.exit_code == 0 and "0001" in upgraded.stdout
+    assert "up to date" in cli("db", "current").stdout
+
+
+def test_version(cli: Cli) -> None:
+    result = cli("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("survey ")
+
+
+def _commands(group: typer.Typer, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for info in group.registered_commands:
+        name = info.name or (info.callback.__name__ if info.callback else "")
+        found.append((*prefix, name))
+    for sub in group.registered_groups:
+        assert sub.typer_instance is not None and sub.name
+        found.append((*prefix, sub.name))
+        found.extend(_commands(sub.typer_instance, (*prefix, sub.name)))
+    return found
+
+
+ALL_COMMANDS = _commands(app)
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS, ids=lambda c: " ".join(c))
+def test_every_command_has_help(cli: Cli, command: tuple[str, ...]) -> None:
+    result = cli(*command, "--help")
+    assert result.exit_code == 0
+    usage, _, rest = result.stdout.partition("\n\n")
+    assert "Usage:" in usage
+    assert rest.strip(), f"`survey {' '.join(command)}` has no help text"
+
+
+def test_readme_names_every_command() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in ALL_COMMANDS:
+        assert f"survey {' '.join(command)}" in readme, f"README lacks `survey {' '.join(command)}`"

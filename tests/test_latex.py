@@ -1,0 +1,43 @@
+"""LaTeX -> Unicode decoding of display fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey.latex import latex_to_unicode
+
+
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [
+        pytest.param('M{\\"u}ller', "Müller", id="braced_umlaut"),
+        pytest.param('M\\"uller', "Müller", id="bare_umlaut"),
+        pytest.param("Caf\\'e", "Café", id="acute"),
+        pytest.param("Caf\\'{e}", "Café", id="acute_braced_argument"),
+        pytest.param("{\\'E}mile", "Émile", id="capital_acute"),
+        pytest.param("Garc{\\'\\i}a", "García", id="dotless_i"),
+        pytest.param("\\c{c}a va", "ça va", id="cedilla"),
+        pytest.param("Erd\\H{o}s", "Erdős", id="hungarian_umlaut"),
+        pytest.param("\\v{S}koda", "Škoda", id="caron"),
+        pytest.param("{\\o}rsted", "ørsted", id="slashed_o"),
+        pytest.param("Stra{\\ss}e", "Straße", id="eszett"),
+        pytest.param("Fish \\& Chips", "Fish & Chips", id="ampersand"),
+        pytest.param("pages 1--10", "pages 1–10", id="en_dash"),
+        pytest.param("yes---no", "yes—no", id="em_dash"),
+        pytest.param("{CNN}s for {F}ine-Grained", "CNNs for Fine-Grained", id="protective_braces"),
+        pytest.param("$\\alpha$-{GAN}", "α-GAN", id="math_greek"),
+        pytest.param("\\textit{in vivo} study", "in vivo study", id="formatting_command"),
+        pytest.param("50\\% of \\$5", "50% of $5", id="escaped_specials"),
+        pytest.param("``quoted''", "“quoted”", id="tex_quotes"),
+        pytest.param("Jos\\'e~Garc\\'ia", "José García", id="tie"),
+        pytest.param("a \\{b\\} c", "a {b} c", id="escaped_braces_survive"),
+        pytest.param("  spaced\n  out  ", "spaced out", id="whitespace_collapsed"),
+        pytest.param("Plain title", "Plain title", id="plain_untouched"),
+    ],
+)
+def test_decodes(tex: str, text: str) -> None:
+    assert latex_to_unicode(tex) == text
+
+
+def test_unknown_command_stays_visible() -> None:
+    assert "\\frobnicate" in latex_to_unicode("a \\frobnicate b")
