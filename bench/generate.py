@@ -152,7 +152,8 @@ def entry(rng: random.Random, index: int) -> str:
     title = " ".join(words).capitalize()
     abstract = " ".join(rng.choice(WORDS) for _ in range(rng.randint(80, 120)))
     year = rng.randint(1990, 2024)
-    key = f"bench{index}{words[0].strip('{}').lower()}{year}"
+    slug = "".join(c for c in words[0].lower() if c.isalpha())
+    key = f"bench{index}{slug}{year}"
     common = (
         f"  author = {{{authors}}},\n  title = {{{title}}},\n  year = {year},\n"
         f"  month = {rng.choice(MONTHS)},\n  doi = {{10.5555/bench.{index}}},\n"

@@ -1,7 +1,7 @@
 """Benchmark: `survey load` against a bare `bibtexparser.parse_string` of the same file.
 
-Each measurement runs in its own child process, so peak memory (ru_maxrss) is that of
-the measured work alone; times are wall-clock inside the child, around the work only.
+Each measurement runs in its own child process; its time is wall-clock around the work
+only, its memory the peak PSS of the process and any parser workers it starts.
 Targets are ratios against the bare parse measured in the same run:
 
     load / bare parse          <= 1.5   (LaTeX decoding, names, identifiers, SQLite writes)
@@ -13,11 +13,13 @@ Usage: python bench/run.py [1000 10000 100000]   (writes bench/results/latest.js
 
 from __future__ import annotations
 
+import contextlib
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -27,33 +29,94 @@ sys.path.insert(0, str(HERE.parent))
 TARGETS = {"load_vs_parse": 1.5, "reload_vs_load": 0.05, "memory_vs_parse": 1.5}
 
 
-def child(mode: str, bib: str, db: str) -> None:
-    """Runs in the child process: do one measured piece of work and print JSON."""
-    if mode == "bare":
-        import bibtexparser
+class TreeMemory:
+    """Peak proportional set size (PSS) of this process and all its descendants.
 
-        start = time.perf_counter()
-        text = Path(bib).read_text(encoding="utf-8")
-        library = bibtexparser.parse_string(text)
-        seconds = time.perf_counter() - start
-        count = len(library.entries)
-    else:
-        from survey.db import open_database, session_scope
-        from survey.load import load_bib_files
+    PSS splits each shared page among the processes sharing it, so forked parser workers
+    are charged only for what they add. Sampled every 20 ms from /proc.
+    """
 
-        engine = open_database(f"sqlite:///{db}")
-        start = time.perf_counter()
-        with session_scope(engine, write=True) as session:
-            report = load_bib_files(session, [Path(bib)])
-        seconds = time.perf_counter() - start
-        count = report.total("added") + report.total("updated") + report.total("unchanged")
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024, "entries": count}))
+    def __init__(self) -> None:
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.sample()
+
+    def sample(self) -> None:
+        self.peak_kib = max(self.peak_kib, sum(_pss_kib(pid) for pid in _tree(os.getpid())))
 
 
-def measure(mode: str, bib: Path, db: Path) -> dict[str, float]:
+def _tree(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        found.extend(frontier)
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def child(mode: str, bib: str, db: str, sample_memory: bool) -> None:
+    """Runs in the child process: do one measured piece of work and print JSON.
+
+    Memory is sampled only in runs that are not timed: the sampler thread competes for
+    the interpreter lock and would slow the work it watches.
+    """
+    memory = TreeMemory() if sample_memory else contextlib.nullcontext(None)
+    with memory:
+        if mode == "bare":
+            import bibtexparser
+
+            start = time.perf_counter()
+            text = Path(bib).read_text(encoding="utf-8")
+            library = bibtexparser.parse_string(text)
+            seconds = time.perf_counter() - start
+            count = len(library.entries)
+        else:
+            from survey.db import open_database, session_scope
+            from survey.load import load_bib_files
+
+            engine = open_database(f"sqlite:///{db}")
+            start = time.perf_counter()
+            with session_scope(engine, write=True) as session:
+                report = load_bib_files(session, [Path(bib)])
+            seconds = time.perf_counter() - start
+            count = report.total("added") + report.total("updated") + report.total("unchanged")
+    peak = memory.peak_kib / 1024 if isinstance(memory, TreeMemory) else None
+    print(json.dumps({"seconds": seconds, "peak_mib": peak, "entries": count}))
+
+
+def measure(mode: str, bib: Path, db: Path, memory: bool = False) -> dict[str, float]:
     output = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(bib), str(db)],
+        [sys.executable, __file__, "--child", mode, str(bib), str(db), "memory" if memory else ""],
         check=True,
         capture_output=True,
         text=True,
@@ -81,6 +144,9 @@ def run(sizes: list[int]) -> list[dict[str, object]]:
             bare = measure("bare", bib, db)
             load = measure("load", bib, db)
             reload = measure("load", bib, db)
+            db.unlink()
+            bare["peak_mib"] = measure("bare", bib, db, memory=True)["peak_mib"]
+            load["peak_mib"] = measure("load", bib, db, memory=True)["peak_mib"]
         row = {
             "entries": size,
             "file_mib": round(bib.stat().st_size / 2**20, 1),
@@ -103,7 +169,7 @@ def run(sizes: list[int]) -> list[dict[str, object]]:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], sys.argv[4])
+        child(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "memory")
         return
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000, 100000]
     results = run(sizes)

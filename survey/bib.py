@@ -7,12 +7,15 @@ names and normalising identifiers. Never prints; problems become `Diagnostic`s.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
+import multiprocessing
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -152,14 +155,15 @@ def read_bib_file(path: Path) -> tuple[str, str, int, list[Diagnostic]]:
 class _Lines:
     """Offset -> 1-based line number, built only when a failure needs it."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, line_offset: int = 0) -> None:
         self._text = text
+        self._offset = line_offset
         self._starts: list[int] | None = None
 
     def line_of(self, offset: int) -> int:
         if self._starts is None:
             self._starts = [0] + [m.end() for m in re.finditer("\n", self._text)]
-        return bisect_right(self._starts, offset)
+        return bisect_right(self._starts, offset) + self._offset
 
 
 def _split_concatenation(value: str) -> list[str]:
@@ -222,8 +226,18 @@ def _resolve_value(
     return "".join(pieces)
 
 
-def parse_bibtex(text: str, filename: str) -> BibParse:
-    """Parse BibTeX text into records and diagnostics; never raises on bad entries."""
+def parse_bibtex(
+    text: str,
+    filename: str,
+    *,
+    line_offset: int = 0,
+    macros: dict[str, str] | None = None,
+) -> BibParse:
+    """Parse BibTeX text into records and diagnostics; never raises on bad entries.
+
+    `line_offset` and `macros` let a piece of a larger file be parsed on its own: its
+    lines are numbered as in the whole file, and the macros defined before it are known.
+    """
     try:
         library = parse_string(text, parse_stack=[])
     except Exception as exc:  # the splitter raises on states it considers its own bug
@@ -232,16 +246,16 @@ def parse_bibtex(text: str, filename: str) -> BibParse:
             "look for an unbalanced brace or quote near the last entry that loaded",
         ) from exc
 
-    lines = _Lines(text)
+    lines = _Lines(text, line_offset)
     diagnostics: list[Diagnostic] = []
-    macros: dict[str, str] = {}
+    macros = dict(macros or {})
     entries: list[tuple[Entry, int]] = []
 
     def report(severity: Severity, line: int | None, key: str | None, message: str) -> None:
         diagnostics.append(Diagnostic(severity, filename, line, key, message))
 
     for block in library.blocks:
-        line = (block.start_line or 0) + 1
+        line = (block.start_line or 0) + 1 + line_offset
         if isinstance(block, String):
             undefined: list[str] = []
             macros[block.key.lower()] = _resolve_value(str(block.value), macros, undefined)
@@ -259,7 +273,7 @@ def parse_bibtex(text: str, filename: str) -> BibParse:
             )
             entries.append((entry, line))
         elif isinstance(block, DuplicateBlockKeyBlock):
-            previous = (block.previous_block.start_line or 0) + 1
+            previous = (block.previous_block.start_line or 0) + 1 + line_offset
             report(
                 Severity.ERROR,
                 line,
@@ -276,7 +290,7 @@ def parse_bibtex(text: str, filename: str) -> BibParse:
     resolved: dict[str, tuple[Entry, int, dict[str, str], list[str]]] = {}
     for entry, line in entries:
         key = entry.key.strip()
-        if not key or any(c.isspace() for c in key) or "," in key:
+        if not key or len(key.split()) != 1 or "," in key:
             report(Severity.ERROR, line, None, f"entry @{entry.entry_type} has no valid citekey")
             continue
         lowered = key.lower()
@@ -336,6 +350,124 @@ def parse_bibtex(text: str, filename: str) -> BibParse:
         record.content_hash = hashlib.sha256("\x00".join([record.raw, *used]).encode()).hexdigest()
         records.append(record)
     return BibParse(records, diagnostics)
+
+
+# ----------------------------------------------------------------- parallel parsing
+
+# Files at least this large are split into pieces parsed by worker processes.
+PARALLEL_MIN_CHARS = 4_000_000
+# Pieces per worker: small pieces let the loader write early pieces while later ones parse.
+PIECES_PER_WORKER = 16
+_STRING_START = re.compile(r"^[ \t]*@[ \t]*string[ \t]*[{(]", re.IGNORECASE | re.MULTILINE)
+_CROSSREF = re.compile(r"\bcrossref\s*=", re.IGNORECASE)
+
+
+def iter_bibtex_pieces(text: str, filename: str, workers: int) -> Iterator[BibParse]:
+    """Parse a BibTeX text as consecutive pieces, in order, with `workers` processes.
+
+    Pieces are cut only between entries at brace depth 0, and each piece knows the
+    `@string` macros defined before it, so the records and diagnostics are those of
+    `parse_bibtex` on the whole text. A small file, one machine core, or a file using
+    `crossref` (whose parent may sit in another piece) is parsed in one piece.
+    """
+    if workers <= 1 or len(text) < PARALLEL_MIN_CHARS or _CROSSREF.search(text):
+        yield parse_bibtex(text, filename)
+        return
+    bounds = _piece_bounds(text, workers * PIECES_PER_WORKER)
+    jobs = [
+        (text[start:end], filename, text.count("\n", 0, start), macros)
+        for (start, end), macros in zip(bounds, _macros_before(text, bounds), strict=True)
+    ]
+    # Forked workers share the text with this process instead of receiving copies. They
+    # only parse, and end with os._exit, so an inherited database handle is never used
+    # or closed by them. Where fork is unavailable, spawn.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with context.Pool(workers) as pool:
+        yield from pool.imap(_parse_piece, jobs)
+
+
+def _parse_piece(job: tuple[str, str, int, dict[str, str]]) -> BibParse:
+    text, filename, line_offset, macros = job
+    with gc_paused():
+        return parse_bibtex(text, filename, line_offset=line_offset, macros=macros)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector around allocation-heavy, cycle-free work.
+
+    Parsing creates millions of small objects and no reference cycles; each automatic
+    collection would walk all of them again. Reference counting still frees memory.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _piece_bounds(text: str, pieces: int) -> list[tuple[int, int]]:
+    """(start, end) offsets of about equal pieces, each cut where an entry starts.
+
+    A cut goes where a line starts with `@` and the braces opened since the piece began
+    are closed (so not inside a value). A broken entry that never closes would forbid
+    every later cut; past twice the target size the piece is cut at the next `@` line
+    anyway, which is also where bibtexparser abandons such an entry.
+    """
+    target = max(len(text) // pieces, 1)
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        position = start
+        depth = 0
+        cut = len(text)
+        candidate = start + target
+        while (candidate := text.find("\n@", candidate) + 1) > 0:
+            depth += text.count("{", position, candidate) - text.count("}", position, candidate)
+            position = candidate
+            if depth == 0 or candidate - start > 2 * target:
+                cut = candidate
+                break
+        bounds.append((start, cut))
+        start = cut
+    return bounds
+
+
+def _macros_before(text: str, bounds: list[tuple[int, int]]) -> list[dict[str, str]]:
+    """For each piece, the @string macros defined in the text before it."""
+    definitions: list[tuple[int, str]] = []
+    for match in _STRING_START.finditer(text, 0, bounds[-1][0]):
+        end = _block_end(text, match.end() - 1)
+        definitions.append((match.start(), text[match.start() : end]))
+    snapshots: list[dict[str, str]] = []
+    macros: dict[str, str] = {}
+    index = 0
+    for start, _end in bounds:
+        while index < len(definitions) and definitions[index][0] < start:
+            library = parse_string(definitions[index][1], parse_stack=[])
+            for block in library.strings:
+                macros[block.key.lower()] = _resolve_value(str(block.value), macros, [])
+            index += 1
+        snapshots.append(dict(macros))
+    return snapshots
+
+
+def _block_end(text: str, opening: int) -> int:
+    """Offset just past the delimiter closing the block opened at `opening`."""
+    close = "}" if text[opening] == "{" else ")"
+    depth = 0
+    for index in range(opening, len(text)):
+        char = text[index]
+        if char in "{(":
+            depth += 1
+        elif char in "})":
+            depth -= 1
+            if depth == 0 and char == close:
+                return index + 1
+    return len(text)
 
 
 def _guess_key(raw: str | None) -> str | None:
@@ -429,20 +561,29 @@ def split_authors(value: str) -> tuple[list[Person], bool]:
     """Split a BibTeX name list; returns the people and whether it ended in `and others`."""
     people: list[Person] = []
     more = False
-    for words in _split_names(value):
-        if len(words) == 1 and words[0].lower() == "others":
+    if _AND_IN_BRACES.search(value):
+        names = [" ".join(words) for words in _split_names(value)]
+    else:  # no `and` inside braces: a plain split is exact, and much faster
+        names = _AND.split(value.strip())
+    for name in names:
+        if name.strip().lower() == "others":
             more = True
             continue
-        person = _person_cached(tuple(words))
+        person = _parse_person(name)
         if person is not None:
             people.append(person)
     return people, more
 
 
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_AND_IN_BRACES = re.compile(r"\{[^}]*\band\b", re.IGNORECASE)
+
+
 # The same people appear in many entries of a bibliography: parse each spelling once.
 @lru_cache(maxsize=65536)
-def _person_cached(words: tuple[str, ...]) -> Person | None:
-    return _name_from_words(list(words))
+def _parse_person(name: str) -> Person | None:
+    words = _split_names(name)
+    return _name_from_words(words[0]) if words else None
 
 
 # A name-list word: runs of characters outside braces and braced groups (two levels deep).

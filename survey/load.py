@@ -1,12 +1,16 @@
 """Files -> database, one transaction per load (load layer, above bib and db).
 
-`load_bib_files` parses every file first, then writes: under `strict` nothing is
-written when any file has an error. Papers are upserted by citekey; an unchanged file
-(same bytes) is skipped; an edited file touches exactly the entries whose text changed.
+`load_bib_files` reads every file first (a file that cannot be read stops the load
+before anything is written), then parses and writes each file piece by piece: large
+files are parsed by worker processes while this process writes the pieces already
+parsed. Papers are upserted by citekey; an unchanged file (same bytes) is skipped; an
+edited file touches exactly the entries whose content changed. Under `strict` the
+load's writes are rolled back when anything failed.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from survey.bib import BibRecord, parse_bibtex, read_bib_file
+from survey.bib import BibParse, BibRecord, gc_paused, iter_bibtex_pieces, read_bib_file
 from survey.db import store
 from survey.errors import Diagnostic, InputFileError, Severity
 
@@ -26,6 +30,11 @@ TITLE_ALIAS_MAX_WORDS = 5
 TITLE_ALIAS_MAX_CHARS = 40
 
 Progress = Callable[[str, int, int], None]
+
+
+def default_workers() -> int:
+    """Parser processes for large files: one per core, at most four."""
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 @dataclass(slots=True)
@@ -58,14 +67,26 @@ class LoadReport:
 
 
 @dataclass(slots=True)
-class _Parsed:
+class _Input:
     path: Path
     display: str
+    text: str
     sha256: str
     size: int
-    records: list[BibRecord]
     result: FileResult
-    has_errors: bool = False
+
+
+@dataclass(slots=True)
+class _Run:
+    """State shared by the files of one load."""
+
+    session: Session
+    report: LoadReport
+    progress: Progress | None
+    # lower-cased key -> (source path, display name, line) of the entry that claimed it
+    claimed: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    # (kind, value) -> (key, display name, line) of the first entry with that identity
+    identities: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
 
 
 def load_bib_files(
@@ -74,17 +95,17 @@ def load_bib_files(
     *,
     strict: bool = False,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> LoadReport:
     """Load BibTeX files into the database in the caller's transaction.
 
-    Raises `InputFileError` (before writing anything) for a file that cannot be read.
+    Raises `InputFileError`, before anything is written, for a file that cannot be read.
     """
     report = LoadReport()
-    parsed: list[_Parsed] = []
+    inputs: list[_Input] = []
     for path in paths:
         text, sha256, size, diagnostics = read_bib_file(path)
-        display = str(path)
-        result = FileResult(display)
+        result = FileResult(str(path))
         report.files.append(result)
         report.diagnostics.extend(diagnostics)
         source = store.source_by_path(session, _source_key(path))
@@ -92,31 +113,23 @@ def load_bib_files(
             result.skipped = True
             result.unchanged = store.count_from_source(session, source.id)
             continue
-        if progress:
-            progress(f"parsing {display}", 0, 0)
-        bib = parse_bibtex(text, display)
-        if not bib.records and not bib.failed:
-            raise InputFileError(
-                f"{display}: holds no BibTeX entries", "check that this is the right file"
-            )
-        report.diagnostics.extend(bib.diagnostics)
-        result.failed = bib.failed
-        parsed.append(
-            _Parsed(path, display, sha256, size, bib.records, result, has_errors=bib.failed > 0)
-        )
+        inputs.append(_Input(path, str(path), text, sha256, size, result))
 
-    _reject_keys_of_other_files(session, parsed, report)
-    _report_duplicates(session, parsed, report)
+    run = _Run(session, report, progress)
+    savepoint = session.begin_nested()
+    with gc_paused():
+        for item in inputs:
+            _load_file(run, item, workers or default_workers())
+            item.text = ""  # the text is no longer needed; let it go before the next file
+    _report_duplicates_in_database(run)
     report.diagnostics.sort(key=lambda d: (d.file, d.line or 0))
-
     if strict and report.has_errors:
+        savepoint.rollback()
         report.written = False
         for result in report.files:
             result.added = result.updated = result.removed = 0
-        return report
-
-    for item in parsed:
-        _write_file(session, item, progress)
+    else:
+        savepoint.commit()
     return report
 
 
@@ -124,75 +137,77 @@ def _source_key(path: Path) -> str:
     return str(path.expanduser().resolve())
 
 
-def _reject_keys_of_other_files(
-    session: Session, parsed: list[_Parsed], report: LoadReport
-) -> None:
-    """A key already loaded from another file (or earlier in this load) is an error."""
-    claimed: dict[str, str] = {}
-    for item in parsed:
-        source_key = _source_key(item.path)
-        stored = store.papers_by_keys(session, [r.citekey.lower() for r in item.records])
-        kept: list[BibRecord] = []
-        for record in item.records:
-            lower = record.citekey.lower()
-            other: str | None = None
-            if lower in claimed and claimed[lower] != source_key:
-                other = claimed[lower]
-            elif lower in stored and stored[lower].source_path not in (None, source_key):
-                found = stored[lower]
-                other = f"{found.source_path}:{found.source_line}"
-            if other is not None:
-                report.diagnostics.append(
-                    Diagnostic(
-                        Severity.ERROR,
-                        item.display,
-                        record.line,
-                        record.citekey,
-                        f"key already loaded from {other}; rename one of the two entries",
-                    )
+def _load_file(run: _Run, item: _Input, workers: int) -> None:
+    session, result = run.session, item.result
+    source_key = _source_key(item.path)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    source = store.save_source(session, source_key, "bib", "", item.size, now)
+    present: set[str] = set()
+    has_errors = False
+    seen_entries = 0
+    estimate = item.text.count("\n@") + 1  # for the progress bar only
+    for piece in iter_bibtex_pieces(item.text, item.display, workers):
+        run.report.diagnostics.extend(piece.diagnostics)
+        result.failed += piece.failed
+        has_errors = has_errors or piece.failed > 0
+        seen_entries += len(piece.records) + piece.failed
+        records = _claim_keys(run, item, source_key, piece)
+        has_errors = has_errors or len(records) < len(piece.records)
+        _note_identities(run, item, records)
+        _write_records(session, records, source.id, result)
+        present.update(r.citekey.lower() for r in records)
+        if run.progress:
+            done = result.added + result.updated + result.unchanged + result.failed
+            run.progress(f"loading {item.display}", done, max(estimate, done))
+    if seen_entries == 0:
+        raise InputFileError(
+            f"{item.display}: holds no BibTeX entries", "check that this is the right file"
+        )
+
+    # Entries gone from the file are gone from the database, unless the file has errors
+    # (an entry that failed to parse this time must not be deleted).
+    stale = [i for i, lower in store.keys_from_source(session, source.id) if lower not in present]
+    if stale and has_errors:
+        result.kept_stale = len(stale)
+    elif stale:
+        store.delete_papers(session, stale)
+        result.removed = len(stale)
+    # A file with errors keeps no hash, so loading it again re-reports its problems.
+    source.sha256 = "" if has_errors else item.sha256
+    session.flush()
+
+
+def _claim_keys(run: _Run, item: _Input, source_key: str, piece: BibParse) -> list[BibRecord]:
+    """Drop (as errors) records whose key another entry of this load or another file holds."""
+    stored = store.papers_by_keys(run.session, [r.citekey.lower() for r in piece.records])
+    kept: list[BibRecord] = []
+    for record in piece.records:
+        lower = record.citekey.lower()
+        message: str | None = None
+        if lower in run.claimed:
+            path, display, line = run.claimed[lower]
+            if path == source_key:
+                message = (
+                    f"duplicate key: already used by the entry at line {line} "
+                    "(keys are compared ignoring case); rename one of them"
                 )
-                item.result.failed += 1
-                item.has_errors = True
-                continue
-            claimed[lower] = source_key
-            kept.append(record)
-        item.records = kept
-
-
-def _report_duplicates(session: Session, parsed: list[_Parsed], report: LoadReport) -> None:
-    """The same work under two keys: same DOI, same arXiv id, or same title and year."""
-    loading = {r.citekey.lower() for item in parsed for r in item.records}
-    seen: dict[tuple[str, str], tuple[str, str, int | None]] = {}
-    for item in parsed:
-        for record in item.records:
-            for kind, value in _identities(record):
-                first = seen.get((kind, value))
-                if first is None:
-                    seen[(kind, value)] = (record.citekey, item.display, record.line)
-                    continue
-                _warn_duplicate(report, item, record, kind, value, first)
-
-    # Against papers already in the database and not being reloaded now.
-    wanted: dict[str, list[str]] = {"doi": [], "arxiv": [], "title": []}
-    for kind, value in seen:
-        wanted[kind].append(value)
-    wanted["title"] = [v.split("\x00")[0] for v in wanted["title"]]
-    by_key = {r.citekey: (item, r) for item in parsed for r in item.records}
-    for kind, values in wanted.items():
-        if values:
-            for key, lower, value, year, path, line in store.papers_with_identifiers(
-                session, kind, values
-            ):
-                if lower in loading:
-                    continue
-                identity = value if kind != "title" else f"{value}\x00{year}"
-                first = seen.get((kind, identity))
-                if first is None:
-                    continue
-                item, record = by_key[first[0]]
-                _warn_duplicate(
-                    report, item, record, kind, identity, (key, path or "database", line)
-                )
+            else:
+                message = f"key already loaded from {display}:{line}; rename one of the two"
+        elif lower in stored and stored[lower].source_path not in (None, source_key):
+            found = stored[lower]
+            message = (
+                f"key already loaded from {found.source_path}:{found.source_line}; "
+                "rename one of the two"
+            )
+        if message is not None:
+            run.report.diagnostics.append(
+                Diagnostic(Severity.ERROR, item.display, record.line, record.citekey, message)
+            )
+            item.result.failed += 1
+            continue
+        run.claimed[lower] = (source_key, item.display, record.line)
+        kept.append(record)
+    return kept
 
 
 def _identities(record: BibRecord) -> list[tuple[str, str]]:
@@ -206,14 +221,52 @@ def _identities(record: BibRecord) -> list[tuple[str, str]]:
     return found
 
 
+def _note_identities(run: _Run, item: _Input, records: list[BibRecord]) -> None:
+    """The same work under two keys of this load: same DOI, arXiv id, or title and year."""
+    for record in records:
+        for identity in _identities(record):
+            first = run.identities.get(identity)
+            if first is None:
+                run.identities[identity] = (record.citekey, item.display, record.line)
+            else:
+                _warn_duplicate(run, item.display, item.result, record, identity, first)
+
+
+def _report_duplicates_in_database(run: _Run) -> None:
+    """The same check against papers already stored and not part of this load."""
+    if not run.identities:
+        return
+    results = {r.path: r for r in run.report.files}
+    by_kind: dict[str, list[str]] = {"doi": [], "arxiv": [], "title": []}
+    for kind, value in run.identities:
+        by_kind[kind].append(value.split("\x00")[0] if kind == "title" else value)
+    for kind, values in by_kind.items():
+        if not values:
+            continue
+        for key, lower, value, year, path, line in store.papers_with_identifiers(
+            run.session, kind, values
+        ):
+            if lower in run.claimed:
+                continue
+            identity = (kind, value if kind != "title" else f"{value}\x00{year}")
+            first = run.identities.get(identity)
+            if first is None:
+                continue
+            this_key, display, this_line = first
+            other = (key, path or "the database", line or 0)
+            stub = BibRecord(this_key, "", this_line, "", {})
+            _warn_duplicate(run, display, results[display], stub, identity, other)
+
+
 def _warn_duplicate(
-    report: LoadReport,
-    item: _Parsed,
+    run: _Run,
+    display: str,
+    result: FileResult,
     record: BibRecord,
-    kind: str,
-    value: str,
-    first: tuple[str, str, int | None],
+    identity: tuple[str, str],
+    first: tuple[str, str, int],
 ) -> None:
+    kind, value = identity
     other_key, other_file, other_line = first
     if kind == "doi":
         what = f"same DOI {value}"
@@ -222,17 +275,51 @@ def _warn_duplicate(
     else:
         what = f"same title and year ({value.rsplit(chr(0), 1)[-1]})"
     where = f"{other_file}:{other_line}" if other_line else other_file
-    report.diagnostics.append(
+    run.report.diagnostics.append(
         Diagnostic(
             Severity.WARNING,
-            item.display,
+            display,
             record.line,
             record.citekey,
             f"possible duplicate of {other_key} ({where}): {what}; "
             "keep one entry, or give both if they are distinct versions",
         )
     )
-    item.result.duplicates += 1
+    result.duplicates += 1
+
+
+def _write_records(
+    session: Session, records: list[BibRecord], source_id: int, result: FileResult
+) -> None:
+    stored = store.papers_by_keys(session, [r.citekey.lower() for r in records])
+    new: list[BibRecord] = []
+    changed: list[tuple[int, BibRecord]] = []
+    moved: list[dict[str, Any]] = []
+    for record in records:
+        found = stored.get(record.citekey.lower())
+        if found is None:
+            new.append(record)
+        elif found.content_hash != record.content_hash:
+            changed.append((found.id, record))
+        else:
+            result.unchanged += 1
+            if found.source_line != record.line:
+                moved.append({"b_id": found.id, "b_line": record.line, "b_source": source_id})
+
+    new_ids: list[int] = []
+    for batch in store.chunks(new, BATCH):
+        ids = store.insert_papers(session, [_paper_row(r, source_id) for r in batch])
+        new_ids.extend(ids)
+        _insert_children(session, zip(ids, batch, strict=True))
+        result.added += len(batch)
+    store.index_new_papers(session, new_ids)
+
+    for batch_changed in store.chunks(changed, BATCH):
+        rows = [{**_paper_row(r, source_id), "id": paper_id} for paper_id, r in batch_changed]
+        store.replace_papers(session, rows)
+        _insert_children(session, batch_changed)
+        result.updated += len(batch_changed)
+    store.move_papers(session, moved)
 
 
 def _search_text(record: BibRecord) -> str:
@@ -282,89 +369,23 @@ def aliases_of(record: BibRecord) -> list[tuple[str, str]]:
     return found
 
 
-def _child_rows(
-    record: BibRecord, paper_id: int
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    authors = [
-        {
-            "paper_id": paper_id,
-            "position": position,
-            "family": person.family,
-            "given": person.given,
-            "von": person.von,
-            "suffix": person.suffix,
-        }
-        for position, person in enumerate(record.authors)
-    ]
-    aliases = [
-        {"paper_id": paper_id, "alias": alias, "alias_lower": alias.lower(), "origin": origin}
-        for alias, origin in aliases_of(record)
-    ]
-    return authors, aliases
-
-
-def _write_file(session: Session, item: _Parsed, progress: Progress | None) -> None:
-    result = item.result
-    now = datetime.now(UTC).replace(tzinfo=None)
-    # A file with errors keeps no hash, so loading it again re-reports its problems.
-    sha256 = "" if item.has_errors else item.sha256
-    source = store.save_source(session, _source_key(item.path), "bib", sha256, item.size, now)
-
-    stored = store.papers_by_keys(session, [r.citekey.lower() for r in item.records])
-    new: list[BibRecord] = []
-    changed: list[tuple[int, BibRecord]] = []
-    moved: list[dict[str, Any]] = []
-    for record in item.records:
-        found = stored.get(record.citekey.lower())
-        if found is None:
-            new.append(record)
-        elif found.content_hash != record.content_hash:
-            changed.append((found.id, record))
-        else:
-            result.unchanged += 1
-            if found.source_line != record.line:
-                moved.append({"b_id": found.id, "b_line": record.line, "b_source": source.id})
-
-    total = len(new) + len(changed)
-    done = 0
-    new_ids: list[int] = []
-    for batch in store.chunks(new, BATCH):
-        ids = store.insert_papers(session, [_paper_row(r, source.id) for r in batch])
-        new_ids.extend(ids)
-        _insert_children(session, zip(ids, batch, strict=True))
-        result.added += len(batch)
-        done += len(batch)
-        if progress:
-            progress(f"loading {item.display}", done, total)
-    store.index_new_papers(session, new_ids)
-
-    for batch_changed in store.chunks(changed, BATCH):
-        rows = [{**_paper_row(r, source.id), "id": paper_id} for paper_id, r in batch_changed]
-        store.replace_papers(session, rows)
-        _insert_children(session, batch_changed)
-        result.updated += len(batch_changed)
-        done += len(batch_changed)
-        if progress:
-            progress(f"loading {item.display}", done, total)
-    store.move_papers(session, moved)
-
-    # Entries gone from the file are gone from the database, unless the file has errors
-    # (an entry that failed to parse this time must not be deleted).
-    present = {r.citekey.lower() for r in item.records}
-    stale = [i for i, lower in store.keys_from_source(session, source.id) if lower not in present]
-    if stale and item.has_errors:
-        result.kept_stale = len(stale)
-    elif stale:
-        store.delete_papers(session, stale)
-        result.removed = len(stale)
-    session.flush()
-
-
 def _insert_children(session: Session, pairs: Iterable[tuple[int, BibRecord]]) -> None:
     author_rows: list[dict[str, Any]] = []
     alias_rows: list[dict[str, Any]] = []
     for paper_id, record in pairs:
-        authors, aliases = _child_rows(record, paper_id)
-        author_rows.extend(authors)
-        alias_rows.extend(aliases)
+        author_rows.extend(
+            {
+                "paper_id": paper_id,
+                "position": position,
+                "family": person.family,
+                "given": person.given,
+                "von": person.von,
+                "suffix": person.suffix,
+            }
+            for position, person in enumerate(record.authors)
+        )
+        alias_rows.extend(
+            {"paper_id": paper_id, "alias": alias, "alias_lower": alias.lower(), "origin": origin}
+            for alias, origin in aliases_of(record)
+        )
     store.insert_children(session, author_rows, alias_rows)
