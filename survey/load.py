@@ -33,7 +33,10 @@ Progress = Callable[[str, int, int], None]
 
 
 def default_workers() -> int:
-    """Parser processes for large files: one per core, at most four."""
+    """Parser processes for large files: `$SURVEY_WORKERS`, else one per core (at most 4)."""
+    value = os.environ.get("SURVEY_WORKERS", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
     return max(1, min(os.cpu_count() or 1, 4))
 
 
