@@ -69,6 +69,12 @@ def test_unknown_key_suggests_closest(loaded: Cli) -> None:
     assert "did you mean lin2015bilinear" in result.stderr
 
 
+def test_show_on_an_empty_database_says_what_to_do(cli: Cli) -> None:
+    result = cli("query", "show", "RA-CNN")
+    assert result.exit_code == 1
+    assert "the database is empty" in result.stderr and "survey load" in result.stderr
+
+
 def test_search_finds_bilinear_papers(loaded: Cli) -> None:
     result = loaded("query", "search", "bilinear", "-f", "json")
     assert result.exit_code == 0

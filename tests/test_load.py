@@ -250,3 +250,18 @@ def test_search_index_follows_updates_and_deletes(
     with session_scope(engine) as session:
         assert search_papers(session, "recurrent") == []
         assert [p.citekey for p in search_papers(session, "bilin")] == ["lin2015bilinear"]
+
+
+def test_portable_search_matches_the_fts_search(
+    engine: Engine, write_bib: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from survey.db import queries
+
+    load(engine, write_bib(TWO))
+    questions = ["recurrent attention", "roychowdhury", "ra-cnn", "2015", "bilinear cnn"]
+    with session_scope(engine) as session:
+        with_fts = [sorted(p.citekey for p in queries.search_papers(session, q)) for q in questions]
+        monkeypatch.setattr(queries, "has_search_index", lambda _session: False)
+        portable = [sorted(p.citekey for p in queries.search_papers(session, q)) for q in questions]
+    assert with_fts == portable
+    assert with_fts[0] == ["fu2017look"] and with_fts[3] == ["lin2015bilinear"]

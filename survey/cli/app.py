@@ -53,4 +53,4 @@ app.add_typer(db_commands.app, name="db")
 
 
 def main() -> None:
-    app()
+    app(prog_name="survey")

@@ -42,6 +42,11 @@ def find_paper(session: Session, key: str) -> Paper:
     if len(by_alias) > 1:
         keys = ", ".join(p.citekey for p in by_alias)
         raise SurveyError(f"alias {key!r} names several papers: {keys}", "use one of the citekeys")
+    if count_papers(session) == 0:
+        raise SurveyError(
+            f"no paper with key or alias {key!r}: the database is empty",
+            "load a bibliography first: survey load FILE.bib",
+        )
     raise UnknownKeyError(key, suggest_keys(session, key))
 
 
