@@ -12,7 +12,6 @@ import hashlib
 import logging
 import multiprocessing
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from bibtexparser.model import (
 
 from survey.errors import Diagnostic, InputFileError, Severity
 from survey.latex import latex_to_unicode, strip_braces
+from survey.textnorm import normalize_title
 
 # bibtexparser logs its own copy of every parse failure; ours carry file and line.
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
@@ -535,18 +535,6 @@ def normalize_arxiv_id(value: str) -> str | None:
         if match:
             return match.group(1)
     return None
-
-
-_NON_WORD = re.compile(r"[\W_]+")
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-
-
-def normalize_title(title: str) -> str:
-    """Case-, accent- and punctuation-insensitive form of a title, for duplicate checks."""
-    text = title.casefold()
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return _NON_WORD.sub(" ", text).strip()
 
 
 def parse_year(value: str) -> int | None:

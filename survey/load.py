@@ -19,9 +19,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from survey.bib import BibParse, BibRecord, gc_paused, iter_bibtex_pieces, read_bib_file
+from survey.bib import (
+    BibParse,
+    BibRecord,
+    gc_paused,
+    iter_bibtex_pieces,
+    read_bib_file,
+)
 from survey.db import store
 from survey.errors import Diagnostic, InputFileError, Severity
+from survey.textnorm import normalize_title
 
 # Rows per INSERT batch; also the granularity of progress updates.
 BATCH = 2000
@@ -326,11 +333,16 @@ def _write_records(
 
 
 def _search_text(record: BibRecord) -> str:
+    """Words of the key, title, venue, short name, authors and year, as the search sees them.
+
+    Lower-case, accents and punctuation removed, with a leading space so that the
+    portable search can match word prefixes with `LIKE '% word%'`.
+    """
     parts = [record.citekey, record.title or "", record.venue or "", record.shorthand or ""]
     parts.extend(p.display for p in record.authors)
     if record.year is not None:
         parts.append(str(record.year))
-    return " ".join(p for p in parts if p).casefold()
+    return " " + normalize_title(" ".join(parts))
 
 
 def _paper_row(record: BibRecord, source_id: int) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rapidfuzz import process
@@ -13,6 +12,7 @@ from sqlalchemy.sql.base import ExecutableOption
 from survey.db.models import Alias, Paper
 from survey.db.store import has_search_index
 from survey.errors import SurveyError, UnknownKeyError
+from survey.textnorm import normalize_title
 
 SUGGESTIONS = 3
 
@@ -64,16 +64,14 @@ def suggest_keys(session: Session, key: str, limit: int = SUGGESTIONS) -> list[s
     return [name for name, _score, _index in matches]
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
 def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Paper]:
-    """Papers whose title, authors, venue, key or short name contain every word of `query`.
+    """Papers whose title, authors, venue, key or short name have words starting with every
+    word of `query` (case, accents and punctuation ignored).
 
-    SQLite uses its FTS5 index (ranked, accent-insensitive, prefix matches); other
-    databases, or SQLite without FTS5, use a portable LIKE over the same text.
+    SQLite uses its FTS5 index (ranked by relevance); other databases, or SQLite without
+    FTS5, use a portable `LIKE '% word%'` over the same normalised text.
     """
-    words = [w.casefold() for w in _WORD.findall(query)]
+    words = normalize_title(query).split()
     if not words:
         raise SurveyError("the search text has no words", "e.g. survey query search bilinear")
     if has_search_index(session):
@@ -97,7 +95,7 @@ def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Pap
             )
         }
         return [found[i] for i in ids if i in found]
-    conditions = [Paper.search_text.like(f"%{_escape_like(w)}%", escape="\\") for w in words]
+    conditions = [Paper.search_text.like(f"% {_escape_like(w)}%", escape="\\") for w in words]
     return session.scalars(
         select(Paper)
         .where(and_(*conditions))
