@@ -39,3 +39,15 @@ def migrations_dir() -> Path:
         if (candidate / "env.py").is_file():
             return candidate
     raise FileNotFoundError("survey's migrations folder is missing from this installation")
+
+
+def bundled_survey_dir() -> Path:
+    """The bundled VALSE 2020 survey: inside the installed package, or the checkout's data/."""
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (
+        package_dir / "bundled" / "valse2020",
+        package_dir.parent / "data" / "valse2020",
+    ):
+        if (candidate / "survey.toml").is_file():
+            return candidate
+    raise FileNotFoundError("the bundled survey is missing from this installation")

@@ -1,9 +1,12 @@
-"""Normalised text for comparisons and search (bottom layer: pure string code)."""
+"""Normalised text, similarity and "did you mean" (bottom layer; the only user of rapidfuzz)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
 
 _NON_WORD = re.compile(r"[\W_]+")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -15,3 +18,16 @@ def normalize_title(title: str) -> str:
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return _NON_WORD.sub(" ", text).strip()
+
+
+def similarity(a: str, b: str) -> float:
+    """0-100 similarity of two strings (normalised Indel distance)."""
+    return float(fuzz.ratio(a, b))
+
+
+def closest(query: str, choices: Iterable[str], limit: int = 3, cutoff: float = 50) -> list[str]:
+    """The choices most similar to `query` (ignoring case), best first, for "did you mean"."""
+    matches = process.extract(
+        query.lower(), list(choices), processor=str.lower, limit=limit, score_cutoff=cutoff
+    )
+    return [choice for choice, _score, _index in matches]

@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 
 from survey import __version__
+from survey.cli import build as build_commands
 from survey.cli import db as db_commands
 from survey.cli import load as load_commands
 from survey.cli import query as query_commands
+from survey.cli import taxonomy as taxonomy_commands
 from survey.config import DB_ENV_VAR
 
 app = typer.Typer(
@@ -47,7 +49,10 @@ def root(
     """A literature-survey knowledge base: BibTeX and notes in, lineage and trends out."""
 
 
+app.command("build")(build_commands.build)
 app.command("load")(load_commands.load)
+app.command("taxonomy")(taxonomy_commands.taxonomy)
+app.add_typer(taxonomy_commands.tag_app, name="tag")
 app.add_typer(query_commands.app, name="query")
 app.add_typer(db_commands.app, name="db")
 

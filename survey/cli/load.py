@@ -31,11 +31,11 @@ def load(
     """
     with cli_errors():
         engine = engine_from(ctx)
-        with _progress() as progress, session_scope(engine, write=True) as session:
+        with ProgressBar() as progress, session_scope(engine, write=True) as session:
             report = load_bib_files(session, files, strict=strict, progress=progress)
             total = count_papers(session)
     print_diagnostics(report.diagnostics)
-    out.print(_summary(report))
+    out.print(summary_table(report))
     if not report.written:
         err.print("[red]--strict: nothing was loaded because of the errors above[/red]")
     else:
@@ -44,7 +44,7 @@ def load(
         raise typer.Exit(1)
 
 
-class _progress:
+class ProgressBar:
     """A Rich progress bar on a terminal; a silent callback when output is piped."""
 
     def __enter__(self) -> _ProgressCallback:
@@ -81,7 +81,7 @@ class _ProgressCallback:
         self._bar.update(task, completed=done, total=total or None)  # type: ignore[arg-type]
 
 
-def _summary(report: LoadReport) -> Table:
+def summary_table(report: LoadReport) -> Table:
     table = Table(title="load summary", title_justify="left")
     columns = ("added", "updated", "unchanged", "removed", "failed", "duplicates")
     table.add_column("file", overflow="fold")

@@ -18,15 +18,16 @@ from survey.cli.common import (
     print_json,
 )
 from survey.db import session_scope
-from survey.db.models import Paper
+from survey.db.models import Paper, Tag
 from survey.db.queries import find_paper, search_papers
+from survey.db.taxonomy import tags_of_paper
 
 app = typer.Typer(help="Ask the knowledge base: one paper, or a search.", no_args_is_help=True)
 
 
-def paper_record(paper: Paper) -> dict[str, Any]:
-    """A paper as plain data, for JSON and CSV."""
-    return {
+def paper_record(paper: Paper, tags: list[Tag] | None = None) -> dict[str, Any]:
+    """A paper as plain data, for JSON and CSV; with its sections when `tags` are given."""
+    record = {
         "citekey": paper.citekey,
         "entry_type": paper.entry_type,
         "title": paper.title,
@@ -46,6 +47,17 @@ def paper_record(paper: Paper) -> dict[str, Any]:
             {"file": paper.source.path, "line": paper.source_line} if paper.source else None
         ),
     }
+    if tags is not None:
+        record["sections"] = [
+            {
+                "path": tag.node.path,
+                "label": tag.node.label,
+                "provenance": tag.provenance,
+                "annotation": tag.annotation,
+            }
+            for tag in tags
+        ]
+    return record
 
 
 def author_list(paper: Paper, limit: int | None = None) -> str:
@@ -62,9 +74,11 @@ def show(
     key: Annotated[str, typer.Argument(help="Citekey or short name (case-insensitive).")],
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """One paper: metadata, authors, identifiers, short names, where it was loaded from."""
+    """One paper: metadata, authors, identifiers, short names, where it was loaded from,
+    and the sections of the taxonomy it is filed under."""
     with cli_errors(), session_scope(engine_from(ctx)) as session:
-        record = paper_record(find_paper(session, key))
+        paper = find_paper(session, key)
+        record = paper_record(paper, tags_of_paper(session, paper.id))
     if output is OutputFormat.json:
         print_json(record)
         return
@@ -106,6 +120,13 @@ def show(
     for name, value in rows:
         if value not in (None, ""):
             table.add_row(name, Text(str(value)))
+    for section in record["sections"]:
+        text = Text(f"{section['label']}  ")
+        text.append(section["path"], style="dim")
+        text.append(f"  ({section['provenance']})", style="cyan")
+        if section["annotation"]:
+            text.append(f"  {section['annotation']}")
+        table.add_row("section", text)
     out.print(table)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -121,3 +122,85 @@ class Alias(Base):
     origin: Mapped[str] = mapped_column(String(16))
 
     paper: Mapped[Paper] = relationship(back_populates="aliases")
+
+
+class TaxonomyNode(Base):
+    """One heading of the notes: a section of the survey's taxonomy."""
+
+    __tablename__ = "taxonomy_nodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Slug path from the top, e.g. fine-grained/localization-classification: stable across
+    # rebuilds, so manual tags keep pointing at the same section.
+    path: Mapped[str] = mapped_column(String(1024), unique=True)
+    slug: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("taxonomy_nodes.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[int] = mapped_column(Integer)
+    # Order among siblings (the notes' order; numbered headings by their number).
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
+    # normal | empty | images-only | orphaned (gone from the notes, kept for manual tags)
+    flag: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text, default="")
+    line: Mapped[int | None] = mapped_column(Integer)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="SET NULL"), index=True
+    )
+
+    children: Mapped[list[TaxonomyNode]] = relationship(
+        back_populates="parent", order_by="TaxonomyNode.position", cascade="all, delete-orphan"
+    )
+    parent: Mapped[TaxonomyNode | None] = relationship(
+        back_populates="children", remote_side="TaxonomyNode.id"
+    )
+
+
+class Tag(Base):
+    """A paper filed under a taxonomy node, and why: notes, curated or manual."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("paper_id", "node_id", "provenance"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    node_id: Mapped[int] = mapped_column(
+        ForeignKey("taxonomy_nodes.id", ondelete="CASCADE"), index=True
+    )
+    # notes | curated | manual
+    provenance: Mapped[str] = mapped_column(String(16))
+    annotation: Mapped[str] = mapped_column(Text, default="")
+
+    paper: Mapped[Paper] = relationship()
+    node: Mapped[TaxonomyNode] = relationship()
+
+
+class Mention(Base):
+    """One bullet of the notes and what it was resolved to (or the best candidates)."""
+
+    __tablename__ = "mentions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[int] = mapped_column(
+        ForeignKey("taxonomy_nodes.id", ondelete="CASCADE"), index=True
+    )
+    line: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    annotation: Mapped[str] = mapped_column(Text, default="")
+    hints: Mapped[list[str]] = mapped_column(JSON)
+    # resolved | ambiguous | unresolved
+    status: Mapped[str] = mapped_column(String(16))
+    # citation | key | alias | title (how it was resolved)
+    method: Mapped[str | None] = mapped_column(String(16))
+    paper_id: Mapped[int | None] = mapped_column(
+        ForeignKey("papers.id", ondelete="SET NULL"), index=True
+    )
+    score: Mapped[float | None] = mapped_column(Float)
+    # The best candidates: [{"key": ..., "score": ...}, ...]
+    candidates: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+
+    node: Mapped[TaxonomyNode] = relationship()
+    paper: Mapped[Paper | None] = relationship()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rapidfuzz import process
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.base import ExecutableOption
@@ -12,7 +11,7 @@ from sqlalchemy.sql.base import ExecutableOption
 from survey.db.models import Alias, Paper
 from survey.db.store import has_search_index
 from survey.errors import SurveyError, UnknownKeyError
-from survey.textnorm import normalize_title
+from survey.textnorm import closest, normalize_title
 
 SUGGESTIONS = 3
 
@@ -60,8 +59,7 @@ def suggest_keys(session: Session, key: str, limit: int = SUGGESTIONS) -> list[s
     names.extend(session.scalars(select(Alias.alias)))
     if not names:
         return []
-    matches = process.extract(key.lower(), names, processor=str.lower, limit=limit, score_cutoff=50)
-    return [name for name, _score, _index in matches]
+    return closest(key, names, limit=limit)
 
 
 def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Paper]:

@@ -1,0 +1,275 @@
+"""A survey folder -> database: bibliography, taxonomy, mentions and tags (load layer).
+
+`build_survey` runs in the caller's transaction: it loads the manifest's BibTeX files,
+parses the notes into taxonomy nodes (kept by slug path, so manual tags survive),
+resolves every mention, and replaces the notes and curated tags. Building the same
+folder twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from survey.db import store
+from survey.db import taxonomy as tx
+from survey.db.models import Mention as MentionRow
+from survey.db.models import Tag, TaxonomyNode
+from survey.errors import Diagnostic, InputFileError, Severity
+from survey.load import LoadReport, Progress, load_bib_files
+from survey.manifest import Manifest, read_manifest
+from survey.match import PaperRef, Resolution, Resolver
+from survey.notes import Mention, Node, Notes, parse_notes, read_notes_file
+from survey.textnorm import closest
+
+
+@dataclass(slots=True)
+class BuildReport:
+    manifest: Manifest
+    load: LoadReport
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    nodes: int = 0
+    orphaned: int = 0
+    mentions: int = 0
+    resolved: int = 0
+    ambiguous: int = 0
+    unresolved: int = 0
+    notes_tags: int = 0
+    curated_tags: int = 0
+    manual_tags: int = 0
+
+    @property
+    def all_diagnostics(self) -> list[Diagnostic]:
+        return sorted(
+            [*self.load.diagnostics, *self.diagnostics], key=lambda d: (d.file, d.line or 0)
+        )
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.all_diagnostics)
+
+
+def build_survey(
+    session: Session,
+    folder: Path,
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+    notes_path: Path | None = None,
+) -> BuildReport:
+    """Build the survey in `folder` (its survey.toml) into the database.
+
+    `notes_path` replaces the manifest's notes file (to build other notes against the
+    same bibliography). Raises `InputFileError` for an unreadable manifest, notes or
+    bibliography, and for curated or alias keys that name no paper.
+    """
+    manifest = read_manifest(folder)
+    notes_file = notes_path or manifest.notes
+    text = read_notes_file(notes_file)
+    load = load_bib_files(session, manifest.bibliography, strict=strict, progress=progress)
+    report = BuildReport(manifest, load)
+    if not load.written:
+        return report
+
+    notes = parse_notes(text, str(notes_file), manifest.slugs)
+    report.diagnostics.extend(notes.diagnostics)
+    facts = tx.paper_facts(session)
+    keys = {f.citekey.lower() for f in facts}
+    _check_manifest_keys(manifest, keys)
+
+    source = store.save_source(
+        session,
+        str(notes_file.expanduser().resolve()),
+        "notes",
+        "",
+        len(text.encode()),
+        datetime.now(UTC).replace(tzinfo=None),
+    )
+    nodes = _sync_nodes(session, notes, source.id, report)
+    tx.clear_derived(session, [n.id for n in nodes.values()])
+
+    refs = [
+        PaperRef(
+            paper_id=f.paper_id,
+            citekey=f.citekey,
+            title=f.title_norm,
+            year=f.year,
+            venue=f.venue_norm,
+            has_arxiv=f.has_arxiv,
+            aliases=f.aliases,
+            authors=f.families,
+        )
+        for f in facts
+    ]
+    resolver = Resolver(refs, manifest.aliases)
+    tagged: dict[tuple[int, int], Tag] = {}
+    for node in notes.nodes:
+        row = nodes[node.path]
+        for mention in node.mentions:
+            for resolution in resolver.resolve(mention):
+                _record_mention(session, report, row, mention, resolution, str(notes_file))
+                if resolution.paper is not None:
+                    _tag_from_notes(session, tagged, row, resolution.paper, mention.annotation)
+    report.notes_tags = len(tagged)
+    _tag_curated(session, manifest, nodes, {f.citekey.lower(): f.paper_id for f in facts}, report)
+    report.manual_tags = sum(c.manual for c in tx.tag_counts(session).values())
+    session.flush()
+    return report
+
+
+def _check_manifest_keys(manifest: Manifest, keys: set[str]) -> None:
+    listed = [(alias, key) for alias, key in manifest.aliases.items()]
+    listed += [(node, key) for node, node_keys in manifest.curated.items() for key in node_keys]
+    for where, key in listed:
+        if key.lower() not in keys:
+            line = manifest.line_of(f'"{key}"')
+            near = closest(key, keys)
+            hint = f"did you mean {', '.join(near)}?" if near else "add the paper to a .bib file"
+            location = f"{manifest.path}:{line}" if line else str(manifest.path)
+            raise InputFileError(f"{location}: {where}: no paper with key {key!r}", hint)
+
+
+def _sync_nodes(
+    session: Session, notes: Notes, source_id: int, report: BuildReport
+) -> dict[str, TaxonomyNode]:
+    """Upsert one row per heading, by slug path; drop rows of headings gone from the notes."""
+    existing = tx.nodes_by_path(session)
+    rows: dict[str, TaxonomyNode] = {}
+    for position_node in notes.nodes:
+        row = existing.get(position_node.path)
+        if row is None:
+            row = TaxonomyNode(path=position_node.path)
+            session.add(row)
+        parent = position_node.parent
+        row.slug = position_node.slug
+        row.label = position_node.label
+        row.level = position_node.level
+        row.number = position_node.number
+        row.position = _position(position_node)
+        row.flag = position_node.flag
+        row.description = "\n\n".join(position_node.text)
+        row.line = position_node.line
+        row.source_id = source_id
+        row.parent = rows[parent.path] if parent is not None and parent.level > 0 else None
+        rows[position_node.path] = row
+    session.flush()
+    report.nodes = len(rows)
+    keep_for_manual = tx.manual_tag_nodes(session)
+    for path, row in sorted(existing.items(), key=lambda item: -item[0].count("/")):
+        if path in rows or row.source_id not in (source_id, None):
+            continue
+        if row.id in keep_for_manual:
+            row.flag = tx.ORPHANED
+            report.orphaned += 1
+            report.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    str(report.manifest.notes),
+                    None,
+                    None,
+                    f"section {path} is gone from the notes but has manual tags: kept as "
+                    "orphaned (remove them with survey tag rm, or restore the heading)",
+                )
+            )
+        else:
+            session.delete(row)
+    session.flush()
+    return rows
+
+
+def _position(node: Node) -> int:
+    parent = node.parent
+    siblings = parent.children if parent is not None else [node]
+    return siblings.index(node) + 1
+
+
+def _record_mention(
+    session: Session,
+    report: BuildReport,
+    node: TaxonomyNode,
+    mention: Mention,
+    resolution: Resolution,
+    filename: str,
+) -> None:
+    report.mentions += 1
+    session.add(
+        MentionRow(
+            node_id=node.id,
+            line=mention.line,
+            text=mention.text,
+            title=mention.title,
+            annotation=mention.annotation,
+            hints=list(mention.hints),
+            status=resolution.status,
+            method=resolution.method,
+            paper_id=resolution.paper.paper_id if resolution.paper else None,
+            score=resolution.score,
+            candidates=[{"key": k, "score": s} for k, s in resolution.candidates],
+        )
+    )
+    if resolution.status == "resolved":
+        report.resolved += 1
+        return
+    if resolution.status == "ambiguous":
+        report.ambiguous += 1
+    else:
+        report.unresolved += 1
+    candidates = ", ".join(f"{k} ({s:g})" for k, s in resolution.candidates) or "no candidates"
+    report.diagnostics.append(
+        Diagnostic(
+            Severity.WARNING,
+            filename,
+            mention.line,
+            None,
+            f"{resolution.status} mention {mention.title!r} in {node.path}: {candidates}; "
+            "cite it as [@key] or add an alias in survey.toml",
+        )
+    )
+
+
+def _tag_from_notes(
+    session: Session,
+    tagged: dict[tuple[int, int], Tag],
+    node: TaxonomyNode,
+    paper: PaperRef,
+    annotation: str,
+) -> None:
+    existing = tagged.get((paper.paper_id, node.id))
+    if existing is not None:
+        if annotation and annotation not in existing.annotation:
+            existing.annotation = "; ".join(a for a in (existing.annotation, annotation) if a)
+        return
+    tag = Tag(paper_id=paper.paper_id, node_id=node.id, provenance=tx.NOTES, annotation=annotation)
+    session.add(tag)
+    tagged[(paper.paper_id, node.id)] = tag
+
+
+def _tag_curated(
+    session: Session,
+    manifest: Manifest,
+    nodes: dict[str, TaxonomyNode],
+    ids: dict[str, int],
+    report: BuildReport,
+) -> None:
+    for path, keys in manifest.curated.items():
+        node = nodes.get(path)
+        if node is None:
+            near = closest(path, nodes)
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            report.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    str(manifest.path),
+                    manifest.line_of(f'"{path}"'),
+                    None,
+                    f"curated section {path} is not in the notes{hint}; "
+                    f"its {len(keys)} papers are not tagged",
+                )
+            )
+            continue
+        for key in dict.fromkeys(k.lower() for k in keys):
+            session.add(Tag(paper_id=ids[key], node_id=node.id, provenance=tx.CURATED))
+            report.curated_tags += 1

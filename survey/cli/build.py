@@ -1,0 +1,69 @@
+"""`survey build [DIR]`: a whole survey folder (bibliography, notes, curated tags) into the DB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from survey.build import BuildReport, build_survey
+from survey.cli.common import cli_errors, engine_from, err, out, print_diagnostics
+from survey.cli.load import ProgressBar, summary_table
+from survey.config import bundled_survey_dir
+from survey.db import session_scope
+
+
+def build(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Survey folder holding survey.toml. Default: the bundled VALSE 2020 survey.",
+            show_default=False,
+        ),
+    ] = None,
+    notes: Annotated[
+        Path | None,
+        typer.Option("--notes", help="Build these notes instead of the manifest's notes file."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Change nothing if any BibTeX entry has an error.")
+    ] = False,
+) -> None:
+    """Build a survey: load its BibTeX files, turn its notes into the taxonomy, resolve
+    every mention, and tag papers (from the notes, and as curated in survey.toml).
+
+    Building again is safe: unchanged files are skipped, tags follow the notes, and
+    manual tags (survey tag add) are kept.
+    """
+    with cli_errors():
+        engine = engine_from(ctx)
+        with ProgressBar() as progress, session_scope(engine, write=True) as session:
+            report = build_survey(
+                session,
+                folder or bundled_survey_dir(),
+                strict=strict,
+                progress=progress,
+                notes_path=notes,
+            )
+    print_diagnostics(report.all_diagnostics)
+    out.print(summary_table(report.load))
+    if not report.load.written:
+        err.print("[red]--strict: nothing was built because of the errors above[/red]")
+        raise typer.Exit(1)
+    out.print(_summary(report))
+    if report.has_errors:
+        raise typer.Exit(1)
+
+
+def _summary(report: BuildReport) -> str:
+    orphaned = f", {report.orphaned} orphaned" if report.orphaned else ""
+    return (
+        f"{report.manifest.title}\n"
+        f"taxonomy: {report.nodes} sections{orphaned}\n"
+        f"mentions: {report.mentions} ({report.resolved} resolved, {report.ambiguous} "
+        f"ambiguous, {report.unresolved} unresolved)\n"
+        f"tags: {report.notes_tags} from the notes, {report.curated_tags} curated, "
+        f"{report.manual_tags} manual"
+    )

@@ -1,0 +1,180 @@
+"""Taxonomy nodes, tags and mentions in the database (db layer; takes a session, never commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from survey.db.models import Alias, Author, Mention, Paper, Tag, TaxonomyNode
+from survey.errors import SurveyError
+from survey.textnorm import closest, normalize_title
+
+NOTES = "notes"
+CURATED = "curated"
+MANUAL = "manual"
+PROVENANCES = (NOTES, CURATED, MANUAL)
+ORPHANED = "orphaned"
+
+
+@dataclass(frozen=True, slots=True)
+class PaperFacts:
+    """What mention resolution needs of a paper, fetched in bulk."""
+
+    paper_id: int
+    citekey: str
+    title_norm: str
+    year: int | None
+    venue_norm: str
+    has_arxiv: bool
+    aliases: tuple[str, ...]
+    families: frozenset[str]
+
+
+def paper_facts(session: Session) -> list[PaperFacts]:
+    """Every paper as the resolver needs it: three queries, whatever the number of papers."""
+    aliases: dict[int, list[str]] = {}
+    for paper_id, alias in session.execute(select(Alias.paper_id, Alias.alias)):
+        aliases.setdefault(paper_id, []).append(normalize_title(alias))
+    families: dict[int, set[str]] = {}
+    for paper_id, family in session.execute(select(Author.paper_id, Author.family)):
+        families.setdefault(paper_id, set()).update(normalize_title(family).split())
+    refs = []
+    for paper_id, key, title_norm, year, venue, arxiv_id in session.execute(
+        select(
+            Paper.id, Paper.citekey, Paper.title_norm, Paper.year, Paper.venue, Paper.arxiv_id
+        ).order_by(Paper.id)
+    ):
+        refs.append(
+            PaperFacts(
+                paper_id=paper_id,
+                citekey=key,
+                title_norm=title_norm or "",
+                year=year,
+                venue_norm=normalize_title(venue or ""),
+                has_arxiv=arxiv_id is not None,
+                aliases=tuple(aliases.get(paper_id, ())),
+                families=frozenset(families.get(paper_id, ())),
+            )
+        )
+    return refs
+
+
+def nodes_by_path(session: Session) -> dict[str, TaxonomyNode]:
+    return {n.path: n for n in session.scalars(select(TaxonomyNode))}
+
+
+def find_node(session: Session, name: str) -> TaxonomyNode:
+    """A node by slug path, by label (any case), or by a path ending that names one node."""
+    wanted = name.strip().strip("/")
+    nodes = list(session.scalars(select(TaxonomyNode).order_by(TaxonomyNode.path)))
+    if not nodes:
+        raise SurveyError(
+            f"no taxonomy section {name!r}: the database has no taxonomy",
+            "build a survey first: survey build",
+        )
+    by_path = [n for n in nodes if n.path == wanted]
+    by_label = [n for n in nodes if n.label.casefold() == wanted.casefold()]
+    by_ending = [n for n in nodes if n.path.endswith("/" + wanted) or n.slug == wanted]
+    for found in (by_path, by_label, by_ending):
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            paths = ", ".join(n.path for n in found)
+            raise SurveyError(f"{name!r} names several sections: {paths}", "give the full path")
+    near = closest(wanted, [n.path for n in nodes], cutoff=40)
+    hint = "did you mean " + ", ".join(near) + "?" if near else "see survey taxonomy"
+    raise SurveyError(f"no taxonomy section {name!r}", hint)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeCounts:
+    notes: int
+    curated: int
+    manual: int
+    papers: int  # distinct papers under the node itself
+
+
+def tag_counts(session: Session) -> dict[int, NodeCounts]:
+    per: dict[int, dict[str, set[int]]] = {}
+    for node_id, paper_id, provenance in session.execute(
+        select(Tag.node_id, Tag.paper_id, Tag.provenance)
+    ):
+        per.setdefault(node_id, {}).setdefault(provenance, set()).add(paper_id)
+    counts = {}
+    for node_id, groups in per.items():
+        papers = set().union(*groups.values())
+        counts[node_id] = NodeCounts(
+            notes=len(groups.get(NOTES, ())),
+            curated=len(groups.get(CURATED, ())),
+            manual=len(groups.get(MANUAL, ())),
+            papers=len(papers),
+        )
+    return counts
+
+
+def open_mentions(session: Session) -> list[Mention]:
+    """Mentions that are not resolved, in the notes' order."""
+    return list(
+        session.scalars(
+            select(Mention)
+            .where(Mention.status != "resolved")
+            .options(selectinload(Mention.node))
+            .order_by(Mention.line)
+        )
+    )
+
+
+def tags_of_paper(session: Session, paper_id: int) -> list[Tag]:
+    return list(
+        session.scalars(
+            select(Tag)
+            .where(Tag.paper_id == paper_id)
+            .options(selectinload(Tag.node))
+            .join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
+            .order_by(TaxonomyNode.path, Tag.provenance)
+        )
+    )
+
+
+def add_tag(
+    session: Session, paper: Paper, node: TaxonomyNode, provenance: str, annotation: str = ""
+) -> bool:
+    """Tag `paper` with `node`; False when that tag exists already."""
+    exists = session.scalar(
+        select(func.count())
+        .select_from(Tag)
+        .where(Tag.paper_id == paper.id, Tag.node_id == node.id, Tag.provenance == provenance)
+    )
+    if exists:
+        return False
+    session.add(
+        Tag(paper_id=paper.id, node_id=node.id, provenance=provenance, annotation=annotation)
+    )
+    session.flush()
+    return True
+
+
+def remove_tag(session: Session, paper: Paper, node: TaxonomyNode, provenance: str) -> bool:
+    result = session.execute(
+        delete(Tag).where(
+            Tag.paper_id == paper.id, Tag.node_id == node.id, Tag.provenance == provenance
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def clear_derived(session: Session, node_ids: Sequence[int]) -> None:
+    """Drop the notes and curated tags and the mentions of these nodes (before a rebuild)."""
+    for start in range(0, len(node_ids), 900):
+        chunk = node_ids[start : start + 900]
+        session.execute(
+            delete(Tag).where(Tag.node_id.in_(chunk), Tag.provenance.in_((NOTES, CURATED)))
+        )
+        session.execute(delete(Mention).where(Mention.node_id.in_(chunk)))
+
+
+def manual_tag_nodes(session: Session) -> set[int]:
+    return set(session.scalars(select(Tag.node_id).where(Tag.provenance == MANUAL)))

@@ -1,0 +1,116 @@
+"""A survey folder's manifest, `survey.toml` (core layer).
+
+title = "..."
+bibliography = ["papers.bib", "curated.bib"]
+notes = "notes.md"
+
+[slugs]                 # heading label as written -> slug
+"细粒度视觉识别" = "fine-grained"
+
+[aliases]               # a name the notes use -> citekey
+"Bilinear CNN" = "lin2015bilinear"
+
+[curated]               # section path -> papers filed there by the curator
+"fine-grained/datasets" = ["wah2011the", "khosla2011novel"]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from survey.errors import InputFileError
+
+MANIFEST = "survey.toml"
+_KNOWN = {"title", "bibliography", "notes", "slugs", "aliases", "curated", "description"}
+
+
+@dataclass(slots=True)
+class Manifest:
+    folder: Path
+    path: Path
+    title: str
+    bibliography: list[Path]
+    notes: Path
+    description: str = ""
+    slugs: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    curated: dict[str, list[str]] = field(default_factory=dict)
+    text: str = ""
+
+    def line_of(self, needle: str) -> int | None:
+        """The first line of the manifest containing `needle`, for messages."""
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            if needle in line:
+                return number
+        return None
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """Read and check `folder/survey.toml`; every problem is an `InputFileError` with its line."""
+    if not folder.exists():
+        raise InputFileError(f"{folder}: no such folder", "give a survey folder with survey.toml")
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: not a folder", "give the folder holding survey.toml")
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise InputFileError(
+            f"{path}: no such file", f"a survey folder needs a {MANIFEST} manifest"
+        )
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(f"{path}: not valid TOML: {exc}") from exc
+
+    def fail(message: str, needle: str | None = None) -> InputFileError:
+        line = None
+        if needle:
+            for number, row in enumerate(text.splitlines(), start=1):
+                if needle in row:
+                    line = number
+                    break
+        where = f"{path}:{line}" if line else str(path)
+        return InputFileError(f"{where}: {message}")
+
+    unknown = sorted(set(data) - _KNOWN)
+    if unknown:
+        raise fail(
+            f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(_KNOWN))})", unknown[0]
+        )
+    for name in ("title", "notes"):
+        if not isinstance(data.get(name), str) or not data[name].strip():
+            raise fail(f"{name!r} must be a non-empty string", name)
+    bibliography = data.get("bibliography")
+    if isinstance(bibliography, str):
+        bibliography = [bibliography]
+    if not isinstance(bibliography, list) or not bibliography:
+        raise fail("'bibliography' must list at least one .bib file", "bibliography")
+    tables: dict[str, dict[str, object]] = {}
+    for name in ("slugs", "aliases", "curated"):
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            raise fail(f"[{name}] must be a table", name)
+        tables[name] = value
+    for name in ("slugs", "aliases"):
+        for key, value in tables[name].items():
+            if not isinstance(value, str) or not value.strip():
+                raise fail(f"[{name}] {key!r} must map to a non-empty string", key)
+    curated: dict[str, list[str]] = {}
+    for node, keys in tables["curated"].items():
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise fail(f"[curated] {node!r} must be a list of citekeys", node)
+        curated[node.strip("/")] = list(keys)
+    return Manifest(
+        folder=folder,
+        path=path,
+        title=data["title"].strip(),
+        description=str(data.get("description", "")),
+        bibliography=[folder / str(b) for b in bibliography],
+        notes=folder / data["notes"],
+        slugs={k: str(v) for k, v in tables["slugs"].items()},
+        aliases={k: str(v) for k, v in tables["aliases"].items()},
+        curated=curated,
+        text=text,
+    )
