@@ -14,6 +14,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from survey.cites import read_citations
+from survey.db import citations as citations_db
 from survey.db import store
 from survey.db import taxonomy as tx
 from survey.db.models import Mention as MentionRow
@@ -23,7 +25,7 @@ from survey.load import LoadReport, Progress, load_bib_files
 from survey.manifest import Manifest, read_manifest
 from survey.match import PaperRef, Resolution, Resolver
 from survey.notes import Mention, Node, Notes, parse_notes, read_notes_file
-from survey.textnorm import closest
+from survey.textnorm import closest, normalize_title
 
 
 @dataclass(slots=True)
@@ -40,6 +42,8 @@ class BuildReport:
     notes_tags: int = 0
     curated_tags: int = 0
     manual_tags: int = 0
+    edges: int = 0
+    suspect_edges: int = 0
 
     @property
     def all_diagnostics(self) -> list[Diagnostic]:
@@ -115,6 +119,7 @@ def build_survey(
                     _tag_from_notes(session, tagged, row, resolution.paper, mention.annotation)
     report.notes_tags = len(tagged)
     _tag_curated(session, manifest, nodes, {f.citekey.lower(): f.paper_id for f in facts}, report)
+    _load_citations(session, manifest, facts, report)
     report.manual_tags = sum(c.manual for c in tx.tag_counts(session).values())
     session.flush()
     return report
@@ -273,3 +278,93 @@ def _tag_curated(
         for key in dict.fromkeys(k.lower() for k in keys):
             session.add(Tag(paper_id=ids[key], node_id=node.id, provenance=tx.CURATED))
             report.curated_tags += 1
+
+
+def _load_citations(
+    session: Session, manifest: Manifest, facts: list[tx.PaperFacts], report: BuildReport
+) -> None:
+    """Edges from each citations file and from BibTeX `cites` fields, replacing the old ones."""
+    by_name: dict[str, tx.PaperFacts] = {f.citekey.lower(): f for f in facts}
+    aliases: dict[str, list[tx.PaperFacts]] = {}
+    for fact in facts:
+        for alias in fact.aliases:
+            aliases.setdefault(alias, []).append(fact)
+    for alias, fact_list in aliases.items():
+        if len(fact_list) == 1:
+            by_name.setdefault(alias, fact_list[0])
+    for alias, key in manifest.aliases.items():
+        if key.lower() in by_name:
+            by_name.setdefault(normalize_title(alias), by_name[key.lower()])
+
+    def lookup(name: str) -> tx.PaperFacts | None:
+        return by_name.get(name.lower()) or by_name.get(normalize_title(name))
+
+    def problem(
+        severity: Severity, file: str, line: int | None, key: str | None, text: str
+    ) -> None:
+        report.diagnostics.append(Diagnostic(severity, file, line, key, text))
+
+    def edge_rows(
+        lines: list[tuple[int | None, str, str, str, str]], file: str
+    ) -> list[dict[str, object]]:
+        rows: dict[tuple[int, int], dict[str, object]] = {}
+        for line, citing_name, cited_name, relation, evidence in lines:
+            citing, cited = lookup(citing_name), lookup(cited_name)
+            missing = [n for n, f in ((citing_name, citing), (cited_name, cited)) if f is None]
+            if missing:
+                near = closest(missing[0], (f.citekey for f in facts))
+                hint = f"; did you mean {', '.join(near)}?" if near else ""
+                problem(Severity.ERROR, file, line, missing[0], f"no paper with this key{hint}")
+                continue
+            assert citing is not None and cited is not None
+            if citing.paper_id == cited.paper_id:
+                problem(Severity.ERROR, file, line, citing.citekey, "a paper cannot cite itself")
+                continue
+            suspect = (
+                citing.year is not None and cited.year is not None and cited.year > citing.year + 1
+            )
+            if suspect:
+                report.suspect_edges += 1
+                problem(
+                    Severity.WARNING,
+                    file,
+                    line,
+                    citing.citekey,
+                    f"cites {cited.citekey} ({cited.year}), more than a year younger than "
+                    f"itself ({citing.year}): kept, flagged suspect",
+                )
+            rows[(citing.paper_id, cited.paper_id)] = {
+                "citing_id": citing.paper_id,
+                "cited_id": cited.paper_id,
+                "relation": relation,
+                "evidence": evidence,
+                "suspect": suspect,
+                "line": line,
+            }
+        return list(rows.values())
+
+    for path in manifest.citations:
+        lines, diagnostics = read_citations(path)
+        report.diagnostics.extend(diagnostics)
+        source = store.save_source(
+            session,
+            str(path.expanduser().resolve()),
+            "citations",
+            "",
+            path.stat().st_size,
+            datetime.now(UTC).replace(tzinfo=None),
+        )
+        rows = edge_rows(
+            [(e.line, e.citing, e.cited, e.relation, e.evidence) for e in lines], str(path)
+        )
+        citations_db.replace_edges(session, "file", source.id, rows)
+        report.edges += len(rows)
+
+    field_lines: list[tuple[int | None, str, str, str, str]] = []
+    for key, file, line, cites in tx.cites_fields(session):
+        for cited in (c.strip() for c in cites.split(",")):
+            if cited:
+                field_lines.append((line, key, cited, "", f"cites field of {key} ({file})"))
+    rows = edge_rows(field_lines, "BibTeX cites fields")
+    citations_db.replace_edges(session, "bib-field", None, rows)
+    report.edges += len(rows)

@@ -23,7 +23,16 @@ from pathlib import Path
 from survey.errors import InputFileError
 
 MANIFEST = "survey.toml"
-_KNOWN = {"title", "bibliography", "notes", "slugs", "aliases", "curated", "description"}
+_KNOWN = {
+    "title",
+    "bibliography",
+    "notes",
+    "citations",
+    "slugs",
+    "aliases",
+    "curated",
+    "description",
+}
 
 
 @dataclass(slots=True)
@@ -33,6 +42,7 @@ class Manifest:
     title: str
     bibliography: list[Path]
     notes: Path
+    citations: list[Path] = field(default_factory=list)
     description: str = ""
     slugs: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
@@ -87,6 +97,11 @@ def read_manifest(folder: Path) -> Manifest:
         bibliography = [bibliography]
     if not isinstance(bibliography, list) or not bibliography:
         raise fail("'bibliography' must list at least one .bib file", "bibliography")
+    citations = data.get("citations", [])
+    if isinstance(citations, str):
+        citations = [citations]
+    if not isinstance(citations, list) or not all(isinstance(c, str) for c in citations):
+        raise fail("'citations' must list citations .csv files", "citations")
     tables: dict[str, dict[str, object]] = {}
     for name in ("slugs", "aliases", "curated"):
         value = data.get(name, {})
@@ -109,6 +124,7 @@ def read_manifest(folder: Path) -> Manifest:
         description=str(data.get("description", "")),
         bibliography=[folder / str(b) for b in bibliography],
         notes=folder / data["notes"],
+        citations=[folder / c for c in citations],
         slugs={k: str(v) for k, v in tables["slugs"].items()},
         aliases={k: str(v) for k, v in tables["aliases"].items()},
         curated=curated,

@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from survey import __version__
+from survey.cli import analysis as analysis_commands
 from survey.cli import build as build_commands
+from survey.cli import cite as cite_commands
 from survey.cli import db as db_commands
 from survey.cli import load as load_commands
 from survey.cli import query as query_commands
@@ -53,7 +55,10 @@ app.command("build")(build_commands.build)
 app.command("load")(load_commands.load)
 app.command("taxonomy")(taxonomy_commands.taxonomy)
 app.add_typer(taxonomy_commands.tag_app, name="tag")
+for name in ("lineage", "path", "mainpath", "top", "related", "trend"):
+    query_commands.app.command(name)(getattr(analysis_commands, name))
 app.add_typer(query_commands.app, name="query")
+app.add_typer(cite_commands.app, name="cite")
 app.add_typer(db_commands.app, name="db")
 
 

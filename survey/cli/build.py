@@ -65,5 +65,7 @@ def _summary(report: BuildReport) -> str:
         f"mentions: {report.mentions} ({report.resolved} resolved, {report.ambiguous} "
         f"ambiguous, {report.unresolved} unresolved)\n"
         f"tags: {report.notes_tags} from the notes, {report.curated_tags} curated, "
-        f"{report.manual_tags} manual"
+        f"{report.manual_tags} manual\n"
+        f"citations: {report.edges} edges from files and cites fields"
+        + (f" ({report.suspect_edges} suspect)" if report.suspect_edges else "")
     )

@@ -204,3 +204,28 @@ class Mention(Base):
 
     node: Mapped[TaxonomyNode] = relationship()
     paper: Mapped[Paper | None] = relationship()
+
+
+class Citation(Base):
+    """Citing paper -> cited paper, with where the edge came from and why it is believed."""
+
+    __tablename__ = "citations"
+    __table_args__ = (UniqueConstraint("citing_id", "cited_id", "origin"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citing_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    cited_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    # bib-field | file | manual
+    origin: Mapped[str] = mapped_column(String(16))
+    # extends | baseline | compares | uses-dataset | related, or empty
+    relation: Mapped[str] = mapped_column(String(16), default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    # Set when the cited paper is more than a year younger than the citing one.
+    suspect: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="SET NULL"), index=True
+    )
+    line: Mapped[int | None] = mapped_column(Integer)
+
+    citing: Mapped[Paper] = relationship(foreign_keys=[citing_id])
+    cited: Mapped[Paper] = relationship(foreign_keys=[cited_id])

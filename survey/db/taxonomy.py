@@ -178,3 +178,38 @@ def clear_derived(session: Session, node_ids: Sequence[int]) -> None:
 
 def manual_tag_nodes(session: Session) -> set[int]:
     return set(session.scalars(select(Tag.node_id).where(Tag.provenance == MANUAL)))
+
+
+def cites_fields(session: Session) -> list[tuple[str, str, int | None, str]]:
+    """(citekey, file, line, value) of every paper whose BibTeX entry has a `cites` field."""
+    from survey.db.models import Source
+
+    found = []
+    for key, fields, path, line in session.execute(
+        select(Paper.citekey, Paper.fields, Source.path, Paper.source_line)
+        .outerjoin(Source, Paper.source_id == Source.id)
+        .order_by(Paper.citekey)
+    ):
+        value = (fields or {}).get("cites")
+        if value:
+            found.append((key, path or "", line, str(value)))
+    return found
+
+
+def ordered_paths(session: Session) -> list[str]:
+    """Every node's path in the notes' order (depth first, siblings by position)."""
+    nodes = list(session.scalars(select(TaxonomyNode)))
+    children: dict[int | None, list[TaxonomyNode]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    order: list[str] = []
+
+    def visit(parent: int | None) -> None:
+        for node in sorted(
+            children.get(parent, []), key=lambda n: (n.source_id or 0, n.position, n.path)
+        ):
+            order.append(node.path)
+            visit(node.id)
+
+    visit(None)
+    return order

@@ -1,0 +1,295 @@
+"""Lineage, paths, main paths, influence, relatedness and trends over the database
+(query layer: reads with db helpers, computes with graph and trends, returns plain data).
+
+Each function takes a session and returns dicts and lists ready for a table or JSON;
+nothing here prints. Lineage runs as one recursive SQL query; the other analyses build
+a NetworkX graph of only the papers they need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey import graph as g
+from survey import trends
+from survey.db import citations as cdb
+from survey.db import taxonomy as tx
+from survey.db.models import Alias, Citation, Paper, Tag, TaxonomyNode
+from survey.db.queries import find_paper
+from survey.errors import SurveyError
+
+
+def _short_names(session: Session, ids: set[int] | None = None) -> dict[int, str]:
+    """The short name of each paper: its shorthand, else another alias, else ''."""
+    names: dict[int, tuple[int, str]] = {}
+    rank = {"shorthand": 0, "manifest": 1, "notes": 2, "title": 3}
+    for paper_id, alias, origin in session.execute(
+        select(Alias.paper_id, Alias.alias, Alias.origin)
+    ):
+        if ids is not None and paper_id not in ids:
+            continue
+        candidate = (rank.get(origin, 9), alias)
+        if paper_id not in names or candidate < names[paper_id]:
+            names[paper_id] = candidate
+    return {paper_id: alias for paper_id, (_, alias) in names.items()}
+
+
+def _describe(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
+    short = _short_names(session, ids)
+    found = {}
+    for chunk_start in range(0, len(ids), 900):
+        chunk = sorted(ids)[chunk_start : chunk_start + 900]
+        for paper_id, key, year, title in session.execute(
+            select(Paper.id, Paper.citekey, Paper.year, Paper.title).where(Paper.id.in_(chunk))
+        ):
+            found[paper_id] = {
+                "key": key,
+                "year": year,
+                "short": short.get(paper_id, ""),
+                "title": title or "",
+            }
+    return found
+
+
+def _within_ids(session: Session, within: str | None) -> tuple[str | None, set[int] | None]:
+    if within is None:
+        return None, None
+    node = tx.find_node(session, within)
+    return node.path, cdb.subtree_paper_ids(session, node.path)
+
+
+def lineage(
+    session: Session,
+    key: str,
+    *,
+    descendants: bool = False,
+    depth: int | None = None,
+    within: str | None = None,
+) -> dict[str, Any]:
+    """What `key` builds on (or, with `descendants`, what builds on it), by generation."""
+    if depth is not None and depth < 1:
+        raise SurveyError("--depth must be at least 1")
+    paper = find_paper(session, key)
+    path, _ = _within_ids(session, within)
+    rows = cdb.lineage_rows(session, paper.id, descendants=descendants, depth=depth, within=path)
+    info = _describe(session, {r.paper_id for r in rows} | {paper.id})
+    steps = [
+        {
+            **info[r.paper_id],
+            "generation": r.generation,
+            "via": info[r.via_id]["key"] if r.via_id is not None else None,
+            "relation": r.relation,
+        }
+        for r in rows
+        if r.generation > 0
+    ]
+    steps.sort(key=lambda s: (s["generation"], s["key"]))
+    return {
+        "paper": info[paper.id],
+        "direction": "descendants" if descendants else "ancestors",
+        "within": path,
+        "depth": depth,
+        "papers": steps,
+    }
+
+
+def _graph(session: Session, ids: set[int] | None = None) -> tuple[nx.DiGraph, dict[int, str]]:
+    """The citation graph of `ids` (default: every paper), nodes keyed by citekey."""
+    query = select(Paper.id, Paper.citekey, Paper.year)
+    keys: dict[int, str] = {}
+    papers = []
+    for paper_id, key, year in session.execute(query):
+        if ids is None or paper_id in ids:
+            keys[paper_id] = key
+            papers.append((key, {"year": year}))
+    edges = []
+    seen: set[tuple[int, int]] = set()
+    for citing_id, cited_id, relation in session.execute(
+        select(Citation.citing_id, Citation.cited_id, Citation.relation).order_by(Citation.id)
+    ):
+        if citing_id in keys and cited_id in keys and (citing_id, cited_id) not in seen:
+            seen.add((citing_id, cited_id))
+            edges.append((keys[citing_id], keys[cited_id], {"relation": relation}))
+    return g.citation_graph(papers, edges), keys
+
+
+def paths(
+    session: Session, source: str, target: str, *, undirected: bool = False, limit: int = 10
+) -> dict[str, Any]:
+    """How `source` connects to `target` through citations (shortest paths)."""
+    first, second = find_paper(session, source), find_paper(session, target)
+    if undirected:
+        graph, _ = _graph(session)
+    else:
+        reach = {r.paper_id for r in cdb.lineage_rows(session, first.id)}
+        graph, _ = _graph(session, reach)
+    found = (
+        g.paths(graph, first.citekey, second.citekey, undirected=undirected, limit=limit)
+        if second.citekey in graph
+        else []
+    )
+    ids = {p.id for p in (first, second)}
+    by_key = {
+        key: paper_id
+        for paper_id, key in session.execute(select(Paper.id, Paper.citekey))
+        if any(key in path for path in found)
+    }
+    ids |= set(by_key.values())
+    info = {d["key"]: d for d in _describe(session, ids).values()}
+    return {
+        "from": info[first.citekey],
+        "to": info[second.citekey],
+        "undirected": undirected,
+        "paths": [[info[k] for k in path] for path in found],
+    }
+
+
+def main_path(session: Session, within: str | None = None) -> dict[str, Any]:
+    """The global main path (SPC weights) of the papers of a section, or of all papers."""
+    path, ids = _within_ids(session, within)
+    graph, keys = _graph(session, ids)
+    cycles = g.find_cycles(graph)
+    if cycles:
+        shown = "; ".join(" -> ".join(c) for c in cycles[:3])
+        raise SurveyError(
+            f"the citation graph has cycles ({shown})",
+            "a paper cannot cite a paper that cites it: fix the citations file",
+        )
+    route, weight = g.main_path(graph)
+    spc = g.spc_weights(graph) if route else {}
+    info = {d["key"]: d for d in _describe(session, set(keys)).values()}
+    steps = []
+    for index, key in enumerate(route):
+        step = dict(info[key])
+        step["spc"] = spc[(route[index + 1], key)] if index + 1 < len(route) else None
+        steps.append(step)
+    return {
+        "within": path,
+        "papers_considered": graph.number_of_nodes(),
+        "edges_considered": graph.number_of_edges(),
+        "weight": weight,
+        "path": steps,
+    }
+
+
+def top(
+    session: Session, *, metric: str = "citations", within: str | None = None, limit: int = 10
+) -> dict[str, Any]:
+    """The most influential papers: local citation count or PageRank on the whole graph,
+    listing only the papers of a section with `within`."""
+    if metric not in ("citations", "pagerank"):
+        raise SurveyError(f"unknown metric {metric!r}", "use citations or pagerank")
+    path, ids = _within_ids(session, within)
+    graph, keys = _graph(session)
+    ranked = g.influence(graph)
+    if metric == "pagerank":
+        ranked.sort(key=lambda i: (-i.pagerank, -i.citations, i.key))
+    allowed = {keys[i] for i in ids} if ids is not None else None
+    chosen = [i for i in ranked if allowed is None or i.key in allowed][:limit]
+    by_key = {v: k for k, v in keys.items()}
+    info = _describe(session, {by_key[i.key] for i in chosen})
+    return {
+        "metric": metric,
+        "within": path,
+        "papers": [
+            {**info[by_key[i.key]], "citations": i.citations, "pagerank": i.pagerank}
+            for i in chosen
+        ],
+    }
+
+
+def related(session: Session, key: str, limit: int = 10) -> dict[str, Any]:
+    """Papers related to `key` by co-citation and by bibliographic coupling."""
+    paper = find_paper(session, key)
+    graph, keys = _graph(session)
+    co = g.co_citation(graph, paper.citekey)[:limit]
+    coupled = g.coupling(graph, paper.citekey)[:limit]
+    by_key = {v: k for k, v in keys.items()}
+    info = _describe(session, {by_key[k] for k, _ in co + coupled} | {paper.id})
+    return {
+        "paper": info[paper.id],
+        "co_citation": [{**info[by_key[k]], "count": n} for k, n in co],
+        "coupling": [{**info[by_key[k]], "count": n} for k, n in coupled],
+    }
+
+
+def trend(
+    session: Session, *, level: int = 1, within: str | None = None, since: int | None = None
+) -> dict[str, Any]:
+    """Papers per section per year at one depth of the taxonomy, with totals, rising
+    sections, bursts and venues."""
+    if level < 1:
+        raise SurveyError("--level must be at least 1")
+    path, _ = _within_ids(session, within)
+    placements = [
+        trends.Placement(node_path, key, year)
+        for node_path, key, year in session.execute(
+            select(TaxonomyNode.path, Paper.citekey, Paper.year)
+            .join(Tag, Tag.node_id == TaxonomyNode.id)
+            .join(Paper, Tag.paper_id == Paper.id)
+        )
+    ]
+    counts = trends.counts_by_year(placements)
+    labels = {
+        p: label for p, label in session.execute(select(TaxonomyNode.path, TaxonomyNode.label))
+    }
+    depth_of = {p: p.count("/") + 1 for p in counts}
+    chosen = [
+        p
+        for p in counts
+        if depth_of[p] == level and (path is None or p == path or p.startswith(path + "/"))
+    ]
+    order = {p: i for i, p in enumerate(tx.ordered_paths(session))}
+    chosen.sort(key=lambda p: (order.get(p, len(order)), p))
+    years = sorted({y for p in chosen for y in counts[p] if since is None or y >= since})
+    rows: list[dict[str, Any]] = []
+    for section in chosen:
+        series = [counts[section].get(y, 0) for y in years]
+        rows.append(
+            {
+                "path": section,
+                "label": labels.get(section, section),
+                "counts": dict(zip(years, series, strict=True)),
+                "total": sum(series),
+                "cumulative": trends.cumulative(counts[section], years),
+                "share_of_parent": trends.share_of_parent(counts, section),
+                "sparkline": trends.sparkline(series),
+            }
+        )
+    all_years: dict[int, int] = {}
+    for key_year in {(p.key, p.year) for p in placements if p.year is not None}:
+        all_years[key_year[1]] = all_years.get(key_year[1], 0) + 1
+    burst_rows = []
+    for section in chosen:
+        for burst in trends.bursts(counts[section], all_years):
+            burst_rows.append(
+                {"path": section, "start": burst.start, "end": burst.end, "weight": burst.weight}
+            )
+    rising = [r for r in trends.rising(counts, since) if r.path in set(chosen)]
+    venue_rows = trends.venues_by_year(
+        (venue or "", year) for venue, year in session.execute(select(Paper.venue, Paper.year))
+    )
+    return {
+        "level": level,
+        "within": path,
+        "years": years,
+        "sections": rows,
+        "totals": {y: sum(r["counts"][y] for r in rows) for y in years},
+        "rising": [
+            {
+                "path": r.path,
+                "recent_share": r.recent_share,
+                "earlier_share": r.earlier_share,
+                "change": r.change,
+                "recent": r.recent,
+                "earlier": r.earlier,
+            }
+            for r in rising
+        ],
+        "bursts": burst_rows,
+        "venues": venue_rows,
+    }

@@ -1,0 +1,77 @@
+"""Citations files (`citing,cited,relation,evidence` CSV) -> edge rows (core layer).
+
+`#` starts a comment line. Keys are checked against the database by the builder; this
+module only reads the file and reports malformed lines with their line numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from survey.errors import Diagnostic, InputFileError, Severity
+from survey.graph import RELATIONS
+
+HEADER = ["citing", "cited", "relation", "evidence"]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeLine:
+    line: int
+    citing: str
+    cited: str
+    relation: str
+    evidence: str
+
+
+def read_citations(path: Path) -> tuple[list[EdgeLine], list[Diagnostic]]:
+    """The edges of a citations CSV file, and one error per malformed line."""
+    name = str(path)
+    if not path.is_file():
+        raise InputFileError(f"{name}: no such file", "check the citations path in survey.toml")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{name}: not valid UTF-8", "save the file as UTF-8") from exc
+    rows: list[EdgeLine] = []
+    diagnostics: list[Diagnostic] = []
+
+    def error(line: int, message: str) -> None:
+        diagnostics.append(Diagnostic(Severity.ERROR, name, line, None, message))
+
+    header_seen = False
+    lines = text.splitlines()
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        fields = next(csv.reader(io.StringIO(raw)))
+        fields = [f.strip() for f in fields]
+        if not header_seen:
+            header_seen = True
+            if [f.lower() for f in fields[:4]] == HEADER[: len(fields[:4])] and fields[
+                0
+            ].lower() == "citing":
+                continue
+            error(number, f"the first line must be the header {','.join(HEADER)}")
+            continue
+        if len(fields) < 2 or not fields[0] or not fields[1]:
+            error(
+                number,
+                "a line needs at least citing and cited keys: citing,cited,relation,evidence",
+            )
+            continue
+        if len(fields) > 4:
+            error(number, "more than 4 fields: quote an evidence text that holds commas")
+            continue
+        relation = fields[2].lower() if len(fields) > 2 else ""
+        if relation and relation not in RELATIONS:
+            error(number, f"unknown relation {relation!r} (known: {', '.join(RELATIONS)})")
+            continue
+        rows.append(
+            EdgeLine(number, fields[0], fields[1], relation, fields[3] if len(fields) > 3 else "")
+        )
+    if not header_seen:
+        raise InputFileError(f"{name}: is empty", f"start it with the header {','.join(HEADER)}")
+    return rows, diagnostics

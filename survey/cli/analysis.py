@@ -1,0 +1,257 @@
+"""`survey query lineage|path|mainpath|top|related|trend`: questions about the citation
+graph and how the survey's sections grew (thin wrappers over survey.analysis)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from survey import analysis
+from survey.cli.common import (
+    FORMAT_OPTION,
+    OutputFormat,
+    cli_errors,
+    engine_from,
+    out,
+    print_csv,
+    print_json,
+)
+from survey.db import session_scope
+
+WITHIN = typer.Option("--within", help="Only this taxonomy section (path, label or ending).")
+
+
+def _label(paper: dict[str, Any]) -> Text:
+    text = Text()
+    text.append(f"{paper['year'] or '----'} ", style="dim")
+    if paper["short"]:
+        text.append(f"{paper['short']} ", style="bold")
+    text.append(f"{paper['key']} ", style="cyan")
+    text.append(paper["title"])
+    return text
+
+
+def _emit(
+    output: OutputFormat, result: dict[str, Any], header: list[str], rows: list[list[Any]]
+) -> bool:
+    """JSON or CSV output; False when a table is wanted instead."""
+    if output is OutputFormat.json:
+        print_json(result)
+        return True
+    if output is OutputFormat.csv:
+        print_csv(header, rows)
+        return True
+    return False
+
+
+def lineage(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Citekey or short name (RA-CNN, B-CNN).")],
+    descendants: Annotated[
+        bool, typer.Option("--descendants", help="What builds on it, instead of what it builds on.")
+    ] = False,
+    depth: Annotated[
+        int | None, typer.Option("--depth", min=1, help="At most this many generations.")
+    ] = None,
+    within: Annotated[str | None, WITHIN] = None,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """What a paper builds on (its ancestors), or with --descendants what builds on it,
+    generation by generation, with the relation of each citation."""
+    with cli_errors(), session_scope(engine_from(ctx)) as session:
+        result = analysis.lineage(session, key, descendants=descendants, depth=depth, within=within)
+    header = ["generation", "key", "year", "short", "title", "via", "relation"]
+    rows = [[p[h] for h in header] for p in result["papers"]]
+    if _emit(output, result, header, rows):
+        return
+    root = Tree(_label(result["paper"]))
+    branches = {result["paper"]["key"]: root}
+    for paper in result["papers"]:
+        label = Text(f"g{paper['generation']} ", style="magenta") + _label(paper)
+        if paper["relation"]:
+            label.append(f"  [{paper['relation']}]", style="yellow")
+        branches[paper["key"]] = branches[paper["via"]].add(label)
+    out.print(root)
+    word = "descendants" if descendants else "ancestors"
+    out.print(f"{len(result['papers'])} {word}")
+
+
+def path(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The citing end: citekey or short name.")],
+    target: Annotated[str, typer.Argument(help="The cited end: citekey or short name.")],
+    undirected: Annotated[
+        bool, typer.Option("--undirected", help="Ignore citation direction: how are they related?")
+    ] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="At most this many paths.")
+    ] = 10,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """How one paper connects to another through citations: the shortest paths."""
+    with cli_errors(), session_scope(engine_from(ctx)) as session:
+        result = analysis.paths(session, source, target, undirected=undirected, limit=limit)
+    rows = [
+        [i + 1, " -> ".join(p["key"] for p in route)] for i, route in enumerate(result["paths"])
+    ]
+    if _emit(output, result, ["path", "papers"], rows):
+        return
+    if not result["paths"]:
+        how = "in either direction" if undirected else "by following citations (try --undirected)"
+        out.print(f"no path from {result['from']['key']} to {result['to']['key']} {how}")
+        return
+    for number, route in enumerate(result["paths"], start=1):
+        tree = Tree(Text(f"path {number} ({len(route) - 1} steps)", style="bold"))
+        for paper in route:
+            tree.add(_label(paper))
+        out.print(tree)
+
+
+def mainpath(
+    ctx: typer.Context,
+    within: Annotated[str | None, WITHIN] = None,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """The backbone of a section: the global main path by search path count (SPC)."""
+    with cli_errors(), session_scope(engine_from(ctx)) as session:
+        result = analysis.main_path(session, within)
+    header = ["step", "key", "year", "short", "title", "spc"]
+    rows = [
+        [i + 1, p["key"], p["year"], p["short"], p["title"], p["spc"]]
+        for i, p in enumerate(result["path"])
+    ]
+    if _emit(output, result, header, rows):
+        return
+    if not result["path"]:
+        out.print("no citations among these papers: no main path")
+        return
+    table = Table(
+        title=f"main path of {result['within'] or 'all papers'} (total SPC {result['weight']})",
+        title_justify="left",
+    )
+    for name in header:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
+    out.print(table)
+
+
+def top(
+    ctx: typer.Context,
+    metric: Annotated[
+        str, typer.Option("--metric", help="citations (local) or pagerank.")
+    ] = "citations",
+    within: Annotated[str | None, WITHIN] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 10,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """The most influential papers: cited most often here, or by PageRank."""
+    with cli_errors(), session_scope(engine_from(ctx)) as session:
+        result = analysis.top(session, metric=metric, within=within, limit=limit)
+    header = ["rank", "key", "year", "short", "citations", "pagerank", "title"]
+    rows = [
+        [i + 1, p["key"], p["year"], p["short"], p["citations"], p["pagerank"], p["title"]]
+        for i, p in enumerate(result["papers"])
+    ]
+    if _emit(output, result, header, rows):
+        return
+    table = Table(
+        title=f"top papers by {metric}" + (f" in {result['within']}" if result["within"] else ""),
+        title_justify="left",
+    )
+    for name in header:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
+    out.print(table)
+
+
+def related(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Citekey or short name.")],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="At most this many each.")
+    ] = 10,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Papers related by co-citation (cited together) and by bibliographic coupling
+    (sharing references)."""
+    with cli_errors(), session_scope(engine_from(ctx)) as session:
+        result = analysis.related(session, key, limit=limit)
+    rows = [["co-citation", p["key"], p["count"]] for p in result["co_citation"]]
+    rows += [["coupling", p["key"], p["count"]] for p in result["coupling"]]
+    if _emit(output, result, ["kind", "key", "count"], rows):
+        return
+    for kind, title in (
+        ("co_citation", "cited together with"),
+        ("coupling", "sharing references with"),
+    ):
+        table = Table(title=f"{title} {result['paper']['key']}", title_justify="left")
+        for name in ("count", "key", "year", "short", "title"):
+            table.add_column(name, overflow="fold")
+        for p in result[kind]:
+            table.add_row(
+                str(p["count"]), p["key"], str(p["year"] or ""), p["short"], Text(p["title"])
+            )
+        out.print(table if result[kind] else Text(f"nothing {title} {result['paper']['key']}"))
+
+
+def trend(
+    ctx: typer.Context,
+    level: Annotated[
+        int, typer.Option("--level", min=1, help="Taxonomy depth of the rows (1 = top).")
+    ] = 1,
+    within: Annotated[str | None, WITHIN] = None,
+    since: Annotated[int | None, typer.Option("--since", help="From this year on.")] = None,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Papers per section per year, with totals and a sparkline; rising sections and bursts."""
+    with cli_errors(), session_scope(engine_from(ctx)) as session:
+        result = analysis.trend(session, level=level, within=within, since=since)
+    years = result["years"]
+    header = ["path", *[str(y) for y in years], "total"]
+    rows = [[s["path"], *[s["counts"][y] for y in years], s["total"]] for s in result["sections"]]
+    if _emit(output, result, header, rows):
+        return
+    if not result["sections"]:
+        out.print("no tagged papers at this level")
+        return
+    table = Table(title=f"papers per section per year (level {level})", title_justify="left")
+    table.add_column("section", no_wrap=True)
+    for year in years:
+        table.add_column(f"'{str(year)[2:]}" if len(years) > 6 else str(year), justify="right")
+    table.add_column("total", justify="right")
+    table.add_column("trend", no_wrap=True)
+    for section in result["sections"]:
+        cells = [str(section["counts"][y] or "") for y in years]
+        table.add_row(section["path"], *cells, str(section["total"]), section["sparkline"])
+    table.add_row(
+        "all",
+        *[str(result["totals"][y] or "") for y in years],
+        str(sum(result["totals"].values())),
+        "",
+        style="bold",
+    )
+    out.print(table)
+    if result["rising"]:
+        rising = Table(
+            title="rising sections (share of parent: recent vs earlier)", title_justify="left"
+        )
+        for name in ("section", "earlier", "recent", "change"):
+            rising.add_column(name, justify="right" if name != "section" else "left")
+        for r in result["rising"][:10]:
+            rising.add_row(
+                r["path"],
+                f"{r['earlier_share']:.0%}",
+                f"{r['recent_share']:.0%}",
+                f"{r['change']:+.0%}",
+            )
+        out.print(rising)
+    for burst in result["bursts"]:
+        out.print(
+            f"burst: {burst['path']} {burst['start']}–{burst['end']} (weight {burst['weight']})"
+        )

@@ -1,0 +1,170 @@
+"""Citation edges in the database, and lineage as one recursive SQL query (db layer).
+
+The recursive query is plain SQL:1999 `WITH RECURSIVE`, which SQLite and PostgreSQL
+both run, so a lineage question on a large database reads only the papers it reaches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session, aliased
+
+from survey.db.models import Citation, Paper, Tag, TaxonomyNode
+
+# A walk deeper than this is a cycle going round (a citation graph is a DAG).
+MAX_DEPTH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRow:
+    citing: str
+    cited: str
+    origin: str
+    relation: str
+    evidence: str
+    suspect: bool
+    file: str | None
+    line: int | None
+
+
+def edges(session: Session, keys: Iterable[str] | None = None) -> list[EdgeRow]:
+    """Every edge (or those among `keys`), sorted citing, cited, origin."""
+    citing, cited = aliased(Paper), aliased(Paper)
+    from survey.db.models import Source
+
+    query = (
+        select(
+            citing.citekey,
+            cited.citekey,
+            Citation.origin,
+            Citation.relation,
+            Citation.evidence,
+            Citation.suspect,
+            Source.path,
+            Citation.line,
+        )
+        .join(citing, Citation.citing_id == citing.id)
+        .join(cited, Citation.cited_id == cited.id)
+        .outerjoin(Source, Citation.source_id == Source.id)
+        .order_by(citing.citekey, cited.citekey, Citation.origin)
+    )
+    rows = [EdgeRow(*row) for row in session.execute(query)]
+    if keys is not None:
+        wanted = set(keys)
+        rows = [r for r in rows if r.citing in wanted and r.cited in wanted]
+    return rows
+
+
+def replace_edges(
+    session: Session, origin: str, source_id: int | None, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Replace the edges of one origin (and file) with `rows` (citing_id, cited_id, ...)."""
+    condition = [Citation.origin == origin]
+    if source_id is not None:
+        condition.append(Citation.source_id == source_id)
+    session.execute(delete(Citation).where(*condition))
+    for row in rows:
+        session.add(Citation(origin=origin, source_id=source_id, **row))
+    session.flush()
+
+
+def add_edge(session: Session, citing: Paper, cited: Paper, **values: Any) -> bool:
+    exists = session.scalar(
+        select(Citation.id).where(
+            Citation.citing_id == citing.id,
+            Citation.cited_id == cited.id,
+            Citation.origin == "manual",
+        )
+    )
+    if exists:
+        return False
+    session.add(Citation(citing_id=citing.id, cited_id=cited.id, origin="manual", **values))
+    session.flush()
+    return True
+
+
+def remove_edge(session: Session, citing: Paper, cited: Paper) -> bool:
+    result = session.execute(
+        delete(Citation).where(
+            Citation.citing_id == citing.id,
+            Citation.cited_id == cited.id,
+            Citation.origin == "manual",
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def subtree_paper_ids(session: Session, path: str) -> set[int]:
+    """Papers tagged anywhere in the taxonomy subtree at `path`."""
+    return set(
+        session.scalars(
+            select(Tag.paper_id)
+            .join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
+            .where((TaxonomyNode.path == path) | TaxonomyNode.path.like(path + "/%"))
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    paper_id: int
+    generation: int
+    via_id: int | None
+    relation: str
+
+
+_LINEAGE_SQL = """
+WITH RECURSIVE walk(paper_id, depth) AS (
+    SELECT CAST(:root AS INTEGER), 0
+    UNION
+    SELECT c.{next}, w.depth + 1
+    FROM citations c JOIN walk w ON c.{this} = w.paper_id
+    WHERE w.depth < :max_depth {within}
+),
+reached(paper_id, generation) AS (
+    SELECT paper_id, MIN(depth) FROM walk GROUP BY paper_id
+)
+SELECT r.paper_id, r.generation, c.{this}, c.relation
+FROM reached r
+LEFT JOIN citations c ON c.{next} = r.paper_id
+LEFT JOIN reached v ON v.paper_id = c.{this} AND v.generation = r.generation - 1
+WHERE r.generation = 0 OR v.paper_id IS NOT NULL
+"""
+
+
+def lineage_rows(
+    session: Session,
+    paper_id: int,
+    *,
+    descendants: bool = False,
+    depth: int | None = None,
+    within: str | None = None,
+) -> list[Reached]:
+    """Every paper reachable from `paper_id` with its generation, in one recursive query.
+
+    Ancestors follow citing -> cited; descendants cited -> citing. For each paper the
+    returned `via` is a paper one generation closer that links to it (the smallest id
+    when several do). `within` keeps the walk inside a taxonomy subtree.
+    """
+    this, next_ = ("cited_id", "citing_id") if descendants else ("citing_id", "cited_id")
+    params: dict[str, Any] = {"root": paper_id, "max_depth": min(depth or MAX_DEPTH, MAX_DEPTH)}
+    within_sql = ""
+    if within is not None:
+        within_sql = (
+            f"AND c.{next_} IN (SELECT t.paper_id FROM tags t JOIN taxonomy_nodes n "
+            "ON t.node_id = n.id WHERE n.path = :within OR n.path LIKE :within_prefix)"
+        )
+        params.update(within=within, within_prefix=within + "/%")
+    sql = _LINEAGE_SQL.format(this=this, next=next_, within=within_sql)
+    best: dict[int, Reached] = {}
+    for reached_id, generation, via_id, relation in session.execute(text(sql), params):
+        if generation == 0:
+            via_id, relation = None, ""
+        current = best.get(reached_id)
+        if current is None or (via_id is not None and (current.via_id or 0) > via_id):
+            best[reached_id] = Reached(reached_id, generation, via_id, relation or "")
+    return sorted(best.values(), key=lambda r: (r.generation, r.paper_id))
