@@ -19,39 +19,31 @@ from survey import trends
 from survey.db import citations as cdb
 from survey.db import taxonomy as tx
 from survey.db.models import Alias, Citation, Paper, Tag, TaxonomyNode
-from survey.db.queries import find_paper
+from survey.db.queries import find_paper, find_paper_id
 from survey.errors import SurveyError
 
-
-def _short_names(session: Session, ids: set[int] | None = None) -> dict[int, str]:
-    """The short name of each paper: its shorthand, else another alias, else ''."""
-    names: dict[int, tuple[int, str]] = {}
-    rank = {"shorthand": 0, "manifest": 1, "notes": 2, "title": 3}
-    for paper_id, alias, origin in session.execute(
-        select(Alias.paper_id, Alias.alias, Alias.origin)
-    ):
-        if ids is not None and paper_id not in ids:
-            continue
-        candidate = (rank.get(origin, 9), alias)
-        if paper_id not in names or candidate < names[paper_id]:
-            names[paper_id] = candidate
-    return {paper_id: alias for paper_id, (_, alias) in names.items()}
+_ALIAS_RANK = {"shorthand": 0, "manifest": 1, "notes": 2, "title": 3}
 
 
 def _describe(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
-    short = _short_names(session, ids)
-    found = {}
-    for chunk_start in range(0, len(ids), 900):
-        chunk = sorted(ids)[chunk_start : chunk_start + 900]
+    """Key, year, short name (shorthand, else another alias) and title of these papers."""
+    found: dict[int, dict[str, Any]] = {}
+    best: dict[int, tuple[int, str]] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
         for paper_id, key, year, title in session.execute(
             select(Paper.id, Paper.citekey, Paper.year, Paper.title).where(Paper.id.in_(chunk))
         ):
-            found[paper_id] = {
-                "key": key,
-                "year": year,
-                "short": short.get(paper_id, ""),
-                "title": title or "",
-            }
+            found[paper_id] = {"key": key, "year": year, "short": "", "title": title or ""}
+        for paper_id, alias, origin in session.execute(
+            select(Alias.paper_id, Alias.alias, Alias.origin).where(Alias.paper_id.in_(chunk))
+        ):
+            candidate = (_ALIAS_RANK.get(origin, 9), alias)
+            if paper_id not in best or candidate < best[paper_id]:
+                best[paper_id] = candidate
+    for paper_id, (_, alias) in best.items():
+        found[paper_id]["short"] = alias
     return found
 
 
@@ -73,10 +65,14 @@ def lineage(
     """What `key` builds on (or, with `descendants`, what builds on it), by generation."""
     if depth is not None and depth < 1:
         raise SurveyError("--depth must be at least 1")
-    paper = find_paper(session, key)
+    paper_id, _ = find_paper_id(session, key)
     path, _ = _within_ids(session, within)
-    rows = cdb.lineage_rows(session, paper.id, descendants=descendants, depth=depth, within=path)
-    info = _describe(session, {r.paper_id for r in rows} | {paper.id})
+    rows = cdb.lineage_rows(session, paper_id, descendants=descendants, depth=depth, within=path)
+    # The recursive query already brought each paper's key, year, title and short name.
+    info = {
+        r.paper_id: {"key": r.citekey, "year": r.year, "short": r.short, "title": r.title}
+        for r in rows
+    }
     steps = [
         {
             **info[r.paper_id],
@@ -89,7 +85,7 @@ def lineage(
     ]
     steps.sort(key=lambda s: (s["generation"], s["key"]))
     return {
-        "paper": info[paper.id],
+        "paper": info[paper_id],
         "direction": "descendants" if descendants else "ancestors",
         "within": path,
         "depth": depth,

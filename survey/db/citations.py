@@ -115,6 +115,10 @@ class Reached:
     generation: int
     via_id: int | None
     relation: str
+    citekey: str = ""
+    year: int | None = None
+    title: str = ""
+    short: str = ""  # the paper's shorthand, else another alias
 
 
 _LINEAGE_SQL = """
@@ -127,12 +131,21 @@ WITH RECURSIVE walk(paper_id, depth) AS (
 ),
 reached(paper_id, generation) AS (
     SELECT paper_id, MIN(depth) FROM walk GROUP BY paper_id
+),
+linked(paper_id, generation, via_id, relation) AS (
+    SELECT paper_id, generation, NULL, NULL FROM reached WHERE generation = 0
+    UNION ALL
+    SELECT r.paper_id, r.generation, v.paper_id, c.relation
+    FROM reached v
+    JOIN citations c ON c.{this} = v.paper_id
+    JOIN reached r ON r.paper_id = c.{next} AND r.generation = v.generation + 1
 )
-SELECT r.paper_id, r.generation, c.{this}, c.relation
-FROM reached r
-LEFT JOIN citations c ON c.{next} = r.paper_id
-LEFT JOIN reached v ON v.paper_id = c.{this} AND v.generation = r.generation - 1
-WHERE r.generation = 0 OR v.paper_id IS NOT NULL
+SELECT l.paper_id, l.generation, l.via_id, l.relation, p.citekey, p.year, p.title,
+    (SELECT a.alias FROM aliases a WHERE a.paper_id = l.paper_id
+     ORDER BY CASE a.origin WHEN 'shorthand' THEN 0 WHEN 'manifest' THEN 1
+              WHEN 'notes' THEN 2 ELSE 3 END, a.alias
+     LIMIT 1)
+FROM linked l JOIN papers p ON p.id = l.paper_id
 """
 
 
@@ -148,7 +161,8 @@ def lineage_rows(
 
     Ancestors follow citing -> cited; descendants cited -> citing. For each paper the
     returned `via` is a paper one generation closer that links to it (the smallest id
-    when several do). `within` keeps the walk inside a taxonomy subtree.
+    when several do), found from the links the walk itself followed, so the query does
+    no more work than the walk. `within` keeps the walk inside a taxonomy subtree.
     """
     this, next_ = ("cited_id", "citing_id") if descendants else ("citing_id", "cited_id")
     params: dict[str, Any] = {"root": paper_id, "max_depth": min(depth or MAX_DEPTH, MAX_DEPTH)}
@@ -161,10 +175,13 @@ def lineage_rows(
         params.update(within=within, within_prefix=within + "/%")
     sql = _LINEAGE_SQL.format(this=this, next=next_, within=within_sql)
     best: dict[int, Reached] = {}
-    for reached_id, generation, via_id, relation in session.execute(text(sql), params):
+    for row in session.execute(text(sql), params):
+        reached_id, generation, via_id, relation, key, year, title, short = row
         if generation == 0:
             via_id, relation = None, ""
         current = best.get(reached_id)
         if current is None or (via_id is not None and (current.via_id or 0) > via_id):
-            best[reached_id] = Reached(reached_id, generation, via_id, relation or "")
+            best[reached_id] = Reached(
+                reached_id, generation, via_id, relation or "", key, year, title or "", short or ""
+            )
     return sorted(best.values(), key=lambda r: (r.generation, r.paper_id))

@@ -49,6 +49,17 @@ def find_paper(session: Session, key: str) -> Paper:
     raise UnknownKeyError(key, suggest_keys(session, key))
 
 
+def find_paper_id(session: Session, key: str) -> tuple[int, str]:
+    """(id, citekey) of the paper with citekey or alias `key`: one query in the common case."""
+    row = session.execute(
+        select(Paper.id, Paper.citekey).where(Paper.citekey_lower == key.strip().lower())
+    ).first()
+    if row is not None:
+        return row[0], row[1]
+    paper = find_paper(session, key)
+    return paper.id, paper.citekey
+
+
 def _paper_loads() -> tuple[ExecutableOption, ...]:
     return (selectinload(Paper.authors), selectinload(Paper.aliases), selectinload(Paper.source))
 
