@@ -305,10 +305,10 @@ def _load_citations(
         report.diagnostics.append(Diagnostic(severity, file, line, key, text))
 
     def edge_rows(
-        lines: list[tuple[int | None, str, str, str, str]], file: str
+        lines: list[tuple[str, int | None, str, str, str, str]],
     ) -> list[dict[str, object]]:
         rows: dict[tuple[int, int], dict[str, object]] = {}
-        for line, citing_name, cited_name, relation, evidence in lines:
+        for file, line, citing_name, cited_name, relation, evidence in lines:
             citing, cited = lookup(citing_name), lookup(cited_name)
             missing = [n for n, f in ((citing_name, citing), (cited_name, cited)) if f is None]
             if missing:
@@ -355,16 +355,16 @@ def _load_citations(
             datetime.now(UTC).replace(tzinfo=None),
         )
         rows = edge_rows(
-            [(e.line, e.citing, e.cited, e.relation, e.evidence) for e in lines], str(path)
+            [(str(path), e.line, e.citing, e.cited, e.relation, e.evidence) for e in lines]
         )
         citations_db.replace_edges(session, "file", source.id, rows)
         report.edges += len(rows)
 
-    field_lines: list[tuple[int | None, str, str, str, str]] = []
+    field_lines: list[tuple[str, int | None, str, str, str, str]] = []
     for key, file, line, cites in tx.cites_fields(session):
         for cited in (c.strip() for c in cites.split(",")):
             if cited:
-                field_lines.append((line, key, cited, "", f"cites field of {key} ({file})"))
-    rows = edge_rows(field_lines, "BibTeX cites fields")
+                field_lines.append((file, line, key, cited, "", "cites field"))
+    rows = edge_rows(field_lines)
     citations_db.replace_edges(session, "bib-field", None, rows)
     report.edges += len(rows)

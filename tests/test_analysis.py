@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from survey import analysis
 from survey.build import build_survey
+from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.errors import SurveyError, UnknownKeyError
 
@@ -191,3 +192,20 @@ def test_cli_cite_add_and_rm(cli: Cli, built: Engine) -> None:
     assert self_cite.exit_code == 1 and "cannot cite itself" in self_cite.stderr
     bad = cli("cite", "add", "Cross-X", "DBTNet", "--relation", "loves")
     assert bad.exit_code == 1 and "unknown relation" in bad.stderr
+
+
+def test_cites_field_edges_and_their_errors(engine: Engine, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(BUNDLED, tmp_path / "survey"))
+    bib = folder / "papers.bib"
+    text = bib.read_text(encoding="utf-8")
+    text = text.replace(
+        "  shorthand = {DBTNet}\n",
+        "  shorthand = {DBTNet},\n  cites     = {luo2019cross, nosuchkey}\n",
+    )
+    bib.write_text(text, encoding="utf-8")
+    with session_scope(engine, write=True) as session:
+        report = build_survey(session, folder)
+        rows = [e for e in cdb.edges(session) if e.origin == "bib-field"]
+    assert [(e.citing, e.cited) for e in rows] == [("zheng2019learning", "luo2019cross")]
+    (error,) = [d for d in report.all_diagnostics if d.key == "nosuchkey"]
+    assert error.file == str(bib.resolve()) and error.line is not None
