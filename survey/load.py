@@ -164,7 +164,7 @@ def _load_file(run: _Run, item: _Input, workers: int) -> None:
         records = _claim_keys(run, item, source_key, piece)
         has_errors = has_errors or len(records) < len(piece.records)
         _note_identities(run, item, records)
-        _write_records(session, records, source.id, result)
+        _write_records(session, records, source.id, source_key, result)
         present.update(r.citekey.lower() for r in records)
         if run.progress:
             done = result.added + result.updated + result.unchanged + result.failed
@@ -203,7 +203,7 @@ def _claim_keys(run: _Run, item: _Input, source_key: str, piece: BibParse) -> li
                 )
             else:
                 message = f"key already loaded from {display}:{line}; rename one of the two"
-        elif lower in stored and stored[lower].source_path not in (None, source_key):
+        elif lower in stored and _other_existing_file(stored[lower].source_path, source_key):
             found = stored[lower]
             message = (
                 f"key already loaded from {found.source_path}:{found.source_line}; "
@@ -218,6 +218,12 @@ def _claim_keys(run: _Run, item: _Input, source_key: str, piece: BibParse) -> li
         run.claimed[lower] = (source_key, item.display, record.line)
         kept.append(record)
     return kept
+
+
+def _other_existing_file(path: str | None, source_key: str) -> bool:
+    """True when `path` is another file that still exists. A file that was moved or
+    renamed is gone from its old path: its entries are taken over by the new one."""
+    return path is not None and path != source_key and Path(path).exists()
 
 
 def _identities(record: BibRecord) -> list[tuple[str, str]]:
@@ -299,7 +305,11 @@ def _warn_duplicate(
 
 
 def _write_records(
-    session: Session, records: list[BibRecord], source_id: int, result: FileResult
+    session: Session,
+    records: list[BibRecord],
+    source_id: int,
+    source_path: str,
+    result: FileResult,
 ) -> None:
     stored = store.papers_by_keys(session, [r.citekey.lower() for r in records])
     new: list[BibRecord] = []
@@ -313,7 +323,7 @@ def _write_records(
             changed.append((found.id, record))
         else:
             result.unchanged += 1
-            if found.source_line != record.line:
+            if found.source_line != record.line or found.source_path != source_path:
                 moved.append({"b_id": found.id, "b_line": record.line, "b_source": source_id})
 
     new_ids: list[int] = []

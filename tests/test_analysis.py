@@ -182,7 +182,7 @@ def test_cli_cite_add_and_rm(cli: Cli, built: Engine) -> None:
     assert "already" in cli("cite", "add", "Cross-X", "DBTNet").stdout
     lineage = json.loads(cli("query", "lineage", "Cross-X", "-f", "json").stdout)
     assert "zheng2019learning" in {p["key"] for p in lineage["papers"]}
-    assert cli("build").exit_code == 0  # manual edges survive a rebuild
+    assert cli("build", BUNDLED).exit_code == 0  # manual edges survive a rebuild
     lineage = json.loads(cli("query", "lineage", "Cross-X", "-f", "json").stdout)
     assert "zheng2019learning" in {p["key"] for p in lineage["papers"]}
     assert cli("cite", "rm", "Cross-X", "DBTNet").exit_code == 0

@@ -265,3 +265,20 @@ def test_portable_search_matches_the_fts_search(
         portable = [sorted(p.citekey for p in queries.search_papers(session, q)) for q in questions]
     assert with_fts == portable
     assert with_fts[0] == ["fu2017look"] and with_fts[3] == ["lin2015bilinear"]
+
+
+def test_moved_file_takes_over_its_entries(
+    engine: Engine, write_bib: Callable[..., Path], tmp_path: Path
+) -> None:
+    old = write_bib(TWO, "old.bib")
+    load(engine, old)
+    new = tmp_path / "new.bib"
+    old.rename(new)
+    report = load(engine, new)
+    assert not report.has_errors
+    assert report.total("unchanged") == 2
+    with session_scope(engine) as session:
+        paths = set(session.scalars(select(Paper.source_id)))
+    assert len(paths) == 1
+    # Loading the moved file again is a skip; the old path owns nothing any more.
+    assert load(engine, new).files[0].skipped
