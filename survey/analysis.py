@@ -18,7 +18,7 @@ from survey import graph as g
 from survey import trends
 from survey.db import citations as cdb
 from survey.db import taxonomy as tx
-from survey.db.models import Alias, Citation, Paper, Tag, TaxonomyNode
+from survey.db.models import Alias, Author, Citation, Paper, Tag, TaxonomyNode
 from survey.db.queries import find_paper, find_paper_id
 from survey.errors import SurveyError
 
@@ -289,3 +289,102 @@ def trend(
         "bursts": burst_rows,
         "venues": venue_rows,
     }
+
+
+# One colour per top-level section, in the notes' order (Tableau 10), then grey for papers
+# in no section. Gephi reads them from the r, g, b node attributes.
+PALETTE = [
+    (78, 121, 167),
+    (242, 142, 43),
+    (225, 87, 89),
+    (118, 183, 178),
+    (89, 161, 79),
+    (237, 201, 72),
+    (176, 122, 161),
+    (255, 157, 167),
+    (156, 117, 95),
+    (186, 176, 172),
+]
+NO_SECTION = (160, 160, 160)
+
+
+def export_data(session: Session, within: str | None = None) -> dict[str, Any]:
+    """Everything the exports write: papers with their sections, influence and colour,
+    and the citation edges among them. `within` keeps one taxonomy subtree."""
+    path, ids = _within_ids(session, within)
+    order = tx.ordered_paths(session)
+    rank = {p: i for i, p in enumerate(order)}
+    tops = [p for p in order if "/" not in p]
+    colours = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(tops)}
+    sections: dict[int, list[tuple[str, str, str, str]]] = {}
+    for paper_id, node_path, label, provenance, annotation in session.execute(
+        select(
+            Tag.paper_id, TaxonomyNode.path, TaxonomyNode.label, Tag.provenance, Tag.annotation
+        ).join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
+    ):
+        sections.setdefault(paper_id, []).append((node_path, label, provenance, annotation))
+    authors: dict[int, list[dict[str, str]]] = {}
+    for paper_id, family, given, von, suffix in session.execute(
+        select(Author.paper_id, Author.family, Author.given, Author.von, Author.suffix).order_by(
+            Author.paper_id, Author.position
+        )
+    ):
+        authors.setdefault(paper_id, []).append(
+            {"family": family, "given": given, "von": von, "suffix": suffix}
+        )
+    graph, _ = _graph(session, ids)
+    influence = {i.key: i for i in g.influence(graph)}
+    best: dict[int, tuple[int, str]] = {}
+    for paper_id, alias, origin in session.execute(
+        select(Alias.paper_id, Alias.alias, Alias.origin)
+    ):
+        candidate = (_ALIAS_RANK.get(origin, 9), alias)
+        if paper_id not in best or candidate < best[paper_id]:
+            best[paper_id] = candidate
+    short = {paper_id: alias for paper_id, (_, alias) in best.items()}
+    papers = []
+    for paper in session.scalars(select(Paper).order_by(Paper.citekey)):
+        if ids is not None and paper.id not in ids:
+            continue
+        placed = sorted(sections.get(paper.id, []), key=lambda s: (rank.get(s[0], len(rank)), s[2]))
+        top = placed[0][0].split("/")[0] if placed else ""
+        info = influence.get(paper.citekey)
+        papers.append(
+            {
+                "key": paper.citekey,
+                "entry_type": paper.entry_type,
+                "title": paper.title or "",
+                "authors": authors.get(paper.id, []),
+                "more_authors": paper.more_authors,
+                "year": paper.year,
+                "venue": paper.venue or "",
+                "doi": paper.doi or "",
+                "arxiv_id": paper.arxiv_id or "",
+                "abstract": paper.abstract or "",
+                "short": short.get(paper.id, ""),
+                "fields": dict(paper.fields),
+                "raw": paper.raw,
+                "sections": [
+                    {"path": p, "label": label, "provenance": prov, "annotation": note}
+                    for p, label, prov, note in placed
+                ],
+                "top_section": top,
+                "colour": colours.get(top, NO_SECTION),
+                "citations": info.citations if info else 0,
+                "pagerank": info.pagerank if info else 0.0,
+            }
+        )
+    kept = {p["key"] for p in papers}
+    edges = [
+        {
+            "citing": e.citing,
+            "cited": e.cited,
+            "origin": e.origin,
+            "relation": e.relation,
+            "evidence": e.evidence,
+            "suspect": e.suspect,
+        }
+        for e in cdb.edges(session)
+        if e.citing in kept and e.cited in kept
+    ]
+    return {"within": path, "papers": papers, "edges": edges, "sections": order}

@@ -773,3 +773,27 @@ def _find_arxiv_id(values: dict[str, str], warn: Callable[[str], None]) -> str |
         if name in ("arxiv",) or (name == "eprint" and archive == "arxiv"):
             warn(f"{name} {value!r} is not an arXiv identifier; left out")
     return None
+
+
+def raw_field_values(raws: list[str]) -> dict[str, dict[str, str]]:
+    """The field values (enclosing removed, `#` joined) of stored entry texts, by citekey.
+
+    Used to write entries back out: the values keep their LaTeX. A macro the entry used
+    is not defined here, so it comes back as its name; callers prefer the stored,
+    resolved `fields` for those.
+    """
+    if not raws:
+        return {}
+    library = parse_string("\n\n".join(raws), parse_stack=[])
+    found: dict[str, dict[str, str]] = {}
+    for block in library.blocks:
+        entry = block.ignore_error_block if isinstance(block, DuplicateFieldKeyBlock) else block
+        if not isinstance(entry, Entry):
+            continue
+        values: dict[str, str] = {}
+        for fld in entry.fields:
+            name = fld.key.strip().lower()
+            if name not in values:
+                values[name] = _resolve_value(str(fld.value), {}, [])
+        found[entry.key.strip()] = values
+    return found

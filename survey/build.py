@@ -120,6 +120,8 @@ def build_survey(
     report.notes_tags = len(tagged)
     _tag_curated(session, manifest, nodes, {f.citekey.lower(): f.paper_id for f in facts}, report)
     _load_citations(session, manifest, facts, report)
+    tx.set_setting(session, "survey.title", manifest.title)
+    tx.set_setting(session, "survey.description", manifest.description)
     report.manual_tags = sum(c.manual for c in tx.tag_counts(session).values())
     session.flush()
     return report

@@ -21,7 +21,7 @@ from survey.db.models import Base
 
 def test_empty_database_is_upgraded_on_open(tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'new.db'}")
-    assert current_revision(engine) == head_revision(engine) == "0003"
+    assert current_revision(engine) == head_revision(engine) == "0004"
     tables = set(inspect(engine).get_table_names())
     assert {"papers", "authors", "aliases", "sources", "papers_fts"} <= tables
 
@@ -50,7 +50,7 @@ def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
         command.downgrade(config, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     reopened = open_database(f"sqlite:///{tmp_path / 'cycle.db'}")
-    assert current_revision(reopened) == "0003"
+    assert current_revision(reopened) == "0004"
 
 
 def test_current_does_not_create_tables(tmp_path: Path) -> None:

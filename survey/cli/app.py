@@ -11,8 +11,10 @@ from survey.cli import analysis as analysis_commands
 from survey.cli import build as build_commands
 from survey.cli import cite as cite_commands
 from survey.cli import db as db_commands
+from survey.cli import export as export_commands
 from survey.cli import load as load_commands
 from survey.cli import query as query_commands
+from survey.cli import report as report_commands
 from survey.cli import taxonomy as taxonomy_commands
 from survey.config import DB_ENV_VAR
 
@@ -52,7 +54,9 @@ def root(
 
 
 app.command("build")(build_commands.build)
+app.command("export")(export_commands.export)
 app.command("load")(load_commands.load)
+app.command("report")(report_commands.report)
 app.command("taxonomy")(taxonomy_commands.taxonomy)
 app.add_typer(taxonomy_commands.tag_app, name="tag")
 for name in ("lineage", "path", "mainpath", "top", "related", "trend"):

@@ -7,11 +7,14 @@ from typing import Annotated
 
 import typer
 
+from survey.analysis import export_data
 from survey.build import BuildReport, build_survey
 from survey.cli.common import cli_errors, engine_from, err, out, print_diagnostics
 from survey.cli.load import ProgressBar, summary_table
+from survey.cli.report import make_report
 from survey.config import bundled_survey_dir
 from survey.db import session_scope
+from survey.export.graphml import write_graphml
 
 
 def build(
@@ -30,6 +33,12 @@ def build(
     strict: Annotated[
         bool, typer.Option("--strict", help="Change nothing if any BibTeX entry has an error.")
     ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Then write the Markdown report to this file.")
+    ] = None,
+    graphml: Annotated[
+        Path | None, typer.Option("--graphml", help="Then write the citation graph (GraphML).")
+    ] = None,
 ) -> None:
     """Build a survey: load its BibTeX files, turn its notes into the taxonomy, resolve
     every mention, and tag papers (from the notes, and as curated in survey.toml).
@@ -40,20 +49,29 @@ def build(
     with cli_errors():
         engine = engine_from(ctx)
         with ProgressBar() as progress, session_scope(engine, write=True) as session:
-            report = build_survey(
+            result = build_survey(
                 session,
                 folder or bundled_survey_dir(),
                 strict=strict,
                 progress=progress,
                 notes_path=notes,
             )
-    print_diagnostics(report.all_diagnostics)
-    out.print(summary_table(report.load))
-    if not report.load.written:
+    print_diagnostics(result.all_diagnostics)
+    out.print(summary_table(result.load))
+    if not result.load.written:
         err.print("[red]--strict: nothing was built because of the errors above[/red]")
         raise typer.Exit(1)
-    out.print(_summary(report))
-    if report.has_errors:
+    out.print(_summary(result))
+    with cli_errors():
+        if report is not None:
+            make_report(ctx, report, None, None)
+            out.print(f"wrote {report}")
+        if graphml is not None:
+            with session_scope(engine_from(ctx)) as session:
+                data = export_data(session)
+            write_graphml(data, graphml)
+            out.print(f"wrote {graphml}")
+    if result.has_errors:
         raise typer.Exit(1)
 
 

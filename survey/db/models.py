@@ -229,3 +229,12 @@ class Citation(Base):
 
     citing: Mapped[Paper] = relationship(foreign_keys=[citing_id])
     cited: Mapped[Paper] = relationship(foreign_keys=[cited_id])
+
+
+class Setting(Base):
+    """A named value of the knowledge base, e.g. the built survey's title."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

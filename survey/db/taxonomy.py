@@ -213,3 +213,20 @@ def ordered_paths(session: Session) -> list[str]:
 
     visit(None)
     return order
+
+
+def set_setting(session: Session, name: str, value: str) -> None:
+    from survey.db.models import Setting
+
+    row = session.get(Setting, name)
+    if row is None:
+        session.add(Setting(name=name, value=value))
+    else:
+        row.value = value
+
+
+def get_setting(session: Session, name: str, default: str = "") -> str:
+    from survey.db.models import Setting
+
+    row = session.get(Setting, name)
+    return row.value if row is not None else default

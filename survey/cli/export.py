@@ -1,0 +1,67 @@
+"""`survey export FORMAT OUT`: GraphML, GEXF, BibTeX, CSL-JSON or CSV tables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from survey import analysis
+from survey.cli.common import cli_errors, engine_from, out
+from survey.db import session_scope
+from survey.export.bibtex import write_bibtex
+from survey.export.csljson import write_csljson
+from survey.export.csvfiles import write_csv_folder
+from survey.export.gexf import write_gexf
+from survey.export.graphml import write_graphml
+
+
+class ExportFormat(StrEnum):
+    graphml = "graphml"
+    gexf = "gexf"
+    bib = "bib"
+    csljson = "csljson"
+    csv = "csv"
+
+
+def export(
+    ctx: typer.Context,
+    kind: Annotated[
+        ExportFormat,
+        typer.Argument(
+            metavar="FORMAT",
+            help="graphml (Gephi), gexf (Gephi timeline), bib, csljson, or csv (a folder).",
+        ),
+    ],
+    target: Annotated[
+        Path, typer.Argument(metavar="OUT", help="File to write (a folder for csv).")
+    ],
+    within: Annotated[
+        str | None, typer.Option("--within", help="Only the papers of this taxonomy section.")
+    ] = None,
+) -> None:
+    """Export the papers (and their citations) for other tools. The file is written
+    whole or not at all."""
+    with cli_errors():
+        with session_scope(engine_from(ctx)) as session:
+            data = analysis.export_data(session, within)
+        written = export_to(kind, data, target)
+    out.print(
+        f"wrote {', '.join(str(p) for p in written)}: "
+        f"{len(data['papers'])} papers, {len(data['edges'])} citations"
+    )
+
+
+def export_to(kind: ExportFormat, data: dict[str, object], target: Path) -> list[Path]:
+    if kind is ExportFormat.csv:
+        return write_csv_folder(data, target)
+    writer = {
+        ExportFormat.graphml: write_graphml,
+        ExportFormat.gexf: write_gexf,
+        ExportFormat.bib: write_bibtex,
+        ExportFormat.csljson: write_csljson,
+    }[kind]
+    writer(data, target)
+    return [target]

@@ -1,0 +1,57 @@
+"""`survey report`: the Markdown survey report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from survey.cli.common import cli_errors, engine_from, out
+from survey.db import session_scope
+from survey.export import write_text
+from survey.report import build_report, render_markdown
+from survey.report.charts import write_charts
+
+
+def report(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here (default: stdout).")
+    ] = None,
+    within: Annotated[
+        str | None, typer.Option("--within", help="Only this taxonomy section.")
+    ] = None,
+    charts: Annotated[
+        Path | None,
+        typer.Option(
+            "--charts", help="Also draw PNG charts into this folder (needs survey[charts])."
+        ),
+    ] = None,
+) -> None:
+    """The survey report in Markdown: overview, the taxonomy with papers, notes and
+    Mermaid lineage per section, trends, influence, gaps and references ([@key] for
+    pandoc --citeproc)."""
+    with cli_errors():
+        text = make_report(ctx, output, within, charts)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        out.print(f"wrote {output}")
+
+
+def make_report(
+    ctx: typer.Context, output: Path | None, within: str | None, charts: Path | None
+) -> str:
+    with session_scope(engine_from(ctx)) as session:
+        content = build_report(session, within)
+    links: list[tuple[str, str]] = []
+    if charts is not None:
+        base = output.parent if output is not None else Path(".")
+        for alt, path in write_charts(content["trend"], charts):
+            links.append((alt, Path(os.path.relpath(path, base)).as_posix()))
+    text = render_markdown(content, links)
+    if output is not None:
+        write_text(output, text)
+    return text

@@ -1,0 +1,90 @@
+"""CSV tables of papers and citation edges (export layer).
+
+A cell that starts with `=`, `+`, `-`, `@`, a tab or a return is prefixed with `'`, so
+a spreadsheet shows it as text instead of running it as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import IO, Any
+
+from survey.errors import SurveyError
+from survey.export import write_with
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+PAPER_COLUMNS = [
+    "citekey",
+    "entry_type",
+    "year",
+    "short",
+    "title",
+    "authors",
+    "venue",
+    "doi",
+    "arxiv_id",
+    "sections",
+    "provenance",
+    "citations",
+    "pagerank",
+]
+EDGE_COLUMNS = ["citing", "cited", "relation", "origin", "suspect", "evidence"]
+
+
+def safe_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def write_csv_folder(data: dict[str, Any], folder: Path) -> list[Path]:
+    folder = folder.expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise SurveyError(f"{folder} is a file", "give a folder for the CSV tables")
+    folder.mkdir(parents=True, exist_ok=True)
+    papers = folder / "papers.csv"
+    edges = folder / "edges.csv"
+
+    def write_papers(stream: IO[str]) -> None:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(PAPER_COLUMNS)
+        for p in data["papers"]:
+            authors = "; ".join(
+                " ".join(x for x in (a["given"], a["von"], a["family"]) if x) for a in p["authors"]
+            )
+            row = [
+                p["key"],
+                p["entry_type"],
+                p["year"],
+                p["short"],
+                p["title"],
+                authors,
+                p["venue"],
+                p["doi"],
+                p["arxiv_id"],
+                "; ".join(s["path"] for s in p["sections"]),
+                "; ".join(sorted({s["provenance"] for s in p["sections"]})),
+                p["citations"],
+                p["pagerank"],
+            ]
+            writer.writerow([safe_cell(v) for v in row])
+
+    def write_edges(stream: IO[str]) -> None:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(EDGE_COLUMNS)
+        for e in data["edges"]:
+            row = [
+                e["citing"],
+                e["cited"],
+                e["relation"],
+                e["origin"],
+                int(e["suspect"]),
+                e["evidence"],
+            ]
+            writer.writerow([safe_cell(v) for v in row])
+
+    write_with(papers, write_papers)
+    write_with(edges, write_edges)
+    return [papers, edges]

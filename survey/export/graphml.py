@@ -1,0 +1,111 @@
+"""GraphML for Gephi (export layer).
+
+Gephi maps a key by its `id`, then by `attr.name` (case-sensitive), and reads only keys
+declared `for="node"` or `for="edge"`; `label`, `r`, `g`, `b` and `size` are its visual
+keys. Keys are therefore declared with id == attr.name, typed (int, double, string),
+and every value is written as text, escaped; a missing value is left out.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import IO, Any
+
+from survey.export import write_with
+from survey.export.xmltext import xml_text
+
+NODE_KEYS = [
+    ("label", "string"),
+    ("title", "string"),
+    ("year", "int"),
+    ("venue", "string"),
+    ("citekey", "string"),
+    ("doi", "string"),
+    ("arxiv", "string"),
+    ("section", "string"),
+    ("section_path", "string"),
+    ("provenance", "string"),
+    ("citations", "int"),
+    ("pagerank", "double"),
+    ("r", "int"),
+    ("g", "int"),
+    ("b", "int"),
+    ("size", "double"),
+]
+EDGE_KEYS = [("weight", "double"), ("relation", "string"), ("source", "string")]
+
+
+def node_label(paper: dict[str, Any]) -> str:
+    """The short name, else first author's family name and the year."""
+    if paper["short"]:
+        return str(paper["short"])
+    first = paper["authors"][0]["family"] if paper["authors"] else paper["key"]
+    return f"{first} {paper['year']}" if paper["year"] else str(first)
+
+
+def node_size(citations: int) -> float:
+    """Gephi node size from local citations: 10 for uncited papers, growing slowly."""
+    return round(10.0 + 4.0 * math.sqrt(float(citations)), 3)
+
+
+def node_values(paper: dict[str, Any]) -> dict[str, Any]:
+    sections = paper["sections"]
+    r, g, b = paper["colour"]
+    return {
+        "label": node_label(paper),
+        "title": paper["title"],
+        "year": paper["year"],
+        "venue": paper["venue"],
+        "citekey": paper["key"],
+        "doi": paper["doi"],
+        "arxiv": paper["arxiv_id"],
+        "section": paper["top_section"],
+        "section_path": "; ".join(s["path"] for s in sections),
+        "provenance": "; ".join(sorted({s["provenance"] for s in sections})),
+        "citations": paper["citations"],
+        "pagerank": paper["pagerank"],
+        "r": r,
+        "g": g,
+        "b": b,
+        "size": node_size(paper["citations"]),
+    }
+
+
+def write_graphml(data: dict[str, Any], path: Path) -> None:
+    write_with(path, lambda stream: _write(data, stream))
+
+
+def _write(data: dict[str, Any], out: IO[str]) -> None:
+    write = out.write
+    write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    write(
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+        'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+    )
+    for name, kind in NODE_KEYS:
+        write(f'  <key id="{name}" for="node" attr.name="{name}" attr.type="{kind}"/>\n')
+    for name, kind in EDGE_KEYS:
+        write(f'  <key id="{name}" for="edge" attr.name="{name}" attr.type="{kind}"/>\n')
+    write('  <graph id="citations" edgedefault="directed">\n')
+    for paper in data["papers"]:
+        values = node_values(paper)
+        write(f'    <node id="{xml_text(paper["key"])}">\n')
+        for name, _kind in NODE_KEYS:
+            value = values[name]
+            if value is None or value == "":
+                continue
+            write(f'      <data key="{name}">{xml_text(value)}</data>\n')
+        write("    </node>\n")
+    for index, edge in enumerate(data["edges"]):
+        write(
+            f'    <edge id="e{index}" source="{xml_text(edge["citing"])}" '
+            f'target="{xml_text(edge["cited"])}">\n'
+            f'      <data key="weight">1.0</data>\n'
+        )
+        if edge["relation"]:
+            write(f'      <data key="relation">{xml_text(edge["relation"])}</data>\n')
+        write(f'      <data key="source">{xml_text(edge["origin"])}</data>\n    </edge>\n')
+    write("  </graph>\n</graphml>\n")

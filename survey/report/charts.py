@@ -1,0 +1,75 @@
+"""PNG charts for the report (report layer; the only user of matplotlib, an optional extra).
+
+Install with `pip install 'survey[charts]'`. Charts are drawn with the Agg backend at a
+fixed size and without timestamps in their metadata, so the same data gives the same
+image.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from survey.errors import SurveyError
+
+WIDTH_PX, HEIGHT_PX, DPI = 1000, 500, 100
+TOP_SECTIONS = 5
+
+
+def write_charts(trend: dict[str, Any], folder: Path) -> list[tuple[str, Path]]:
+    """Papers per section per year (stacked bars) and the growth of the top sections
+    (cumulative lines). Returns (alt text, path) per chart."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise SurveyError(
+            "--charts needs matplotlib", "install it with: pip install 'survey[charts]'"
+        ) from exc
+    folder = folder.expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    years = trend["years"]
+    sections = trend["sections"]
+    written = []
+    colours = [plt.get_cmap("tab20")(index) for index in range(20)]
+
+    figure, axes = plt.subplots(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
+    bottom = [0] * len(years)
+    for index, row in enumerate(sections):
+        values = [row["counts"][y] for y in years]
+        axes.bar(
+            [str(y) for y in years],
+            values,
+            bottom=bottom,
+            label=row["path"],
+            color=colours[index % len(colours)],
+        )
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    axes.set_title("Papers per section per year")
+    axes.set_ylabel("papers")
+    axes.tick_params(axis="x", labelrotation=90)
+    if sections:
+        axes.legend(fontsize="x-small", loc="upper left")
+    figure.tight_layout()
+    per_year = folder / "papers-per-section.png"
+    figure.savefig(per_year, dpi=DPI, metadata={"Software": None})
+    plt.close(figure)
+    written.append(("Papers per section per year", per_year))
+
+    figure, axes = plt.subplots(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
+    top = sorted(sections, key=lambda r: (-r["total"], r["path"]))[:TOP_SECTIONS]
+    for row in top:
+        axes.plot([str(y) for y in years], [row["cumulative"][y] for y in years], label=row["path"])
+    axes.set_title("Growth of the largest sections (cumulative papers)")
+    axes.set_ylabel("papers")
+    axes.tick_params(axis="x", labelrotation=90)
+    if top:
+        axes.legend(fontsize="x-small", loc="upper left")
+    figure.tight_layout()
+    growth = folder / "growth.png"
+    figure.savefig(growth, dpi=DPI, metadata={"Software": None})
+    plt.close(figure)
+    written.append(("Growth of the largest sections", growth))
+    return written

@@ -1,0 +1,220 @@
+"""Render the report object as Markdown (report layer; pure, deterministic).
+
+Citations use pandoc syntax (`[@key]`), so `pandoc --citeproc --bibliography refs.bib`
+resolves them; lineage diagrams are Mermaid `flowchart`s, which GitHub renders.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~$])")
+
+
+def md(text: object) -> str:
+    """Text for a Markdown paragraph or table cell: specials escaped, one line."""
+    value = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+def mermaid_label(text: str) -> str:
+    """A Mermaid node label inside double quotes: quotes and markup as entities."""
+    value = " ".join(text.split())
+    for char, entity in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
+        value = value.replace(char, entity)
+    return value
+
+
+def render_markdown(report: dict[str, Any], charts: list[tuple[str, str]] | None = None) -> str:
+    lines: list[str] = []
+    add = lines.append
+    overview = report["overview"]
+    add(f"# {md(report['title'])}")
+    add("")
+    if report["description"]:
+        add(md(report["description"]))
+        add("")
+    if report["within"]:
+        add(f"This report covers the section `{report['within']}` only.")
+        add("")
+
+    add("## Overview")
+    add("")
+    span = (
+        f"{overview['first_year']}–{overview['last_year']}"
+        if overview["first_year"] is not None
+        else "no years"
+    )
+    add(
+        f"- Papers: {overview['papers']} ({overview['from_notes']} named in the notes, "
+        f"{overview['curated']} curated)"
+    )
+    add(f"- Sections: {overview['sections']}")
+    add(f"- Citations among them: {overview['citations']}")
+    add(f"- Years: {span}")
+    add("")
+    if overview["venues"]:
+        add("| venue | papers |")
+        add("|---|---:|")
+        for venue, count in overview["venues"]:
+            add(f"| {md(venue)} | {count} |")
+        add("")
+
+    add("## Taxonomy")
+    add("")
+    add(
+        "Sections in the order of the notes. † marks papers filed by the curator rather than "
+        "named in the notes."
+    )
+    add("")
+    for section in report["sections"]:
+        _section(lines, section)
+
+    _trends(lines, report["trend"], charts or [])
+    _influence(lines, report)
+    _gaps(lines, report["gaps"])
+
+    add("## References")
+    add("")
+    add("::: {#refs}")
+    add(":::")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _section(lines: list[str], section: dict[str, Any]) -> None:
+    add = lines.append
+    level = min(section["level"] + 2, 6)
+    number = f"{section['number']}. " if section["number"] is not None else ""
+    add(f"{'#' * level} {number}{md(section['label'])}")
+    add("")
+    flag = {
+        "empty": " · empty in the notes",
+        "images-only": " · slides only in the notes",
+        "orphaned": " · no longer in the notes",
+    }.get(section["flag"], "")
+    add(f"`{section['path']}`{flag}")
+    add("")
+    if section["description"]:
+        add(md(section["description"]))
+        add("")
+    if section["papers"]:
+        add("| year | venue | short name | paper | |")
+        add("|---|---|---|---|---|")
+        for paper in section["papers"]:
+            mark = "†" if paper["curated"] else ""
+            add(
+                f"| {paper['year'] or ''} | {md(paper['venue'])} | {md(paper['short'])} | "
+                f"{md(paper['title'])} [@{paper['key']}] | {mark} |"
+            )
+        add("")
+        notes = [(p, a) for p in section["papers"] for a in p["annotations"]]
+        if notes:
+            add("Notes:")
+            add("")
+            for paper, annotation in notes:
+                add(f"- [@{paper['key']}]: {md(annotation)}")
+            add("")
+    if section["edges"]:
+        ids: dict[str, tuple[str, str]] = {}
+        for edge in section["edges"]:
+            for key, label in (
+                (edge["citing"], edge["citing_label"]),
+                (edge["cited"], edge["cited_label"]),
+            ):
+                ids.setdefault(key, (f"n{len(ids) + 1}", label))
+        add("```mermaid")
+        add("flowchart LR")
+        for node_id, label in ids.values():
+            add(f'  {node_id}["{mermaid_label(label)}"]')
+        for edge in section["edges"]:
+            arrow = f"-- {mermaid_label(edge['relation'])} -->" if edge["relation"] else "-->"
+            add(f"  {ids[edge['citing']][0]} {arrow} {ids[edge['cited']][0]}")
+        add("```")
+        add("")
+    if len(section["main_path"]) > 1:
+        route = " → ".join(md(step["label"]) for step in section["main_path"])
+        add(f"Main path (search path count {section['main_path_weight']}): {route}")
+        add("")
+
+
+def _trends(lines: list[str], trend: dict[str, Any], charts: list[tuple[str, str]]) -> None:
+    add = lines.append
+    add("## Trends")
+    add("")
+    years = trend["years"]
+    if trend["sections"]:
+        add(f"Papers per section per year (taxonomy level {trend['level']}).")
+        add("")
+        add("| section | " + " | ".join(str(y) for y in years) + " | total |")
+        add("|---|" + "---:|" * (len(years) + 1))
+        for row in trend["sections"]:
+            cells = " | ".join(str(row["counts"][y] or "") for y in years)
+            add(f"| {md(row['path'])} | {cells} | {row['total']} |")
+        add("")
+    for alt, target in charts:
+        add(f"![{md(alt)}]({target})")
+        add("")
+    if trend["rising"]:
+        add("Rising sections: share of the parent's papers in the last years against before.")
+        add("")
+        add("| section | earlier | recent | change |")
+        add("|---|---:|---:|---:|")
+        for rise in trend["rising"]:
+            add(
+                f"| {md(rise['path'])} | {rise['earlier_share']:.0%} | {rise['recent_share']:.0%} "
+                f"| {rise['change']:+.0%} |"
+            )
+        add("")
+    if trend["bursts"]:
+        add("Bursts (Kleinberg):")
+        add("")
+        for burst in trend["bursts"]:
+            add(
+                f"- {md(burst['path'])}: {burst['start']}–{burst['end']} (weight {burst['weight']})"
+            )
+        add("")
+
+
+def _influence(lines: list[str], report: dict[str, Any]) -> None:
+    add = lines.append
+    add("## Influence")
+    add("")
+    for title, rows, column in (
+        ("Most cited within the survey", report["top_cited"], "citations"),
+        ("Highest PageRank", report["top_pagerank"], "pagerank"),
+    ):
+        add(f"{title}:")
+        add("")
+        add(f"| | paper | {column} |")
+        add("|---:|---|---:|")
+        for rank, row in enumerate(rows, start=1):
+            name = md(row["short"] or row["key"])
+            add(f"| {rank} | {name} [@{row['key']}] | {row[column]} |")
+        add("")
+
+
+def _gaps(lines: list[str], gaps: dict[str, Any]) -> None:
+    add = lines.append
+    add("## Gaps")
+    add("")
+    entries = [
+        ("Sections empty in the notes", [f"`{p}`" for p in gaps["empty"]]),
+        ("Sections with only slides in the notes", [f"`{p}`" for p in gaps["images_only"]]),
+        (
+            "Mentions not resolved to a paper",
+            [
+                f"line {m['line']} in `{m['section']}`: {md(m['text'])} ({m['status']})"
+                for m in gaps["open_mentions"]
+            ],
+        ),
+        ("Papers without a DOI or arXiv id", [f"[@{k}]" for k in gaps["no_identifier"]]),
+        ("Papers without citation edges", [f"[@{k}]" for k in gaps["no_citations"]]),
+    ]
+    for title, items in entries:
+        add(f"**{title}:** " + ("none." if not items else f"{len(items)}."))
+        add("")
+        for item in items:
+            add(f"- {item}")
+        if items:
+            add("")

@@ -1,0 +1,319 @@
+"""Every export parsed back by its consumer's reader; hostile strings; atomic writes;
+the golden report; pandoc and BibTeX where they are installed."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+from conftest import REPO
+from helpers import Cli
+from sqlalchemy import Engine, select
+
+from survey import analysis
+from survey.build import build_survey
+from survey.db import open_database, session_scope
+from survey.db.models import Paper
+from survey.export import write_with
+from survey.export.bibtex import write_bibtex
+from survey.export.csljson import write_csljson
+from survey.export.csvfiles import write_csv_folder
+from survey.export.gexf import write_gexf
+from survey.export.graphml import write_graphml
+from survey.load import load_bib_files
+from survey.report import build_report, render_markdown
+
+BUNDLED = REPO / "data" / "valse2020"
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile.bib"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "valse2020-report.md"
+
+
+@pytest.fixture
+def built(engine: Engine) -> Engine:
+    with session_scope(engine, write=True) as session:
+        build_survey(session, BUNDLED)
+    return engine
+
+
+def data_of(engine: Engine, within: str | None = None) -> dict[str, Any]:
+    with session_scope(engine) as session:
+        return analysis.export_data(session, within)
+
+
+def test_graphml_for_gephi(built: Engine, tmp_path: Path) -> None:
+    target = tmp_path / "g.graphml"
+    write_graphml(data_of(built), target)
+    root = ET.parse(target).getroot()
+    keys = root.findall("{http://graphml.graphdrawing.org/xmlns}key")
+    assert {k.get("for") for k in keys} == {"node", "edge"}
+    assert all(k.get("id") == k.get("attr.name") for k in keys)
+    types = {k.get("id"): k.get("attr.type") for k in keys}
+    assert types["r"] == types["g"] == types["b"] == types["year"] == "int"
+    graph = nx.read_graphml(target)
+    assert graph.number_of_nodes() == 69 and graph.number_of_edges() == 110
+    racnn = graph.nodes["fu2017look"]
+    assert racnn["label"] == "RA-CNN" and racnn["year"] == 2017
+    assert isinstance(racnn["r"], int) and racnn["section"] == "fine-grained"
+    assert racnn["citations"] >= 5 and racnn["size"] > 10
+    assert graph.edges["luo2019cross", "lin2015bilinear"]["relation"] == "baseline"
+
+
+def test_graphml_within_a_section(built: Engine, tmp_path: Path) -> None:
+    target = tmp_path / "ssl.graphml"
+    write_graphml(data_of(built, "self-supervised"), target)
+    graph = nx.read_graphml(target)
+    assert graph.number_of_nodes() == 9
+    assert all(d["section"] == "self-supervised" for _, d in graph.nodes(data=True))
+
+
+def test_gexf_is_dynamic_by_year(built: Engine, tmp_path: Path) -> None:
+    target = tmp_path / "g.gexf"
+    write_gexf(data_of(built), target)
+    graph = nx.read_gexf(target)
+    assert graph.graph["mode"] == "dynamic"
+    assert graph.nodes["fu2017look"]["start"] == 2017
+    assert graph.nodes["fu2017look"]["viz"]["size"] > 10
+    assert graph.edges["luo2019cross", "lin2015bilinear"]["start"] == 2019
+    root = ET.parse(target).getroot()
+    assert root.find("{http://www.gexf.net/1.2draft}graph").get("timeformat") == "integer"  # type: ignore[union-attr]
+
+
+def content(engine: Engine) -> dict[str, tuple[Any, ...]]:
+    with session_scope(engine) as session:
+        return {
+            p.citekey: (
+                p.entry_type,
+                p.title,
+                p.year,
+                p.venue,
+                p.doi,
+                p.arxiv_id,
+                p.abstract,
+                tuple((a.family, a.given, a.von, a.suffix) for a in p.authors),
+                tuple(sorted((a.alias, a.origin) for a in p.aliases)),
+                {k: v for k, v in p.fields.items() if k != "crossref"},
+            )
+            for p in session.scalars(select(Paper))
+        }
+
+
+def test_bib_export_loads_back_to_the_same_papers(built: Engine, tmp_path: Path) -> None:
+    target = tmp_path / "refs.bib"
+    write_bibtex(data_of(built), target)
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with session_scope(fresh, write=True) as session:
+        report = load_bib_files(session, [target])
+    assert not report.diagnostics
+    assert content(fresh) == content(built)
+
+
+def test_csljson(built: Engine, tmp_path: Path) -> None:
+    target = tmp_path / "refs.json"
+    write_csljson(data_of(built), target)
+    items = {i["id"]: i for i in json.loads(target.read_text(encoding="utf-8"))}
+    assert len(items) == 69
+    racnn = items["fu2017look"]
+    assert racnn["type"] == "paper-conference"
+    assert racnn["issued"] == {"date-parts": [[2017]]}
+    assert racnn["author"][0] == {"family": "Fu", "given": "Jianlong"}
+    assert racnn["DOI"] == "10.1109/cvpr.2017.476"
+    assert items["liu2020filtration"]["page"] == "11555-11562"
+    assert items["oord2018representation"]["author"][0]["non-dropping-particle"] == "van den"
+
+
+def test_csv_tables(built: Engine, tmp_path: Path) -> None:
+    papers, edges = write_csv_folder(data_of(built), tmp_path / "tables")
+    rows = list(csv.DictReader(papers.open(encoding="utf-8")))
+    assert len(rows) == 69 and rows[0]["citekey"]
+    racnn = next(r for r in rows if r["citekey"] == "fu2017look")
+    assert racnn["sections"] == "fine-grained/attention" and racnn["short"] == "RA-CNN"
+    assert len(list(csv.DictReader(edges.open(encoding="utf-8")))) == 110
+
+
+def test_hostile_strings_survive_every_format(engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    shutil.copy(HOSTILE, folder / "refs.bib")
+    (folder / "survey.toml").write_text(
+        'title = "Hostile <survey> | & ]]> 🚀"\nbibliography = ["refs.bib"]\nnotes = "notes.md"\n',
+        encoding="utf-8",
+    )
+    (folder / "notes.md").write_text(
+        "# Weird <section> | `ticks` & ]]> 中文 🚀\n\n"
+        "- [@hostile2020angle] annotation with | pipe\n- [@hostile2021formula]\n"
+        "- [@hostile2019newline]\n",
+        encoding="utf-8",
+    )
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, folder).has_errors
+    data = data_of(engine)
+    titles = {p["key"]: p["title"] for p in data["papers"]}
+    write_graphml(data, tmp_path / "h.graphml")
+    write_gexf(data, tmp_path / "h.gexf")
+    write_csljson(data, tmp_path / "h.json")
+    write_bibtex(data, tmp_path / "h.bib")
+    papers, _ = write_csv_folder(data, tmp_path / "csv")
+    graph = nx.read_graphml(tmp_path / "h.graphml")
+    assert {k: d["title"] for k, d in graph.nodes(data=True)} == titles
+    assert {k: d["title"] for k, d in nx.read_gexf(tmp_path / "h.gexf").nodes(data=True)} == titles
+    items = json.loads((tmp_path / "h.json").read_text(encoding="utf-8"))
+    assert {i["id"]: i["title"] for i in items} == titles
+    rows = {r["citekey"]: r for r in csv.DictReader(papers.open(encoding="utf-8"))}
+    assert rows["hostile2021formula"]["title"] == "'" + titles["hostile2021formula"]
+    assert rows["hostile2021formula"]["venue"].startswith("'+")
+    assert rows["hostile2020angle"]["title"] == titles["hostile2020angle"]
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with session_scope(fresh, write=True) as session:
+        assert not load_bib_files(session, [tmp_path / "h.bib"]).has_errors
+    assert content(fresh) == content(engine)
+    with session_scope(engine) as session:
+        text = render_markdown(build_report(session))
+    # Every Markdown table keeps one column count on all its rows: no pipe leaked.
+    table: list[int] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            table.append(line.count("|") - line.count("\\|"))
+        elif table:
+            assert len(set(table)) == 1, table
+            table = []
+    assert "🚀" in text and "中文标题" in text
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "out.graphml"
+    target.write_text("old content", encoding="utf-8")
+
+    def broken(stream: Any) -> None:
+        stream.write("half a file")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        write_with(target, broken)
+    assert target.read_text(encoding="utf-8") == "old content"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.graphml"]
+
+
+def test_golden_report(built: Engine) -> None:
+    with session_scope(built) as session:
+        first = render_markdown(build_report(session))
+        second = render_markdown(build_report(session))
+    assert first == second
+    if os.environ.get("SURVEY_UPDATE_GOLDEN"):
+        GOLDEN.write_text(first, encoding="utf-8")
+    assert first == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_report_content(built: Engine) -> None:
+    with session_scope(built) as session:
+        text = render_markdown(build_report(session))
+    assert text.startswith("# VALSE 2020 annual progress review")
+    for label in (
+        "视觉生成GAN",
+        "噪声-->图像",
+        "3\\. By leveraging" if False else "By leveraging attention mechanisms",
+        "自监督学习",
+    ):
+        assert label in text or label.replace(">", "\\>") in text
+    assert "```mermaid\nflowchart LR" in text
+    assert "[@fu2017look]" in text and "†" in text
+    assert "通过 diversification block" in text
+    assert "## Gaps" in text and "`gan/challenges`" in text
+
+
+def _pandoc() -> str | None:
+    return shutil.which("pandoc")
+
+
+@pytest.mark.skipif(_pandoc() is None, reason="pandoc is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("bibliography", ["refs.bib", "refs.json"])
+def test_pandoc_renders_the_report_with_every_citation(
+    built: Engine, tmp_path: Path, bibliography: str
+) -> None:
+    data = data_of(built)
+    (write_bibtex if bibliography.endswith(".bib") else write_csljson)(
+        data, tmp_path / bibliography
+    )
+    with session_scope(built) as session:
+        (tmp_path / "report.md").write_text(
+            render_markdown(build_report(session)), encoding="utf-8"
+        )
+    result = subprocess.run(
+        ["pandoc", "--citeproc", "--bibliography", bibliography, "report.md", "-t", "html"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "not found" not in result.stderr, result.stderr
+    assert result.stdout.count('class="csl-entry"') == 69
+
+
+@pytest.mark.skipif(
+    shutil.which("bibtex") is None, reason="bibtex is not installed (.ci/run installs it)"
+)
+def test_bibtex_accepts_the_export(built: Engine, tmp_path: Path) -> None:
+    data = data_of(built)
+    write_bibtex(data, tmp_path / "refs.bib")
+    keys = [p["key"] for p in data["papers"]]
+    aux = "\\relax\n" + "".join(f"\\citation{{{k}}}\n" for k in keys)
+    aux += "\\bibstyle{plain}\n\\bibdata{refs}\n"
+    (tmp_path / "doc.aux").write_text(aux, encoding="utf-8")
+    result = subprocess.run(
+        ["bibtex", "doc"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    log = (tmp_path / "doc.blg").read_text(encoding="utf-8", errors="replace")
+    assert result.returncode < 2, log
+    assert "error message" not in log
+    assert (tmp_path / "doc.bbl").read_text(encoding="utf-8").count("\\bibitem") == 69
+
+
+def test_charts(built: Engine, cli: Cli, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    report = tmp_path / "out" / "report.md"
+    report.parent.mkdir()
+    result = cli("report", "-o", report, "--charts", tmp_path / "out" / "charts")
+    assert result.exit_code == 0, result.stderr
+    text = report.read_text(encoding="utf-8")
+    for name in ("papers-per-section.png", "growth.png"):
+        image = tmp_path / "out" / "charts" / name
+        header = image.read_bytes()[:24]
+        assert header[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", header[16:24]) == (1000, 500)
+        assert f"](charts/{name})" in text
+
+
+def test_cli_build_with_report_and_graphml(cli: Cli, tmp_path: Path) -> None:
+    report, graph = tmp_path / "report.md", tmp_path / "survey.graphml"
+    result = cli("build", BUNDLED, "--report", report, "--graphml", graph)
+    assert result.exit_code == 0, result.stderr
+    assert report.read_text(encoding="utf-8").startswith("# VALSE")
+    assert nx.read_graphml(graph).number_of_nodes() == 69
+    for kind, name in (
+        ("gexf", "g.gexf"),
+        ("bib", "refs.bib"),
+        ("csljson", "refs.json"),
+        ("csv", "tables"),
+    ):
+        exported = cli("export", kind, tmp_path / name)
+        assert exported.exit_code == 0, exported.stderr
+    assert (tmp_path / "tables" / "papers.csv").exists()
+    printed = cli("report")
+    assert printed.exit_code == 0 and printed.stdout == report.read_text(encoding="utf-8")
+
+
+def test_cli_export_errors(cli: Cli, tmp_path: Path) -> None:
+    assert cli("export", "pdf", tmp_path / "x.pdf").exit_code == 2
+    missing = cli("export", "bib", tmp_path / "no" / "such" / "refs.bib")
+    assert missing.exit_code == 1 and "does not exist" in missing.stderr
+    folder = cli("export", "bib", tmp_path)
+    assert folder.exit_code == 1 and "is a folder" in folder.stderr
