@@ -9,6 +9,7 @@ import typer
 from survey import __version__
 from survey.cli import analysis as analysis_commands
 from survey.cli import build as build_commands
+from survey.cli import check as check_commands
 from survey.cli import cite as cite_commands
 from survey.cli import db as db_commands
 from survey.cli import export as export_commands
@@ -54,6 +55,7 @@ def root(
 
 
 app.command("build")(build_commands.build)
+app.command("check")(check_commands.check_command)
 app.command("export")(export_commands.export)
 app.command("load")(load_commands.load)
 app.command("report")(report_commands.report)

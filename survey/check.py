@@ -1,0 +1,375 @@
+"""`survey check`: an integrity report over the knowledge base (query layer).
+
+Each finding has a severity (error, warning, info), the key it is about, the file and
+line when known, what is wrong and how to fix it. Errors are things BibTeX or the
+graph cannot live with; warnings are likely mistakes; info is worth a look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey import graph as g
+from survey.bib import normalize_arxiv_id, normalize_doi, parse_year, raw_field_values
+from survey.cites import read_citations
+from survey.db import citations as cdb
+from survey.db import taxonomy as tx
+from survey.db.models import Alias, Author, Paper, Source, Tag, TaxonomyNode
+from survey.textnorm import normalize_title
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+# Required fields per entry type, as BibTeX's standard styles expect them.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "article": ("author", "title", "journal", "year"),
+    "inproceedings": ("author", "title", "booktitle", "year"),
+    "conference": ("author", "title", "booktitle", "year"),
+    "incollection": ("author", "title", "booktitle", "publisher", "year"),
+    "book": ("title", "publisher", "year"),
+    "inbook": ("title", "publisher", "year"),
+    "phdthesis": ("author", "title", "school", "year"),
+    "mastersthesis": ("author", "title", "school", "year"),
+    "techreport": ("author", "title", "institution", "year"),
+    "proceedings": ("title", "year"),
+    "unpublished": ("author", "title", "note"),
+    "misc": ("title",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    severity: str
+    code: str
+    key: str | None
+    file: str | None
+    line: int | None
+    message: str
+    fix: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class _Paper:
+    id: int
+    key: str
+    entry_type: str
+    title: str
+    year: int | None
+    venue: str
+    doi: str | None
+    arxiv: str | None
+    file: str | None
+    line: int | None
+    values: dict[str, str]
+    families: set[str]
+
+
+def check(session: Session) -> list[Finding]:
+    """Every finding, errors first, then by file, line and key."""
+    papers = _papers(session)
+    findings: list[Finding] = []
+    findings += _fields(papers)
+    findings += _duplicates(papers)
+    findings += _taxonomy(session, papers)
+    findings += _citations(session, papers)
+    order = {ERROR: 0, WARNING: 1, INFO: 2}
+    return sorted(
+        findings,
+        key=lambda f: (order[f.severity], f.file or "", f.line or 0, f.key or "", f.code),
+    )
+
+
+def _papers(session: Session) -> list[_Paper]:
+    families: dict[int, set[str]] = {}
+    for paper_id, family in session.execute(select(Author.paper_id, Author.family)):
+        families.setdefault(paper_id, set()).add(normalize_title(family))
+    rows = session.execute(
+        select(Paper, Source.path)
+        .outerjoin(Source, Paper.source_id == Source.id)
+        .order_by(Paper.citekey)
+    ).all()
+    originals = raw_field_values([p.raw for p, _ in rows if p.raw])
+    found = []
+    for paper, path in rows:
+        values = dict(originals.get(paper.citekey, {}))
+        values.update(paper.fields)
+        found.append(
+            _Paper(
+                paper.id,
+                paper.citekey,
+                paper.entry_type,
+                paper.title or "",
+                paper.year,
+                paper.venue or "",
+                paper.doi,
+                paper.arxiv_id,
+                path,
+                paper.source_line,
+                values,
+                families.get(paper.id, set()),
+            )
+        )
+    return found
+
+
+def _finding(severity: str, code: str, paper: _Paper | None, message: str, fix: str) -> Finding:
+    if paper is None:
+        return Finding(severity, code, None, None, None, message, fix)
+    return Finding(severity, code, paper.key, paper.file, paper.line, message, fix)
+
+
+def _fields(papers: Iterable[_Paper]) -> list[Finding]:
+    found = []
+    for paper in papers:
+        present = {k for k, v in paper.values.items() if str(v).strip()}
+        if paper.title:
+            present.add("title")
+        if paper.year is not None:
+            present.add("year")
+        for name in REQUIRED.get(paper.entry_type, ("title",)):
+            if name not in present and not (name == "author" and "editor" in present):
+                found.append(
+                    _finding(
+                        ERROR,
+                        "missing-field",
+                        paper,
+                        f"@{paper.entry_type} without {name}",
+                        f"add {name} = {{...}} to the entry",
+                    )
+                )
+        year = paper.values.get("year")
+        if year is not None and parse_year(year) is None:
+            found.append(
+                _finding(
+                    ERROR,
+                    "invalid-year",
+                    paper,
+                    f"year {year!r} is not a year",
+                    "write the four-digit year of publication",
+                )
+            )
+        doi = paper.values.get("doi")
+        if doi and normalize_doi(doi) is None:
+            found.append(
+                _finding(
+                    ERROR,
+                    "invalid-doi",
+                    paper,
+                    f"doi {doi!r} is not a DOI",
+                    "write it as 10.NNNN/suffix, or remove it",
+                )
+            )
+        for name in ("arxiv", "eprint"):
+            value = paper.values.get(name)
+            archive = paper.values.get("archiveprefix", paper.values.get("eprinttype", "arxiv"))
+            if (
+                value
+                and (name == "arxiv" or archive.lower() == "arxiv")
+                and normalize_arxiv_id(value) is None
+            ):
+                found.append(
+                    _finding(
+                        ERROR,
+                        "invalid-arxiv",
+                        paper,
+                        f"{name} {value!r} is not an arXiv identifier",
+                        "write it as NNNN.NNNNN (or archive/NNNNNNN)",
+                    )
+                )
+    return found
+
+
+def _is_preprint(paper: _Paper) -> bool:
+    venue = normalize_title(paper.venue)
+    return paper.entry_type in ("misc", "unpublished", "online") or not venue or "arxiv" in venue
+
+
+def _duplicates(papers: list[_Paper]) -> list[Finding]:
+    found: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+
+    def pair(a: _Paper, b: _Paper, code: str, severity: str, why: str, fix: str) -> None:
+        first, second = sorted((a, b), key=lambda p: p.key)
+        if (first.key, second.key) in seen:
+            return
+        seen.add((first.key, second.key))
+        found.append(
+            _finding(
+                severity,
+                code,
+                second,
+                f"{second.key} and {first.key} ({first.file}:{first.line}): {why}",
+                fix,
+            )
+        )
+
+    for name in ("doi", "arxiv"):
+        groups: dict[str, list[_Paper]] = {}
+        for paper in papers:
+            value = paper.doi if name == "doi" else paper.arxiv
+            if value:
+                groups.setdefault(value, []).append(paper)
+        for value, group in sorted(groups.items()):
+            for other in group[1:]:
+                pair(
+                    group[0],
+                    other,
+                    "duplicate",
+                    WARNING,
+                    f"same {name} {value}",
+                    "keep one entry, or mark them as versions if they are distinct",
+                )
+    by_title: dict[str, list[_Paper]] = {}
+    for paper in papers:
+        if paper.title:
+            by_title.setdefault(normalize_title(paper.title), []).append(paper)
+    for group in by_title.values():
+        for index, a in enumerate(group):
+            for b in group[index + 1 :]:
+                near = a.year is None or b.year is None or abs(a.year - b.year) <= 1
+                if not near or not (a.families & b.families):
+                    continue
+                if _is_preprint(a) != _is_preprint(b):
+                    pair(
+                        a,
+                        b,
+                        "versions",
+                        INFO,
+                        "a preprint and its published version",
+                        "keep both; cite the published one (they are linked as versions)",
+                    )
+                else:
+                    pair(
+                        a,
+                        b,
+                        "duplicate",
+                        WARNING,
+                        "same title, years within one, a shared author",
+                        "keep one entry, or merge their fields into it",
+                    )
+    return found
+
+
+def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:
+    found = []
+    for mention in tx.open_mentions(session):
+        candidates = ", ".join(str(c.get("key")) for c in mention.candidates) or "none"
+        found.append(
+            Finding(
+                WARNING,
+                f"{mention.status}-mention",
+                None,
+                str(mention.node.path),
+                mention.line,
+                f"{mention.text!r} in {mention.node.path} is {mention.status} "
+                f"(candidates: {candidates})",
+                "cite it as [@key] in the notes, or add an alias in survey.toml",
+            )
+        )
+    for node in session.scalars(select(TaxonomyNode).order_by(TaxonomyNode.path)):
+        if node.flag in ("empty", "images-only"):
+            tagged = session.scalar(select(Tag.id).where(Tag.node_id == node.id).limit(1))
+            if tagged is None:
+                found.append(
+                    Finding(
+                        INFO,
+                        f"{node.flag}-section",
+                        None,
+                        None,
+                        node.line,
+                        f"section {node.path} is {node.flag} and has no papers",
+                        "add bullets to the notes or curated papers in survey.toml",
+                    )
+                )
+        if node.flag == "orphaned":
+            found.append(
+                Finding(
+                    WARNING,
+                    "orphaned-section",
+                    None,
+                    None,
+                    None,
+                    f"section {node.path} is gone from the notes but has manual tags",
+                    "restore the heading, or remove the tags with survey tag rm",
+                )
+            )
+    has_taxonomy = session.scalar(select(TaxonomyNode.id).limit(1)) is not None
+    tagged_ids = set(session.scalars(select(Tag.paper_id)))
+    if has_taxonomy:
+        for paper in papers:
+            if paper.id not in tagged_ids:
+                found.append(
+                    _finding(
+                        INFO,
+                        "no-section",
+                        paper,
+                        f"{paper.key} is in no section",
+                        "name it in the notes, curate it, or survey tag add it",
+                    )
+                )
+    return found
+
+
+def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
+    found = []
+    by_key = {p.key: p for p in papers}
+    edges = cdb.edges(session)
+    for edge in edges:
+        if edge.suspect:
+            citing, cited = by_key[edge.citing], by_key[edge.cited]
+            found.append(
+                Finding(
+                    WARNING,
+                    "younger-citation",
+                    edge.citing,
+                    edge.file,
+                    edge.line,
+                    f"{edge.citing} ({citing.year}) cites {edge.cited} "
+                    f"({cited.year}), more than a year younger",
+                    "check the edge; cite the preprint if that is what was read",
+                )
+            )
+    graph = g.citation_graph(
+        [(p.key, {}) for p in papers], [(e.citing, e.cited, {}) for e in edges]
+    )
+    for cycle in g.find_cycles(graph):
+        found.append(
+            Finding(
+                ERROR,
+                "citation-cycle",
+                cycle[0],
+                None,
+                None,
+                "citation cycle: " + " -> ".join([*cycle, cycle[0]]),
+                "remove the edge that points forward in time",
+            )
+        )
+    keys = {p.key.lower() for p in papers}
+    aliases = {normalize_title(a) for a in session.scalars(select(Alias.alias))}
+    for path in session.scalars(select(Source.path).where(Source.kind == "citations")):
+        if not Path(path).is_file():
+            continue
+        lines, _ = read_citations(Path(path))
+        for line in lines:
+            for name in (line.citing, line.cited):
+                if name.lower() not in keys and normalize_title(name) not in aliases:
+                    found.append(
+                        Finding(
+                            ERROR,
+                            "unknown-paper",
+                            name,
+                            path,
+                            line.line,
+                            f"edge names {name!r}, which is no paper",
+                            "fix the key, or add the paper to a .bib file",
+                        )
+                    )
+    return found

@@ -1,0 +1,53 @@
+"""`survey check`: the integrity report."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from survey.check import ERROR, check
+from survey.cli.common import (
+    FORMAT_OPTION,
+    OutputFormat,
+    cli_errors,
+    engine_from,
+    out,
+    print_csv,
+    print_json,
+)
+from survey.db import session_scope
+
+
+def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
+    """Check the knowledge base: missing fields, invalid years, DOIs and arXiv ids,
+    duplicates and preprint/published versions, open mentions, empty sections, citation
+    cycles, citations of younger papers, papers in no section, edges to unknown papers.
+    Exit code 1 when there are errors."""
+    with cli_errors(), session_scope(engine_from(ctx)) as session:
+        findings = check(session)
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    if output is OutputFormat.json:
+        print_json([f.as_dict() for f in findings])
+    elif output is OutputFormat.csv:
+        header = ["severity", "code", "key", "file", "line", "message", "fix"]
+        print_csv(header, [[getattr(f, h) for h in header] for f in findings])
+    elif not findings:
+        out.print("no problems found")
+    else:
+        table = Table(title=f"{len(findings)} findings, {errors} errors", title_justify="left")
+        for name in ("severity", "key", "where", "problem", "fix"):
+            table.add_column(name, overflow="fold")
+        colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+        for f in findings:
+            where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or "")
+            table.add_row(
+                Text(f.severity, style=colours[f.severity]),
+                f.key or "",
+                where,
+                Text(f.message),
+                Text(f.fix),
+            )
+        out.print(table)
+    if errors:
+        raise typer.Exit(1)

@@ -1,0 +1,62 @@
+"""`survey check`: the bundled survey is clean of errors; each planted problem is found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import Cli
+from sqlalchemy import Engine
+
+from survey.build import build_survey
+from survey.check import check
+from survey.db import session_scope
+
+from conftest import REPO
+
+PLANTED = Path(__file__).resolve().parent / "fixtures" / "planted"
+
+
+def test_bundled_survey_has_no_errors(cli: Cli) -> None:
+    assert cli("build", REPO / "data" / "valse2020").exit_code == 0
+    result = cli("check", "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    findings = json.loads(result.stdout)
+    assert not [f for f in findings if f["severity"] == "error"]
+
+
+def test_every_planted_problem_is_reported_with_its_fix(engine: Engine) -> None:
+    with session_scope(engine, write=True) as session:
+        build_survey(session, PLANTED)
+        findings = check(session)
+    got = {(f.code, f.key) for f in findings}
+    expected = {
+        ("missing-field", "nojournal2019"),
+        ("invalid-year", "badyear2018"),
+        ("invalid-doi", "baddoi2017"),
+        ("invalid-arxiv", "badarxiv2016"),
+        ("duplicate", "samedoi2015b"),
+        ("duplicate", "zotero2015b"),
+        ("versions", "published2013"),
+        ("citation-cycle", "cycle2010a"),
+        ("younger-citation", "preprint2012"),
+        ("unknown-paper", "nosuchpaper"),
+        ("no-section", "lonely2011"),
+        ("empty-section", None),
+    }
+    assert expected <= got, expected - got
+    assert any(f.code.endswith("-mention") for f in findings)
+    for finding in findings:
+        assert finding.fix and finding.message
+    located = {f.code: f for f in findings if f.file}
+    assert located["invalid-year"].file.endswith("refs.bib") and located["invalid-year"].line == 7
+    assert located["unknown-paper"].line == 5
+
+
+def test_cli_check_exit_code_and_formats(cli: Cli) -> None:
+    assert cli("build", PLANTED).exit_code == 1  # the unknown key in citations.csv
+    table = cli("check")
+    assert table.exit_code == 1
+    assert "errors" in table.stdout
+    csv_out = cli("check", "--format", "csv")
+    assert csv_out.stdout.startswith("severity,code,key,file,line,message,fix")
