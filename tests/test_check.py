@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import REPO
 from helpers import Cli
 from sqlalchemy import Engine
 
 from survey.build import build_survey
 from survey.check import check
 from survey.db import session_scope
-
-from conftest import REPO
 
 PLANTED = Path(__file__).resolve().parent / "fixtures" / "planted"
 
