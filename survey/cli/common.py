@@ -72,5 +72,6 @@ def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        # Lines end with \n here, so a bare \r in a value would not be quoted: drop it.
+        writer.writerow(["" if v is None else str(v).replace("\r", " ") for v in row])
     sys.stdout.write(buffer.getvalue())

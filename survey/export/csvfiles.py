@@ -48,7 +48,7 @@ def write_csv_folder(data: dict[str, Any], folder: Path) -> list[Path]:
     edges = folder / "edges.csv"
 
     def write_papers(stream: IO[str]) -> None:
-        writer = csv.writer(stream, lineterminator="\n")
+        writer = csv.writer(stream)  # RFC 4180: CRLF, so a bare CR in a value is quoted
         writer.writerow(PAPER_COLUMNS)
         for p in data["papers"]:
             authors = "; ".join(
@@ -72,7 +72,7 @@ def write_csv_folder(data: dict[str, Any], folder: Path) -> list[Path]:
             writer.writerow([safe_cell(v) for v in row])
 
     def write_edges(stream: IO[str]) -> None:
-        writer = csv.writer(stream, lineterminator="\n")
+        writer = csv.writer(stream)  # RFC 4180: CRLF, so a bare CR in a value is quoted
         writer.writerow(EDGE_COLUMNS)
         for e in data["edges"]:
             row = [

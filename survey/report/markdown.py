@@ -18,6 +18,16 @@ def md(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
+_PANDOC_KEY = re.compile(r"^[\w][\w:.#$%&\-+?<>~/]*$")
+
+
+def cite(key: str) -> str:
+    """A pandoc citation of `key`, or the key as escaped text when pandoc could not parse it."""
+    if _PANDOC_KEY.match(key) and "|" not in key:
+        return f"[@{key}]"
+    return md(key)
+
+
 def mermaid_label(text: str) -> str:
     """A Mermaid node label inside double quotes: quotes and markup as entities."""
     value = " ".join(text.split())
@@ -105,7 +115,7 @@ def _section(lines: list[str], section: dict[str, Any]) -> None:
             mark = "†" if paper["curated"] else ""
             add(
                 f"| {paper['year'] or ''} | {md(paper['venue'])} | {md(paper['short'])} | "
-                f"{md(paper['title'])} [@{paper['key']}] | {mark} |"
+                f"{md(paper['title'])} {cite(paper['key'])} | {mark} |"
             )
         add("")
         notes = [(p, a) for p in section["papers"] for a in p["annotations"]]
@@ -113,7 +123,7 @@ def _section(lines: list[str], section: dict[str, Any]) -> None:
             add("Notes:")
             add("")
             for paper, annotation in notes:
-                add(f"- [@{paper['key']}]: {md(annotation)}")
+                add(f"- {cite(paper['key'])}: {md(annotation)}")
             add("")
     if section["edges"]:
         ids: dict[str, tuple[str, str]] = {}
@@ -190,7 +200,7 @@ def _influence(lines: list[str], report: dict[str, Any]) -> None:
         add("|---:|---|---:|")
         for rank, row in enumerate(rows, start=1):
             name = md(row["short"] or row["key"])
-            add(f"| {rank} | {name} [@{row['key']}] | {row[column]} |")
+            add(f"| {rank} | {name} {cite(row['key'])} | {row[column]} |")
         add("")
 
 
@@ -208,8 +218,8 @@ def _gaps(lines: list[str], gaps: dict[str, Any]) -> None:
                 for m in gaps["open_mentions"]
             ],
         ),
-        ("Papers without a DOI or arXiv id", [f"[@{k}]" for k in gaps["no_identifier"]]),
-        ("Papers without citation edges", [f"[@{k}]" for k in gaps["no_citations"]]),
+        ("Papers without a DOI or arXiv id", [cite(k) for k in gaps["no_identifier"]]),
+        ("Papers without citation edges", [cite(k) for k in gaps["no_citations"]]),
     ]
     for title, items in entries:
         add(f"**{title}:** " + ("none." if not items else f"{len(items)}."))
