@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -57,3 +58,82 @@ def test_current_does_not_create_tables(tmp_path: Path) -> None:
     engine = create_survey_engine(f"sqlite:///{tmp_path / 'peek.db'}")
     assert current_revision(engine) is None
     assert inspect(engine).get_table_names() == []
+
+
+# Rows each revision's tables can hold, written with plain SQL as of that revision.
+DATA_AT = {
+    "0001": [
+        "INSERT INTO sources (id, path, kind, sha256, size, loaded_at) "
+        "VALUES (1, '/x/refs.bib', 'bib', 'abc', 10, '2026-01-01 00:00:00')",
+        "INSERT INTO papers (id, citekey, citekey_lower, entry_type, title, title_norm, year, venue,"
+        " doi, arxiv_id, abstract, more_authors, fields, raw, search_text, content_hash, source_id,"
+        " source_line) VALUES (1, 'Lin2015', 'lin2015', 'inproceedings', 'Bilinear', 'bilinear',"
+        " 2015, 'ICCV', '10.1/x', NULL, NULL, 0, '{\"pages\": \"1--2\"}', '@x{Lin2015}',"
+        " ' lin2015 bilinear', 'h1', 1, 3)",
+        "INSERT INTO papers (id, citekey, citekey_lower, entry_type, title, year, more_authors,"
+        " fields, raw, search_text, content_hash) VALUES (2, 'fu2017', 'fu2017', 'article',"
+        " 'Look', 2017, 0, '{}', '', ' fu2017 look', 'h2')",
+        "INSERT INTO authors (paper_id, position, family, given, von, suffix)"
+        " VALUES (1, 0, 'Lin', 'Tsung-Yu', '', '')",
+        "INSERT INTO aliases (paper_id, alias, alias_lower, origin) VALUES (1, 'B-CNN', 'b-cnn', 'shorthand')",
+    ],
+    "0002": [
+        "INSERT INTO taxonomy_nodes (id, path, slug, label, parent_id, level, position, number, flag,"
+        " description, line, source_id) VALUES (1, 'fg', 'fg', '细粒度', NULL, 1, 1, NULL, 'normal', '', 3, 1)",
+        "INSERT INTO tags (paper_id, node_id, provenance, annotation) VALUES (1, 1, 'manual', 'kept')",
+        "INSERT INTO mentions (node_id, line, text, title, annotation, hints, status, method, paper_id,"
+        " score, candidates) VALUES (1, 5, 'Bilinear CNN', 'Bilinear CNN', '', '[]', 'resolved',"
+        " 'alias', 1, 100.0, '[]')",
+    ],
+    "0003": [
+        "INSERT INTO citations (citing_id, cited_id, origin, relation, evidence, suspect, source_id, line)"
+        " VALUES (2, 1, 'manual', 'baseline', 'table 2', 0, NULL, NULL)",
+    ],
+    "0004": ["INSERT INTO settings (name, value) VALUES ('survey.title', 'Kept title')"],
+}
+EARLIER = ["0001", "0002", "0003"]
+
+
+@pytest.mark.parametrize("revision", EARLIER)
+def test_upgrade_from_each_revision_keeps_the_data(tmp_path: Path, revision: str) -> None:
+    """The rule: every revision gets a case here (add its rows to DATA_AT)."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_survey_engine(url)
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    with engine.begin() as connection:
+        for rev in sorted(DATA_AT):
+            if rev > revision:
+                break
+            for statement in DATA_AT[rev]:
+                connection.exec_driver_sql(statement)
+    engine.dispose()
+    upgraded = open_database(url)
+    assert current_revision(upgraded) == head_revision(upgraded)
+    with upgraded.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT citekey, title, year, fields, source_line FROM papers ORDER BY id"
+        ).fetchall()
+        assert rows[0] == ("Lin2015", "Bilinear", 2015, '{"pages": "1--2"}', 3)
+        assert connection.exec_driver_sql("SELECT family FROM authors").fetchall() == [("Lin",)]
+        assert connection.exec_driver_sql("SELECT alias FROM aliases").fetchall() == [("B-CNN",)]
+        if revision >= "0002":
+            assert connection.exec_driver_sql(
+                "SELECT annotation FROM tags WHERE provenance = 'manual'"
+            ).fetchall() == [("kept",)]
+            assert connection.exec_driver_sql("SELECT label FROM taxonomy_nodes").fetchall() == [
+                ("细粒度",)
+            ]
+        if revision >= "0003":
+            assert connection.exec_driver_sql("SELECT relation FROM citations").fetchall() == [
+                ("baseline",)
+            ]
+
+
+def test_every_revision_has_a_data_case() -> None:
+    versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+    revisions = sorted(p.name[:4] for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
+    assert revisions == sorted(DATA_AT), "add the new revision's rows to DATA_AT"
+    assert revisions[:-1] == EARLIER, "add the previous head to EARLIER"

@@ -31,7 +31,10 @@ _WRITE = "survey_write"
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser reads % as interpolation: a URL with %-escapes (a password, a
+    # file: URI) must be stored with %% to come back unchanged.
+    url = engine.url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
@@ -44,7 +47,9 @@ def create_survey_engine(url: str) -> Engine:
             f"not a database URL: {url!r}", "give a path or an SQLAlchemy URL"
         ) from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        folder = Path(parsed.database).expanduser().resolve().parent
+        # sqlite:///file:/path/x.db?mode=ro&uri=true names the file after "file:".
+        database = parsed.database.removeprefix("file:").split("?")[0]
+        folder = Path(database).expanduser().resolve().parent
         if not folder.is_dir():
             raise DatabaseError(
                 f"cannot open database {parsed.database}: folder {folder} does not exist",
@@ -70,6 +75,7 @@ def _connect_args(backend: str) -> dict[str, Any]:
 
 def _configure_sqlite(engine: Engine) -> None:
     is_file = engine.url.database not in (None, "", ":memory:")
+    read_only = engine.url.query.get("mode") == "ro"
     busy_ms = int(busy_timeout_seconds() * 1000)
 
     @event.listens_for(engine, "connect")
@@ -85,7 +91,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # effect on a new, empty database.
         cursor.execute("PRAGMA page_size = 16384")
         cursor.execute("PRAGMA cache_size = -65536")
-        if is_file:
+        if is_file and not read_only:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
