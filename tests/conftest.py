@@ -1,15 +1,24 @@
-"""Shared fixtures: every test gets its own database; nothing touches ./survey.db."""
+"""Shared fixtures: every test gets its own database; nothing touches ./survey.db.
+
+The backend is SQLite unless SURVEY_TEST_BACKEND=postgresql: then a PostgreSQL server
+is started for the session (or SURVEY_TEST_PG_URL names one) and each test gets a fresh
+database on it. Tests that need one backend are marked and say why.
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import Cli
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from survey.db import open_database, session_scope
 
@@ -17,17 +26,86 @@ REPO = Path(__file__).resolve().parent.parent
 BUNDLED_BIB = REPO / "data" / "valse2020" / "papers.bib"
 
 
+BACKEND = os.environ.get("SURVEY_TEST_BACKEND", "sqlite")
+POSTGRES = BACKEND == "postgresql"
+_SERVER: dict[str, Any] = {}
+_NUMBERS = itertools.count()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): the test needs SQLite itself")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not POSTGRES:
+        return
+    admin = os.environ.get("SURVEY_TEST_PG_URL")
+    if admin is None:
+        from pgserver import Server
+
+        server = Server()
+        admin = server.start()
+        _SERVER["server"] = server
+    _SERVER["admin"] = admin
+    engine = create_engine(admin, poolclass=NullPool)
+    with engine.connect() as connection:
+        version = connection.execute(text("SHOW server_version")).scalar()
+    print(f"\nPostgreSQL backend: server version {version} at {admin}")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    server = _SERVER.pop("server", None)
+    if server is not None:
+        server.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if not POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+def _pg_database() -> tuple[str, Callable[[], None]]:
+    name = f"t{os.getpid()}_{next(_NUMBERS)}"
+    admin = create_engine(_SERVER["admin"], poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _SERVER["admin"].rsplit("/", 1)[0] + "/" + name
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return url, drop
+
+
 @pytest.fixture(autouse=True)
-def isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "survey.db"
-    monkeypatch.setenv("SURVEY_DB", str(path))
+def isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The test's database: SURVEY_DB points at it. On SQLite the path is the file."""
     monkeypatch.setenv("COLUMNS", "200")
-    return path
+    path = tmp_path / "survey.db"
+    if not POSTGRES:
+        monkeypatch.setenv("SURVEY_DB", str(path))
+        yield path
+        return
+    url, drop = _pg_database()
+    monkeypatch.setenv("SURVEY_DB", url)
+    yield path
+    drop()
 
 
 @pytest.fixture
-def engine(isolated_db: Path) -> Engine:
-    return open_database(f"sqlite:///{isolated_db}")
+def db_url() -> str:
+    return os.environ["SURVEY_DB"] if POSTGRES else f"sqlite:///{os.environ['SURVEY_DB']}"
+
+
+@pytest.fixture
+def engine(isolated_db: Path, db_url: str) -> Engine:
+    return open_database(db_url)
 
 
 @pytest.fixture

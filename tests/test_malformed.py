@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from helpers import Cli
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.pool import NullPool
 
 GOOD = "@article{good2000, title = {A good entry}, author = {Doe, Jane}, year = 2000}\n"
 
@@ -23,13 +26,20 @@ class Case:
 
 
 def papers_in(db: Path) -> set[str]:
-    if not db.exists():
-        return set()
-    with sqlite3.connect(db) as connection:
-        tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
-        if "papers" not in tables:
+    """Citekeys in the test's database (SQLite file or PostgreSQL), without migrating it."""
+    url = os.environ["SURVEY_DB"]
+    if "://" not in url:
+        if not db.exists():
             return set()
-        return {r[0] for r in connection.execute("SELECT citekey FROM papers")}
+        url = f"sqlite:///{db}"
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        if "papers" not in inspect(engine).get_table_names():
+            return set()
+        with engine.connect() as connection:
+            return {r[0] for r in connection.execute(text("SELECT citekey FROM papers"))}
+    finally:
+        engine.dispose()
 
 
 CASES = [
@@ -229,6 +239,7 @@ def test_file_that_is_not_a_database(
     assert db.read_text().startswith("these are my notes")
 
 
+@pytest.mark.sqlite_only(reason="holds SQLite's write lock from a second connection")
 def test_locked_database_waits_then_fails_cleanly(
     cli: Cli,
     write_bib: Callable[..., Path],

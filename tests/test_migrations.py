@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -20,15 +21,17 @@ from survey.db.engine import (
 from survey.db.models import Base
 
 
-def test_empty_database_is_upgraded_on_open(tmp_path: Path) -> None:
-    engine = open_database(f"sqlite:///{tmp_path / 'new.db'}")
+def test_empty_database_is_upgraded_on_open(db_url: str) -> None:
+    engine = open_database(db_url)
     assert current_revision(engine) == head_revision(engine) == "0004"
     tables = set(inspect(engine).get_table_names())
-    assert {"papers", "authors", "aliases", "sources", "papers_fts"} <= tables
+    assert {"papers", "authors", "aliases", "sources", "citations", "settings"} <= tables
+    if engine.dialect.name == "sqlite":
+        assert "papers_fts" in tables
 
 
-def test_models_and_migrations_agree(tmp_path: Path) -> None:
-    engine = open_database(f"sqlite:///{tmp_path / 'head.db'}")
+def test_models_and_migrations_agree(db_url: str) -> None:
+    engine = open_database(db_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
@@ -43,19 +46,19 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
     assert diff == []
 
 
-def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
-    engine = open_database(f"sqlite:///{tmp_path / 'cycle.db'}")
+def test_downgrade_to_base_and_up_again(db_url: str) -> None:
+    engine = open_database(db_url)
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-    reopened = open_database(f"sqlite:///{tmp_path / 'cycle.db'}")
+    reopened = open_database(db_url)
     assert current_revision(reopened) == "0004"
 
 
-def test_current_does_not_create_tables(tmp_path: Path) -> None:
-    engine = create_survey_engine(f"sqlite:///{tmp_path / 'peek.db'}")
+def test_current_does_not_create_tables(db_url: str) -> None:
+    engine = create_survey_engine(db_url)
     assert current_revision(engine) is None
     assert inspect(engine).get_table_names() == []
 
@@ -68,11 +71,11 @@ DATA_AT = {
         "INSERT INTO papers (id, citekey, citekey_lower, entry_type, title, title_norm, year, venue,"
         " doi, arxiv_id, abstract, more_authors, fields, raw, search_text, content_hash, source_id,"
         " source_line) VALUES (1, 'Lin2015', 'lin2015', 'inproceedings', 'Bilinear', 'bilinear',"
-        " 2015, 'ICCV', '10.1/x', NULL, NULL, 0, '{\"pages\": \"1--2\"}', '@x{Lin2015}',"
+        " 2015, 'ICCV', '10.1/x', NULL, NULL, FALSE, '{\"pages\": \"1--2\"}', '@x{Lin2015}',"
         " ' lin2015 bilinear', 'h1', 1, 3)",
         "INSERT INTO papers (id, citekey, citekey_lower, entry_type, title, year, more_authors,"
         " fields, raw, search_text, content_hash) VALUES (2, 'fu2017', 'fu2017', 'article',"
-        " 'Look', 2017, 0, '{}', '', ' fu2017 look', 'h2')",
+        " 'Look', 2017, FALSE, '{}', '', ' fu2017 look', 'h2')",
         "INSERT INTO authors (paper_id, position, family, given, von, suffix)"
         " VALUES (1, 0, 'Lin', 'Tsung-Yu', '', '')",
         "INSERT INTO aliases (paper_id, alias, alias_lower, origin) VALUES (1, 'B-CNN', 'b-cnn', 'shorthand')",
@@ -87,7 +90,7 @@ DATA_AT = {
     ],
     "0003": [
         "INSERT INTO citations (citing_id, cited_id, origin, relation, evidence, suspect, source_id, line)"
-        " VALUES (2, 1, 'manual', 'baseline', 'table 2', 0, NULL, NULL)",
+        " VALUES (2, 1, 'manual', 'baseline', 'table 2', FALSE, NULL, NULL)",
     ],
     "0004": ["INSERT INTO settings (name, value) VALUES ('survey.title', 'Kept title')"],
 }
@@ -95,9 +98,9 @@ EARLIER = ["0001", "0002", "0003"]
 
 
 @pytest.mark.parametrize("revision", EARLIER)
-def test_upgrade_from_each_revision_keeps_the_data(tmp_path: Path, revision: str) -> None:
+def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -> None:
     """The rule: every revision gets a case here (add its rows to DATA_AT)."""
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    url = db_url
     engine = create_survey_engine(url)
     config = alembic_config(engine)
     with engine.begin() as connection:
@@ -116,7 +119,14 @@ def test_upgrade_from_each_revision_keeps_the_data(tmp_path: Path, revision: str
         rows = connection.exec_driver_sql(
             "SELECT citekey, title, year, fields, source_line FROM papers ORDER BY id"
         ).fetchall()
-        assert rows[0] == ("Lin2015", "Bilinear", 2015, '{"pages": "1--2"}', 3)
+        fields = rows[0][3] if isinstance(rows[0][3], dict) else json.loads(rows[0][3])
+        assert (*rows[0][:3], fields, rows[0][4]) == (
+            "Lin2015",
+            "Bilinear",
+            2015,
+            {"pages": "1--2"},
+            3,
+        )
         assert connection.exec_driver_sql("SELECT family FROM authors").fetchall() == [("Lin",)]
         assert connection.exec_driver_sql("SELECT alias FROM aliases").fetchall() == [("B-CNN",)]
         if revision >= "0002":

@@ -48,6 +48,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return small, big
 
 
+@pytest.mark.sqlite_only(reason="copies database files and runs SQLite's integrity_check")
 def test_sigkill_during_load_leaves_before_or_after(
     tmp_path: Path, corpus: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,15 +17,18 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from survey.config import busy_timeout_seconds, migrations_dir
 from survey.errors import DatabaseError
 
 _WRITE = "survey_write"
+# The advisory lock that serialises survey's writers on a PostgreSQL database.
+_LOCK = 0x5355_5256
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -55,8 +58,12 @@ def create_survey_engine(url: str) -> Engine:
                 f"cannot open database {parsed.database}: folder {folder} does not exist",
                 "create the folder or choose another --db path",
             )
+    # A command opens one connection and ends; a server database gets no idle pool.
+    pool = {} if parsed.get_backend_name() == "sqlite" else {"poolclass": NullPool}
     try:
-        engine = create_engine(parsed, connect_args=_connect_args(parsed.get_backend_name()))
+        engine = create_engine(
+            parsed, connect_args=_connect_args(parsed.get_backend_name()), **pool
+        )
     except (NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(
             f"no driver for database URL {parsed.render_as_string()}: {exc}",
@@ -173,6 +180,9 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
             connection.info[_WRITE] = write
             try:
                 with connection.begin(), Session(bind=connection) as session:
+                    if write and engine.dialect.name == "postgresql":
+                        # Writers take turns, as SQLite's BEGIN IMMEDIATE makes them do.
+                        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
                     yield session
                     session.flush()
             finally:

@@ -28,14 +28,15 @@ def find_paper(session: Session, key: str) -> Paper:
     )
     if paper is not None:
         return paper
-    by_alias = session.scalars(
-        select(Paper)
-        .join(Alias, Alias.paper_id == Paper.id)
-        .where(Alias.alias_lower == wanted)
-        .options(*_paper_loads())
-        .order_by(Paper.citekey)
-        .distinct()
-    ).all()
+    # No DISTINCT over papers: PostgreSQL cannot compare their JSON column.
+    ids = sorted(set(session.scalars(select(Alias.paper_id).where(Alias.alias_lower == wanted))))
+    by_alias = (
+        session.scalars(
+            select(Paper).where(Paper.id.in_(ids)).options(*_paper_loads()).order_by(Paper.citekey)
+        ).all()
+        if ids
+        else []
+    )
     if len(by_alias) == 1:
         return by_alias[0]
     if len(by_alias) > 1:
