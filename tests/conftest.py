@@ -50,7 +50,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     engine = create_engine(admin, poolclass=NullPool)
     with engine.connect() as connection:
         version = connection.execute(text("SHOW server_version")).scalar()
-    print(f"\nPostgreSQL backend: server version {version} at {admin}")
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    line = f"PostgreSQL backend: server version {version} at {admin}"
+    if reporter is not None:
+        reporter.write_line(line)
+    else:
+        print(line)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
