@@ -53,7 +53,8 @@ class Server:
     def _run(self, *args: str) -> None:
         subprocess.run([*self.prefix, *args], check=True, capture_output=True)
 
-    def start(self) -> str:
+    def start(self, durable: bool = False) -> str:
+        """Start the server; `durable` keeps fsync on (benchmarks), tests run without it."""
         self._run(
             _binary("initdb"),
             "-D",
@@ -65,7 +66,9 @@ class Server:
             "-E",
             "UTF8",
         )
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        if not durable:
+            options += " -c fsync=off"
         self._run(
             _binary("pg_ctl"),
             "-D",

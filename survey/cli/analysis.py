@@ -35,6 +35,16 @@ def _label(paper: dict[str, Any]) -> Text:
     return text
 
 
+def _table(title: str, header: list[str], rows: list[list[Any]]) -> Table:
+    """A plain Rich table of rows of values, None shown empty."""
+    table = Table(title=title, title_justify="left")
+    for name in header:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
+    return table
+
+
 def _emit(
     output: OutputFormat, result: dict[str, Any], header: list[str], rows: list[list[Any]]
 ) -> bool:
@@ -129,15 +139,8 @@ def mainpath(
     if not result["path"]:
         out.print("no citations among these papers: no main path")
         return
-    table = Table(
-        title=f"main path of {result['within'] or 'all papers'} (total SPC {result['weight']})",
-        title_justify="left",
-    )
-    for name in header:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*(Text("" if v is None else str(v)) for v in row))
-    out.print(table)
+    title = f"main path of {result['within'] or 'all papers'} (total SPC {result['weight']})"
+    out.print(_table(title, header, rows))
 
 
 def top(
@@ -159,15 +162,8 @@ def top(
     ]
     if _emit(output, result, header, rows):
         return
-    table = Table(
-        title=f"top papers by {metric}" + (f" in {result['within']}" if result["within"] else ""),
-        title_justify="left",
-    )
-    for name in header:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*(Text("" if v is None else str(v)) for v in row))
-    out.print(table)
+    title = f"top papers by {metric}" + (f" in {result['within']}" if result["within"] else "")
+    out.print(_table(title, header, rows))
 
 
 def related(

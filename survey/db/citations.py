@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, aliased
 
-from survey.db.models import Citation, Paper, Tag, TaxonomyNode
+from survey.db.models import Citation, Paper, Source, Tag, TaxonomyNode
 
 # A walk deeper than this is a cycle going round (a citation graph is a DAG).
 MAX_DEPTH = 1000
@@ -34,8 +34,6 @@ class EdgeRow:
 def edges(session: Session, keys: Iterable[str] | None = None) -> list[EdgeRow]:
     """Every edge (or those among `keys`), sorted citing, cited, origin."""
     citing, cited = aliased(Paper), aliased(Paper)
-    from survey.db.models import Source
-
     query = (
         select(
             citing.citekey,

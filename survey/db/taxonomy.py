@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from survey.db.models import Alias, Author, Mention, Paper, Tag, TaxonomyNode
+from survey.db.models import Alias, Author, Mention, Paper, Setting, Source, Tag, TaxonomyNode
 from survey.errors import SurveyError
 from survey.textnorm import closest, normalize_title
 
@@ -182,8 +182,6 @@ def manual_tag_nodes(session: Session) -> set[int]:
 
 def cites_fields(session: Session) -> list[tuple[str, str, int | None, str]]:
     """(citekey, file, line, value) of every paper whose BibTeX entry has a `cites` field."""
-    from survey.db.models import Source
-
     found = []
     for key, fields, path, line in session.execute(
         select(Paper.citekey, Paper.fields, Source.path, Paper.source_line)
@@ -216,8 +214,6 @@ def ordered_paths(session: Session) -> list[str]:
 
 
 def set_setting(session: Session, name: str, value: str) -> None:
-    from survey.db.models import Setting
-
     row = session.get(Setting, name)
     if row is None:
         session.add(Setting(name=name, value=value))
@@ -226,7 +222,5 @@ def set_setting(session: Session, name: str, value: str) -> None:
 
 
 def get_setting(session: Session, name: str, default: str = "") -> str:
-    from survey.db.models import Setting
-
     row = session.get(Setting, name)
     return row.value if row is not None else default
