@@ -8,7 +8,7 @@ fsync on, loopback TCP), then:
 - writes the citation DAG of bench/lineage.py into both and asks the same two lineage
   questions (descendants of the most cited paper, ancestors of the newest).
 
-Usage: python bench/postgres.py [ENTRIES] [DAG_PAPERS]   (default 100000 100000)
+Usage: python bench/postgres.py [ENTRIES] [DAG_PAPERS]   (default 100000 20000)
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def timed_lineage(url: str, key: str, descendants: bool) -> tuple[float, int]:
 
 def main() -> None:
     entries = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    dag_papers = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
+    dag_papers = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
     server = Server()
     admin = server.start(durable=True)
     results: dict[str, object] = {}
@@ -104,6 +104,7 @@ def main() -> None:
                 "postgresql_s": round(timed_load(f"{base}/loadbench", bib), 2),
                 "sqlite_s": round(timed_load(f"sqlite:///{tmp}/load.db", bib), 2),
             }
+            print(json.dumps({"load": results["load"]}), flush=True)
             dag = Path(tmp) / "dag.db"
             edges, top, newest = build(dag, dag_papers, 10)
             copy_dag(dag, f"{base}/dagbench")
