@@ -119,31 +119,38 @@ class Reached:
     short: str = ""  # the paper's shorthand, else another alias
 
 
-_LINEAGE_SQL = """
+# The walk: every reachable paper and its generation (the shortest number of links).
+_WALK_SQL = """
 WITH RECURSIVE walk(paper_id, depth) AS (
     SELECT CAST(:root AS INTEGER), 0
     UNION
     SELECT c.{next}, w.depth + 1
     FROM citations c JOIN walk w ON c.{this} = w.paper_id
     WHERE w.depth < :max_depth {within}
-),
-reached(paper_id, generation) AS (
-    SELECT paper_id, MIN(depth) FROM walk GROUP BY paper_id
-),
-linked(paper_id, generation, via_id, relation) AS (
-    SELECT paper_id, generation, NULL, NULL FROM reached WHERE generation = 0
-    UNION ALL
-    SELECT r.paper_id, r.generation, v.paper_id, c.relation
-    FROM reached v
-    JOIN citations c ON c.{this} = v.paper_id
-    JOIN reached r ON r.paper_id = c.{next} AND r.generation = v.generation + 1
 )
+INSERT INTO survey_reached (paper_id, generation)
+SELECT paper_id, MIN(depth) FROM walk GROUP BY paper_id
+"""
+
+# Each reached paper with one link from the generation before it and its details. The
+# reached set sits in an indexed temporary table, so these joins are index lookups on
+# SQLite and PostgreSQL alike (a CTE referenced twice has no index on PostgreSQL).
+_DETAILS_SQL = """
 SELECT l.paper_id, l.generation, l.via_id, l.relation, p.citekey, p.year, p.title,
     (SELECT a.alias FROM aliases a WHERE a.paper_id = l.paper_id
      ORDER BY CASE a.origin WHEN 'shorthand' THEN 0 WHEN 'manifest' THEN 1
               WHEN 'notes' THEN 2 ELSE 3 END, a.alias
      LIMIT 1)
-FROM linked l JOIN papers p ON p.id = l.paper_id
+FROM (
+    SELECT paper_id, generation, NULL AS via_id, NULL AS relation
+    FROM survey_reached WHERE generation = 0
+    UNION ALL
+    SELECT r.paper_id, r.generation, v.paper_id, c.relation
+    FROM survey_reached v
+    JOIN citations c ON c.{this} = v.paper_id
+    JOIN survey_reached r ON r.paper_id = c.{next} AND r.generation = v.generation + 1
+) l
+JOIN papers p ON p.id = l.paper_id
 """
 
 
@@ -171,9 +178,17 @@ def lineage_rows(
             "ON t.node_id = n.id WHERE n.path = :within OR n.path LIKE :within_prefix)"
         )
         params.update(within=within, within_prefix=within + "/%")
-    sql = _LINEAGE_SQL.format(this=this, next=next_, within=within_sql)
+    session.execute(
+        text(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS survey_reached "
+            "(paper_id INTEGER PRIMARY KEY, generation INTEGER NOT NULL)"
+        )
+    )
+    session.execute(text("DELETE FROM survey_reached"))
+    session.execute(text(_WALK_SQL.format(this=this, next=next_, within=within_sql)), params)
     best: dict[int, Reached] = {}
-    for row in session.execute(text(sql), params):
+    details = text(_DETAILS_SQL.format(this=this, next=next_))
+    for row in session.execute(details):
         reached_id, generation, via_id, relation, key, year, title, short = row
         if generation == 0:
             via_id, relation = None, ""
@@ -182,4 +197,5 @@ def lineage_rows(
             best[reached_id] = Reached(
                 reached_id, generation, via_id, relation or "", key, year, title or "", short or ""
             )
+    session.execute(text("DELETE FROM survey_reached"))
     return sorted(best.values(), key=lambda r: (r.generation, r.paper_id))
