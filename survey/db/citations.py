@@ -119,7 +119,37 @@ class Reached:
     short: str = ""  # the paper's shorthand, else another alias
 
 
-# The walk: every reachable paper and its generation (the shortest number of links).
+# SQLite indexes a materialised CTE by itself, so one statement walks and joins there.
+_LINEAGE_SQL = """
+WITH RECURSIVE walk(paper_id, depth) AS (
+    SELECT CAST(:root AS INTEGER), 0
+    UNION
+    SELECT c.{next}, w.depth + 1
+    FROM citations c JOIN walk w ON c.{this} = w.paper_id
+    WHERE w.depth < :max_depth {within}
+),
+reached(paper_id, generation) AS (
+    SELECT paper_id, MIN(depth) FROM walk GROUP BY paper_id
+),
+linked(paper_id, generation, via_id, relation) AS (
+    SELECT paper_id, generation, NULL, NULL FROM reached WHERE generation = 0
+    UNION ALL
+    SELECT r.paper_id, r.generation, v.paper_id, c.relation
+    FROM reached v
+    JOIN citations c ON c.{this} = v.paper_id
+    JOIN reached r ON r.paper_id = c.{next} AND r.generation = v.generation + 1
+)
+SELECT l.paper_id, l.generation, l.via_id, l.relation, p.citekey, p.year, p.title,
+    (SELECT a.alias FROM aliases a WHERE a.paper_id = l.paper_id
+     ORDER BY CASE a.origin WHEN 'shorthand' THEN 0 WHEN 'manifest' THEN 1
+              WHEN 'notes' THEN 2 ELSE 3 END, a.alias
+     LIMIT 1)
+FROM linked l JOIN papers p ON p.id = l.paper_id
+"""
+
+
+# Elsewhere (PostgreSQL), in two steps: first the walk, every reachable paper and its
+# generation (the shortest number of links), into a temporary table.
 _WALK_SQL = """
 WITH RECURSIVE walk(paper_id, depth) AS (
     SELECT CAST(:root AS INTEGER), 0
@@ -178,6 +208,11 @@ def lineage_rows(
             "ON t.node_id = n.id WHERE n.path = :within OR n.path LIKE :within_prefix)"
         )
         params.update(within=within, within_prefix=within + "/%")
+    if session.get_bind().dialect.name == "sqlite":
+        rows = session.execute(
+            text(_LINEAGE_SQL.format(this=this, next=next_, within=within_sql)), params
+        )
+        return _best_links(rows)
     session.execute(
         text(
             "CREATE TEMPORARY TABLE IF NOT EXISTS survey_reached "
@@ -186,9 +221,15 @@ def lineage_rows(
     )
     session.execute(text("DELETE FROM survey_reached"))
     session.execute(text(_WALK_SQL.format(this=this, next=next_, within=within_sql)), params)
+    found = _best_links(session.execute(text(_DETAILS_SQL.format(this=this, next=next_))))
+    session.execute(text("DELETE FROM survey_reached"))
+    return found
+
+
+def _best_links(rows: Iterable[Any]) -> list[Reached]:
+    """One row per paper: the link from the smallest paper id of the generation before."""
     best: dict[int, Reached] = {}
-    details = text(_DETAILS_SQL.format(this=this, next=next_))
-    for row in session.execute(details):
+    for row in rows:
         reached_id, generation, via_id, relation, key, year, title, short = row
         if generation == 0:
             via_id, relation = None, ""
@@ -197,5 +238,4 @@ def lineage_rows(
             best[reached_id] = Reached(
                 reached_id, generation, via_id, relation or "", key, year, title or "", short or ""
             )
-    session.execute(text("DELETE FROM survey_reached"))
     return sorted(best.values(), key=lambda r: (r.generation, r.paper_id))
