@@ -23,7 +23,7 @@ _PANDOC_KEY = re.compile(r"^[\w][\w:.#$%&\-+?<>~/]*$")
 
 def cite(key: str) -> str:
     """A pandoc citation of `key`, or the key as escaped text when pandoc could not parse it."""
-    if _PANDOC_KEY.match(key) and "|" not in key:
+    if _PANDOC_KEY.fullmatch(key) and "|" not in key:
         return f"[@{key}]"
     return md(key)
 
