@@ -25,10 +25,19 @@ from survey.errors import SurveyError
 _ALIAS_RANK = {"shorthand": 0, "manifest": 1, "notes": 2, "title": 3}
 
 
+def _short_names(rows: Any) -> dict[int, str]:
+    """(paper_id, alias, origin) rows -> each paper's short name: its shorthand first."""
+    best: dict[int, tuple[int, str]] = {}
+    for paper_id, alias, origin in rows:
+        candidate = (_ALIAS_RANK.get(origin, 9), alias)
+        if paper_id not in best or candidate < best[paper_id]:
+            best[paper_id] = candidate
+    return {paper_id: alias for paper_id, (_, alias) in best.items()}
+
+
 def _describe(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
     """Key, year, short name (shorthand, else another alias) and title of these papers."""
     found: dict[int, dict[str, Any]] = {}
-    best: dict[int, tuple[int, str]] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), 900):
         chunk = ordered[start : start + 900]
@@ -36,14 +45,11 @@ def _describe(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
             select(Paper.id, Paper.citekey, Paper.year, Paper.title).where(Paper.id.in_(chunk))
         ):
             found[paper_id] = {"key": key, "year": year, "short": "", "title": title or ""}
-        for paper_id, alias, origin in session.execute(
+        aliases = session.execute(
             select(Alias.paper_id, Alias.alias, Alias.origin).where(Alias.paper_id.in_(chunk))
-        ):
-            candidate = (_ALIAS_RANK.get(origin, 9), alias)
-            if paper_id not in best or candidate < best[paper_id]:
-                best[paper_id] = candidate
-    for paper_id, (_, alias) in best.items():
-        found[paper_id]["short"] = alias
+        )
+        for paper_id, alias in _short_names(aliases).items():
+            found[paper_id]["short"] = alias
     return found
 
 
@@ -334,14 +340,7 @@ def export_data(session: Session, within: str | None = None) -> dict[str, Any]:
         )
     graph, _ = _graph(session, ids)
     influence = {i.key: i for i in g.influence(graph)}
-    best: dict[int, tuple[int, str]] = {}
-    for paper_id, alias, origin in session.execute(
-        select(Alias.paper_id, Alias.alias, Alias.origin)
-    ):
-        candidate = (_ALIAS_RANK.get(origin, 9), alias)
-        if paper_id not in best or candidate < best[paper_id]:
-            best[paper_id] = candidate
-    short = {paper_id: alias for paper_id, (_, alias) in best.items()}
+    short = _short_names(session.execute(select(Alias.paper_id, Alias.alias, Alias.origin)))
     papers = []
     for paper in session.scalars(select(Paper).order_by(Paper.citekey)):
         if ids is not None and paper.id not in ids:

@@ -47,29 +47,28 @@ def write_charts(trend: dict[str, Any], folder: Path) -> list[tuple[str, Path]]:
             color=colours[index % len(colours)],
         )
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    axes.set_title("Papers per section per year")
-    axes.set_ylabel("papers")
-    axes.tick_params(axis="x", labelrotation=90)
-    if sections:
-        axes.legend(fontsize="x-small", loc="upper left")
-    figure.tight_layout()
-    per_year = folder / "papers-per-section.png"
-    figure.savefig(per_year, dpi=DPI, metadata={"Software": None})
-    plt.close(figure)
-    written.append(("Papers per section per year", per_year))
+    written.append(
+        _finish(plt, figure, axes, "Papers per section per year", folder / "papers-per-section.png")
+    )
 
     figure, axes = plt.subplots(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     top = sorted(sections, key=lambda r: (-r["total"], r["path"]))[:TOP_SECTIONS]
     for row in top:
         axes.plot([str(y) for y in years], [row["cumulative"][y] for y in years], label=row["path"])
-    axes.set_title("Growth of the largest sections (cumulative papers)")
+    written.append(
+        _finish(plt, figure, axes, "Growth of the largest sections", folder / "growth.png")
+    )
+    return written
+
+
+def _finish(plt: Any, figure: Any, axes: Any, title: str, path: Path) -> tuple[str, Path]:
+    """Title, axis label and legend, then save without a timestamp: (alt text, path)."""
+    axes.set_title(title)
     axes.set_ylabel("papers")
     axes.tick_params(axis="x", labelrotation=90)
-    if top:
+    if axes.get_legend_handles_labels()[0]:
         axes.legend(fontsize="x-small", loc="upper left")
     figure.tight_layout()
-    growth = folder / "growth.png"
-    figure.savefig(growth, dpi=DPI, metadata={"Software": None})
+    figure.savefig(path, dpi=DPI, metadata={"Software": None})
     plt.close(figure)
-    written.append(("Growth of the largest sections", growth))
-    return written
+    return title, path
