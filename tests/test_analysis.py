@@ -209,3 +209,36 @@ def test_cites_field_edges_and_their_errors(engine: Engine, tmp_path: Path) -> N
     assert [(e.citing, e.cited) for e in rows] == [("zheng2019learning", "luo2019cross")]
     (error,) = [d for d in report.all_diagnostics if d.key == "nosuchkey"]
     assert error.file == str(bib.resolve()) and error.line is not None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(None, "citations.csv: no such file", id="missing_file"),
+        pytest.param("", "citations.csv: is empty", id="empty_file"),
+        pytest.param("# only a comment\n", "citations.csv: is empty", id="only_comments"),
+    ],
+)
+def test_unreadable_citations_file_stops_the_build(
+    engine: Engine, tmp_path: Path, content: str | None, message: str
+) -> None:
+    from survey.errors import InputFileError
+
+    folder = Path(shutil.copytree(BUNDLED, tmp_path / "survey"))
+    target = folder / "citations.csv"
+    if content is None:
+        target.unlink()
+    else:
+        target.write_text(content, encoding="utf-8")
+    with pytest.raises(InputFileError, match=message), session_scope(engine, write=True) as s:
+        build_survey(s, folder)
+
+
+def test_citations_file_without_header(engine: Engine, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(BUNDLED, tmp_path / "survey"))
+    (folder / "citations.csv").write_text("luo2019cross,lin2015bilinear,baseline,x\n")
+    with session_scope(engine, write=True) as session:
+        report = build_survey(session, folder)
+    (error,) = [d for d in report.all_diagnostics if d.is_error]
+    assert error.line == 1 and "must be the header" in error.message
+    assert report.edges == 0
