@@ -9,23 +9,23 @@ folder twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from survey.cites import read_citations
 from survey.db import citations as citations_db
-from survey.db import store
 from survey.db import taxonomy as tx
 from survey.db.models import Mention as MentionRow
 from survey.db.models import Tag, TaxonomyNode
+from survey.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
 from survey.errors import Diagnostic, InputFileError, Severity
 from survey.load import LoadReport, Progress, load_bib_files
 from survey.manifest import Manifest, read_manifest
 from survey.match import PaperRef, Resolution, Resolver
 from survey.notes import Mention, Node, Notes, parse_notes, read_notes_file
-from survey.textnorm import closest, normalize_title
+from survey.sources import attach_source, survey_file
+from survey.textnorm import closest
 
 
 @dataclass(slots=True)
@@ -73,7 +73,12 @@ def build_survey(
     manifest = read_manifest(folder)
     notes_file = notes_path or manifest.notes
     text = read_notes_file(notes_file)
-    load = load_bib_files(session, manifest.bibliography, strict=strict, progress=progress)
+    load = load_bib_files(
+        session,
+        [survey_file(manifest.folder, path) for path in manifest.bibliography],
+        strict=strict,
+        progress=progress,
+    )
     report = BuildReport(manifest, load)
     if not load.written:
         return report
@@ -84,13 +89,8 @@ def build_survey(
     keys = {f.citekey.lower() for f in facts}
     _check_manifest_keys(manifest, keys)
 
-    source = store.save_source(
-        session,
-        str(notes_file.expanduser().resolve()),
-        "notes",
-        "",
-        len(text.encode()),
-        datetime.now(UTC).replace(tzinfo=None),
+    source = attach_source(
+        session, survey_file(manifest.folder, notes_file), "notes", "", len(text.encode())
     )
     nodes = _sync_nodes(session, notes, source.id, report)
     tx.clear_derived(session, [n.id for n in nodes.values()])
@@ -285,88 +285,26 @@ def _tag_curated(
 def _load_citations(
     session: Session, manifest: Manifest, facts: list[tx.PaperFacts], report: BuildReport
 ) -> None:
-    """Edges from each citations file and from BibTeX `cites` fields, replacing the old ones."""
-    by_name: dict[str, tx.PaperFacts] = {f.citekey.lower(): f for f in facts}
-    aliases: dict[str, list[tx.PaperFacts]] = {}
-    for fact in facts:
-        for alias in fact.aliases:
-            aliases.setdefault(alias, []).append(fact)
-    for alias, fact_list in aliases.items():
-        if len(fact_list) == 1:
-            by_name.setdefault(alias, fact_list[0])
-    for alias, key in manifest.aliases.items():
-        if key.lower() in by_name:
-            by_name.setdefault(normalize_title(alias), by_name[key.lower()])
+    """Edges from the citations files and from BibTeX `cites` fields, replacing the old ones.
 
-    def lookup(name: str) -> tx.PaperFacts | None:
-        return by_name.get(name.lower()) or by_name.get(normalize_title(name))
-
-    def problem(
-        severity: Severity, file: str, line: int | None, key: str | None, text: str
-    ) -> None:
-        report.diagnostics.append(Diagnostic(severity, file, line, key, text))
-
-    def edge_rows(
-        lines: list[tuple[str, int | None, str, str, str, str]],
-    ) -> list[dict[str, object]]:
-        rows: dict[tuple[int, int], dict[str, object]] = {}
-        for file, line, citing_name, cited_name, relation, evidence in lines:
-            citing, cited = lookup(citing_name), lookup(cited_name)
-            missing = [n for n, f in ((citing_name, citing), (cited_name, cited)) if f is None]
-            if missing:
-                near = closest(missing[0], (f.citekey for f in facts))
-                hint = f"; did you mean {', '.join(near)}?" if near else ""
-                problem(Severity.ERROR, file, line, missing[0], f"no paper with this key{hint}")
-                continue
-            assert citing is not None and cited is not None
-            if citing.paper_id == cited.paper_id:
-                problem(Severity.ERROR, file, line, citing.citekey, "a paper cannot cite itself")
-                continue
-            suspect = (
-                citing.year is not None and cited.year is not None and cited.year > citing.year + 1
-            )
-            if suspect:
-                report.suspect_edges += 1
-                problem(
-                    Severity.WARNING,
-                    file,
-                    line,
-                    citing.citekey,
-                    f"cites {cited.citekey} ({cited.year}), more than a year younger than "
-                    f"itself ({citing.year}): kept, flagged suspect",
-                )
-            rows[(citing.paper_id, cited.paper_id)] = {
-                "citing_id": citing.paper_id,
-                "cited_id": cited.paper_id,
-                "relation": relation,
-                "evidence": evidence,
-                "suspect": suspect,
-                "line": line,
-            }
-        return list(rows.values())
-
+    Every file edge is replaced at once, so an edge that moves from one citations file to
+    another (or a file that leaves the manifest) cannot collide with its old row.
+    """
+    names = EdgeNames(facts, manifest.aliases)
+    lines: list[EdgeLine] = []
     for path in manifest.citations:
-        lines, diagnostics = read_citations(path)
+        edge_lines, diagnostics = read_citations(path)
         report.diagnostics.extend(diagnostics)
-        source = store.save_source(
-            session,
-            str(path.expanduser().resolve()),
-            "citations",
-            "",
-            path.stat().st_size,
-            datetime.now(UTC).replace(tzinfo=None),
+        ref = survey_file(manifest.folder, path)
+        source = attach_source(session, ref, "citations", "", path.stat().st_size)
+        lines.extend(
+            EdgeLine(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source.id)
+            for e in edge_lines
         )
-        rows = edge_rows(
-            [(str(path), e.line, e.citing, e.cited, e.relation, e.evidence) for e in lines]
-        )
-        citations_db.replace_edges(session, "file", source.id, rows)
-        report.edges += len(rows)
-
-    field_lines: list[tuple[str, int | None, str, str, str, str]] = []
-    for key, file, line, cites in tx.cites_fields(session):
-        for cited in (c.strip() for c in cites.split(",")):
-            if cited:
-                field_lines.append((file, line, key, cited, "", "cites field"))
-    rows = edge_rows(field_lines)
-    citations_db.replace_edges(session, "bib-field", None, rows)
-    report.edges += len(rows)
+    from_files = resolve_edges(lines, names)
+    citations_db.replace_edges(session, FILE_ORIGIN, None, from_files.rows)
+    from_fields = sync_field_edges(session, names)
+    for result in (from_files, from_fields):
+        report.diagnostics.extend(result.diagnostics)
+        report.edges += len(result.rows)
+        report.suspect_edges += result.suspect

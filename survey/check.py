@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey import graph as g
@@ -21,6 +21,7 @@ from survey.cites import read_citations
 from survey.db import citations as cdb
 from survey.db import taxonomy as tx
 from survey.db.models import Alias, Author, Paper, Source, Tag, TaxonomyNode
+from survey.edges import field_lines
 from survey.textnorm import normalize_title
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -354,7 +355,9 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
         )
     keys = {p.key.lower() for p in papers}
     aliases = {normalize_title(a) for a in session.scalars(select(Alias.alias))}
-    for path in session.scalars(select(Source.path).where(Source.kind == "citations")):
+    for path in session.scalars(
+        select(func.coalesce(Source.location, Source.path)).where(Source.kind == "citations")
+    ):
         if not Path(path).is_file():
             continue
         lines, _ = read_citations(Path(path))
@@ -372,4 +375,17 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
                             "fix the key, or add the paper to a .bib file",
                         )
                     )
+    for line in field_lines(session):
+        if line.cited.lower() not in keys and normalize_title(line.cited) not in aliases:
+            found.append(
+                Finding(
+                    WARNING,
+                    "dangling-cite",
+                    line.citing,
+                    line.file,
+                    line.line,
+                    f"its cites field names {line.cited!r}, which is no paper",
+                    "fix the key in the cites field, or add the cited paper to a .bib file",
+                )
+            )
     return found

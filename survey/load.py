@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from survey.bib import (
 )
 from survey.db import store
 from survey.errors import Diagnostic, InputFileError, Severity
+from survey.sources import FileRef, attach_source, bare_file, find_source, is_live, shown
 from survey.textnorm import normalize_title
 
 # Rows per INSERT batch; also the granularity of progress updates.
@@ -78,12 +78,18 @@ class LoadReport:
 
 @dataclass(slots=True)
 class _Input:
-    path: Path
+    ref: FileRef
     display: str
     text: str
     sha256: str
     size: int
     result: FileResult
+    source_id: int = 0
+    has_errors: bool = False
+    # Entries left to an identical copy in another file: the file keeps no hash, so it
+    # is read again and takes the entry over if the other file drops it.
+    deferred: bool = False
+    present: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -93,15 +99,19 @@ class _Run:
     session: Session
     report: LoadReport
     progress: Progress | None
-    # lower-cased key -> (source path, display name, line) of the entry that claimed it
-    claimed: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    # Sources taking part in this load (read now, or skipped as unchanged).
+    source_ids: set[int] = field(default_factory=set)
+    # lower-cased key -> (source id, display name, line, content hash) of its entry
+    claimed: dict[str, tuple[int, str, int, str]] = field(default_factory=dict)
+    # lower-cased key -> (source id, line) of an identical copy left to another file
+    deferred: dict[str, tuple[int, int]] = field(default_factory=dict)
     # (kind, value) -> (key, display name, line) of the first entry with that identity
     identities: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
 
 
 def load_bib_files(
     session: Session,
-    paths: Iterable[Path],
+    paths: Iterable[Path | FileRef],
     *,
     strict: bool = False,
     progress: Progress | None = None,
@@ -109,28 +119,35 @@ def load_bib_files(
 ) -> LoadReport:
     """Load BibTeX files into the database in the caller's transaction.
 
-    Raises `InputFileError`, before anything is written, for a file that cannot be read.
+    A plain `Path` is a file on its own (named by its file name); a `FileRef` from
+    `survey.sources.survey_file` is a file of a survey. Raises `InputFileError`, before
+    anything is written, for a file that cannot be read.
     """
     report = LoadReport()
+    run = _Run(session, report, progress)
     inputs: list[_Input] = []
-    for path in paths:
-        text, sha256, size, diagnostics = read_bib_file(path)
-        result = FileResult(str(path))
+    savepoint = session.begin_nested()
+    for given in paths:
+        ref = given if isinstance(given, FileRef) else bare_file(given)
+        text, sha256, size, diagnostics = read_bib_file(ref.path)
+        result = FileResult(ref.display)
         report.files.append(result)
         report.diagnostics.extend(diagnostics)
-        source = store.source_by_path(session, _source_key(path))
+        source = find_source(session, ref, "bib", sha256)
+        if source is not None:
+            run.source_ids.add(source.id)
         if source is not None and source.sha256 == sha256:
             result.skipped = True
             result.unchanged = store.count_from_source(session, source.id)
             continue
-        inputs.append(_Input(path, str(path), text, sha256, size, result))
+        inputs.append(_Input(ref, ref.display, text, sha256, size, result))
 
-    run = _Run(session, report, progress)
-    savepoint = session.begin_nested()
     with gc_paused():
         for item in inputs:
             _load_file(run, item, workers or default_workers())
             item.text = ""  # the text is no longer needed; let it go before the next file
+        for item in inputs:
+            _drop_stale(run, item)
     _report_duplicates_in_database(run)
     report.diagnostics.sort(key=lambda d: (d.file, d.line or 0))
     if strict and report.has_errors:
@@ -143,29 +160,22 @@ def load_bib_files(
     return report
 
 
-def _source_key(path: Path) -> str:
-    return str(path.expanduser().resolve())
-
-
 def _load_file(run: _Run, item: _Input, workers: int) -> None:
     session, result = run.session, item.result
-    source_key = _source_key(item.path)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    source = store.save_source(session, source_key, "bib", "", item.size, now)
-    present: set[str] = set()
-    has_errors = False
+    source = attach_source(session, item.ref, "bib", "", item.size)
+    item.source_id = source.id
+    run.source_ids.add(source.id)
     seen_entries = 0
     estimate = item.text.count("\n@") + 1  # for the progress bar only
     for piece in iter_bibtex_pieces(item.text, item.display, workers):
         run.report.diagnostics.extend(piece.diagnostics)
         result.failed += piece.failed
-        has_errors = has_errors or piece.failed > 0
+        item.has_errors = item.has_errors or piece.failed > 0
         seen_entries += len(piece.records) + piece.failed
-        records = _claim_keys(run, item, source_key, piece)
-        has_errors = has_errors or len(records) < len(piece.records)
+        records = _claim_keys(run, item, piece)
         _note_identities(run, item, records)
-        _write_records(session, records, source.id, source_key, result)
-        present.update(r.citekey.lower() for r in records)
+        _write_records(session, records, source.id, result)
+        item.present.update(r.citekey.lower() for r in records)
         if run.progress:
             done = result.added + result.updated + result.unchanged + result.failed
             run.progress(f"loading {item.display}", done, max(estimate, done))
@@ -173,57 +183,109 @@ def _load_file(run: _Run, item: _Input, workers: int) -> None:
         raise InputFileError(
             f"{item.display}: holds no BibTeX entries", "check that this is the right file"
         )
-
-    # Entries gone from the file are gone from the database, unless the file has errors
-    # (an entry that failed to parse this time must not be deleted).
-    stale = [i for i, lower in store.keys_from_source(session, source.id) if lower not in present]
-    if stale and has_errors:
-        result.kept_stale = len(stale)
-    elif stale:
-        store.delete_papers(session, stale)
-        result.removed = len(stale)
     # A file with errors keeps no hash, so loading it again re-reports its problems.
-    source.sha256 = "" if has_errors else item.sha256
+    source.sha256 = "" if item.has_errors or item.deferred else item.sha256
     session.flush()
 
 
-def _claim_keys(run: _Run, item: _Input, source_key: str, piece: BibParse) -> list[BibRecord]:
-    """Drop (as errors) records whose key another entry of this load or another file holds."""
+def _drop_stale(run: _Run, item: _Input) -> None:
+    """Entries gone from the file are gone from the database, unless the file has errors
+    (an entry that failed to parse this time must not be deleted). An entry that another
+    file of this load holds an identical copy of moves to that file instead."""
+    stale = [
+        (paper_id, lower)
+        for paper_id, lower in store.keys_from_source(run.session, item.source_id)
+        if lower not in item.present
+    ]
+    if stale and item.has_errors:
+        item.result.kept_stale = len(stale)
+        return
+    handed = [(i, run.deferred[lower]) for i, lower in stale if lower in run.deferred]
+    store.move_papers(
+        run.session,
+        [{"b_id": i, "b_line": line, "b_source": source_id} for i, (source_id, line) in handed],
+    )
+    gone = [i for i, lower in stale if lower not in run.deferred]
+    store.delete_papers(run.session, gone)
+    item.result.removed = len(gone)
+    run.session.flush()
+
+
+def _claim_keys(run: _Run, item: _Input, piece: BibParse) -> list[BibRecord]:
+    """Drop records whose key another entry of this load or another file holds: an error,
+    or a warning when the two entries are identical (the entry is then loaded once)."""
     stored = store.papers_by_keys(run.session, [r.citekey.lower() for r in piece.records])
     kept: list[BibRecord] = []
     for record in piece.records:
         lower = record.citekey.lower()
-        message: str | None = None
+        other: tuple[int, str, int, str] | None = None
         if lower in run.claimed:
-            path, display, line = run.claimed[lower]
-            if path == source_key:
-                message = (
-                    f"duplicate key: already used by the entry at line {line} "
-                    "(keys are compared ignoring case); rename one of them"
+            other = run.claimed[lower]
+            if other[0] == item.source_id:
+                _key_problem(
+                    run,
+                    item,
+                    record,
+                    Severity.ERROR,
+                    f"duplicate key: already used by the entry at line {other[2]} "
+                    "(keys are compared ignoring case); rename one of them",
+                )
+                continue
+        elif lower in stored and _held_elsewhere(run, item, stored[lower]):
+            found = stored[lower]
+            other = (
+                found.source_id or 0,
+                shown(found.source_path, found.source_location),
+                found.source_line or 0,
+                found.content_hash,
+            )
+        if other is not None:
+            _, where, line, content_hash = other
+            if content_hash == record.content_hash:
+                item.deferred = True
+                run.deferred.setdefault(lower, (item.source_id, record.line))
+                item.result.duplicates += 1
+                _key_problem(
+                    run,
+                    item,
+                    record,
+                    Severity.WARNING,
+                    f"the same entry is also in {where}:{line}; loaded once, from there "
+                    "(delete one copy to silence this)",
                 )
             else:
-                message = f"key already loaded from {display}:{line}; rename one of the two"
-        elif lower in stored and _other_existing_file(stored[lower].source_path, source_key):
-            found = stored[lower]
-            message = (
-                f"key already loaded from {found.source_path}:{found.source_line}; "
-                "rename one of the two"
-            )
-        if message is not None:
-            run.report.diagnostics.append(
-                Diagnostic(Severity.ERROR, item.display, record.line, record.citekey, message)
-            )
-            item.result.failed += 1
+                _key_problem(
+                    run,
+                    item,
+                    record,
+                    Severity.ERROR,
+                    f"key already loaded from {where}:{line} with other content; "
+                    "rename one of the two, or make them identical",
+                )
             continue
-        run.claimed[lower] = (source_key, item.display, record.line)
+        run.claimed[lower] = (item.source_id, item.display, record.line, record.content_hash)
         kept.append(record)
     return kept
 
 
-def _other_existing_file(path: str | None, source_key: str) -> bool:
-    """True when `path` is another file that still exists. A file that was moved or
-    renamed is gone from its old path: its entries are taken over by the new one."""
-    return path is not None and path != source_key and Path(path).exists()
+def _key_problem(
+    run: _Run, item: _Input, record: BibRecord, severity: Severity, message: str
+) -> None:
+    run.report.diagnostics.append(
+        Diagnostic(severity, item.display, record.line, record.citekey, message)
+    )
+    if severity is Severity.ERROR:
+        item.result.failed += 1
+        item.has_errors = True
+
+
+def _held_elsewhere(run: _Run, item: _Input, found: store.StoredPaper) -> bool:
+    """True when a stored entry belongs to another file that still holds it: one of this
+    load, or another file that still exists. Entries of a file that was moved or renamed
+    (its old location is gone) are taken over by the new one."""
+    if found.source_id is None or found.source_id == item.source_id:
+        return False
+    return found.source_id in run.source_ids or is_live(found.source_location, item.ref)
 
 
 def _identities(record: BibRecord) -> list[tuple[str, str]]:
@@ -308,7 +370,6 @@ def _write_records(
     session: Session,
     records: list[BibRecord],
     source_id: int,
-    source_path: str,
     result: FileResult,
 ) -> None:
     stored = store.papers_by_keys(session, [r.citekey.lower() for r in records])
@@ -323,7 +384,7 @@ def _write_records(
             changed.append((found.id, record))
         else:
             result.unchanged += 1
-            if found.source_line != record.line or found.source_path != source_path:
+            if found.source_line != record.line or found.source_id != source_id:
                 moved.append({"b_id": found.id, "b_line": record.line, "b_source": source_id})
 
     new_ids: list[int] = []

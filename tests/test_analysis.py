@@ -15,7 +15,7 @@ from survey import analysis
 from survey.build import build_survey
 from survey.db import citations as cdb
 from survey.db import session_scope
-from survey.errors import SurveyError, UnknownKeyError
+from survey.errors import Severity, SurveyError, UnknownKeyError
 
 BUNDLED = REPO / "data" / "valse2020"
 
@@ -209,6 +209,7 @@ def test_cites_field_edges_and_their_errors(engine: Engine, tmp_path: Path) -> N
     assert [(e.citing, e.cited) for e in rows] == [("zheng2019learning", "luo2019cross")]
     (error,) = [d for d in report.all_diagnostics if d.key == "nosuchkey"]
     assert error.file == str(bib.resolve()) and error.line is not None
+    assert error.severity is Severity.WARNING
 
 
 @pytest.mark.parametrize(

@@ -143,12 +143,28 @@ def test_entry_that_fails_to_parse_is_not_deleted(
     assert load(engine, bib).has_errors
 
 
-def test_same_key_in_two_files_is_an_error(engine: Engine, write_bib: Callable[..., Path]) -> None:
+def test_same_key_in_two_files_with_other_content_is_an_error(
+    engine: Engine, write_bib: Callable[..., Path]
+) -> None:
     load(engine, write_bib(TWO, "a.bib"))
-    report = load(engine, write_bib(TWO.split("@inproceedings")[0], "b.bib"))
+    other = TWO.split("@inproceedings")[0].replace("year = 2015", "year = 2016")
+    report = load(engine, write_bib(other, "b.bib"))
     (error,) = [d for d in report.diagnostics if d.is_error]
     assert error.key == "lin2015bilinear" and "already loaded from" in error.message
-    assert "a.bib" in error.message
+    assert "a.bib" in error.message and error.file.endswith("b.bib")
+    assert snapshot(engine)["lin2015bilinear"][2] == 2015
+
+
+def test_same_identical_entry_in_two_files_is_a_warning_and_loads_once(
+    engine: Engine, write_bib: Callable[..., Path]
+) -> None:
+    load(engine, write_bib(TWO, "a.bib"))
+    report = load(engine, write_bib(TWO.split("@inproceedings")[0], "b.bib"))
+    assert not report.has_errors
+    (warning,) = report.diagnostics
+    assert warning.key == "lin2015bilinear" and "the same entry is also in" in warning.message
+    assert "a.bib" in warning.message
+    assert set(snapshot(engine)) == {"lin2015bilinear", "fu2017look"}
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from survey.db.models import Base
 
 def test_empty_database_is_upgraded_on_open(db_url: str) -> None:
     engine = open_database(db_url)
-    assert current_revision(engine) == head_revision(engine) == "0004"
+    assert current_revision(engine) == head_revision(engine) == "0005"
     tables = set(inspect(engine).get_table_names())
     assert {"papers", "authors", "aliases", "sources", "citations", "settings"} <= tables
     if engine.dialect.name == "sqlite":
@@ -54,7 +54,7 @@ def test_downgrade_to_base_and_up_again(db_url: str) -> None:
         command.downgrade(config, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     reopened = open_database(db_url)
-    assert current_revision(reopened) == "0004"
+    assert current_revision(reopened) == "0005"
 
 
 def test_current_does_not_create_tables(db_url: str) -> None:
@@ -93,8 +93,12 @@ DATA_AT = {
         " VALUES (2, 1, 'manual', 'baseline', 'table 2', FALSE, NULL, NULL)",
     ],
     "0004": ["INSERT INTO settings (name, value) VALUES ('survey.title', 'Kept title')"],
+    "0005": [
+        "INSERT INTO sources (id, path, location, kind, sha256, size, loaded_at) "
+        "VALUES (2, 'notes.md', '/y/notes.md', 'notes', '', 5, '2026-01-01 00:00:00')",
+    ],
 }
-EARLIER = ["0001", "0002", "0003"]
+EARLIER = ["0001", "0002", "0003", "0004"]
 
 
 @pytest.mark.parametrize("revision", EARLIER)
@@ -140,6 +144,14 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
             assert connection.exec_driver_sql("SELECT relation FROM citations").fetchall() == [
                 ("baseline",)
             ]
+        if revision >= "0004":
+            assert connection.exec_driver_sql("SELECT value FROM settings").fetchall() == [
+                ("Kept title",)
+            ]
+        # 0005: a source written before keeps its absolute path as its location too.
+        assert connection.exec_driver_sql(
+            "SELECT path, location FROM sources WHERE id = 1"
+        ).fetchall() == [("/x/refs.bib", "/x/refs.bib")]
 
 
 def test_every_revision_has_a_data_case() -> None:

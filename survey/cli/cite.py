@@ -10,6 +10,7 @@ from survey.cli.common import cli_errors, engine_from, out
 from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db.queries import find_paper
+from survey.edges import is_suspect
 from survey.errors import SurveyError
 from survey.graph import RELATIONS
 
@@ -40,7 +41,7 @@ def cite_add(
             first, second = find_paper(session, citing), find_paper(session, cited)
             if first.id == second.id:
                 raise SurveyError(f"{first.citekey} cannot cite itself")
-            suspect = bool(first.year and second.year and second.year > first.year + 1)
+            suspect = is_suspect(first.year, second.year)
             added = cdb.add_edge(
                 session, first, second, relation=relation, evidence=evidence, suspect=suspect
             )

@@ -60,13 +60,17 @@ def edges(session: Session, keys: Iterable[str] | None = None) -> list[EdgeRow]:
 def replace_edges(
     session: Session, origin: str, source_id: int | None, rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Replace the edges of one origin (and file) with `rows` (citing_id, cited_id, ...)."""
+    """Replace the edges of one origin (and file) with `rows` (citing_id, cited_id, ...).
+
+    A row may carry its own `source_id`; otherwise it gets `source_id`.
+    """
     condition = [Citation.origin == origin]
     if source_id is not None:
         condition.append(Citation.source_id == source_id)
     session.execute(delete(Citation).where(*condition))
+    session.flush()
     for row in rows:
-        session.add(Citation(origin=origin, source_id=source_id, **row))
+        session.add(Citation(**{"source_id": source_id, **row, "origin": origin}))
     session.flush()
 
 

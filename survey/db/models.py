@@ -34,12 +34,19 @@ class Base(DeclarativeBase):
 
 
 class Source(Base):
-    """A loaded input file and the hash of its bytes, so an unchanged file is skipped."""
+    """A loaded input file and the hash of its bytes, so an unchanged file is skipped.
+
+    `path` is the file's identity: its path relative to the survey's survey.toml (a
+    survey file), or its name (a file given to `survey load`), never the absolute path,
+    so another checkout or a moved folder names the same source. `location` is the
+    absolute path the file was last read from, for messages and for adopting moves.
+    """
 
     __tablename__ = "sources"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     path: Mapped[str] = mapped_column(String(1024), unique=True)
+    location: Mapped[str | None] = mapped_column(String(1024))
     kind: Mapped[str] = mapped_column(String(16))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)

@@ -66,6 +66,23 @@ class StoredPaper:
     content_hash: str
     source_path: str | None
     source_line: int | None
+    source_id: int | None = None
+    source_location: str | None = None
+
+
+def all_sources(session: Session) -> list[Source]:
+    """Every stored source, by identity."""
+    return list(session.scalars(select(Source).order_by(Source.path)))
+
+
+def source_entry_counts(session: Session) -> dict[int, int]:
+    """Source id -> how many papers it holds."""
+    rows = session.execute(
+        select(Paper.source_id, func.count()).where(Paper.source_id.is_not(None)).group_by(
+            Paper.source_id
+        )
+    )
+    return {int(source_id or 0): int(count) for source_id, count in rows}
 
 
 def source_by_path(session: Session, path: str) -> Source | None:
@@ -104,12 +121,16 @@ def papers_by_keys(session: Session, lowered_keys: Sequence[str]) -> dict[str, S
                 Paper.content_hash,
                 Source.path,
                 Paper.source_line,
+                Paper.source_id,
+                Source.location,
             )
             .outerjoin(Source, Paper.source_id == Source.id)
             .where(Paper.citekey_lower.in_(chunk))
         )
-        for lower, paper_id, key, content_hash, path, line in rows:
-            found[lower] = StoredPaper(paper_id, key, content_hash, path, line)
+        for lower, paper_id, key, content_hash, path, line, source_id, location in rows:
+            found[lower] = StoredPaper(
+                paper_id, key, content_hash, path, line, source_id, location
+            )
     return found
 
 

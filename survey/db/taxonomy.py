@@ -184,7 +184,12 @@ def cites_fields(session: Session) -> list[tuple[str, str, int | None, str]]:
     """(citekey, file, line, value) of every paper whose BibTeX entry has a `cites` field."""
     found = []
     for key, fields, path, line in session.execute(
-        select(Paper.citekey, Paper.fields, Source.path, Paper.source_line)
+        select(
+            Paper.citekey,
+            Paper.fields,
+            func.coalesce(Source.location, Source.path),
+            Paper.source_line,
+        )
         .outerjoin(Source, Paper.source_id == Source.id)
         .order_by(Paper.citekey)
     ):

@@ -1,0 +1,148 @@
+"""Citation edges from citations files and BibTeX `cites` fields (load layer).
+
+Names on either end of an edge are citekeys (any case), a paper's alias, or an alias
+of the manifest. A name that is no paper is reported with the closest keys; an edge
+named twice (in two files, or twice in one) is kept once, with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from survey.db import citations as citations_db
+from survey.db import taxonomy as tx
+from survey.errors import Diagnostic, Severity
+from survey.textnorm import closest, normalize_title
+
+FIELD_ORIGIN = "bib-field"
+FILE_ORIGIN = "file"
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeLine:
+    """One edge as an input names it, with where it is written."""
+
+    file: str
+    line: int | None
+    citing: str
+    cited: str
+    relation: str = ""
+    evidence: str = ""
+    source_id: int | None = None
+
+
+@dataclass(slots=True)
+class EdgeResult:
+    rows: list[dict[str, object]] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    suspect: int = 0
+
+
+class EdgeNames:
+    """Finds the paper an edge's end names: citekey, a paper's alias, a manifest alias."""
+
+    def __init__(self, facts: Sequence[tx.PaperFacts], aliases: Mapping[str, str] | None = None):
+        self.facts = list(facts)
+        self._by_name: dict[str, tx.PaperFacts] = {f.citekey.lower(): f for f in facts}
+        by_alias: dict[str, list[tx.PaperFacts]] = {}
+        for fact in facts:
+            for alias in fact.aliases:
+                by_alias.setdefault(alias, []).append(fact)
+        for alias, fact_list in by_alias.items():
+            if len(fact_list) == 1:
+                self._by_name.setdefault(alias, fact_list[0])
+        for alias, key in (aliases or {}).items():
+            if key.lower() in self._by_name:
+                self._by_name.setdefault(normalize_title(alias), self._by_name[key.lower()])
+
+    def find(self, name: str) -> tx.PaperFacts | None:
+        return self._by_name.get(name.lower()) or self._by_name.get(normalize_title(name))
+
+
+def is_suspect(citing_year: int | None, cited_year: int | None) -> bool:
+    """A cited paper more than a year younger than the citing one: likely a wrong key."""
+    return citing_year is not None and cited_year is not None and cited_year > citing_year + 1
+
+
+def resolve_edges(
+    lines: Sequence[EdgeLine], names: EdgeNames, *, unknown: Severity = Severity.ERROR
+) -> EdgeResult:
+    """Edge rows (citing_id, cited_id, relation, evidence, suspect, line, source_id) for
+    the lines whose two ends name papers, and a diagnostic for each that does not."""
+    result = EdgeResult()
+    first: dict[tuple[int, int], EdgeLine] = {}
+
+    def problem(severity: Severity, line: EdgeLine, key: str | None, text: str) -> None:
+        result.diagnostics.append(Diagnostic(severity, line.file, line.line, key, text))
+
+    for line in lines:
+        citing, cited = names.find(line.citing), names.find(line.cited)
+        missing = [n for n, f in ((line.citing, citing), (line.cited, cited)) if f is None]
+        if missing:
+            near = closest(missing[0], (f.citekey for f in names.facts))
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            problem(unknown, line, missing[0], f"no paper with this key{hint}")
+            continue
+        assert citing is not None and cited is not None
+        if citing.paper_id == cited.paper_id:
+            problem(Severity.ERROR, line, citing.citekey, "a paper cannot cite itself")
+            continue
+        pair = (citing.paper_id, cited.paper_id)
+        if pair in first:
+            earlier = first[pair]
+            where = earlier.file if earlier.line is None else f"{earlier.file}:{earlier.line}"
+            problem(
+                Severity.WARNING,
+                line,
+                citing.citekey,
+                f"the edge {citing.citekey} -> {cited.citekey} is also at {where}; kept once",
+            )
+            continue
+        first[pair] = line
+        suspect = is_suspect(citing.year, cited.year)
+        if suspect:
+            result.suspect += 1
+            problem(
+                Severity.WARNING,
+                line,
+                citing.citekey,
+                f"cites {cited.citekey} ({cited.year}), more than a year younger than "
+                f"itself ({citing.year}): kept, flagged suspect",
+            )
+        result.rows.append(
+            {
+                "citing_id": citing.paper_id,
+                "cited_id": cited.paper_id,
+                "relation": line.relation,
+                "evidence": line.evidence,
+                "suspect": suspect,
+                "line": line.line,
+                "source_id": line.source_id,
+            }
+        )
+    return result
+
+
+def field_lines(session: Session) -> list[EdgeLine]:
+    """One edge line per key named in a BibTeX `cites = {a, b}` field."""
+    found: list[EdgeLine] = []
+    for key, file, line, cites in tx.cites_fields(session):
+        for cited in (c.strip() for c in cites.split(",")):
+            if cited:
+                found.append(EdgeLine(file, line, key, cited, "", "cites field"))
+    return found
+
+
+def sync_field_edges(session: Session, names: EdgeNames | None = None) -> EdgeResult:
+    """Replace the `bib-field` edges with what the stored entries' `cites` fields say.
+
+    A cited key that names no paper is a warning: the entry may cite a paper that is
+    not (yet) in the bibliography.
+    """
+    names = names or EdgeNames(tx.paper_facts(session))
+    result = resolve_edges(field_lines(session), names, unknown=Severity.WARNING)
+    citations_db.replace_edges(session, FIELD_ORIGIN, None, result.rows)
+    return result
