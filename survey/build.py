@@ -78,6 +78,7 @@ def build_survey(
         [survey_file(manifest.folder, path) for path in manifest.bibliography],
         strict=strict,
         progress=progress,
+        field_edges=False,
     )
     report = BuildReport(manifest, load)
     if not load.written:

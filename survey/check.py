@@ -375,16 +375,17 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
                             "fix the key, or add the paper to a .bib file",
                         )
                     )
-    for line in field_lines(session):
-        if line.cited.lower() not in keys and normalize_title(line.cited) not in aliases:
+    for edge_line in field_lines(session):
+        cited_name = edge_line.cited
+        if cited_name.lower() not in keys and normalize_title(cited_name) not in aliases:
             found.append(
                 Finding(
                     WARNING,
                     "dangling-cite",
-                    line.citing,
-                    line.file,
-                    line.line,
-                    f"its cites field names {line.cited!r}, which is no paper",
+                    edge_line.citing,
+                    edge_line.file,
+                    edge_line.line,
+                    f"its cites field names {cited_name!r}, which is no paper",
                     "fix the key in the cites field, or add the cited paper to a .bib file",
                 )
             )

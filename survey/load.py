@@ -26,6 +26,8 @@ from survey.bib import (
     read_bib_file,
 )
 from survey.db import store
+from survey.db.citations import has_edges
+from survey.edges import FIELD_ORIGIN, sync_field_edges
 from survey.errors import Diagnostic, InputFileError, Severity
 from survey.sources import FileRef, attach_source, bare_file, find_source, is_live, shown
 from survey.textnorm import normalize_title
@@ -67,6 +69,7 @@ class LoadReport:
     files: list[FileResult] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     written: bool = True
+    field_edges: int | None = None  # edges from cites fields, when they were synced
 
     @property
     def has_errors(self) -> bool:
@@ -107,6 +110,7 @@ class _Run:
     deferred: dict[str, tuple[int, int]] = field(default_factory=dict)
     # (kind, value) -> (key, display name, line) of the first entry with that identity
     identities: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
+    cites_seen: bool = False
 
 
 def load_bib_files(
@@ -116,12 +120,15 @@ def load_bib_files(
     strict: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    field_edges: bool = True,
 ) -> LoadReport:
     """Load BibTeX files into the database in the caller's transaction.
 
     A plain `Path` is a file on its own (named by its file name); a `FileRef` from
-    `survey.sources.survey_file` is a file of a survey. Raises `InputFileError`, before
-    anything is written, for a file that cannot be read.
+    `survey.sources.survey_file` is a file of a survey. With `field_edges`, the entries'
+    `cites` fields become citation edges (origin bib-field); a cited key that names no
+    paper is a warning. Raises `InputFileError`, before anything is written, for a file
+    that cannot be read.
     """
     report = LoadReport()
     run = _Run(session, report, progress)
@@ -148,6 +155,10 @@ def load_bib_files(
             item.text = ""  # the text is no longer needed; let it go before the next file
         for item in inputs:
             _drop_stale(run, item)
+    if field_edges and (run.cites_seen or (inputs and has_edges(session, FIELD_ORIGIN))):
+        edges = sync_field_edges(session)
+        report.diagnostics.extend(edges.diagnostics)
+        report.field_edges = len(edges.rows)
     _report_duplicates_in_database(run)
     report.diagnostics.sort(key=lambda d: (d.file, d.line or 0))
     if strict and report.has_errors:
@@ -173,6 +184,7 @@ def _load_file(run: _Run, item: _Input, workers: int) -> None:
         item.has_errors = item.has_errors or piece.failed > 0
         seen_entries += len(piece.records) + piece.failed
         records = _claim_keys(run, item, piece)
+        run.cites_seen = run.cites_seen or any("cites" in r.fields for r in records)
         _note_identities(run, item, records)
         _write_records(session, records, source.id, result)
         item.present.update(r.citekey.lower() for r in records)

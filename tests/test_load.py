@@ -152,7 +152,7 @@ def test_same_key_in_two_files_with_other_content_is_an_error(
     (error,) = [d for d in report.diagnostics if d.is_error]
     assert error.key == "lin2015bilinear" and "already loaded from" in error.message
     assert "a.bib" in error.message and error.file.endswith("b.bib")
-    assert snapshot(engine)["lin2015bilinear"][2] == 2015
+    assert snapshot(engine)["lin2015bilinear"][1] == 2015
 
 
 def test_same_identical_entry_in_two_files_is_a_warning_and_loads_once(

@@ -40,6 +40,8 @@ def load(
         err.print("[red]--strict: nothing was loaded because of the errors above[/red]")
     else:
         out.print(f"{total} papers in the database")
+        if report.field_edges is not None:
+            out.print(f"{report.field_edges} citation edges from cites fields")
     if report.has_errors:
         raise typer.Exit(1)
 

@@ -74,6 +74,11 @@ def replace_edges(
     session.flush()
 
 
+def has_edges(session: Session, origin: str) -> bool:
+    """True when any edge of this origin is stored."""
+    return session.scalar(select(Citation.id).where(Citation.origin == origin).limit(1)) is not None
+
+
 def add_edge(session: Session, citing: Paper, cited: Paper, **values: Any) -> bool:
     exists = session.scalar(
         select(Citation.id).where(
