@@ -18,8 +18,13 @@ from pathlib import Path, PurePosixPath
 
 from sqlalchemy.orm import Session
 
+from survey.db import citations as citations_db
 from survey.db import store
+from survey.db import taxonomy as tx
 from survey.db.models import Source
+from survey.edges import sync_field_edges
+from survey.errors import SurveyError
+from survey.textnorm import closest
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +87,7 @@ def find_source(session: Session, ref: FileRef, kind: str, sha256: str) -> Sourc
     return found
 
 
-def attach_source(
-    session: Session, ref: FileRef, kind: str, sha256: str, size: int
-) -> Source:
+def attach_source(session: Session, ref: FileRef, kind: str, sha256: str, size: int) -> Source:
     """The source row for this file, found (or adopted) or created, with its new facts."""
     source = find_source(session, ref, kind, sha256)
     if source is None:
@@ -137,11 +140,7 @@ def _adoptable(rows: list[Source], ref: FileRef, sha256: str) -> Source | None:
 
 def is_live(row_location: str | None, ref: FileRef) -> bool:
     """True when a source read from `row_location` is another file that still exists."""
-    return (
-        row_location is not None
-        and row_location != ref.location
-        and Path(row_location).exists()
-    )
+    return row_location is not None and row_location != ref.location and Path(row_location).exists()
 
 
 def shown(identity: str | None, location: str | None) -> str:
@@ -153,3 +152,88 @@ def shown(identity: str | None, location: str | None) -> str:
             return location
         return relative if len(relative) < len(location) else location
     return identity or "the database"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """One loaded file, as `survey sources` lists it."""
+
+    identity: str
+    kind: str
+    location: str | None
+    present: bool  # the file is still at its location
+    entries: int  # papers (bib), edges (citations) or sections (notes) it holds
+    loaded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    identity: str
+    kind: str
+    papers: int
+    edges: int
+    sections: int
+    kept_orphaned: int
+
+
+def list_sources(session: Session) -> list[SourceInfo]:
+    """Every loaded file with how many entries it holds, by identity."""
+    counts = store.source_entry_counts(session)
+    found: list[SourceInfo] = []
+    for row in store.all_sources(session):
+        found.append(
+            SourceInfo(
+                identity=row.path,
+                kind=row.kind,
+                location=row.location,
+                present=bool(row.location) and Path(row.location or "").exists(),
+                entries=counts.get(row.id, 0),
+                loaded_at=row.loaded_at,
+            )
+        )
+    return found
+
+
+def match_source(session: Session, name: str) -> Source:
+    """The stored source `name` means: its identity, its location, or a unique ending."""
+    rows = store.all_sources(session)
+    if not rows:
+        raise SurveyError("no file is loaded", "load one first: survey load FILE.bib")
+    wanted = name.strip()
+    location = _absolute(Path(wanted))
+    for matches in (
+        [r for r in rows if r.path == wanted],
+        [r for r in rows if r.location == location],
+        [r for r in rows if r.path.endswith("/" + wanted.lstrip("./"))],
+        [r for r in rows if PurePosixPath(r.path).name == Path(wanted).name],
+    ):
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            names = ", ".join(r.path for r in matches)
+            raise SurveyError(f"{name!r} names several loaded files: {names}", "give one of them")
+    near = closest(wanted, [r.path for r in rows], cutoff=30)
+    hint = "did you mean " + ", ".join(near) + "?" if near else "see survey sources"
+    raise SurveyError(f"no loaded file {name!r}", hint)
+
+
+def forget_source(session: Session, name: str) -> Forgotten:
+    """Remove a loaded file and what only it says: its entries (bib), its edges
+    (citations) or its sections (notes). Manual tags and edges of the papers that remain
+    are kept; a section of the notes that holds manual tags is kept, flagged orphaned."""
+    source = match_source(session, name)
+    papers = edges = sections = orphaned = 0
+    if source.kind == "bib":
+        ids = [paper_id for paper_id, _ in store.keys_from_source(session, source.id)]
+        store.delete_papers(session, ids)
+        papers = len(ids)
+    elif source.kind == "citations":
+        edges = citations_db.delete_source_edges(session, source.id)
+    else:
+        sections, orphaned = tx.drop_source_nodes(session, source.id)
+    identity, kind = source.path, source.kind
+    session.delete(source)
+    session.flush()
+    if papers or kind == "bib":
+        sync_field_edges(session)
+    return Forgotten(identity, kind, papers, edges, sections, orphaned)

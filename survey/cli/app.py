@@ -16,6 +16,7 @@ from survey.cli import export as export_commands
 from survey.cli import load as load_commands
 from survey.cli import query as query_commands
 from survey.cli import report as report_commands
+from survey.cli import sources as sources_commands
 from survey.cli import taxonomy as taxonomy_commands
 from survey.config import DB_ENV_VAR
 
@@ -65,6 +66,7 @@ for name in ("lineage", "path", "mainpath", "top", "related", "trend"):
     query_commands.app.command(name)(getattr(analysis_commands, name))
 app.add_typer(query_commands.app, name="query")
 app.add_typer(cite_commands.app, name="cite")
+app.add_typer(sources_commands.app, name="sources")
 app.add_typer(db_commands.app, name="db")
 
 

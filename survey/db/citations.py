@@ -74,6 +74,12 @@ def replace_edges(
     session.flush()
 
 
+def delete_source_edges(session: Session, source_id: int) -> int:
+    """Remove the edges read from one citations file; returns how many."""
+    result = session.execute(delete(Citation).where(Citation.source_id == source_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def has_edges(session: Session, origin: str) -> bool:
     """True when any edge of this origin is stored."""
     return session.scalar(select(Citation.id).where(Citation.origin == origin).limit(1)) is not None

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from survey.db.models import Alias, Author, Paper, Source
+from survey.db.models import Alias, Author, Citation, Paper, Source, TaxonomyNode
 
 # Parameters per IN (...) query: below SQLite's historic limit of 999.
 IN_CHUNK = 900
@@ -76,13 +76,15 @@ def all_sources(session: Session) -> list[Source]:
 
 
 def source_entry_counts(session: Session) -> dict[int, int]:
-    """Source id -> how many papers it holds."""
-    rows = session.execute(
-        select(Paper.source_id, func.count()).where(Paper.source_id.is_not(None)).group_by(
-            Paper.source_id
+    """Source id -> how many rows it gave: papers, citation edges or taxonomy sections."""
+    counts: dict[int, int] = {}
+    for column in (Paper.source_id, Citation.source_id, TaxonomyNode.source_id):
+        rows = session.execute(
+            select(column, func.count()).where(column.is_not(None)).group_by(column)
         )
-    )
-    return {int(source_id or 0): int(count) for source_id, count in rows}
+        for source_id, count in rows:
+            counts[int(source_id or 0)] = counts.get(int(source_id or 0), 0) + int(count)
+    return counts
 
 
 def source_by_path(session: Session, path: str) -> Source | None:
@@ -128,9 +130,7 @@ def papers_by_keys(session: Session, lowered_keys: Sequence[str]) -> dict[str, S
             .where(Paper.citekey_lower.in_(chunk))
         )
         for lower, paper_id, key, content_hash, path, line, source_id, location in rows:
-            found[lower] = StoredPaper(
-                paper_id, key, content_hash, path, line, source_id, location
-            )
+            found[lower] = StoredPaper(paper_id, key, content_hash, path, line, source_id, location)
     return found
 
 

@@ -176,6 +176,35 @@ def clear_derived(session: Session, node_ids: Sequence[int]) -> None:
         session.execute(delete(Mention).where(Mention.node_id.in_(chunk)))
 
 
+def drop_source_nodes(session: Session, source_id: int) -> tuple[int, int]:
+    """Remove the sections read from one notes file, except those holding manual tags
+    (kept, flagged orphaned). Returns (removed, kept)."""
+    keep = manual_tag_nodes(session)
+    nodes = list(session.scalars(select(TaxonomyNode).where(TaxonomyNode.source_id == source_id)))
+    kept_ids = set(keep)
+    # A kept node keeps its ancestors too, so the tree stays whole.
+    by_id = {n.id: n for n in nodes}
+    for node in nodes:
+        if node.id in keep:
+            parent = node.parent_id
+            while parent is not None and parent in by_id:
+                kept_ids.add(parent)
+                parent = by_id[parent].parent_id
+    removed = kept = 0
+    for node in sorted(nodes, key=lambda n: -n.level):
+        if node.id in kept_ids:
+            node.flag = ORPHANED
+            node.source_id = None
+            kept += 1
+        else:
+            session.execute(delete(Mention).where(Mention.node_id == node.id))
+            session.execute(delete(Tag).where(Tag.node_id == node.id))
+            session.delete(node)
+            removed += 1
+    session.flush()
+    return removed, kept
+
+
 def manual_tag_nodes(session: Session) -> set[int]:
     return set(session.scalars(select(Tag.node_id).where(Tag.provenance == MANUAL)))
 
