@@ -15,17 +15,22 @@ from sqlalchemy.orm import Session
 
 from survey.cites import read_citations
 from survey.db import citations as citations_db
+from survey.db import store
 from survey.db import taxonomy as tx
 from survey.db.models import Mention as MentionRow
 from survey.db.models import Tag, TaxonomyNode
 from survey.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
-from survey.errors import Diagnostic, InputFileError, Severity
+from survey.errors import Diagnostic, InputFileError, Severity, SurveyError
 from survey.load import LoadReport, Progress, load_bib_files
 from survey.manifest import Manifest, read_manifest
 from survey.match import PaperRef, Resolution, Resolver
-from survey.notes import Mention, Node, Notes, parse_notes, read_notes_file
+from survey.notes import Mention, Node, Notes, parse_notes, read_notes_file, slugify
 from survey.sources import attach_source, survey_file
 from survey.textnorm import closest
+
+# Settings naming the survey a database holds: its identity and its manifest.
+SURVEY_ID = "survey.id"
+SURVEY_MANIFEST = "survey.manifest"
 
 
 @dataclass(slots=True)
@@ -63,16 +68,31 @@ def build_survey(
     strict: bool = False,
     progress: Progress | None = None,
     notes_path: Path | None = None,
+    replace: bool = False,
 ) -> BuildReport:
     """Build the survey in `folder` (its survey.toml) into the database.
 
     `notes_path` replaces the manifest's notes file (to build other notes against the
-    same bibliography). Raises `InputFileError` for an unreadable manifest, notes or
-    bibliography, and for curated or alias keys that name no paper.
+    same bibliography). A database holds one survey: building another one raises
+    `SurveyError` unless `replace`, which empties the database first. Raises
+    `InputFileError` for an unreadable manifest, notes or bibliography, and for curated
+    or alias keys that name no paper.
     """
     manifest = read_manifest(folder)
     notes_file = notes_path or manifest.notes
-    text = read_notes_file(notes_file)
+    text = read_notes_file(notes_file) if notes_file is not None else ""
+    notes = parse_notes(
+        text, str(notes_file or manifest.path), manifest.slugs, exclude=manifest.exclude
+    )
+    if not manifest.title:
+        manifest.title = notes.title or manifest.folder.resolve().name
+    survey_id = manifest.survey_id or slugify(manifest.title)
+    if replace:
+        store.clear_database(session)
+    else:
+        _check_same_survey(session, manifest, survey_id)
+    tx.set_setting(session, SURVEY_ID, survey_id)
+    tx.set_setting(session, SURVEY_MANIFEST, str(manifest.path.resolve()))
     load = load_bib_files(
         session,
         [survey_file(manifest.folder, path) for path in manifest.bibliography],
@@ -84,16 +104,16 @@ def build_survey(
     if not load.written:
         return report
 
-    notes = parse_notes(text, str(notes_file), manifest.slugs)
     report.diagnostics.extend(notes.diagnostics)
     facts = tx.paper_facts(session)
     keys = {f.citekey.lower() for f in facts}
     _check_manifest_keys(manifest, keys)
 
-    source = attach_source(
-        session, survey_file(manifest.folder, notes_file), "notes", "", len(text.encode())
-    )
-    nodes = _sync_nodes(session, notes, source.id, report)
+    source_id: int | None = None
+    if notes_file is not None:
+        notes_ref = survey_file(manifest.folder, notes_file)
+        source_id = attach_source(session, notes_ref, "notes", "", len(text.encode())).id
+    nodes = _sync_nodes(session, notes, source_id, report)
     tx.clear_derived(session, [n.id for n in nodes.values()])
 
     refs = [
@@ -106,6 +126,8 @@ def build_survey(
             has_arxiv=f.has_arxiv,
             aliases=f.aliases,
             authors=f.families,
+            doi=f.doi,
+            arxiv_id=f.arxiv_id,
         )
         for f in facts
     ]
@@ -128,6 +150,23 @@ def build_survey(
     return report
 
 
+def _check_same_survey(session: Session, manifest: Manifest, survey_id: str) -> None:
+    """One survey per database: refuse to merge another survey into this one."""
+    title = tx.get_setting(session, "survey.title")
+    stored = tx.get_setting(session, SURVEY_ID) or (slugify(title) if title else "")
+    if not stored or stored == survey_id:
+        return
+    built_from = tx.get_setting(session, SURVEY_MANIFEST)
+    where = f" (built from {built_from})" if built_from else ""
+    raise SurveyError(
+        f"this database holds the survey {title or stored!r}{where}; {manifest.path} is "
+        f"another survey, {manifest.title!r}",
+        "build it into its own database with --db other.db, or start this one over with "
+        "survey build --replace (it keeps nothing but what the new files say); if it is "
+        f"the same survey renamed, add id = {stored!r} to its survey.toml",
+    )
+
+
 def _check_manifest_keys(manifest: Manifest, keys: set[str]) -> None:
     listed = [(alias, key) for alias, key in manifest.aliases.items()]
     listed += [(node, key) for node, node_keys in manifest.curated.items() for key in node_keys]
@@ -141,9 +180,10 @@ def _check_manifest_keys(manifest: Manifest, keys: set[str]) -> None:
 
 
 def _sync_nodes(
-    session: Session, notes: Notes, source_id: int, report: BuildReport
+    session: Session, notes: Notes, source_id: int | None, report: BuildReport
 ) -> dict[str, TaxonomyNode]:
-    """Upsert one row per heading, by slug path; drop rows of headings gone from the notes."""
+    """Upsert one row per heading, by slug path; drop rows of headings gone from the notes
+    (those holding manual tags stay, flagged orphaned)."""
     existing = tx.nodes_by_path(session)
     rows: dict[str, TaxonomyNode] = {}
     for position_node in notes.nodes:
@@ -167,7 +207,7 @@ def _sync_nodes(
     report.nodes = len(rows)
     keep_for_manual = tx.manual_tag_nodes(session)
     for path, row in sorted(existing.items(), key=lambda item: -item[0].count("/")):
-        if path in rows or row.source_id not in (source_id, None):
+        if path in rows:
             continue
         if row.id in keep_for_manual:
             row.flag = tx.ORPHANED
@@ -175,7 +215,7 @@ def _sync_nodes(
             report.diagnostics.append(
                 Diagnostic(
                     Severity.WARNING,
-                    str(report.manifest.notes),
+                    str(report.manifest.notes or report.manifest.path),
                     None,
                     None,
                     f"section {path} is gone from the notes but has manual tags: kept as "

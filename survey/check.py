@@ -22,7 +22,7 @@ from survey.db import citations as cdb
 from survey.db import taxonomy as tx
 from survey.db.models import Alias, Author, Paper, Source, Tag, TaxonomyNode
 from survey.edges import field_lines
-from survey.textnorm import normalize_title
+from survey.textnorm import normalize_name, normalize_title
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -354,7 +354,7 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
             )
         )
     keys = {p.key.lower() for p in papers}
-    aliases = {normalize_title(a) for a in session.scalars(select(Alias.alias))}
+    aliases = {normalize_name(a) for a in session.scalars(select(Alias.alias))}
     for path in session.scalars(
         select(func.coalesce(Source.location, Source.path)).where(Source.kind == "citations")
     ):
@@ -363,7 +363,7 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
         lines, _ = read_citations(Path(path))
         for line in lines:
             for name in (line.citing, line.cited):
-                if name.lower() not in keys and normalize_title(name) not in aliases:
+                if name.lower() not in keys and normalize_name(name) not in aliases:
                     found.append(
                         Finding(
                             ERROR,
@@ -377,7 +377,7 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
                     )
     for edge_line in field_lines(session):
         cited_name = edge_line.cited
-        if cited_name.lower() not in keys and normalize_title(cited_name) not in aliases:
+        if cited_name.lower() not in keys and normalize_name(cited_name) not in aliases:
             found.append(
                 Finding(
                     WARNING,

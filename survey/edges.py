@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from survey.db import citations as citations_db
 from survey.db import taxonomy as tx
 from survey.errors import Diagnostic, Severity
-from survey.textnorm import closest, normalize_title
+from survey.textnorm import closest, normalize_name
 
 FIELD_ORIGIN = "bib-field"
 FILE_ORIGIN = "file"
@@ -56,10 +56,10 @@ class EdgeNames:
                 self._by_name.setdefault(alias, fact_list[0])
         for alias, key in (aliases or {}).items():
             if key.lower() in self._by_name:
-                self._by_name.setdefault(normalize_title(alias), self._by_name[key.lower()])
+                self._by_name.setdefault(normalize_name(alias), self._by_name[key.lower()])
 
     def find(self, name: str) -> tx.PaperFacts | None:
-        return self._by_name.get(name.lower()) or self._by_name.get(normalize_title(name))
+        return self._by_name.get(name.lower()) or self._by_name.get(normalize_name(name))
 
 
 def is_suspect(citing_year: int | None, cited_year: int | None) -> bool:

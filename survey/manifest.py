@@ -1,8 +1,10 @@
 """A survey folder's manifest, `survey.toml` (core layer).
 
-title = "..."
-bibliography = ["papers.bib", "curated.bib"]
-notes = "notes.md"
+title = "..."            # optional: else the notes' only H1, else the folder's name
+id = "..."               # optional: the survey's identity in a database (else from the title)
+bibliography = ["papers.bib", "citations/*.bib"]   # paths or glob patterns
+notes = "notes.md"       # optional: a bibliography-only survey builds too
+exclude = ["Table of Contents", "Talks"]            # headings whose subtree is no section
 
 [slugs]                 # heading label as written -> slug
 "细粒度视觉识别" = "fine-grained"
@@ -17,6 +19,7 @@ notes = "notes.md"
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +28,8 @@ from survey.errors import InputFileError
 MANIFEST = "survey.toml"
 _KNOWN = {
     "title",
+    "id",
+    "exclude",
     "bibliography",
     "notes",
     "citations",
@@ -41,8 +46,10 @@ class Manifest:
     path: Path
     title: str
     bibliography: list[Path]
-    notes: Path
+    notes: Path | None
     citations: list[Path] = field(default_factory=list)
+    survey_id: str = ""
+    exclude: list[str] = field(default_factory=list)
     description: str = ""
     slugs: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
@@ -55,6 +62,22 @@ class Manifest:
             if needle in line:
                 return number
         return None
+
+
+def _expand(
+    folder: Path, patterns: list[str], fail: Callable[[str, str | None], InputFileError]
+) -> list[Path]:
+    """Bibliography entries: a path, or a glob pattern (`citations/*.bib`) matching files."""
+    found: list[Path] = []
+    for pattern in patterns:
+        if any(char in pattern for char in "*?["):
+            matches = sorted(p for p in folder.glob(pattern) if p.is_file())
+            if not matches:
+                raise fail(f"bibliography pattern {pattern!r} matches no file", pattern)
+            found.extend(m for m in matches if m not in found)
+        elif folder / pattern not in found:
+            found.append(folder / pattern)
+    return found
 
 
 def read_manifest(folder: Path) -> Manifest:
@@ -89,14 +112,23 @@ def read_manifest(folder: Path) -> Manifest:
         raise fail(
             f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(_KNOWN))})", unknown[0]
         )
-    for name in ("title", "notes"):
-        if not isinstance(data.get(name), str) or not data[name].strip():
+    for name in ("title", "notes", "id"):
+        if name in data and (not isinstance(data[name], str) or not data[name].strip()):
             raise fail(f"{name!r} must be a non-empty string", name)
     bibliography = data.get("bibliography")
     if isinstance(bibliography, str):
         bibliography = [bibliography]
-    if not isinstance(bibliography, list) or not bibliography:
+    if (
+        not isinstance(bibliography, list)
+        or not bibliography
+        or not all(isinstance(b, str) and b.strip() for b in bibliography)
+    ):
         raise fail("'bibliography' must list at least one .bib file", "bibliography")
+    exclude = data.get("exclude", [])
+    if isinstance(exclude, str):
+        exclude = [exclude]
+    if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+        raise fail("'exclude' must list headings, as written in the notes", "exclude")
     citations = data.get("citations", [])
     if isinstance(citations, str):
         citations = [citations]
@@ -120,10 +152,12 @@ def read_manifest(folder: Path) -> Manifest:
     return Manifest(
         folder=folder,
         path=path,
-        title=data["title"].strip(),
+        title=str(data.get("title", "")).strip(),
+        survey_id=str(data.get("id", "")).strip(),
+        exclude=[e.strip() for e in exclude if e.strip()],
         description=str(data.get("description", "")),
-        bibliography=[folder / str(b) for b in bibliography],
-        notes=folder / data["notes"],
+        bibliography=_expand(folder, bibliography, fail),
+        notes=folder / data["notes"] if "notes" in data else None,
         citations=[folder / c for c in citations],
         slugs={k: str(v) for k, v in tables["slugs"].items()},
         aliases={k: str(v) for k, v in tables["aliases"].items()},

@@ -17,7 +17,11 @@ punctuation removed):
   mention is unresolved.
 - Hints move a candidate's score: the year of a venue hint must equal the paper's year
   (a different year vetoes the candidate: a near-miss title of another year is another
-  paper); a matching venue adds 3, a different one takes 8; an author name adds 3.
+  paper; only an exact title may be a year off, for 3 points); a matching venue adds
+  3, a different one takes 8; an author name adds 3.
+- A mention `Name: a title of four words or more` is also scored by the part after the
+  name, 2 points less sure: bibliographies often drop the name from the title.
+- A link in the bullet to an arXiv abstract or a DOI that a paper has names that paper.
 
 Candidates come from an inverted index of title words (rarest words first), so a
 mention is scored against a few hundred titles, not against every paper.
@@ -31,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from survey.notes import Mention
-from survey.textnorm import closest, normalize_title, similarity
+from survey.textnorm import closest, normalize_name, normalize_title, similarity
 
 ACCEPT = 90.0
 MARGIN = 5.0
@@ -40,6 +44,9 @@ YEAR_BONUS = 3.0
 VENUE_BONUS = 3.0
 VENUE_PENALTY = 8.0
 AUTHOR_BONUS = 3.0
+YEAR_SLACK_PENALTY = 3.0
+SUBTITLE_MIN_WORDS = 4
+SUBTITLE_PENALTY = 2.0
 SHOWN_CANDIDATES = 3
 # Postings lists of the rarest words of a mention make its candidate set.
 RARE_WORDS = 3
@@ -115,6 +122,8 @@ class PaperRef:
     has_arxiv: bool = False
     aliases: tuple[str, ...] = ()  # normalised
     authors: frozenset[str] = frozenset()  # normalised family names
+    doi: str | None = None  # lower case
+    arxiv_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +136,7 @@ class Hints:
 @dataclass(slots=True)
 class Resolution:
     status: str  # resolved | ambiguous | unresolved
-    method: str | None = None  # citation | key | alias | title
+    method: str | None = None  # citation | key | alias | identifier | title
     paper: PaperRef | None = None
     score: float | None = None
     candidates: list[tuple[str, float]] = field(default_factory=list)
@@ -168,9 +177,18 @@ class Resolver:
         for alias, key in (aliases or {}).items():
             named = self._by_key.get(key.lower())
             if named is not None:
-                bucket = self._by_alias.setdefault(normalize_title(alias), [])
+                bucket = self._by_alias.setdefault(normalize_name(alias), [])
                 if named not in bucket:
                     bucket.append(named)
+        self._by_identifier: dict[tuple[str, str], PaperRef] = {}
+        for paper in self.papers:
+            if paper.doi:
+                self._by_identifier.setdefault(("doi", paper.doi.lower()), paper)
+            if paper.arxiv_id:
+                self._by_identifier.setdefault(("arxiv", paper.arxiv_id.lower()), paper)
+                # OpenAlex and Crossref give arXiv preprints DOIs of this form.
+                doi = f"10.48550/arxiv.{paper.arxiv_id.lower()}"
+                self._by_identifier.setdefault(("doi", doi), paper)
         self._postings: dict[str, list[int]] = {}
         for index, paper in enumerate(self.papers):
             for word in set(paper.title.split()):
@@ -178,9 +196,23 @@ class Resolver:
                     self._postings.setdefault(word, []).append(index)
 
     def resolve(self, mention: Mention) -> list[Resolution]:
-        """One resolution per paper the mention names (several for `[@a; @b]`)."""
+        """One resolution per paper the mention names (several for `[@a; @b]`).
+
+        Keys that only may be citekeys (`@key` in text, an HTML comment `<!--key-->`)
+        name papers when they are citekeys; otherwise a bullet is resolved by its title,
+        and a paragraph names nothing.
+        """
         if mention.citekeys:
             return [self._by_citation(key) for key in mention.citekeys]
+        known = [self._by_key[k.lower()] for k in mention.soft_keys if k.lower() in self._by_key]
+        if known:
+            return [Resolution("resolved", "key", paper, 100.0) for paper in known]
+        if mention.prose:
+            return []
+        for identifier in mention.identifiers:
+            paper = self._by_identifier.get(identifier)
+            if paper is not None:
+                return [Resolution("resolved", "identifier", paper, 100.0)]
         return [self.resolve_title(mention.title, parse_hints(mention.hints))]
 
     def _by_citation(self, key: str) -> Resolution:
@@ -198,7 +230,7 @@ class Resolver:
         by_key = self._by_key.get(title.strip().lower())
         if by_key is not None:
             return Resolution("resolved", "key", by_key, 100.0)
-        named = self._by_alias.get(wanted, [])
+        named = self._by_alias.get(normalize_name(title), [])
         if named:
             fitting = [p for p in named if self._adjust(100.0, p, hints) is not None]
             if len(fitting) == 1:
@@ -207,7 +239,7 @@ class Resolver:
                 return Resolution(
                     "ambiguous", "alias", None, None, [(p.citekey, 100.0) for p in fitting]
                 )
-        return self._fuzzy(wanted, hints)
+        return self._fuzzy(wanted, hints, _subtitle(title))
 
     def _candidates(self, wanted: str) -> list[int]:
         words = [w for w in set(wanted.split()) if w not in _STOPWORDS and w in self._postings]
@@ -217,12 +249,26 @@ class Resolver:
             counts.update(self._postings[word])
         return [index for index, _ in counts.most_common(MAX_CANDIDATES)]
 
-    def _fuzzy(self, wanted: str, hints: Hints) -> Resolution:
-        indexes = self._candidates(wanted)
-        scored: list[tuple[float, PaperRef]] = []
-        for index in indexes:
+    def _fuzzy(self, wanted: str, hints: Hints, subtitle: str = "") -> Resolution:
+        titles = []
+        for index in self._candidates(wanted):
             paper = self.papers[index]
-            adjusted = self._adjust(_title_score(wanted, paper.title), paper, hints)
+            exact = paper.title == wanted or (bool(subtitle) and paper.title == subtitle)
+            titles.append((paper, _title_score(wanted, paper.title, subtitle), exact))
+        strict = self._rank(titles, hints, lenient=False)
+        if strict.status == "resolved" or not any(exact for *_, exact in titles):
+            return strict
+        # No candidate fits the hints, but a title is the mention's exactly: the list may
+        # give the venue's year and venue, the bibliography the preprint's.
+        lenient = self._rank(titles, hints, lenient=True)
+        return lenient if lenient.status != "unresolved" else strict
+
+    def _rank(
+        self, titles: list[tuple[PaperRef, float, bool]], hints: Hints, *, lenient: bool
+    ) -> Resolution:
+        scored: list[tuple[float, PaperRef]] = []
+        for paper, score, exact in titles:
+            adjusted = self._adjust(score, paper, hints, exact=lenient and exact)
             if adjusted is not None:
                 scored.append((adjusted, paper))
         scored.sort(key=lambda pair: (-pair[0], pair[1].citekey))
@@ -236,18 +282,31 @@ class Resolver:
         return Resolution("ambiguous", "title", None, None, shown)
 
     @staticmethod
-    def _adjust(score: float, paper: PaperRef, hints: Hints) -> float | None:
-        """The score with the hints' evidence; None when a hint rules the paper out."""
+    def _adjust(
+        score: float, paper: PaperRef, hints: Hints, *, exact: bool = False
+    ) -> float | None:
+        """The score with the hints' evidence; None when a hint rules the paper out.
+
+        With `exact` (a second pass, for a paper whose whole title is the mention's), a
+        year off by one costs 3 points instead of ruling the paper out, and another
+        venue costs nothing: lists give the venue's year, bibliographies the preprint's.
+        """
         if hints.years and paper.year is not None:
-            if paper.year not in hints.years:
+            if paper.year in hints.years:
+                score += YEAR_BONUS
+            elif exact and any(abs(paper.year - year) <= 1 for year in hints.years):
+                score -= YEAR_SLACK_PENALTY
+            else:
                 return None
-            score += YEAR_BONUS
         for venue in hints.venues:
             if venue == "arxiv":
-                score += VENUE_BONUS if paper.has_arxiv else -VENUE_PENALTY
-            elif any(words in paper.venue for words in VENUES[venue]):
-                score += VENUE_BONUS
+                fits = paper.has_arxiv
             else:
+                fits = any(words in paper.venue for words in VENUES[venue])
+            if fits:
+                score += VENUE_BONUS
+            elif not exact:
+                # An exact title under another venue is the same paper's other version.
                 score -= VENUE_PENALTY
         if hints.words and paper.authors:
             mentioned = {w for hint in hints.words for w in hint.split()}
@@ -256,9 +315,20 @@ class Resolver:
         return min(score, 100.0)
 
 
-def _title_score(wanted: str, title: str) -> float:
-    """Similarity of a mention to a title: whole title, the part before a colon, or a prefix."""
+def _subtitle(title: str) -> str:
+    """`L2G-NeRF: Local-to-Global Registration ...` -> the normalised part after the name,
+    when it is long enough to be a title of its own (bibliographies often drop the name)."""
+    _, sep, rest = title.partition(":")
+    rest_norm = normalize_title(rest) if sep else ""
+    return rest_norm if len(rest_norm.split()) >= SUBTITLE_MIN_WORDS else ""
+
+
+def _title_score(wanted: str, title: str, subtitle: str = "") -> float:
+    """Similarity of a mention to a title: whole title, the part before a colon, a prefix,
+    or the mention's part after its name (a little less sure)."""
     score = similarity(wanted, title)
+    if subtitle:
+        score = max(score, similarity(subtitle, title) - SUBTITLE_PENALTY)
     if wanted and title.startswith(wanted) and len(wanted.split()) >= 4:
         # A title cut short in the notes: the more of the title given, the surer.
         score = max(score, 80.0 + 15.0 * len(wanted) / len(title))

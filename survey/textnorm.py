@@ -20,6 +20,18 @@ def normalize_title(title: str) -> str:
     return _NON_WORD.sub(" ", text).strip()
 
 
+_PLUSES = re.compile(r"\+\+|\+")
+_MINUSES = re.compile(r"(?<=\w)--(?=\W|$)")
+
+
+def normalize_name(name: str) -> str:
+    """Like `normalize_title`, for short names: `NeRF++`, `NeRF--` and `NeRF` stay three
+    names (the pluses and minuses are spelled out instead of dropped as punctuation)."""
+    text = _MINUSES.sub(" minusminus ", name)
+    text = _PLUSES.sub(lambda m: " plusplus " if len(m.group(0)) == 2 else " plus ", text)
+    return normalize_title(text)
+
+
 def similarity(a: str, b: str) -> float:
     """0-100 similarity of two strings (normalised Indel distance)."""
     return float(fuzz.ratio(a, b))

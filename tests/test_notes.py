@@ -41,6 +41,7 @@ def test_images_make_images_only_sections() -> None:
         "slides/html-image": "images-only",
         "slides/markdown-image": "images-only",
         "slides/image-and-text": "normal",
+        "appendix": "normal",
     }
     html = next(n for n in notes.nodes if n.slug == "html-image")
     assert html.images == 2
@@ -63,12 +64,13 @@ def test_chinese_headings_get_readable_unicode_slugs_or_mapped_ones() -> None:
         "细粒度视觉识别",
         "细粒度视觉识别/视觉生成背景介绍",
         "细粒度视觉识别/视觉生成背景介绍/噪声-图像",
+        "appendix",
     ]
     mapped = parse(
         "chinese_headings.md", {"细粒度视觉识别": "fine-grained", "噪声-->图像": "noise"}
     )
-    assert mapped.nodes[-1].path == "fine-grained/视觉生成背景介绍/noise"
-    assert mapped.nodes[-1].label == "噪声-->图像"
+    assert mapped.nodes[-2].path == "fine-grained/视觉生成背景介绍/noise"
+    assert mapped.nodes[-2].label == "噪声-->图像"
 
 
 def test_empty_sections_are_flagged() -> None:
@@ -77,6 +79,7 @@ def test_empty_sections_are_flagged() -> None:
         "area/empty-one": "empty",
         "area/empty-two": "empty",
         "area/not-empty": "normal",
+        "appendix": "normal",
     }
 
 
@@ -145,7 +148,7 @@ def test_skipped_heading_level_warns_with_line_and_still_nests() -> None:
     (warning,) = notes.diagnostics
     assert warning.line == 3 and not warning.is_error
     assert "heading level 3 follows level 1" in warning.message
-    assert [n.path for n in notes.nodes] == ["top", "top/too-deep", "top/fine"]
+    assert [n.path for n in notes.nodes] == ["top", "top/too-deep", "top/fine", "appendix"]
 
 
 def test_binary_file_is_refused() -> None:

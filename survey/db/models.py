@@ -200,7 +200,7 @@ class Mention(Base):
     hints: Mapped[list[str]] = mapped_column(JSON)
     # resolved | ambiguous | unresolved
     status: Mapped[str] = mapped_column(String(16))
-    # citation | key | alias | title (how it was resolved)
+    # citation | key | alias | identifier | title (how it was resolved)
     method: Mapped[str | None] = mapped_column(String(16))
     paper_id: Mapped[int | None] = mapped_column(
         ForeignKey("papers.id", ondelete="SET NULL"), index=True

@@ -15,7 +15,18 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from survey.db.models import Alias, Author, Citation, Paper, Source, TaxonomyNode
+from survey.db.models import (
+    Alias,
+    Author,
+    Base,
+    Citation,
+    Mention,
+    Paper,
+    Setting,
+    Source,
+    Tag,
+    TaxonomyNode,
+)
 
 # Parameters per IN (...) query: below SQLite's historic limit of 999.
 IN_CHUNK = 900
@@ -276,3 +287,19 @@ def _sqlite_executemany(
     else:
         params = [tuple(row[c] for c in columns) for row in rows]
     session.connection().exec_driver_sql(sql, params)
+
+
+def clear_database(session: Session) -> None:
+    """Delete every row of the knowledge base (the schema stays), in dependency order.
+
+    Papers are deleted through the table, so the search index's delete trigger keeps
+    the FTS5 index in step.
+    """
+    first: tuple[type[Base], ...] = (Citation, Mention, Tag)
+    then: tuple[type[Base], ...] = (TaxonomyNode, Alias, Author, Paper, Source, Setting)
+    for model in first:
+        session.execute(delete(model))
+    session.execute(update(TaxonomyNode).values(parent_id=None))
+    for model in then:
+        session.execute(delete(model))
+    session.flush()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from survey.db.models import Alias, Author, Mention, Paper, Setting, Source, Tag, TaxonomyNode
 from survey.errors import SurveyError
-from survey.textnorm import closest, normalize_title
+from survey.textnorm import closest, normalize_name, normalize_title
 
 NOTES = "notes"
 CURATED = "curated"
@@ -31,20 +31,28 @@ class PaperFacts:
     has_arxiv: bool
     aliases: tuple[str, ...]
     families: frozenset[str]
+    doi: str | None = None
+    arxiv_id: str | None = None
 
 
 def paper_facts(session: Session) -> list[PaperFacts]:
     """Every paper as the resolver needs it: three queries, whatever the number of papers."""
     aliases: dict[int, list[str]] = {}
     for paper_id, alias in session.execute(select(Alias.paper_id, Alias.alias)):
-        aliases.setdefault(paper_id, []).append(normalize_title(alias))
+        aliases.setdefault(paper_id, []).append(normalize_name(alias))
     families: dict[int, set[str]] = {}
     for paper_id, family in session.execute(select(Author.paper_id, Author.family)):
         families.setdefault(paper_id, set()).update(normalize_title(family).split())
     refs = []
-    for paper_id, key, title_norm, year, venue, arxiv_id in session.execute(
+    for paper_id, key, title_norm, year, venue, arxiv_id, doi in session.execute(
         select(
-            Paper.id, Paper.citekey, Paper.title_norm, Paper.year, Paper.venue, Paper.arxiv_id
+            Paper.id,
+            Paper.citekey,
+            Paper.title_norm,
+            Paper.year,
+            Paper.venue,
+            Paper.arxiv_id,
+            Paper.doi,
         ).order_by(Paper.id)
     ):
         refs.append(
@@ -57,6 +65,8 @@ def paper_facts(session: Session) -> list[PaperFacts]:
                 has_arxiv=arxiv_id is not None,
                 aliases=tuple(aliases.get(paper_id, ())),
                 families=frozenset(families.get(paper_id, ())),
+                doi=doi,
+                arxiv_id=arxiv_id,
             )
         )
     return refs
