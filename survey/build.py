@@ -24,13 +24,42 @@ from survey.errors import Diagnostic, InputFileError, Severity, SurveyError
 from survey.load import LoadReport, Progress, load_bib_files
 from survey.manifest import Manifest, read_manifest
 from survey.match import PaperRef, Resolution, Resolver
+from survey.mentions import SURVEY_MANIFEST
 from survey.notes import Mention, Node, Notes, parse_notes, read_notes_file, slugify
 from survey.sources import attach_source, survey_file
 from survey.textnorm import closest
 
-# Settings naming the survey a database holds: its identity and its manifest.
+# Settings naming the survey a database holds: its identity (SURVEY_MANIFEST, its
+# manifest, is shared with survey.mentions).
 SURVEY_ID = "survey.id"
-SURVEY_MANIFEST = "survey.manifest"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenMention:
+    """A mention of the notes that names no paper yet: unresolved or ambiguous."""
+
+    file: str
+    line: int
+    section: str
+    status: str
+    title: str
+    candidates: tuple[tuple[str, float], ...]
+
+    def diagnostic(self) -> Diagnostic:
+        named = ", ".join(f"{k} ({s:g})" for k, s in self.candidates) or "no candidates"
+        fix = (
+            f"survey mentions accept {Path(self.file).name}:{self.line} {self.candidates[0][0]}"
+            if self.candidates
+            else "add the paper to a .bib file"
+        )
+        return Diagnostic(
+            Severity.WARNING,
+            self.file,
+            self.line,
+            None,
+            f"{self.status} mention {self.title!r} in {self.section}: {named}; "
+            f"cite it as [@key], or {fix}",
+        )
 
 
 @dataclass(slots=True)
@@ -49,6 +78,7 @@ class BuildReport:
     manual_tags: int = 0
     edges: int = 0
     suspect_edges: int = 0
+    open_mentions: list[OpenMention] = field(default_factory=list)
 
     @property
     def all_diagnostics(self) -> list[Diagnostic]:
@@ -59,6 +89,13 @@ class BuildReport:
     @property
     def has_errors(self) -> bool:
         return any(d.is_error for d in self.all_diagnostics)
+
+    def mention_counts(self) -> dict[str, int]:
+        """Open mentions per section, in the order they first appear."""
+        counts: dict[str, int] = {}
+        for item in self.open_mentions:
+            counts[item.section] = counts.get(item.section, 0) + 1
+        return counts
 
 
 def build_survey(
@@ -110,6 +147,7 @@ def build_survey(
     _check_manifest_keys(manifest, keys)
 
     source_id: int | None = None
+    notes_name = str(notes_file or manifest.path)
     if notes_file is not None:
         notes_ref = survey_file(manifest.folder, notes_file)
         source_id = attach_source(session, notes_ref, "notes", "", len(text.encode())).id
@@ -137,7 +175,7 @@ def build_survey(
         row = nodes[node.path]
         for mention in node.mentions:
             for resolution in resolver.resolve(mention):
-                _record_mention(session, report, row, mention, resolution, str(notes_file))
+                _record_mention(session, report, row, mention, resolution, notes_name)
                 if resolution.paper is not None:
                     _tag_from_notes(session, tagged, row, resolution.paper, mention.annotation)
     report.notes_tags = len(tagged)
@@ -265,15 +303,14 @@ def _record_mention(
         report.ambiguous += 1
     else:
         report.unresolved += 1
-    candidates = ", ".join(f"{k} ({s:g})" for k, s in resolution.candidates) or "no candidates"
-    report.diagnostics.append(
-        Diagnostic(
-            Severity.WARNING,
+    report.open_mentions.append(
+        OpenMention(
             filename,
             mention.line,
-            None,
-            f"{resolution.status} mention {mention.title!r} in {node.path}: {candidates}; "
-            "cite it as [@key] or add an alias in survey.toml",
+            node.path,
+            resolution.status,
+            mention.title,
+            tuple(resolution.candidates),
         )
     )
 

@@ -54,6 +54,7 @@ class FileResult:
     """What happened to one file."""
 
     path: str
+    shown: str = ""  # how a summary names it: relative to survey.toml, or to the current folder
     skipped: bool = False
     added: int = 0
     updated: int = 0
@@ -137,7 +138,7 @@ def load_bib_files(
     for given in paths:
         ref = given if isinstance(given, FileRef) else bare_file(given)
         text, sha256, size, diagnostics = read_bib_file(ref.path)
-        result = FileResult(ref.display)
+        result = FileResult(ref.display, ref.short_name)
         report.files.append(result)
         report.diagnostics.extend(diagnostics)
         source = find_source(session, ref, "bib", sha256)

@@ -174,12 +174,12 @@ class Resolver:
         for paper in self.papers:
             for alias in paper.aliases:
                 self._by_alias.setdefault(alias, []).append(paper)
+        # The manifest's aliases are the author's choices: they win over hints.
+        self._chosen: dict[str, PaperRef] = {}
         for alias, key in (aliases or {}).items():
             named = self._by_key.get(key.lower())
             if named is not None:
-                bucket = self._by_alias.setdefault(normalize_name(alias), [])
-                if named not in bucket:
-                    bucket.append(named)
+                self._chosen[normalize_name(alias)] = named
         self._by_identifier: dict[tuple[str, str], PaperRef] = {}
         for paper in self.papers:
             if paper.doi:
@@ -230,6 +230,9 @@ class Resolver:
         by_key = self._by_key.get(title.strip().lower())
         if by_key is not None:
             return Resolution("resolved", "key", by_key, 100.0)
+        chosen = self._chosen.get(normalize_name(title))
+        if chosen is not None:
+            return Resolution("resolved", "alias", chosen, 100.0)
         named = self._by_alias.get(normalize_name(title), [])
         if named:
             fitting = [p for p in named if self._adjust(100.0, p, hints) is not None]

@@ -40,6 +40,17 @@ class FileRef:
     def display(self) -> str:
         return str(self.path)
 
+    @property
+    def short_name(self) -> str:
+        """For summaries: the identity of a survey file, else the path from here."""
+        if self.in_survey:
+            return self.identity
+        try:
+            relative = os.path.relpath(self.location)
+        except ValueError:
+            return self.display
+        return relative if len(relative) < len(self.location) else self.location
+
 
 def survey_file(folder: Path, path: Path) -> FileRef:
     """A file of the survey in `folder`: its identity is its path relative to the folder."""

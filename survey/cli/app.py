@@ -14,6 +14,7 @@ from survey.cli import cite as cite_commands
 from survey.cli import db as db_commands
 from survey.cli import export as export_commands
 from survey.cli import load as load_commands
+from survey.cli import mentions as mentions_commands
 from survey.cli import query as query_commands
 from survey.cli import report as report_commands
 from survey.cli import sources as sources_commands
@@ -67,6 +68,7 @@ for name in ("lineage", "path", "mainpath", "top", "related", "trend"):
 app.add_typer(query_commands.app, name="query")
 app.add_typer(cite_commands.app, name="cite")
 app.add_typer(sources_commands.app, name="sources")
+app.add_typer(mentions_commands.app, name="mentions")
 app.add_typer(db_commands.app, name="db")
 
 

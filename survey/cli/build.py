@@ -39,6 +39,18 @@ def build(
     graphml: Annotated[
         Path | None, typer.Option("--graphml", help="Then write the citation graph (GraphML).")
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Start the database over: delete everything in it (manual tags and edges "
+            "too), then build this survey.",
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="List every open mention, not a summary."),
+    ] = False,
 ) -> None:
     """Build a survey: load its BibTeX files, turn its notes into the taxonomy, resolve
     every mention, and tag papers (from the notes, and as curated in survey.toml).
@@ -55,8 +67,10 @@ def build(
                 strict=strict,
                 progress=progress,
                 notes_path=notes,
+                replace=replace,
             )
     print_diagnostics(result.all_diagnostics)
+    _print_open_mentions(result, verbose)
     out.print(summary_table(result.load))
     if not result.load.written:
         err.print("[red]--strict: nothing was built because of the errors above[/red]")
@@ -73,6 +87,28 @@ def build(
             out.print(f"wrote {graphml}")
     if result.has_errors:
         raise typer.Exit(1)
+
+
+# Open mentions shown one by one before the summary says "and N more".
+FIRST_MENTIONS = 5
+
+
+def _print_open_mentions(report: BuildReport, verbose: bool) -> None:
+    if not report.open_mentions:
+        return
+    shown = report.open_mentions if verbose else report.open_mentions[:FIRST_MENTIONS]
+    print_diagnostics([m.diagnostic() for m in shown])
+    if verbose:
+        return
+    per_section = ", ".join(f"{path} {n}" for path, n in report.mention_counts().items())
+    more = len(report.open_mentions) - len(shown)
+    err.print(
+        f"[yellow]{len(report.open_mentions)} open mentions ({per_section})"
+        + (f"; {more} more not shown" if more else "")
+        + ": survey mentions --open lists them with their candidates, "
+        "survey build --verbose prints them all[/yellow]",
+        markup=True,
+    )
 
 
 def _summary(report: BuildReport) -> str:

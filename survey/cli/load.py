@@ -83,15 +83,31 @@ class _ProgressCallback:
         self._bar.update(task, completed=done, total=total or None)  # type: ignore[arg-type]
 
 
+# Beyond this many files, the summary lists only the files that changed or failed.
+SUMMARY_FILES = 10
+
+
 def summary_table(report: LoadReport) -> Table:
     table = Table(title="load summary", title_justify="left")
     columns = ("added", "updated", "unchanged", "removed", "failed", "duplicates")
     table.add_column("file", overflow="fold")
     for name in columns:
         table.add_column(name, justify="right")
-    for result in report.files:
-        label = result.path + (" (unchanged file, skipped)" if result.skipped else "")
+    files = report.files
+    quiet = [
+        f
+        for f in files
+        if not (f.added or f.updated or f.removed or f.failed or f.duplicates or f.kept_stale)
+    ]
+    shown = [f for f in files if f not in quiet] if len(files) > SUMMARY_FILES else files
+    for result in shown:
+        label = (result.shown or result.path) + (
+            " (unchanged file, skipped)" if result.skipped else ""
+        )
         table.add_row(label, *(str(getattr(result, name)) for name in columns))
-    if len(report.files) > 1:
+    hidden = len(files) - len(shown)
+    if hidden:
+        table.add_row(f"{hidden} more files, nothing new or wrong", *([""] * len(columns)))
+    if len(files) > 1:
         table.add_row("total", *(str(report.total(name)) for name in columns), style="bold")
     return table

@@ -137,6 +137,19 @@ def open_mentions(session: Session) -> list[Mention]:
     )
 
 
+def all_mentions(session: Session) -> list[tuple[Mention, str, str | None]]:
+    """Every mention with its section path and its notes file (location, else identity),
+    in file and line order."""
+    rows = session.execute(
+        select(Mention, TaxonomyNode.path, func.coalesce(Source.location, Source.path))
+        .join(TaxonomyNode, Mention.node_id == TaxonomyNode.id)
+        .outerjoin(Source, TaxonomyNode.source_id == Source.id)
+        .options(selectinload(Mention.paper))
+        .order_by(Mention.line, Mention.id)
+    )
+    return [(mention, path, file) for mention, path, file in rows]
+
+
 def tags_of_paper(session: Session, paper_id: int) -> list[Tag]:
     return list(
         session.scalars(
