@@ -76,14 +76,13 @@ def mentions(
     named = [m.key or "\n".join(f"{k} {s:g}" for k, s in m.candidates) or "none" for m in rows]
     # Keys are never broken inside: the column is as wide as the longest one.
     widest = max((len(line) for text in named for line in text.split("\n")), default=4)
-    table.add_column("where", no_wrap=True)
-    table.add_column("section", overflow="fold")
-    table.add_column("state", no_wrap=True)
-    table.add_column("title", overflow="fold", ratio=1)
-    table.add_column("paper or candidates", min_width=min(widest, 40), overflow="fold")
+    table.add_column("where, state", no_wrap=True)
+    table.add_column("section", overflow="fold", ratio=1)
+    table.add_column("title", overflow="fold", ratio=2)
+    table.add_column("paper or candidates", width=min(widest, 36), overflow="fold")
     for m, text in zip(rows, named, strict=True):
-        where = f"{Path(m.file).name}:{m.line}"
-        table.add_row(escape(where), escape(m.section), m.state, escape(m.title), escape(text))
+        where = f"{Path(m.file).name}:{m.line}\n{m.state}"
+        table.add_row(escape(where), escape(m.section), escape(m.title), escape(text))
     out.print(table)
 
 
