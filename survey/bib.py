@@ -29,6 +29,7 @@ from bibtexparser.model import (
 )
 
 from survey.errors import Diagnostic, InputFileError, Severity
+from survey.identifiers import ARXIV_DOI, normalize_arxiv_id, normalize_doi
 from survey.latex import latex_to_unicode, strip_braces
 from survey.textnorm import normalize_title
 
@@ -114,7 +115,8 @@ def read_bib_file(path: Path) -> tuple[str, str, int, list[Diagnostic]]:
     Raises `InputFileError` saying why when the file cannot be read as BibTeX.
 
     UTF-8 (with or without BOM) is expected; a file that is not UTF-8 is read as
-    latin-1, with a warning, because old BibTeX files often are.
+    Windows-1252 (latin-1 with smart quotes and dashes, what Windows tools write), or
+    as latin-1 when it holds bytes Windows-1252 leaves undefined, with a warning.
     """
     name = str(path)
     if not path.exists():
@@ -134,16 +136,19 @@ def read_bib_file(path: Path) -> tuple[str, str, int, list[Diagnostic]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        try:
+            text, encoding = data.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("latin-1"), "latin-1"
         diagnostics.append(
             Diagnostic(
                 Severity.WARNING,
                 name,
                 line,
                 None,
-                "not valid UTF-8; read as latin-1 (re-save the file as UTF-8 to silence this)",
+                f"not valid UTF-8; read as {encoding} (re-save the file as UTF-8 to silence this)",
             )
         )
-        text = data.decode("latin-1")
     if not text.strip():
         raise InputFileError(f"{name}: is empty", "add BibTeX entries or leave the file out")
     return text, hashlib.sha256(data).hexdigest(), len(data), diagnostics
@@ -507,34 +512,6 @@ def _inherit(values: dict[str, str], parent_type: str, parent: dict[str, str]) -
 
 _YEAR = re.compile(r"^\d{4}$")
 _DATE_YEAR = re.compile(r"^(\d{4})(?:[-/]\d{1,2}){0,2}$")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
-_ARXIV_OLD = re.compile(r"^([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
-_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+?)(?:\.pdf)?(?:[?#].*)?$", re.IGNORECASE)
-_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
-
-
-def normalize_doi(value: str) -> str | None:
-    """`https://doi.org/10.1109/X` -> `10.1109/x`; None when it is not a DOI."""
-    doi = _DOI_PREFIX.sub("", strip_braces(value)).strip().lower()
-    doi = doi.replace("\\_", "_")
-    return doi if _DOI.match(doi) else None
-
-
-def normalize_arxiv_id(value: str) -> str | None:
-    """`arXiv:1504.07889v2` / an arXiv URL -> `1504.07889`; None when it is not one."""
-    text = strip_braces(value).strip()
-    url = _ARXIV_URL.search(text)
-    if url:
-        text = url.group(1)
-    if text.lower().startswith("arxiv:"):
-        text = text[6:].strip()
-    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
-        match = pattern.match(text)
-        if match:
-            return match.group(1)
-    return None
 
 
 def parse_year(value: str) -> int | None:
@@ -736,7 +713,7 @@ def _make_record(
             doi = normalize_doi(value)
             if value.strip() and doi is None:
                 warn(f"doi {value!r} is not a DOI (10.NNNN/...); left out")
-            elif doi is not None and (arxiv := _ARXIV_DOI.match(doi)):
+            elif doi is not None and (arxiv := ARXIV_DOI.match(doi)):
                 record.arxiv_id = record.arxiv_id or normalize_arxiv_id(arxiv.group(1))
             record.doi = doi
         else:

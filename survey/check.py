@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey import graph as g
-from survey.bib import normalize_arxiv_id, normalize_doi, parse_year, raw_field_values
+from survey.bib import parse_year, raw_field_values
 from survey.cites import read_citations
 from survey.db import citations as cdb
 from survey.db import taxonomy as tx
 from survey.db.models import Alias, Author, Paper, Source, Tag, TaxonomyNode
 from survey.edges import field_lines
+from survey.identifiers import normalize_arxiv_id, normalize_doi
 from survey.textnorm import normalize_name, normalize_title
 
 ERROR, WARNING, INFO = "error", "warning", "info"

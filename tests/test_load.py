@@ -298,3 +298,15 @@ def test_moved_file_takes_over_its_entries(
     assert len(paths) == 1
     # Loading the moved file again is a skip; the old path owns nothing any more.
     assert load(engine, new).files[0].skipped
+
+
+def test_windows_1252_smart_quotes_are_read_as_such(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "zotero.bib"
+    entry = (
+        "@article{quote2001, title = {\u201cQuoted\u201d \u2013 and M\u00fcller}, year = 2001}\n"
+    )
+    path.write_bytes(entry.encode("cp1252"))
+    report = load(engine, path)
+    (warning,) = report.diagnostics
+    assert "read as Windows-1252" in warning.message
+    assert snapshot(engine)["quote2001"][0] == "\u201cQuoted\u201d \u2013 and M\u00fcller"

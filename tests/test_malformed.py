@@ -54,10 +54,20 @@ CASES = [
     ),
     pytest.param(
         Case(
-            "@article{mueller2001, title = {M\xfcller}, year = 2001}\n".encode("latin-1"),
-            "not valid UTF-8; read as latin-1",
+            "@article{mueller2001, title = {M\xfcller}, year = 2001}\n".encode("cp1252"),
+            "not valid UTF-8; read as Windows-1252",
             0,
             {"mueller2001"},
+            line=1,
+        ),
+        id="windows1252_file",
+    ),
+    pytest.param(
+        Case(
+            b"@article{ctrl2001, title = {A \x81 byte}, year = 2001}\n",
+            "not valid UTF-8; read as latin-1",
+            0,
+            {"ctrl2001"},
             line=1,
         ),
         id="latin1_file",

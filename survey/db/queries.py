@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from survey.db.models import Alias, Paper
 from survey.db.store import has_search_index
 from survey.errors import SurveyError, UnknownKeyError
+from survey.identifiers import identifier_of
 from survey.textnorm import closest, normalize_title
 
 SUGGESTIONS = 3
 
 
 def find_paper(session: Session, key: str) -> Paper:
-    """The paper with citekey or alias `key` (case-insensitive).
+    """The paper with citekey or alias `key` (case-insensitive), DOI or arXiv id (in any
+    of their usual forms), or whose title starts with `key`.
 
-    Raises `UnknownKeyError` with the closest keys, or `SurveyError` when an alias
-    names several papers.
+    Raises `UnknownKeyError` with the closest keys, or `SurveyError` when an alias or a
+    title beginning names several papers.
     """
     wanted = key.strip().lower()
     paper = session.scalar(
@@ -28,6 +30,13 @@ def find_paper(session: Session, key: str) -> Paper:
     )
     if paper is not None:
         return paper
+    identified = papers_by_identifier(session, key)
+    if identified is not None:
+        if len(identified) == 1:
+            return identified[0]
+        if identified:
+            keys = ", ".join(p.citekey for p in identified)
+            raise SurveyError(f"{key!r} names several papers: {keys}", "use one of the citekeys")
     # No DISTINCT over papers: PostgreSQL cannot compare their JSON column.
     ids = sorted(set(session.scalars(select(Alias.paper_id).where(Alias.alias_lower == wanted))))
     by_alias = (
@@ -42,12 +51,60 @@ def find_paper(session: Session, key: str) -> Paper:
     if len(by_alias) > 1:
         keys = ", ".join(p.citekey for p in by_alias)
         raise SurveyError(f"alias {key!r} names several papers: {keys}", "use one of the citekeys")
+    by_title = _papers_by_title_start(session, key)
+    if len(by_title) == 1:
+        return by_title[0]
+    if len(by_title) > 1:
+        keys = ", ".join(p.citekey for p in by_title[:SUGGESTIONS])
+        more = f" and {len(by_title) - SUGGESTIONS} more" if len(by_title) > SUGGESTIONS else ""
+        raise SurveyError(
+            f"{key!r} begins the titles of several papers: {keys}{more}",
+            "give more of the title, or a citekey",
+        )
     if count_papers(session) == 0:
         raise SurveyError(
             f"no paper with key or alias {key!r}: the database is empty",
             "load a bibliography first: survey load FILE.bib",
         )
     raise UnknownKeyError(key, suggest_keys(session, key))
+
+
+def papers_by_identifier(session: Session, text: str) -> list[Paper] | None:
+    """Papers with the DOI or arXiv id `text` names (its usual forms: `10.x/y`, `doi:`,
+    a doi.org URL, `arXiv:1504.07889v2`, an arXiv URL); None when `text` is neither."""
+    identifier = identifier_of(text)
+    if identifier is None:
+        return None
+    kind, value = identifier
+    if kind == "doi":
+        condition = func.lower(Paper.doi) == value
+    else:
+        condition = or_(Paper.arxiv_id == value, func.lower(Paper.doi) == f"10.48550/arxiv.{value}")
+    return list(
+        session.scalars(
+            select(Paper).where(condition).options(*_paper_loads()).order_by(Paper.citekey)
+        ).all()
+    )
+
+
+# A title beginning shorter than this is too unspecific to name a paper.
+TITLE_START_MIN_CHARS = 8
+
+
+def _papers_by_title_start(session: Session, text: str) -> list[Paper]:
+    start = normalize_title(text)
+    if len(start) < TITLE_START_MIN_CHARS:
+        return []
+    pattern = _escape_like(start) + "%"
+    return list(
+        session.scalars(
+            select(Paper)
+            .where(Paper.title_norm.like(pattern, escape="\\"))
+            .options(*_paper_loads())
+            .order_by(Paper.year, Paper.citekey)
+            .limit(50)
+        ).all()
+    )
 
 
 def find_paper_id(session: Session, key: str) -> tuple[int, str]:
@@ -81,6 +138,9 @@ def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Pap
     SQLite uses its FTS5 index (ranked by relevance); other databases, or SQLite without
     FTS5, use a portable `LIKE '% word%'` over the same normalised text.
     """
+    identified = papers_by_identifier(session, query)
+    if identified:
+        return identified[:limit]
     words = normalize_title(query).split()
     if not words:
         raise SurveyError("the search text has no words", "e.g. survey query search bilinear")
