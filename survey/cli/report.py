@@ -26,7 +26,8 @@ def report(
     charts: Annotated[
         Path | None,
         typer.Option(
-            "--charts", help="Also draw PNG charts into this folder (needs survey[charts])."
+            "--charts",
+            help="Also draw PNG charts into this folder (needs the charts extra: pip install survey-kb[charts]).",
         ),
     ] = None,
 ) -> None:

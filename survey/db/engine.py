@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from survey import DISTRIBUTION
 from survey.config import busy_timeout_seconds, migrations_dir
 from survey.errors import DatabaseError
 
@@ -67,7 +68,7 @@ def create_survey_engine(url: str) -> Engine:
     except (NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(
             f"no driver for database URL {parsed.render_as_string()}: {exc}",
-            "install the driver, e.g. pip install 'survey[postgres]'",
+            f"install the driver, e.g. pip install '{DISTRIBUTION}[postgres]'",
         ) from exc
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

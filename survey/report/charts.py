@@ -1,6 +1,6 @@
 """PNG charts for the report (report layer; the only user of matplotlib, an optional extra).
 
-Install with `pip install 'survey[charts]'`. Charts are drawn with the Agg backend at a
+Install with `pip install 'survey-kb[charts]'`. Charts are drawn with the Agg backend at a
 fixed size and without timestamps in their metadata, so the same data gives the same
 image.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from survey import DISTRIBUTION
 from survey.errors import SurveyError
 
 WIDTH_PX, HEIGHT_PX, DPI = 1000, 500, 100
@@ -26,7 +27,7 @@ def write_charts(trend: dict[str, Any], folder: Path) -> list[tuple[str, Path]]:
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise SurveyError(
-            "--charts needs matplotlib", "install it with: pip install 'survey[charts]'"
+            "--charts needs matplotlib", f"install it with: pip install '{DISTRIBUTION}[charts]'"
         ) from exc
     folder = folder.expanduser()
     folder.mkdir(parents=True, exist_ok=True)
