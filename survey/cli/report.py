@@ -27,7 +27,8 @@ def report(
         Path | None,
         typer.Option(
             "--charts",
-            help="Also draw PNG charts into this folder (needs the charts extra: pip install survey-kb[charts]).",
+            help="Also draw PNG charts into this folder (needs the charts extra: "
+            "pip install 'survey-kb[charts]').",
         ),
     ] = None,
 ) -> None:
