@@ -110,7 +110,8 @@ def test_an_edge_in_two_citations_files_is_kept_once(engine: Engine, tmp_path: P
         encoding="utf-8",
     )
     report = build(engine, folder)
-    (warning,) = [d for d in report.all_diagnostics if "kept once" in d.message]  # type: ignore[attr-defined]
+    diagnostics = report.all_diagnostics  # type: ignore[attr-defined]
+    (warning,) = [d for d in diagnostics if "kept once" in d.message]
     assert warning.file.endswith("more.csv") and warning.line == 2
     with session_scope(engine) as session:
         assert len(cdb.edges(session)) == 110
