@@ -11,7 +11,7 @@ from conftest import REPO
 from helpers import Cli
 from sqlalchemy import Engine, select, text
 
-from survey.build import build_survey
+from survey.build import BuildReport, build_survey
 from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db import taxonomy as tx
@@ -24,9 +24,9 @@ from survey.sources import forget_source, list_sources
 BUNDLED = REPO / "data" / "valse2020"
 
 
-def build(engine: Engine, folder: Path, **options: object) -> object:
+def build(engine: Engine, folder: Path, *, replace: bool = False) -> BuildReport:
     with session_scope(engine, write=True) as session:
-        return build_survey(session, folder, **options)  # type: ignore[arg-type]
+        return build_survey(session, folder, replace=replace)
 
 
 def load(engine: Engine, *paths: Path) -> LoadReport:
@@ -55,7 +55,7 @@ def test_a_second_checkout_builds_into_the_same_database(engine: Engine, tmp_pat
     build(engine, first)
     before = state(engine)
     report = build(engine, second)
-    assert not report.has_errors  # type: ignore[attr-defined]
+    assert not report.has_errors
     assert state(engine) == before
     papers, sources, edges, _ = before
     assert ("citations.csv", "citations") in sources and ("papers.bib", "bib") in sources
@@ -75,8 +75,8 @@ def test_a_moved_folder_is_adopted_and_its_edits_load(engine: Engine, tmp_path: 
         encoding="utf-8",
     )
     report = build(engine, moved)
-    assert not report.has_errors  # type: ignore[attr-defined]
-    assert report.load.total("updated") == 1  # type: ignore[attr-defined]
+    assert not report.has_errors
+    assert report.load.total("updated") == 1
     with session_scope(engine) as session:
         assert find_paper(session, "RA-CNN").title.startswith("Look Closer to See Much Better")
         locations = {s.location for s in session.scalars(select(Source))}
@@ -92,7 +92,7 @@ def test_sources_stored_under_absolute_paths_are_adopted(engine: Engine, tmp_pat
         connection.execute(text("UPDATE sources SET path = location"))
     moved = Path(shutil.move(folder, tmp_path / "new"))
     report = build(engine, moved)
-    assert not report.has_errors  # type: ignore[attr-defined]
+    assert not report.has_errors
     assert state(engine) == before
 
 
@@ -110,7 +110,7 @@ def test_an_edge_in_two_citations_files_is_kept_once(engine: Engine, tmp_path: P
         encoding="utf-8",
     )
     report = build(engine, folder)
-    diagnostics = report.all_diagnostics  # type: ignore[attr-defined]
+    diagnostics = report.all_diagnostics
     (warning,) = [d for d in diagnostics if "kept once" in d.message]
     assert warning.file.endswith("more.csv") and warning.line == 2
     with session_scope(engine) as session:
@@ -242,7 +242,7 @@ def test_replace_starts_the_database_over(cli: Cli, engine: Engine, tmp_path: Pa
     assert refused.exit_code == 1 and "holds the survey" in refused.stderr
     assert cli("build", other, "--replace").exit_code == 0
     papers, sources, edges, tags = state(engine)
-    assert [p[0] for p in papers] == ["other2020"]  # type: ignore[index]
+    assert [p[0] for p in papers] == ["other2020"]
     assert sources == [("notes.md", "notes"), ("refs.bib", "bib")]
     assert edges == [] and tags == [("other2020", "topic", "notes")]
 
@@ -290,8 +290,8 @@ def test_a_bibliography_only_survey_with_a_glob(engine: Engine, tmp_path: Path) 
         )
     (folder / "survey.toml").write_text('bibliography = ["entries/*.bib"]\n')
     report = build(engine, folder)
-    assert not report.has_errors  # type: ignore[attr-defined]
-    assert report.manifest.title == "bibonly"  # type: ignore[attr-defined]
+    assert not report.has_errors
+    assert report.manifest.title == "bibonly"
     with session_scope(engine) as session:
         assert sorted(s.identity for s in list_sources(session)) == [
             "entries/first2019.bib",
