@@ -615,7 +615,7 @@ def is_detail_line(text: str) -> bool:
             return True
     if _FIELD_LABEL.match(plain):
         return True
-    pieces = [p.strip() for p in re.split(r"[,;|]", plain) if p.strip()]
+    pieces = [p.strip() for p in _HINT_SPLIT.split(plain) if p.strip()]
     return bool(pieces) and all(_is_fact(p) for p in pieces)
 
 
@@ -627,7 +627,8 @@ def detail_hints(text: str) -> list[str]:
         if _is_link_word(link_text):
             plain = plain.replace(link_text, " ")
     plain = _FIELD_LABEL.sub("", plain)
-    return [p.strip(" .") for p in re.split(r"[,;|]", plain) if p.strip(" .")]
+    pieces = (p.strip(" .") for p in _HINT_SPLIT.split(plain))
+    return [p for p in pieces if p and not _is_link_word(p)]
 
 
 def _is_link_word(text: str) -> bool:
@@ -635,6 +636,8 @@ def _is_link_word(text: str) -> bool:
     return bool(words) and all(w in _LINK_WORDS for w in words)
 
 
+# Hints are separated by commas, semicolons, bars, or a full stop ending a part.
+_HINT_SPLIT = re.compile(r"[,;|]|\.\s")
 _FIELD_LABEL = re.compile(
     r"^(?:authors?|venue|conference|journal|year|code|paper|published|in)\s*[:：]\s*", re.I
 )
@@ -687,7 +690,7 @@ def parse_mention(text: str, line: int) -> Mention | None:
     styled = _styled_title(cleaned)
     if styled is not None:
         title, rest = styled
-        mention.title = title.strip().rstrip(" .:：-–—").strip()
+        mention.title = _trim_title(title.strip().rstrip("."))
         mention.hints = detail_hints(rest) if rest.strip() else []
         return mention
     title, hints, annotation = plain, [], ""
@@ -702,7 +705,7 @@ def parse_mention(text: str, line: int) -> Mention | None:
         cjk = _CJK.search(plain)
         if cjk and cjk.start() > 0 and re.search(r"[A-Za-z]", plain[: cjk.start()]):
             title, annotation = plain[: cjk.start()].strip(), plain[cjk.start() :].strip()
-    mention.title = title.rstrip(" :：-–—")
+    mention.title = _trim_title(title)
     mention.hints = hints
     mention.annotation = annotation
     return mention
@@ -719,6 +722,15 @@ def link_identifiers(hrefs: Iterable[str]) -> list[tuple[str, str]]:
         if doi:
             found.append(("doi", doi.group(1).lower().rstrip(".")))
     return list(dict.fromkeys(found))
+
+
+_TRAILING = re.compile(r"(?:\s*[:：–—]+|\s+-+)\s*$")
+
+
+def _trim_title(title: str) -> str:
+    """Drop a trailing colon or dash that joined the title to what followed; `NeRF--`
+    keeps its dashes."""
+    return _TRAILING.sub("", title.strip()).strip()
 
 
 def _styled_title(cleaned: Inline) -> tuple[str, str] | None:

@@ -194,7 +194,8 @@ def test_unresolved_mention_is_reported_with_candidates(engine: Engine, folder: 
     )
     report = build(engine, folder)
     assert report.unresolved + report.ambiguous == 1
-    (warning,) = [d for d in report.diagnostics if "mention" in d.message]
+    (open_mention,) = report.open_mentions
+    warning = open_mention.diagnostic()
     assert warning.line is not None and "cite it as [@key]" in warning.message
     with session_scope(engine) as session:
         (mention,) = tx.open_mentions(session)
