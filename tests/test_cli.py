@@ -143,3 +143,18 @@ def test_readme_names_every_command() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for command in ALL_COMMANDS:
         assert f"survey {' '.join(command)}" in readme, f"README lacks `survey {' '.join(command)}`"
+
+
+def test_the_distribution_name_is_used_for_every_extra() -> None:
+    """`survey` on the package index is another project: hints must name ours."""
+    import tomllib
+
+    from survey import DISTRIBUTION
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["name"] == DISTRIBUTION == "survey-kb"
+    texts = [root / "README.md", *sorted((root / "survey").rglob("*.py"))]
+    for path in texts:
+        text = path.read_text(encoding="utf-8")
+        assert "'survey[" not in text and " survey[" not in text, path
