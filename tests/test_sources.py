@@ -4,6 +4,7 @@ duplicate entries, `survey sources`, and one survey per database."""
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,12 @@ from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.db.models import Paper, Source, Tag
 from survey.db.queries import find_paper
-from survey.errors import SurveyError
+from survey.errors import DatabaseError, SurveyError
 from survey.load import LoadReport, load_bib_files
 from survey.sources import forget_source, list_sources
 
 BUNDLED = REPO / "data" / "valse2020"
+NOW = datetime(2026, 1, 1)
 
 
 def build(engine: Engine, folder: Path, *, replace: bool = False) -> BuildReport:
@@ -306,3 +308,15 @@ def test_a_glob_that_matches_nothing_names_its_line(cli: Cli, tmp_path: Path) ->
     result = cli("build", folder)
     assert result.exit_code == 1
     assert "survey.toml:2: bibliography pattern 'bibs/*.bib' matches no file" in result.stderr
+
+
+def test_a_broken_database_rule_is_one_clear_line_and_writes_nothing(engine: Engine) -> None:
+    with (
+        pytest.raises(DatabaseError, match=r"nothing was written to .*this is a bug in survey"),
+        session_scope(engine, write=True) as session,
+    ):
+        session.add(Source(path="a.bib", kind="bib", sha256="", size=0, loaded_at=NOW))
+        session.add(Source(path="a.bib", kind="bib", sha256="", size=0, loaded_at=NOW))
+        session.flush()
+    with session_scope(engine) as session:
+        assert list_sources(session) == []

@@ -19,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -128,6 +128,14 @@ def _translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
         )
     if "unable to open" in text:
         return DatabaseError(f"cannot open database {url}", "check the path and its permissions")
+    if isinstance(exc, IntegrityError):
+        # A rule of the schema caught a write that survey should not have tried: the
+        # database is unchanged (the transaction is rolled back); say so, not the SQL.
+        first = text.splitlines()[0] if text else str(exc)
+        return DatabaseError(
+            f"nothing was written to {url}: the write broke a rule of the database ({first})",
+            "this is a bug in survey: please report it with the command you ran",
+        )
     return DatabaseError(f"database error on {url}: {text.splitlines()[0] if text else exc}")
 
 
