@@ -245,12 +245,17 @@ class Resolver:
         return self._fuzzy(wanted, hints, _subtitle(title))
 
     def _candidates(self, wanted: str) -> list[int]:
-        words = [w for w in set(wanted.split()) if w not in _STOPWORDS and w in self._postings]
-        words.sort(key=lambda w: len(self._postings[w]))
+        # Every tie is broken by value, never by set or hash order, so the same inputs
+        # pick the same candidates in every process (PYTHONHASHSEED varies per run).
+        words = sorted(
+            {w for w in wanted.split() if w not in _STOPWORDS and w in self._postings},
+            key=lambda w: (len(self._postings[w]), w),
+        )
         counts: Counter[int] = Counter()
         for word in words[:RARE_WORDS]:
             counts.update(self._postings[word])
-        return [index for index, _ in counts.most_common(MAX_CANDIDATES)]
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return [index for index, _ in ranked[:MAX_CANDIDATES]]
 
     def _fuzzy(self, wanted: str, hints: Hints, subtitle: str = "") -> Resolution:
         titles = []
