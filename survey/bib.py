@@ -30,6 +30,7 @@ from bibtexparser.model import (
 
 from survey.errors import Diagnostic, InputFileError, Severity
 from survey.identifiers import ARXIV_DOI, normalize_arxiv_id, normalize_doi
+from survey.inputs import read_input
 from survey.latex import latex_to_unicode, strip_braces
 from survey.textnorm import normalize_title
 
@@ -119,14 +120,7 @@ def read_bib_file(path: Path) -> tuple[str, str, int, list[Diagnostic]]:
     as latin-1 when it holds bytes Windows-1252 leaves undefined, with a warning.
     """
     name = str(path)
-    if not path.exists():
-        raise InputFileError(f"{name}: no such file", "check the path")
-    if path.is_dir():
-        raise InputFileError(f"{name}: is a directory, not a BibTeX file", "name the .bib file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"{name}: cannot be read: {exc.strerror}") from exc
+    data = read_input(path, "BibTeX file", "check the path; name the .bib file")
     if b"\x00" in data[:65536]:
         raise InputFileError(
             f"{name}: is a binary file, not BibTeX text", "export the bibliography as .bib"
@@ -194,6 +188,15 @@ def _split_concatenation(value: str) -> list[str]:
 _MACRO_NAME = re.compile(r"^[^\s\d\"#%'(),={}][^\s\"#%'(),={}]*$")
 
 
+# No real field value comes near this; macros nested to double at each step (an 832-byte
+# file can ask for gigabytes) are stopped here instead of exhausting memory.
+MAX_VALUE_CHARS = 1_000_000
+
+
+class ValueTooLong(ValueError):
+    """A field or @string value that expands past MAX_VALUE_CHARS."""
+
+
 def _resolve_value(
     raw: str, macros: dict[str, str], undefined: list[str], used: list[str] | None = None
 ) -> str:
@@ -201,6 +204,7 @@ def _resolve_value(
 
     Macro names that were expanded are appended to `used`; unknown names, and pieces that
     cannot be a macro name at all (a missing comma between fields), to `undefined`.
+    Raises `ValueTooLong` when the value would pass MAX_VALUE_CHARS.
     """
     value = raw.strip()
     if "#" not in value and value[:1] == "{" and value[-1:] == "}":
@@ -228,6 +232,8 @@ def _resolve_value(
             else:
                 undefined.append(part)
                 pieces.append(part)
+        if sum(len(p) for p in pieces) > MAX_VALUE_CHARS:
+            raise ValueTooLong(f"expands to more than {MAX_VALUE_CHARS:,} characters")
     return "".join(pieces)
 
 
@@ -263,7 +269,16 @@ def parse_bibtex(
         line = (block.start_line or 0) + 1 + line_offset
         if isinstance(block, String):
             undefined: list[str] = []
-            macros[block.key.lower()] = _resolve_value(str(block.value), macros, undefined)
+            try:
+                macros[block.key.lower()] = _resolve_value(str(block.value), macros, undefined)
+            except ValueTooLong as exc:
+                report(
+                    Severity.ERROR,
+                    line,
+                    f"@string {block.key}",
+                    f"{exc} (macros nested in each other); the macro is left undefined",
+                )
+                continue
             for name in undefined:
                 report(Severity.WARNING, line, f"@string {block.key}", f"undefined macro {name!r}")
         elif isinstance(block, DuplicateFieldKeyBlock):
@@ -312,11 +327,15 @@ def parse_bibtex(
         values: dict[str, str] = {}
         undefined = []
         used: list[str] = []
-        for fld in entry.fields:
-            name = fld.key.strip().lower()
-            if name in values:  # duplicate field: the first value wins, already reported
-                continue
-            values[name] = _resolve_value(str(fld.value), macros, undefined, used)
+        try:
+            for fld in entry.fields:
+                name = fld.key.strip().lower()
+                if name in values:  # duplicate field: the first value wins, already reported
+                    continue
+                values[name] = _resolve_value(str(fld.value), macros, undefined, used)
+        except ValueTooLong as exc:
+            report(Severity.ERROR, line, key, f"field {name!r} {exc}; shorten it")
+            continue
         malformed = [name for name in undefined if not _MACRO_NAME.match(name)]
         if malformed:
             report(
@@ -454,7 +473,10 @@ def _macros_before(text: str, bounds: list[tuple[int, int]]) -> list[dict[str, s
         while index < len(definitions) and definitions[index][0] < start:
             library = parse_string(definitions[index][1], parse_stack=[])
             for block in library.strings:
-                macros[block.key.lower()] = _resolve_value(str(block.value), macros, [])
+                try:
+                    macros[block.key.lower()] = _resolve_value(str(block.value), macros, [])
+                except ValueTooLong:
+                    continue  # reported by the piece that defines it
             index += 1
         snapshots.append(dict(macros))
     return snapshots

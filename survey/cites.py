@@ -13,6 +13,7 @@ from pathlib import Path
 
 from survey.errors import Diagnostic, InputFileError, Severity
 from survey.graph import RELATIONS
+from survey.inputs import decode_utf8, read_input
 
 HEADER = ["citing", "cited", "relation", "evidence"]
 
@@ -29,12 +30,8 @@ class EdgeLine:
 def read_citations(path: Path) -> tuple[list[EdgeLine], list[Diagnostic]]:
     """The edges of a citations CSV file, and one error per malformed line."""
     name = str(path)
-    if not path.is_file():
-        raise InputFileError(f"{name}: no such file", "check the citations path in survey.toml")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"{name}: not valid UTF-8", "save the file as UTF-8") from exc
+    data = read_input(path, "citations CSV file", "check the citations path in survey.toml")
+    text = decode_utf8(data, name, "save the file as UTF-8")
     rows: list[EdgeLine] = []
     diagnostics: list[Diagnostic] = []
 

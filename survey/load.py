@@ -231,6 +231,17 @@ def _claim_keys(run: _Run, item: _Input, piece: BibParse) -> list[BibRecord]:
     kept: list[BibRecord] = []
     for record in piece.records:
         lower = record.citekey.lower()
+        if "\x00" in record.raw:
+            # PostgreSQL cannot store NUL in text; SQLite would, and then every consumer
+            # of the exports chokes on it. One entry fails, not the whole load.
+            _key_problem(
+                run,
+                item,
+                record,
+                Severity.ERROR,
+                "holds a NUL byte (a control character no text field may hold); remove it",
+            )
+            continue
         other: tuple[int, str, int, str] | None = None
         if lower in run.claimed:
             other = run.claimed[lower]

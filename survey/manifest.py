@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from survey.errors import InputFileError
+from survey.inputs import decode_utf8, read_input
 
 MANIFEST = "survey.toml"
 _KNOWN = {
@@ -87,11 +88,8 @@ def read_manifest(folder: Path) -> Manifest:
     if not folder.is_dir():
         raise InputFileError(f"{folder}: not a folder", "give the folder holding survey.toml")
     path = folder / MANIFEST
-    if not path.is_file():
-        raise InputFileError(
-            f"{path}: no such file", f"a survey folder needs a {MANIFEST} manifest"
-        )
-    text = path.read_text(encoding="utf-8")
+    data_bytes = read_input(path, "TOML manifest", f"a survey folder needs a {MANIFEST} manifest")
+    text = decode_utf8(data_bytes, str(path), "save survey.toml as UTF-8")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

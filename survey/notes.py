@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from survey.errors import Diagnostic, InputFileError, Severity
+from survey.inputs import decode_utf8, read_input
 
 EMPTY = "empty"
 IMAGES_ONLY = "images-only"
@@ -102,18 +103,14 @@ class Notes:
 
 def read_notes_file(path: Path) -> str:
     name = str(path)
-    if not path.exists():
-        raise InputFileError(f"{name}: no such file", "check the notes path in survey.toml")
-    if path.is_dir():
-        raise InputFileError(f"{name}: is a directory, not a Markdown file")
-    data = path.read_bytes()
+    data = read_input(path, "Markdown notes file", "check the notes path in survey.toml")
     if b"\x00" in data[:65536]:
         raise InputFileError(f"{name}: is a binary file, not Markdown notes")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputFileError(f"{name}:{line}: not valid UTF-8", "save the notes as UTF-8") from exc
+    text = decode_utf8(data, name, "save the notes as UTF-8")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputFileError(f"{name}:{line}: holds a NUL byte", "remove it; notes are text")
+    return text
 
 
 def slugify(label: str) -> str:

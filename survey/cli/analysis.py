@@ -13,6 +13,7 @@ from rich.tree import Tree
 from survey import analysis
 from survey.cli.common import (
     FORMAT_OPTION,
+    MAX_LIMIT,
     OutputFormat,
     cli_errors,
     engine_from,
@@ -65,7 +66,8 @@ def lineage(
         bool, typer.Option("--descendants", help="What builds on it, instead of what it builds on.")
     ] = False,
     depth: Annotated[
-        int | None, typer.Option("--depth", min=1, help="At most this many generations.")
+        int | None,
+        typer.Option("--depth", min=1, max=MAX_LIMIT, help="At most this many generations."),
     ] = None,
     within: Annotated[str | None, WITHIN] = None,
     output: OutputFormat = FORMAT_OPTION,
@@ -98,7 +100,7 @@ def path(
         bool, typer.Option("--undirected", help="Ignore citation direction: how are they related?")
     ] = False,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, help="At most this many paths.")
+        int, typer.Option("--limit", "-n", min=1, max=MAX_LIMIT, help="At most this many paths.")
     ] = 10,
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
@@ -149,7 +151,9 @@ def top(
         str, typer.Option("--metric", help="citations (local) or pagerank.")
     ] = "citations",
     within: Annotated[str | None, WITHIN] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 10,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=MAX_LIMIT, help="At most this many.")
+    ] = 10,
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """The most influential papers: cited most often here, or by PageRank."""
@@ -170,7 +174,7 @@ def related(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="Citekey or short name.")],
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, help="At most this many each.")
+        int, typer.Option("--limit", "-n", min=1, max=MAX_LIMIT, help="At most this many each.")
     ] = 10,
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:

@@ -24,6 +24,11 @@ out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+# The largest --limit / --depth a command takes: more than any survey holds, and small
+# enough for every database's integer type.
+MAX_LIMIT = 1_000_000
+
+
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"

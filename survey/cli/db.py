@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from survey import DISTRIBUTION
 from survey.cli.common import cli_errors, engine_from, out
 from survey.config import database_url
-from survey.db.engine import create_survey_engine, current_revision, head_revision
+from survey.db.engine import (
+    create_survey_engine,
+    current_revision,
+    head_revision,
+    is_known_revision,
+)
 
 app = typer.Typer(help="Database schema: upgrade it, show its revision.", no_args_is_help=True)
 
@@ -26,5 +32,13 @@ def current_command(ctx: typer.Context) -> None:
         engine = create_survey_engine(database_url(ctx.find_root().params.get("db")))
         current = current_revision(engine)
         head = head_revision(engine)
-        state = "up to date" if current == head else "will be upgraded when next opened"
+        if current == head:
+            state = "up to date"
+        elif current is not None and not is_known_revision(engine, current):
+            state = (
+                "written by a newer survey: this one cannot use it "
+                f"(upgrade survey: pip install -U {DISTRIBUTION})"
+            )
+        else:
+            state = "will be upgraded when next opened"
         out.print(f"current: {current or 'none (empty database)'}\nnewest:  {head}\n{state}")

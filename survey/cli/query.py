@@ -10,6 +10,7 @@ from rich.text import Text
 
 from survey.cli.common import (
     FORMAT_OPTION,
+    MAX_LIMIT,
     OutputFormat,
     cli_errors,
     engine_from,
@@ -134,7 +135,9 @@ def show(
 def search(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="Words to find in titles, authors, venues, keys.")],
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=MAX_LIMIT, help="At most this many.")
+    ] = 50,
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Papers whose title, authors, venue, key or short name contain every word given."""

@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
@@ -157,6 +158,26 @@ def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
+def is_known_revision(engine: Engine, revision: str) -> bool:
+    """True when this installation has the migration script of `revision`."""
+    scripts = ScriptDirectory.from_config(alembic_config(engine))
+    try:
+        return scripts.get_revision(revision) is not None
+    except AlembicError:
+        return False
+
+
+def check_known(engine: Engine, current: str | None) -> None:
+    """Refuse a database written by a newer survey: its schema revision is unknown here."""
+    if current is not None and not is_known_revision(engine, current):
+        raise DatabaseError(
+            f"database {_display_url(engine)} is at schema revision {current}, which this "
+            f"survey does not know (its newest is {head_revision(engine)}): a newer survey "
+            "wrote it; nothing was changed",
+            f"upgrade survey (pip install -U {DISTRIBUTION}), or choose another --db",
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema; in one write transaction, so concurrent openers take turns."""
     config = alembic_config(engine)
@@ -165,6 +186,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             connection.info[_WRITE] = True
             try:
                 with connection.begin():
+                    if engine.dialect.name == "postgresql":
+                        # The writers' lock: two commands opening a fresh database take
+                        # turns, and the second finds the schema already upgraded.
+                        connection.execute(
+                            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK}
+                        )
                     config.attributes["connection"] = connection
                     command.upgrade(config, revision)
             finally:
@@ -176,7 +203,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def open_database(url: str) -> Engine:
     """The engine for `url`, its schema upgraded to the newest revision."""
     engine = create_survey_engine(url)
-    if current_revision(engine) != head_revision(engine):
+    current = current_revision(engine)
+    if current != head_revision(engine):
+        check_known(engine, current)
         upgrade(engine)
     return engine
 
