@@ -5,10 +5,25 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import socket
 import sqlite3
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
+from conftest import REPO
+from helpers import Cli
+from sqlalchemy import Engine, select, text
+
+from survey.db import session_scope
+from survey.db.models import Paper
+from survey.db.queries import find_paper
+
+BUNDLED = REPO / "data" / "valse2020"
 
 
 def synthetic_survey(folder: Path, papers: int = 3000, bullets: int = 300) -> Path:
@@ -57,3 +72,153 @@ def test_the_same_inputs_resolve_the_same_under_every_hash_seed(tmp_path: Path) 
             )
     assert len(results[0]) == 300
     assert all(result == results[0] for result in results[1:])
+
+
+def special_file(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / f"input.{kind}"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        # A node made here, never the machine's own devices.
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 5))
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.close()
+    else:
+        path.mkdir()
+    return path
+
+
+KIND_WORDS = {
+    "fifo": "is a FIFO",
+    "device": "is a character device",
+    "socket": "is a socket",
+    "directory": "is a directory",
+}
+
+
+@pytest.mark.parametrize("kind", list(KIND_WORDS))
+def test_a_bib_that_is_not_a_regular_file_is_refused_at_once(
+    cli: Cli, tmp_path: Path, kind: str
+) -> None:
+    if kind == "device" and os.geteuid() != 0:
+        pytest.skip("making a device node needs root")
+    path = special_file(tmp_path, kind)
+    started = time.monotonic()
+    result = cli("load", path)
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 1 and KIND_WORDS[kind] in result.stderr
+    assert str(path) in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("role", ["notes", "citations", "manifest"])
+def test_survey_inputs_that_are_fifos_are_refused(cli: Cli, tmp_path: Path, role: str) -> None:
+    folder = Path(shutil.copytree(BUNDLED, tmp_path / "survey"))
+    target = {
+        "notes": folder / "notes.md",
+        "citations": folder / "citations.csv",
+        "manifest": folder / "survey.toml",
+    }[role]
+    target.unlink()
+    os.mkfifo(target)
+    result = cli("build", folder)
+    assert result.exit_code == 1 and "is a FIFO" in result.stderr
+    assert str(target) in result.stderr
+
+
+def test_a_manifest_that_is_not_utf8_names_its_line(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "survey"
+    folder.mkdir()
+    (folder / "survey.toml").write_bytes(
+        'title = "Caf\xe9"\nbibliography = ["a.bib"]\n'.encode("latin-1")
+    )
+    result = cli("build", folder)
+    assert result.exit_code == 1
+    assert "survey.toml:1: not valid UTF-8 (save survey.toml as UTF-8)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_input_over_the_size_limit_is_refused(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bib = tmp_path / "big.bib"
+    bib.write_text("@article{a2001, title = {A}, year = 2001}\n" * 30_000)
+    monkeypatch.setenv("SURVEY_MAX_INPUT_MB", "1")
+    result = cli("load", bib)
+    assert result.exit_code == 1 and "more than the 1 MiB survey reads" in result.stderr
+    monkeypatch.setenv("SURVEY_MAX_INPUT_MB", "lots")
+    result = cli("load", bib)
+    assert result.exit_code == 1 and "SURVEY_MAX_INPUT_MB='lots' is not a number" in result.stderr
+
+
+def test_nested_string_macros_are_bounded(cli: Cli, tmp_path: Path, engine: Engine) -> None:
+    lines = ['@string{s0 = "xxxxxxxxxxxxxxxx"}']
+    lines += [f"@string{{s{i} = s{i - 1} # s{i - 1}}}" for i in range(1, 40)]
+    lines += ["@article{fine2001, title = {Fine}, year = 2001}"]
+    bomb = tmp_path / "bomb.bib"
+    bomb.write_text("\n".join(lines) + "\n")
+    assert bomb.stat().st_size < 1100
+    result = cli("load", bomb)
+    assert result.exit_code == 1
+    assert "bomb.bib:17: @string s16: error: expands to more than 1,000,000" in result.stderr
+    with session_scope(engine) as session:
+        assert find_paper(session, "fine2001").title == "Fine"
+
+
+def test_a_nul_byte_past_64_kib_fails_its_entry_only(
+    cli: Cli, tmp_path: Path, engine: Engine
+) -> None:
+    filler = "".join(
+        f"@article{{fill{i}, title = {{Filler number {i}}}, year = 2001}}\n" for i in range(1500)
+    )
+    assert len(filler) > 65536
+    bib = tmp_path / "nul.bib"
+    bib.write_text(filler + "@article{nul2001, title = {Has a \x00 byte}, year = 2001}\n")
+    result = cli("load", bib)
+    assert result.exit_code == 1
+    assert "nul.bib:1501: nul2001: error: holds a NUL byte" in result.stderr
+    with session_scope(engine) as session:
+        keys = set(session.scalars(select(Paper.citekey)))
+    assert len(keys) == 1500 and "nul2001" not in keys
+
+
+def test_a_database_from_a_newer_survey_is_refused_unchanged(cli: Cli, engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    result = cli("query", "search", "anything")
+    assert result.exit_code == 1
+    assert "at schema revision 0999, which this survey does not know" in result.stderr
+    current = cli("db", "current")
+    assert "written by a newer survey" in current.stdout
+    assert "will be upgraded" not in current.stdout
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            "0999"
+        )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["query", "search", "x", "--limit", "99999999999999999999"],
+        ["query", "top", "--limit", "0"],
+        ["query", "lineage", "RA-CNN", "--depth", "0"],
+        ["query", "lineage", "RA-CNN", "--depth", "-3"],
+        ["query", "path", "RA-CNN", "B-CNN", "--limit", "10000001"],
+    ],
+)
+def test_out_of_range_numbers_are_usage_errors(cli: Cli, args: list[str]) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2 and "Invalid value" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "query", ['"', "*", "NEAR(a b)", "a OR b", "-x", "^x", "'", "a AND", "(", "title:x"]
+)
+def test_search_text_is_never_interpreted(cli: Cli, query: str) -> None:
+    assert cli("load", BUNDLED / "papers.bib").exit_code == 0
+    result = cli("query", "search", "--format", "json", "--", query)
+    assert result.exit_code in (0, 1) and "Traceback" not in result.stderr
+    if result.exit_code == 1:
+        assert "has no words" in result.stderr
