@@ -237,6 +237,18 @@ def _resolve_value(
     return "".join(pieces)
 
 
+_ENTRY_KEY = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,", re.MULTILINE)
+
+
+def entry_keys(text: str) -> set[str]:
+    """The lower-cased keys of the entries in BibTeX text, by a quick scan (no parse)."""
+    return {
+        key.lower()
+        for kind, key in _ENTRY_KEY.findall(text)
+        if kind.lower() not in ("string", "comment", "preamble")
+    }
+
+
 def parse_bibtex(
     text: str,
     filename: str,

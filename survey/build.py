@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from survey.annotations import Reattached, reattach
 from survey.cites import read_citations
 from survey.db import citations as citations_db
 from survey.db import store
@@ -79,6 +80,7 @@ class BuildReport:
     edges: int = 0
     suspect_edges: int = 0
     open_mentions: list[OpenMention] = field(default_factory=list)
+    reattached: Reattached = field(default_factory=Reattached)
 
     @property
     def all_diagnostics(self) -> list[Diagnostic]:
@@ -183,6 +185,10 @@ def build_survey(
     _load_citations(session, manifest, facts, report)
     tx.set_setting(session, "survey.title", manifest.title)
     tx.set_setting(session, "survey.description", manifest.description)
+    back = reattach(session)  # sections exist now: manual tags whose paper returned
+    report.reattached = Reattached(
+        load.reattached.tags + back.tags, load.reattached.citations + back.citations
+    )
     report.manual_tags = sum(c.manual for c in tx.tag_counts(session).values())
     session.flush()
     return report

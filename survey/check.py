@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey import graph as g
+from survey.annotations import detached
 from survey.bib import parse_year, raw_field_values
 from survey.cites import read_citations
 from survey.db import citations as cdb
@@ -82,11 +83,35 @@ def check(session: Session) -> list[Finding]:
     findings += _duplicates(papers)
     findings += _taxonomy(session, papers)
     findings += _citations(session, papers)
+    findings += _detached(session)
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(
         findings,
         key=lambda f: (order[f.severity], f.file or "", f.line or 0, f.key or "", f.code),
     )
+
+
+def _detached(session: Session) -> list[Finding]:
+    """Manual annotations kept for papers that left the bibliography."""
+    found: list[Finding] = []
+    for row in detached(session):
+        if row.kind == "tag":
+            what = f"manual tag of {row.citekey} in {row.node_path}"
+        else:
+            what = f"manual edge {row.citekey} -> {row.other_key}"
+        found.append(
+            Finding(
+                WARNING,
+                "detached",
+                row.citekey,
+                None,
+                None,
+                f"{what} is detached: a paper it names left the bibliography",
+                "it comes back when the entry does; to drop it for good, add the entry "
+                "again and remove it with survey tag rm / survey cite rm",
+            )
+        )
+    return found
 
 
 def _papers(session: Session) -> list[_Paper]:

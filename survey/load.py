@@ -18,9 +18,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from survey.annotations import Reattached, detach, reattach
 from survey.bib import (
     BibParse,
     BibRecord,
+    entry_keys,
     gc_paused,
     iter_bibtex_pieces,
     read_bib_file,
@@ -60,6 +62,7 @@ class FileResult:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    detached: int = 0  # manual tags and edges of removed entries, kept for their return
     kept_stale: int = 0
     failed: int = 0
     duplicates: int = 0
@@ -71,6 +74,7 @@ class LoadReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     written: bool = True
     field_edges: int | None = None  # edges from cites fields, when they were synced
+    reattached: Reattached = field(default_factory=Reattached)
 
     @property
     def has_errors(self) -> bool:
@@ -105,6 +109,9 @@ class _Run:
     progress: Progress | None
     # Sources taking part in this load (read now, or skipped as unchanged).
     source_ids: set[int] = field(default_factory=set)
+    # Keys each file read now holds (a quick scan before parsing), so an entry that moved
+    # to another file of this load is taken over rather than reported as a duplicate.
+    keys_in: dict[int, set[str]] = field(default_factory=dict)
     # lower-cased key -> (source id, display name, line, content hash) of its entry
     claimed: dict[str, tuple[int, str, int, str]] = field(default_factory=dict)
     # lower-cased key -> (source id, line) of an identical copy left to another file
@@ -148,6 +155,8 @@ def load_bib_files(
             result.skipped = True
             result.unchanged = store.count_from_source(session, source.id)
             continue
+        if source is not None:
+            run.keys_in[source.id] = entry_keys(text)
         inputs.append(_Input(ref, ref.display, text, sha256, size, result))
 
     with gc_paused():
@@ -156,6 +165,7 @@ def load_bib_files(
             item.text = ""  # the text is no longer needed; let it go before the next file
         for item in inputs:
             _drop_stale(run, item)
+    report.reattached = reattach(session)
     if field_edges and (run.cites_seen or (inputs and has_edges(session, FIELD_ORIGIN))):
         edges = sync_field_edges(session)
         report.diagnostics.extend(edges.diagnostics)
@@ -219,6 +229,7 @@ def _drop_stale(run: _Run, item: _Input) -> None:
         [{"b_id": i, "b_line": line, "b_source": source_id} for i, (source_id, line) in handed],
     )
     gone = [i for i, lower in stale if lower not in run.deferred]
+    item.result.detached = detach(run.session, gone)
     store.delete_papers(run.session, gone)
     item.result.removed = len(gone)
     run.session.flush()
@@ -309,6 +320,8 @@ def _held_elsewhere(run: _Run, item: _Input, found: store.StoredPaper) -> bool:
     (its old location is gone) are taken over by the new one."""
     if found.source_id is None or found.source_id == item.source_id:
         return False
+    if found.source_id in run.keys_in:  # read in this load: does it still hold the key?
+        return found.citekey.lower() in run.keys_in[found.source_id]
     return found.source_id in run.source_ids or is_live(found.source_location, item.ref)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from sqlalchemy.orm import Session
 
+from survey.annotations import detach
 from survey.db import citations as citations_db
 from survey.db import store
 from survey.db import taxonomy as tx
@@ -236,6 +237,7 @@ def forget_source(session: Session, name: str) -> Forgotten:
     papers = edges = sections = orphaned = 0
     if source.kind == "bib":
         ids = [paper_id for paper_id, _ in store.keys_from_source(session, source.id)]
+        detach(session, ids)
         store.delete_papers(session, ids)
         papers = len(ids)
     elif source.kind == "citations":

@@ -106,7 +106,7 @@ def test_db_current_and_upgrade(cli: Cli) -> None:
     assert before.exit_code == 0
     assert "none (empty database)" in before.stdout
     upgraded = cli("db", "upgrade")
-    assert upgraded.exit_code == 0 and "0005" in upgraded.stdout
+    assert upgraded.exit_code == 0 and "0009" in upgraded.stdout
     assert "up to date" in cli("db", "current").stdout
 
 

@@ -19,8 +19,9 @@ from conftest import REPO
 from helpers import Cli
 from sqlalchemy import Engine, select, text
 
+from survey.db import citations as cdb
 from survey.db import session_scope
-from survey.db.models import Paper
+from survey.db.models import Paper, Tag
 from survey.db.queries import find_paper
 
 BUNDLED = REPO / "data" / "valse2020"
@@ -222,3 +223,66 @@ def test_search_text_is_never_interpreted(cli: Cli, query: str) -> None:
     assert result.exit_code in (0, 1) and "Traceback" not in result.stderr
     if result.exit_code == 1:
         assert "has no words" in result.stderr
+
+
+def entry_of(text: str, key: str) -> str:
+    start = text.rfind("@", 0, text.index("{" + key + ","))
+    end = text.find("\n@", start + 1)
+    return text[start : end + 1 if end != -1 else len(text)]
+
+
+def manual_work(engine: Engine) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    with session_scope(engine) as session:
+        tags = sorted(
+            (t.paper.citekey, t.node.path, t.annotation)
+            for t in session.scalars(select(Tag).where(Tag.provenance == "manual"))
+        )
+        edges = [(e.citing, e.cited) for e in cdb.edges(session) if e.origin == "manual"]
+    return tags, edges
+
+
+def test_manual_work_survives_an_entry_leaving_and_returns_with_it(
+    cli: Cli, engine: Engine, tmp_path: Path
+) -> None:
+    folder = Path(shutil.copytree(BUNDLED, tmp_path / "survey"))
+    assert cli("build", folder).exit_code == 0
+    assert cli("tag", "add", "RA-CNN", "fine-grained/datasets", "--note", "zoom").exit_code == 0
+    assert cli("cite", "add", "RA-CNN", "B-CNN", "--relation", "baseline").exit_code == 0
+    before = manual_work(engine)
+    bib = folder / "papers.bib"
+    text = bib.read_text(encoding="utf-8")
+    entry = entry_of(text, "fu2017look")
+    bib.write_text(text.replace(entry, ""), encoding="utf-8")
+    gone = cli("build", folder)  # the citations file now names a missing paper: exit 1
+    assert "fu2017look" in gone.stderr
+    assert manual_work(engine) == ([], [])
+    checked = cli("check", "--format", "csv").stdout
+    assert "detached" in checked and "manual tag of fu2017look in fine-grained/datasets" in checked
+    bib.write_text(text, encoding="utf-8")
+    assert cli("build", folder).exit_code == 0
+    assert manual_work(engine) == before
+    assert "detached" not in cli("check", "--format", "csv").stdout
+
+
+def test_an_entry_moving_to_another_file_keeps_its_paper(
+    cli: Cli, engine: Engine, tmp_path: Path
+) -> None:
+    folder = Path(shutil.copytree(BUNDLED, tmp_path / "survey"))
+    assert cli("build", folder).exit_code == 0
+    assert cli("tag", "add", "RA-CNN", "fine-grained/datasets").exit_code == 0
+    with session_scope(engine) as session:
+        paper_id = find_paper(session, "fu2017look").id
+    papers, curated = folder / "papers.bib", folder / "curated.bib"
+    text = papers.read_text(encoding="utf-8")
+    entry = entry_of(text, "fu2017look")
+    papers.write_text(text.replace(entry, ""), encoding="utf-8")
+    edited = entry.rstrip().removesuffix("}").rstrip().rstrip(",") + ",\n  note = {moved}\n}\n"
+    curated.write_text(curated.read_text(encoding="utf-8") + "\n" + edited, encoding="utf-8")
+    result = cli("build", folder)
+    assert result.exit_code == 0, result.stderr
+    assert "fu2017look" not in result.stderr
+    with session_scope(engine) as session:
+        paper = find_paper(session, "fu2017look")
+        assert paper.id == paper_id and paper.fields.get("note") == "moved"
+        assert paper.source is not None and paper.source.path == "curated.bib"
+    assert manual_work(engine)[0] == [("fu2017look", "fine-grained/datasets", "")]

@@ -23,7 +23,7 @@ from survey.db.models import Base
 
 def test_empty_database_is_upgraded_on_open(db_url: str) -> None:
     engine = open_database(db_url)
-    assert current_revision(engine) == head_revision(engine) == "0005"
+    assert current_revision(engine) == head_revision(engine) == "0009"
     tables = set(inspect(engine).get_table_names())
     assert {"papers", "authors", "aliases", "sources", "citations", "settings"} <= tables
     if engine.dialect.name == "sqlite":
@@ -54,7 +54,7 @@ def test_downgrade_to_base_and_up_again(db_url: str) -> None:
         command.downgrade(config, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     reopened = open_database(db_url)
-    assert current_revision(reopened) == "0005"
+    assert current_revision(reopened) == "0009"
 
 
 def test_current_does_not_create_tables(db_url: str) -> None:
@@ -97,8 +97,13 @@ DATA_AT = {
         "INSERT INTO sources (id, path, location, kind, sha256, size, loaded_at) "
         "VALUES (2, 'notes.md', '/y/notes.md', 'notes', '', 5, '2026-01-01 00:00:00')",
     ],
+    "0009": [
+        "INSERT INTO detached (kind, citekey, other_key, node_path, relation, evidence,"
+        " annotation, detached_at) VALUES ('tag', 'gone2019', NULL, 'fg', '', '', 'why',"
+        " '2026-01-01 00:00:00')",
+    ],
 }
-EARLIER = ["0001", "0002", "0003", "0004"]
+EARLIER = ["0001", "0002", "0003", "0004", "0005"]
 
 
 @pytest.mark.parametrize("revision", EARLIER)
@@ -148,10 +153,15 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
             assert connection.exec_driver_sql("SELECT value FROM settings").fetchall() == [
                 ("Kept title",)
             ]
-        # 0005: a source written before keeps its absolute path as its location too.
-        assert connection.exec_driver_sql(
-            "SELECT path, location FROM sources WHERE id = 1"
-        ).fetchall() == [("/x/refs.bib", "/x/refs.bib")]
+        if revision < "0005":
+            # 0005: a source written before keeps its absolute path as its location too.
+            assert connection.exec_driver_sql(
+                "SELECT path, location FROM sources WHERE id = 1"
+            ).fetchall() == [("/x/refs.bib", "/x/refs.bib")]
+        if revision >= "0005":
+            assert connection.exec_driver_sql(
+                "SELECT path, location FROM sources WHERE id = 2"
+            ).fetchall() == [("notes.md", "/y/notes.md")]
 
 
 def test_every_revision_has_a_data_case() -> None:

@@ -245,3 +245,23 @@ class Setting(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Detached(Base):
+    """A manual tag or manual citation whose paper left the bibliography, kept by citekey.
+
+    `kind` is tag (citekey, node_path, annotation) or citation (citekey cites other_key,
+    relation, evidence). Put back when every key it names is a paper again.
+    """
+
+    __tablename__ = "detached"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    citekey: Mapped[str] = mapped_column(String(255), index=True)
+    other_key: Mapped[str | None] = mapped_column(String(255))
+    node_path: Mapped[str | None] = mapped_column(String(1024))
+    relation: Mapped[str] = mapped_column(String(16), default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    annotation: Mapped[str] = mapped_column(Text, default="")
+    detached_at: Mapped[datetime] = mapped_column(DateTime)

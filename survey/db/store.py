@@ -20,6 +20,7 @@ from survey.db.models import (
     Author,
     Base,
     Citation,
+    Detached,
     Mention,
     Paper,
     Setting,
@@ -295,7 +296,7 @@ def clear_database(session: Session) -> None:
     Papers are deleted through the table, so the search index's delete trigger keeps
     the FTS5 index in step.
     """
-    first: tuple[type[Base], ...] = (Citation, Mention, Tag)
+    first: tuple[type[Base], ...] = (Citation, Mention, Tag, Detached)
     then: tuple[type[Base], ...] = (TaxonomyNode, Alias, Author, Paper, Source, Setting)
     for model in first:
         session.execute(delete(model))
