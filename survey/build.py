@@ -26,7 +26,7 @@ from survey.load import LoadReport, Progress, load_bib_files
 from survey.manifest import Manifest, read_manifest
 from survey.match import PaperRef, Resolution, Resolver
 from survey.mentions import SURVEY_MANIFEST
-from survey.notes import Mention, Node, Notes, parse_notes, read_notes_file, slugify
+from survey.notes import Mention, Notes, parse_notes, read_notes_file, slugify
 from survey.sources import attach_source, survey_file
 from survey.textnorm import closest
 
@@ -230,6 +230,11 @@ def _sync_nodes(
     (those holding manual tags stay, flagged orphaned)."""
     existing = tx.nodes_by_path(session)
     rows: dict[str, TaxonomyNode] = {}
+    positions = {
+        id(child): index
+        for node in notes.root.walk()
+        for index, child in enumerate(node.children, start=1)
+    }
     for position_node in notes.nodes:
         row = existing.get(position_node.path)
         if row is None:
@@ -240,7 +245,7 @@ def _sync_nodes(
         row.label = position_node.label
         row.level = position_node.level
         row.number = position_node.number
-        row.position = _position(position_node)
+        row.position = positions[id(position_node)]
         row.flag = position_node.flag
         row.description = "\n\n".join(position_node.text)
         row.line = position_node.line
@@ -270,12 +275,6 @@ def _sync_nodes(
             session.delete(row)
     session.flush()
     return rows
-
-
-def _position(node: Node) -> int:
-    parent = node.parent
-    siblings = parent.children if parent is not None else [node]
-    return siblings.index(node) + 1
 
 
 def _record_mention(

@@ -47,7 +47,7 @@ class Mention:
     prose: bool = False  # a paragraph with citations, not a bullet
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # nodes are compared by identity: a tree, not values
 class Node:
     """One heading of the notes."""
 
@@ -61,6 +61,11 @@ class Node:
     mentions: list[Mention] = field(default_factory=list)
     text: list[str] = field(default_factory=list)  # prose under the heading
     images: int = 0
+    child_slugs: set[str] = field(default_factory=set)  # kept with children: no rescans
+
+    def add_child(self, child: Node) -> None:
+        self.children.append(child)
+        self.child_slugs.add(child.slug)
 
     @property
     def path(self) -> str:
@@ -274,7 +279,7 @@ def _open_section(
             )
         )
     node = _make_node(raw_label, label, level, line, parent, slugs, diagnostics, filename)
-    parent.children.append(node)
+    parent.add_child(node)
     stack.append(node)
 
 
@@ -316,7 +321,7 @@ def _make_node(
     if numbered:
         number, label = int(numbered.group(1)), numbered.group(2).strip()
     slug = slugs.get(label) or slugs.get(shown) or slugs.get(raw_label) or slugify(label)
-    taken = {child.slug for child in parent.children}
+    taken = parent.child_slugs
     if slug in taken:
         diagnostics.append(
             Diagnostic(
