@@ -75,8 +75,10 @@ def resolve_edges(
     result = EdgeResult()
     first: dict[tuple[int, int], EdgeLine] = {}
 
-    def problem(severity: Severity, line: EdgeLine, key: str | None, text: str) -> None:
-        result.diagnostics.append(Diagnostic(severity, line.file, line.line, key, text))
+    def problem(
+        severity: Severity, line: EdgeLine, key: str | None, text: str, kind: str = ""
+    ) -> None:
+        result.diagnostics.append(Diagnostic(severity, line.file, line.line, key, text, kind))
 
     for line in lines:
         citing, cited = names.find(line.citing), names.find(line.cited)
@@ -84,7 +86,8 @@ def resolve_edges(
         if missing:
             near = closest(missing[0], (f.citekey for f in names.facts))
             hint = f"; did you mean {', '.join(near)}?" if near else ""
-            problem(unknown, line, missing[0], f"no paper with this key{hint}")
+            kind = "dangling-cite" if unknown is Severity.WARNING else ""
+            problem(unknown, line, missing[0], f"no paper with this key{hint}", kind)
             continue
         assert citing is not None and cited is not None
         if citing.paper_id == cited.paper_id:
@@ -99,6 +102,7 @@ def resolve_edges(
                 line,
                 citing.citekey,
                 f"the edge {citing.citekey} -> {cited.citekey} is also at {where}; kept once",
+                "repeated-edge",
             )
             continue
         first[pair] = line
@@ -111,6 +115,7 @@ def resolve_edges(
                 citing.citekey,
                 f"cites {cited.citekey} ({cited.year}), more than a year younger than "
                 f"itself ({citing.year}): kept, flagged suspect",
+                "suspect-edge",
             )
         result.rows.append(
             {

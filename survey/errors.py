@@ -59,6 +59,9 @@ class Diagnostic:
     line: int | None
     key: str | None
     message: str
+    # What sort of finding (suspect-edge, heading-level, ...): many of one kind are
+    # summarised on the terminal. Empty for findings that are always shown.
+    kind: str = ""
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

@@ -398,6 +398,7 @@ def _warn_duplicate(
             record.citekey,
             f"possible duplicate of {other_key} ({where}): {what}; "
             "keep one entry, or give both if they are distinct versions",
+            "possible-duplicate",
         )
     )
     result.duplicates += 1

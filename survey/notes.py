@@ -276,6 +276,7 @@ def _open_section(
                 f"heading level {level} follows level {parent.level}: "
                 f"{label!r} is nested under "
                 f"{parent.label or 'the top'!r}; use {'#' * (parent.level + 1)}",
+                "heading-level",
             )
         )
     node = _make_node(raw_label, label, level, line, parent, slugs, diagnostics, filename)

@@ -286,3 +286,25 @@ def test_an_entry_moving_to_another_file_keeps_its_paper(
         assert paper.id == paper_id and paper.fields.get("note") == "moved"
         assert paper.source is not None and paper.source.path == "curated.bib"
     assert manual_work(engine)[0] == [("fu2017look", "fine-grained/datasets", "")]
+
+
+def test_thousands_of_suspect_edges_are_summarised(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "suspects"
+    folder.mkdir()
+    count = 2000
+    (folder / "refs.bib").write_text(
+        "@article{old2000, title = {The Old One}, year = 2000}\n"
+        + "".join(f"@article{{new{i}, title = {{New {i}}}, year = 2010}}\n" for i in range(count))
+    )
+    (folder / "cites.csv").write_text(
+        "citing,cited,relation,evidence\n" + "".join(f"old2000,new{i},,\n" for i in range(count))
+    )
+    (folder / "survey.toml").write_text(
+        'title = "S"\nbibliography = ["refs.bib"]\ncitations = ["cites.csv"]\n'
+    )
+    quiet = cli("build", folder)
+    assert quiet.exit_code == 0
+    assert quiet.stderr.count("flagged suspect") == 5
+    assert f"... and {count - 5} more suspect-edge warnings ({count} in all" in quiet.stderr
+    loud = cli("build", folder, "--verbose")
+    assert loud.stderr.count("flagged suspect") == count

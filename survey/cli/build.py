@@ -49,7 +49,11 @@ def build(
     ] = False,
     verbose: Annotated[
         bool,
-        typer.Option("--verbose", "-v", help="List every open mention, not a summary."),
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="List every open mention and every warning, not a summary of each kind.",
+        ),
     ] = False,
 ) -> None:
     """Build a survey: load its BibTeX files, turn its notes into the taxonomy, resolve
@@ -69,7 +73,7 @@ def build(
                 notes_path=notes,
                 replace=replace,
             )
-    print_diagnostics(result.all_diagnostics)
+    print_diagnostics(result.all_diagnostics, verbose=verbose)
     _print_open_mentions(result, verbose)
     out.print(summary_table(result.load))
     if not result.load.written:

@@ -61,10 +61,29 @@ def engine_from(ctx: typer.Context) -> Engine:
     return open_database(url)
 
 
-def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+# Warnings of one kind shown one by one before the rest are counted in one line.
+FIRST_OF_A_KIND = 5
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], *, verbose: bool = True) -> None:
+    """Every error; warnings too, but past FIRST_OF_A_KIND of one kind only a count
+    (unless `verbose`), so a build with thousands of suspect edges stays readable."""
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
     for diagnostic in diagnostics:
+        kind = diagnostic.kind
+        if kind and not diagnostic.is_error and not verbose:
+            shown[kind] = shown.get(kind, 0) + 1
+            if shown[kind] > FIRST_OF_A_KIND:
+                hidden[kind] = hidden.get(kind, 0) + 1
+                continue
         colour = "red" if diagnostic.is_error else "yellow"
         err.print(f"[{colour}]{_escape(str(diagnostic))}[/{colour}]")
+    for kind, count in hidden.items():
+        err.print(
+            f"[yellow]... and {count} more {kind} warnings "
+            f"({shown[kind]} in all; --verbose lists them all)[/yellow]"
+        )
 
 
 def print_json(value: Any) -> None:

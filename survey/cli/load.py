@@ -23,6 +23,10 @@ def load(
     strict: Annotated[
         bool, typer.Option("--strict", help="Load nothing if any entry has an error.")
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="List every warning, not a summary of each kind."),
+    ] = False,
 ) -> None:
     """Load BibTeX files: add new entries, update edited ones, skip unchanged files.
 
@@ -34,7 +38,7 @@ def load(
         with ProgressBar() as progress, session_scope(engine, write=True) as session:
             report = load_bib_files(session, files, strict=strict, progress=progress)
             total = count_papers(session)
-    print_diagnostics(report.diagnostics)
+    print_diagnostics(report.diagnostics, verbose=verbose)
     out.print(summary_table(report))
     if not report.written:
         err.print("[red]--strict: nothing was loaded because of the errors above[/red]")
