@@ -308,3 +308,22 @@ def test_thousands_of_suspect_edges_are_summarised(cli: Cli, tmp_path: Path) -> 
     assert f"... and {count - 5} more suspect-edge warnings ({count} in all" in quiet.stderr
     loud = cli("build", folder, "--verbose")
     assert loud.stderr.count("flagged suspect") == count
+
+
+def test_escape_sequences_never_reach_the_terminal_and_csv_formulas_are_neutral(
+    cli: Cli, tmp_path: Path
+) -> None:
+    bib = tmp_path / "hostile.bib"
+    bib.write_text(
+        "@article{esc2020, title = {Red \x1b[31mALERT\x1b[0m and \x1b]0;owned\x07 title},"
+        " year = 2020}\n"
+        '@article{formula2020, title = {=HYPERLINK("http://x","click")}, year = 2020}\n'
+    )
+    assert cli("load", bib).exit_code == 0
+    for args in (["query", "show", "esc2020"], ["query", "search", "red"]):
+        result = cli(*args)
+        assert result.exit_code == 0
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+        assert "ALERT" in result.stdout
+    rows = cli("query", "search", "hyperlink", "--format", "csv").stdout
+    assert "'=HYPERLINK" in rows

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
@@ -14,14 +15,36 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.segment import Segment
 from sqlalchemy import Engine
 
 from survey.config import database_url
 from survey.db import open_database
 from survey.errors import Diagnostic, SurveyError
+from survey.export.csvfiles import safe_cell
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# C0 controls but tab and newline, DEL and C1: text from a BibTeX field must not move
+# the cursor, recolour or retitle the user's terminal (ESC is one of them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+class SafeConsole(Console):
+    """A Rich console that drops control characters from everything it is given to print
+    (its own styling codes are separate control segments, kept)."""
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            segment if segment.control else Segment(strip_controls(segment.text), segment.style)
+            for segment in buffer
+        )
+
+
+out = SafeConsole(highlight=False, soft_wrap=False)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 # The largest --limit / --depth a command takes: more than any survey holds, and small
@@ -96,5 +119,8 @@ def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     writer.writerow(header)
     for row in rows:
         # Lines end with \n here, so a bare \r in a value would not be quoted: drop it.
-        writer.writerow(["" if v is None else str(v).replace("\r", " ") for v in row])
+        # A cell a spreadsheet would run as a formula gets a leading ', as in export csv.
+        writer.writerow(
+            ["" if v is None else safe_cell(strip_controls(str(v).replace("\r", " "))) for v in row]
+        )
     sys.stdout.write(buffer.getvalue())
