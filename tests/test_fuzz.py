@@ -90,6 +90,33 @@ WORD = st.text(alphabet=st.characters(categories=("L", "N")), min_size=1, max_si
 SAFE_TEXT = st.lists(WORD, min_size=1, max_size=8).map(" ".join)
 
 
+@given(st.lists(SAFE_TEXT, min_size=1, max_size=6))
+def test_well_formed_entries_are_all_parsed(titles: list[str]) -> None:
+    """The other side of the text fuzzing: a parser that rejected everything would pass
+    those tests, not this one."""
+    tried("well-formed bibtex")
+    text = "".join(
+        f"@article{{k{i},\n  title = {{{t}}},\n  year = {{2001}}\n}}\n"
+        for i, t in enumerate(titles)
+    )
+    result = parse_bibtex(text, "fuzz.bib")
+    assert result.failed == 0 and result.diagnostics == []
+    assert [(r.citekey, r.title, r.year) for r in result.records] == [
+        (f"k{i}", t, 2001) for i, t in enumerate(titles)
+    ]
+
+
+@given(st.lists(WORD, min_size=1, max_size=8, unique_by=str.casefold))
+def test_well_formed_headings_are_all_sections(labels: list[str]) -> None:
+    tried("well-formed notes")
+    text = "".join(f"# {label}\n\n- A paper about {label}\n\n" for label in labels)
+    notes = parse_notes(text, "fuzz.md")
+    assert [n.label for n in notes.nodes] == labels
+    assert [[m.text for m in n.mentions] for n in notes.nodes] == [
+        [f"A paper about {label}"] for label in labels
+    ]
+
+
 @st.composite
 def entries(draw: st.DrawFn) -> list[dict[str, Any]]:
     count = draw(st.integers(1, 5))
