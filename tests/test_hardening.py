@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,10 @@ from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db.models import Paper, Tag
 from survey.db.queries import find_paper
+
+sys.path.insert(0, str(REPO))
+
+from bench.generate import generate
 
 BUNDLED = REPO / "data" / "valse2020"
 
@@ -327,3 +332,46 @@ def test_escape_sequences_never_reach_the_terminal_and_csv_formulas_are_neutral(
         assert "ALERT" in result.stdout
     rows = cli("query", "search", "hyperlink", "--format", "csv").stdout
     assert "'=HYPERLINK" in rows
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1.5 MiB tmpfs inside the test's folder (needs root; skipped elsewhere)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+@pytest.mark.sqlite_only(reason="fills the disk under an SQLite file")
+def test_a_disk_that_fills_up_during_a_load(tmp_path: Path, small_disk: Path) -> None:
+    small, big = tmp_path / "small.bib", tmp_path / "big.bib"
+    small.write_text(generate(20, seed=1).replace("bench", "small"), encoding="utf-8")
+    big.write_text(generate(1500, seed=2), encoding="utf-8")
+    db = small_disk / "survey.db"
+    env = {**os.environ, "SURVEY_DB": str(db)}
+    first = subprocess.run(
+        [sys.executable, "-m", "survey", "load", str(small)], env=env, capture_output=True
+    )
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run(
+        [sys.executable, "-m", "survey", "load", str(big)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert second.returncode == 1
+    assert "is full: nothing was written" in second.stderr
+    assert "Traceback" not in second.stderr
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert connection.execute("SELECT count(*) FROM papers").fetchone()[0] == 20

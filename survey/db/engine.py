@@ -127,6 +127,15 @@ def _translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
         return DatabaseError(
             f"{url} is not an SQLite database", "choose another --db path; survey creates new ones"
         )
+    if (
+        "disk is full" in text
+        or "No space left" in text
+        or "DiskFull" in type(getattr(exc, "orig", exc)).__name__
+    ):
+        return DatabaseError(
+            f"the disk holding {url} is full: nothing was written",
+            "free some space (or choose another --db), then run the command again",
+        )
     if "unable to open" in text:
         return DatabaseError(f"cannot open database {url}", "check the path and its permissions")
     if isinstance(exc, IntegrityError):
