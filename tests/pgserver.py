@@ -66,21 +66,29 @@ class Server:
             "-E",
             "UTF8",
         )
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        self.options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
         if not durable:
-            options += " -c fsync=off"
+            self.options += " -c fsync=off"
+        self.restart()
+        return self.url("postgres")
+
+    def restart(self) -> None:
+        """Start the server on its data folder (again, after `crash`)."""
         self._run(
             _binary("pg_ctl"),
             "-D",
             str(self.data),
             "-o",
-            options,
+            self.options,
             "-l",
             str(self.folder / "log"),
             "-w",
             "start",
         )
-        return self.url("postgres")
+
+    def crash(self) -> None:
+        """Stop the server as a power cut would (`-m immediate`), keeping its data."""
+        self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

@@ -303,3 +303,49 @@ def test_two_builds_at_once_on_the_suite_backend(tmp_path: Path, db_url: str) ->
         ]
     engine.dispose()
     assert counts == [400, 399, 400, 400, 3]
+
+
+def test_postgres_stopped_in_the_middle_of_a_build(tmp_path: Path) -> None:
+    """The server goes down as in a power cut: one clear line, and after a restart the
+    database is as it was before the build."""
+    try:
+        from pgserver import Server
+
+        server = Server()
+        url = server.start()
+    except (OSError, subprocess.CalledProcessError, LookupError) as exc:
+        pytest.skip(f"no PostgreSQL server can be started here: {exc}")
+    try:
+        folder = tmp_path / "survey"
+        write_survey(folder, generate(50, seed=9), 50)
+        env = {**os.environ, "SURVEY_DB": url, "SURVEY_WORKERS": "1"}
+        command = [sys.executable, "-m", "survey", "build", str(folder)]
+        assert subprocess.run(command, env=env, capture_output=True).returncode == 0
+
+        def counts() -> list[int]:
+            engine = create_engine(url, poolclass=NullPool)
+            with engine.connect() as connection:
+                found = [
+                    int(connection.execute(text(f"SELECT count(*) FROM {t}")).scalar() or 0)
+                    for t in ("papers", "citations", "mentions", "taxonomy_nodes")
+                ]
+            engine.dispose()
+            return found
+
+        before = counts()
+        write_survey(folder, generate(3000, seed=9), 3000)
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(1.5)
+        assert process.poll() is None, "the build ended before the server could be stopped"
+        server.crash()
+        _, errors = process.communicate(timeout=60)
+        assert process.returncode == 1
+        lines = [line for line in errors.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error:"), errors
+        assert "Traceback" not in errors
+        server.restart()
+        assert counts() == before
+    finally:
+        server.stop()

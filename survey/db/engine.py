@@ -20,7 +20,13 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -135,6 +141,15 @@ def _translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
         return DatabaseError(
             f"the disk holding {url} is full: nothing was written",
             "free some space (or choose another --db), then run the command again",
+        )
+    if isinstance(exc, OperationalError) and any(
+        sign in text
+        for sign in ("closed the connection", "terminating connection", "Connection refused")
+    ):
+        return DatabaseError(
+            f"lost the connection to the database server {url}: this command's changes "
+            "were not written",
+            "check that the server is running, then run the command again",
         )
     if "unable to open" in text:
         return DatabaseError(f"cannot open database {url}", "check the path and its permissions")
