@@ -349,7 +349,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         yield mount_point
     finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
+        # Lazy: a file still open on it (a connection not yet collected) must not keep
+        # the mount alive after the test.
+        subprocess.run(["umount", "--lazy", str(mount_point)], check=False)
 
 
 @pytest.mark.sqlite_only(reason="fills the disk under an SQLite file")
@@ -372,6 +374,9 @@ def test_a_disk_that_fills_up_during_a_load(tmp_path: Path, small_disk: Path) ->
     assert second.returncode == 1
     assert "is full: nothing was written" in second.stderr
     assert "Traceback" not in second.stderr
-    with sqlite3.connect(db) as connection:
+    connection = sqlite3.connect(db)
+    try:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert connection.execute("SELECT count(*) FROM papers").fetchone()[0] == 20
+    finally:
+        connection.close()
