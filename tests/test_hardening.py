@@ -3,6 +3,7 @@ files, bounded input, schema revisions from the future, quiet builds at scale.""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -380,3 +381,45 @@ def test_a_disk_that_fills_up_during_a_load(tmp_path: Path, small_disk: Path) ->
         assert connection.execute("SELECT count(*) FROM papers").fetchone()[0] == 20
     finally:
         connection.close()
+
+
+def hub_bib(path: Path, citing: int) -> None:
+    path.write_text(
+        "@article{hub2000, title = {The Hub}, year = 2000}\n"
+        + "".join(
+            f"@article{{c{i}, title = {{Citing {i}}}, year = 2005, cites = {{hub2000}}}}\n"
+            for i in range(citing)
+        )
+        + "@article{alone2001, title = {Alone}, year = 2001}\n"
+    )
+
+
+def test_a_paper_cited_by_twenty_thousand(cli: Cli, tmp_path: Path) -> None:
+    bib = tmp_path / "hub.bib"
+    hub_bib(bib, 20_000)
+    assert cli("load", bib).exit_code == 0
+    result = cli("query", "lineage", "hub2000", "--descendants", "--format", "json")
+    assert result.exit_code == 0
+    papers = json.loads(result.stdout)["papers"]
+    assert len({row["key"] for row in papers}) == 20_000
+    assert {row["generation"] for row in papers} == {1}
+    assert str(20_000) in cli("query", "top", "--limit", "1").stdout.replace(",", "")
+
+
+def test_no_path_between_unconnected_papers(cli: Cli, tmp_path: Path) -> None:
+    bib = tmp_path / "hub.bib"
+    hub_bib(bib, 3)
+    assert cli("load", bib).exit_code == 0
+    result = cli("query", "path", "c0", "alone2001")
+    assert result.exit_code == 0 and "no path from c0 to alone2001" in result.stdout
+
+
+def test_a_cycle_of_manual_edges_is_named(cli: Cli, tmp_path: Path) -> None:
+    bib = tmp_path / "hub.bib"
+    hub_bib(bib, 2)
+    assert cli("load", bib).exit_code == 0
+    assert cli("cite", "add", "hub2000", "c0").exit_code == 0
+    main = cli("query", "mainpath")
+    assert main.exit_code == 1 and "cycles" in main.stderr and "hub2000" in main.stderr
+    checked = cli("check", "--format", "csv").stdout
+    assert "citation-cycle" in checked
