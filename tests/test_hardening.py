@@ -423,3 +423,39 @@ def test_a_cycle_of_manual_edges_is_named(cli: Cli, tmp_path: Path) -> None:
     assert main.exit_code == 1 and "cycles" in main.stderr and "hub2000" in main.stderr
     checked = cli("check", "--format", "csv").stdout
     assert "citation-cycle" in checked
+
+
+@pytest.mark.sqlite_only(reason="holds SQLite's write lock from a second connection")
+def test_a_writer_waits_for_the_lock_and_then_writes(tmp_path: Path) -> None:
+    """A writer that began deferred would read a snapshot, then fail when it writes after
+    the other writer commits (SQLITE_BUSY_SNAPSHOT, no waiting). survey's writers take
+    the write lock at BEGIN, so this one waits and then succeeds, every time."""
+    db = tmp_path / "lock.db"
+    bib = tmp_path / "refs.bib"
+    hub_bib(bib, 3)
+    env = {**os.environ, "SURVEY_DB": str(db)}
+    run = [sys.executable, "-m", "survey"]
+    assert subprocess.run([*run, "load", str(bib)], env=env, capture_output=True).returncode == 0
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    writer = subprocess.Popen(
+        [*run, "cite", "add", "c1", "hub2000", "--relation", "extends"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(4)  # long enough for the writer to start and reach its transaction
+    holder.execute("INSERT INTO settings (name, value) VALUES ('held', 'yes')")
+    holder.execute("COMMIT")
+    holder.close()
+    _, errors = writer.communicate(timeout=60)
+    assert writer.returncode == 0, errors
+    connection = sqlite3.connect(db)
+    try:
+        edges = connection.execute(
+            "SELECT count(*) FROM citations WHERE origin = 'manual'"
+        ).fetchone()[0]
+    finally:
+        connection.close()
+    assert edges == 1
