@@ -459,3 +459,24 @@ def test_a_writer_waits_for_the_lock_and_then_writes(tmp_path: Path) -> None:
     finally:
         connection.close()
     assert edges == 1
+
+
+@pytest.mark.sqlite_only(reason="truncates an SQLite file")
+def test_a_truncated_database_is_one_clear_line(tmp_path: Path) -> None:
+    db = tmp_path / "cut.db"
+    bib = tmp_path / "refs.bib"
+    hub_bib(bib, 500)
+    env = {**os.environ, "SURVEY_DB": str(db)}
+    run = [sys.executable, "-m", "survey"]
+    assert subprocess.run([*run, "load", str(bib)], env=env, capture_output=True).returncode == 0
+    connection = sqlite3.connect(db)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 3])
+    result = subprocess.run(
+        [*run, "query", "search", "citing"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error:") and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
