@@ -480,3 +480,4 @@ def test_a_truncated_database_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("error:") and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    assert "is damaged" in result.stderr or "not an SQLite database" in result.stderr

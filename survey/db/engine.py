@@ -129,6 +129,11 @@ def _translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
         return DatabaseError(
             f"database {url} is read-only", "check the file's permissions or choose another --db"
         )
+    if "malformed" in text:
+        return DatabaseError(
+            f"database {url} is damaged (SQLite reports a malformed file); nothing was changed",
+            "restore it from a backup, or build the survey into a new one with --db",
+        )
     if "not a database" in text:
         return DatabaseError(
             f"{url} is not an SQLite database", "choose another --db path; survey creates new ones"
