@@ -349,3 +349,26 @@ def test_postgres_stopped_in_the_middle_of_a_build(tmp_path: Path) -> None:
         assert counts() == before
     finally:
         server.stop()
+
+
+def test_queries_during_a_build_see_whole_states(tmp_path: Path) -> None:
+    folder = tmp_path / "survey"
+    write_survey(folder, generate(50, seed=10), 50)
+    db = tmp_path / "read-build.db"
+    assert survey(db, "build", folder).wait() == 0
+    write_survey(folder, generate(1500, seed=10), 1500)
+    builder = survey(db, "build", folder)
+    seen: set[tuple[int, int, int]] = set()
+    reader = sqlite3.connect(db, timeout=30)
+    while builder.poll() is None:
+        reader.execute("BEGIN")
+        seen.add(
+            tuple(  # type: ignore[arg-type]
+                reader.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("papers", "citations", "mentions")
+            )
+        )
+        reader.execute("COMMIT")
+    reader.close()
+    assert builder.returncode == 0
+    assert seen <= {(50, 49, 50), (1500, 1499, 1500)}, seen
