@@ -84,7 +84,11 @@ def test_top_within_self_supervised(built: Engine) -> None:
     with session_scope(built) as session:
         by_citations = analysis.top(session, within="self-supervised", limit=3)
         by_rank = analysis.top(session, metric="pagerank", within="self-supervised", limit=3)
-    assert by_citations["papers"][0]["key"] == "doersch2015unsupervised"
+    # Colorization and context prediction have four local citations each; PageRank breaks
+    # the tie (pix2pix, itself much cited, cites colorization).
+    first, second = by_citations["papers"][:2]
+    assert (first["key"], second["key"]) == ("zhang2016colorful", "doersch2015unsupervised")
+    assert first["citations"] == second["citations"] == 4
     counts = [p["citations"] for p in by_citations["papers"]]
     assert counts == sorted(counts, reverse=True)
     ranks = [p["pagerank"] for p in by_rank["papers"]]
@@ -108,7 +112,8 @@ def test_fine_grained_trend_spans_2011_to_2020(built: Engine) -> None:
     assert result["years"][0] == 2011 and result["years"][-1] == 2020
     assert result["sections"][0]["total"] == 30
     paths = [s["path"] for s in level2["sections"]]
-    assert paths[0] == "gan/problems" and "fine-grained/datasets" in paths
+    assert paths[:3] == ["gan/background", "gan/problems", "gan/challenges"]
+    assert "fine-grained/datasets" in paths
     assert sum(level2["totals"].values()) >= sum(s["total"] for s in level2["sections"]) - 5
 
 

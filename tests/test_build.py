@@ -92,6 +92,7 @@ def test_bundled_survey_builds_completely(engine: Engine, folder: Path) -> None:
     assert flags["fine-grained/datasets"] == "empty"
     assert flags["self-supervised"] == "normal"
     for path in [
+        "gan/background",
         "gan/problems/noise-to-image",
         "gan/problems/image-to-image",
         "gan/problems/2d-to-3d",
@@ -99,6 +100,7 @@ def test_bundled_survey_builds_completely(engine: Engine, folder: Path) -> None:
         "gan/problems/image-to-video",
         "gan/problems/video-to-video",
         "gan/problems/text-to-video",
+        "gan/challenges",
         "gan/speaker-work",
         "fine-grained/contrastive",
         "fine-grained/web-data",
@@ -116,7 +118,7 @@ def test_rebuild_changes_nothing(engine: Engine, folder: Path) -> None:
         before = state(session)
     first = tags(engine)
     report = build(engine, folder)
-    assert report.load.total("unchanged") == report.load.total("added") + 69
+    assert report.load.total("unchanged") == report.load.total("added") + 75
     assert tags(engine) == first
     with session_scope(engine) as session:
         assert state(session) == before

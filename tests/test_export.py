@@ -59,7 +59,7 @@ def test_graphml_for_gephi(built: Engine, tmp_path: Path) -> None:
     types = {k.get("id"): k.get("attr.type") for k in keys}
     assert types["r"] == types["g"] == types["b"] == types["year"] == "int"
     graph = nx.read_graphml(target)
-    assert graph.number_of_nodes() == 69 and graph.number_of_edges() == 110
+    assert graph.number_of_nodes() == 75 and graph.number_of_edges() == 146
     racnn = graph.nodes["fu2017look"]
     assert racnn["label"] == "RA-CNN" and racnn["year"] == 2017
     assert isinstance(racnn["r"], int) and racnn["section"] == "fine-grained"
@@ -120,7 +120,7 @@ def test_csljson(built: Engine, tmp_path: Path) -> None:
     target = tmp_path / "refs.json"
     write_csljson(data_of(built), target)
     items = {i["id"]: i for i in json.loads(target.read_text(encoding="utf-8"))}
-    assert len(items) == 69
+    assert len(items) == 75
     racnn = items["fu2017look"]
     assert racnn["type"] == "paper-conference"
     assert racnn["issued"] == {"date-parts": [[2017]]}
@@ -133,10 +133,10 @@ def test_csljson(built: Engine, tmp_path: Path) -> None:
 def test_csv_tables(built: Engine, tmp_path: Path) -> None:
     papers, edges = write_csv_folder(data_of(built), tmp_path / "tables")
     rows = list(csv.DictReader(papers.open(encoding="utf-8")))
-    assert len(rows) == 69 and rows[0]["citekey"]
+    assert len(rows) == 75 and rows[0]["citekey"]
     racnn = next(r for r in rows if r["citekey"] == "fu2017look")
     assert racnn["sections"] == "fine-grained/attention" and racnn["short"] == "RA-CNN"
-    assert len(list(csv.DictReader(edges.open(encoding="utf-8")))) == 110
+    assert len(list(csv.DictReader(edges.open(encoding="utf-8")))) == 146
 
 
 def test_hostile_strings_survive_every_format(engine: Engine, tmp_path: Path) -> None:
@@ -255,7 +255,7 @@ def test_pandoc_renders_the_report_with_every_citation(
     )
     assert result.returncode == 0, result.stderr
     assert "not found" not in result.stderr, result.stderr
-    assert result.stdout.count('class="csl-entry"') == 69
+    assert result.stdout.count('class="csl-entry"') == 75
 
 
 @pytest.mark.skipif(
@@ -274,7 +274,7 @@ def test_bibtex_accepts_the_export(built: Engine, tmp_path: Path) -> None:
     log = (tmp_path / "doc.blg").read_text(encoding="utf-8", errors="replace")
     assert result.returncode < 2, log
     assert "error message" not in log
-    assert (tmp_path / "doc.bbl").read_text(encoding="utf-8").count("\\bibitem") == 69
+    assert (tmp_path / "doc.bbl").read_text(encoding="utf-8").count("\\bibitem") == 75
 
 
 def test_charts(built: Engine, cli: Cli, tmp_path: Path) -> None:
@@ -297,7 +297,7 @@ def test_cli_build_with_report_and_graphml(cli: Cli, tmp_path: Path) -> None:
     result = cli("build", BUNDLED, "--report", report, "--graphml", graph)
     assert result.exit_code == 0, result.stderr
     assert report.read_text(encoding="utf-8").startswith("# VALSE")
-    assert nx.read_graphml(graph).number_of_nodes() == 69
+    assert nx.read_graphml(graph).number_of_nodes() == 75
     for kind, name in (
         ("gexf", "g.gexf"),
         ("bib", "refs.bib"),
