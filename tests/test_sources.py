@@ -62,7 +62,7 @@ def test_a_second_checkout_builds_into_the_same_database(engine: Engine, tmp_pat
     papers, sources, edges, _ = before
     assert ("citations.csv", "citations") in sources and ("papers.bib", "bib") in sources
     assert all(not path.startswith("/") for path, _ in sources)
-    assert len(edges) == 146 and len(papers) == 75
+    assert len(edges) == 147 and len(papers) == 75
 
 
 def test_a_moved_folder_is_adopted_and_its_edits_load(engine: Engine, tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_an_edge_in_two_citations_files_is_kept_once(engine: Engine, tmp_path: P
     (warning,) = [d for d in diagnostics if "kept once" in d.message]
     assert warning.file.endswith("more.csv") and warning.line == 2
     with session_scope(engine) as session:
-        assert len(cdb.edges(session)) == 146
+        assert len(cdb.edges(session)) == 147
 
 
 def test_a_bare_file_is_named_by_its_name_and_told_apart_by_content(
@@ -174,7 +174,7 @@ def test_sources_lists_and_forget_keeps_manual_work(
     listed = cli("sources", "--format", "csv")
     assert listed.exit_code == 0
     assert (
-        "curated.bib,bib,63," in listed.stdout and "citations.csv,citations,146," in listed.stdout
+        "curated.bib,bib,63," in listed.stdout and "citations.csv,citations,147," in listed.stdout
     )
     forgot = cli("sources", "forget", "curated.bib")
     assert forgot.exit_code == 0 and "removed 63 entries" in forgot.stdout
