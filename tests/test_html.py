@@ -4,6 +4,7 @@ test_html_browser.py)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import tomllib
@@ -119,7 +120,7 @@ def test_timeline_layout_x_is_the_year_and_sections_keep_together(built: Engine)
         top = content["sections"][paper["sections"][0][0]]["path"].split("/")[0]
         tops.setdefault(top, []).append(paper["y"])
     spans = sorted((min(ys), max(ys)) for ys in tops.values())
-    for (_, high), (low, _) in zip(spans, spans[1:], strict=False):
+    for (_, high), (low, _) in itertools.pairwise(spans):
         assert high < low
     years = {year: x for year, x in content["year_x"]}
     assert all(years[p["year"]] == p["x"] for p in papers)
