@@ -287,3 +287,16 @@ def test_hostile_titles_render_as_text(browser: Any, hostile: Survey) -> None:
         assert opened.dialogs == [] and opened.errors == []
     finally:
         opened.page.close()
+
+
+def test_an_empty_survey_opens_without_errors(browser: Any, engine: Any, tmp_path: Path) -> None:
+    with session_scope(engine) as session:
+        data = page_data(session)
+    write_html(data, tmp_path / "empty.html")
+    opened = Opened(browser, tmp_path / "empty.html")
+    try:
+        assert opened.js("window.surveyPage.graph.order") == 0
+        assert opened.page.is_hidden("#years")
+        assert opened.errors == []
+    finally:
+        opened.page.close()

@@ -60,15 +60,12 @@
     if (state.lineage !== null) {
       if (i === state.selected || state.lineage.has(i)) {
         shown.highlighted = true;
-        shown.zIndex = 1;
       } else {
         shown.color = DIM;
         shown.label = null;
-        shown.zIndex = 0;
       }
     } else if (i === state.selected) {
       shown.highlighted = true;
-      shown.zIndex = 1;
     }
     return shown;
   }
@@ -87,11 +84,12 @@
     return shown;
   }
 
+  const startedAt = performance.now();
+  recompute();
   const container = document.getElementById("graph");
   const renderer = new Sigma(graph, container, {
     nodeReducer: nodeReducer,
     edgeReducer: edgeReducer,
-    zIndex: true,
     hideEdgesOnMove: graph.size > 20000,
     labelRenderedSizeThreshold: 6,
     minEdgeThickness: 0.8,
@@ -385,8 +383,6 @@
     (data.within ? " in " + data.within : "") + " · " + data.layout + " layout";
   document.title = data.title || "Citation graph";
 
-  recompute();
-  renderer.refresh();
   window.surveyPage = {
     graph: graph,
     renderer: renderer,
@@ -394,6 +390,8 @@
     lineage: (key, descendants) => [...lineage(byKey.get(key), descendants)].map((i) => papers[i].key).sort(),
     shownKeys: () => papers.filter((p) => !renderer.getNodeDisplayData(p.key).hidden).map((p) => p.key),
     highlightedKeys: () => papers.filter((p) => renderer.getNodeDisplayData(p.key).highlighted).map((p) => p.key),
+    startedAt: startedAt,
+    constructedAt: performance.now(),
     renderedAt: null,
   };
   requestAnimationFrame(() => requestAnimationFrame(() => {
