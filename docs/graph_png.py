@@ -47,7 +47,7 @@ def main() -> None:
             browser = driver.chromium.launch(
                 executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=FLAGS
             )
-            tab = browser.new_page(viewport={"width": 1400, "height": 860})
+            tab = browser.new_page(viewport={"width": 1600, "height": 900})
             tab.goto(page.as_uri())
             tab.wait_for_function("window.surveyPage && window.surveyPage.renderedAt !== null")
             tab.fill("#search", "RA-CNN")

@@ -26,7 +26,7 @@
   });
   data.edges.forEach(([citing, cited, relation], i) => {
     graph.addDirectedEdgeWithKey("e" + i, papers[citing].key, papers[cited].key, {
-      size: 1, color: data.relations[relation].colour, type: "arrow",
+      size: data.edges.length > 5000 ? 1 : 2, color: data.relations[relation].colour, type: "arrow",
       citing: citing, cited: cited,
     });
   });
@@ -169,8 +169,14 @@
     showLineage(null);
     panel.hidden = false;
     if (moveCamera) {
+      // Bring the paper into view when it is outside it or under the panel.
+      const at = renderer.graphToViewport(graph.getNodeAttributes(p.key));
+      const box = container.getBoundingClientRect();
+      const free = box.width - panel.getBoundingClientRect().width - 16;
       const shown = renderer.getNodeDisplayData(p.key);
-      if (shown) renderer.getCamera().animate({ x: shown.x, y: shown.y }, { duration: 300 });
+      if (shown && (at.x < 0 || at.x > free || at.y < 0 || at.y > box.height)) {
+        renderer.getCamera().animate({ x: shown.x, y: shown.y }, { duration: 300 });
+      }
     }
   }
 
@@ -376,6 +382,7 @@
     }
   }
   renderer.on("afterRender", placeTicks);
+  placeTicks(); // sigma drew the first frame in its constructor, before this listener
 
   document.getElementById("page-title").textContent = data.title || "Citation graph";
   document.getElementById("stats").textContent =
