@@ -8,19 +8,17 @@ takes a screenshot. Usage: python docs/graph_png.py
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
 from survey.build import build_survey
 from survey.config import bundled_survey_dir
 from survey.db import open_database, session_scope
 from survey.export.html import page_data, write_html
+
+HERE = Path(__file__).resolve().parent
 
 FLAGS = [
     "--headless",
