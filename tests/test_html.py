@@ -19,10 +19,12 @@ from sqlalchemy import Engine
 from survey import analysis
 from survey.build import build_survey
 from survey.db import session_scope
+from survey.errors import SurveyError
 from survey.export.graphml import node_size
 from survey.export.html import (
     RELATION_COLOURS,
     Layout,
+    _script_safe,
     json_for_script,
     page_content,
     page_data,
@@ -243,3 +245,15 @@ def test_cli_build_html_and_the_report_links_it(cli: Cli, tmp_path: Path) -> Non
     alone = tmp_path / "alone.md"
     assert cli("report", "-o", alone).exit_code == 0
     assert "Citation graph:" not in alone.read_text(encoding="utf-8")
+
+
+def test_build_html_into_a_missing_folder(cli: Cli, tmp_path: Path) -> None:
+    result = cli("build", BUNDLED, "--html", tmp_path / "no" / "graph.html")
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("code", ["a = '</script>';", "x <!-- y", "a = '</SCRIPT';"])
+def test_a_vendored_script_that_would_end_its_element_is_refused(code: str) -> None:
+    with pytest.raises(SurveyError, match="cannot be inlined"):
+        _script_safe(code)
