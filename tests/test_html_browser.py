@@ -22,7 +22,7 @@ from helpers import Cli
 from survey import analysis
 from survey.build import build_survey
 from survey.db import open_database, session_scope
-from survey.export.html import page_data, write_html
+from survey.export.html import RELATION_COLOURS, page_data, write_html
 
 playwright = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed: pip install '.[test]'"
@@ -150,6 +150,26 @@ def test_loads_offline_without_errors_and_shows_every_paper(
         {(e["citing"], e["cited"]) for e in bundled.data["edges"]}
     )
     assert opened.page.text_content("#stats").startswith("69 papers, 110 citations")
+    # As drawn: the GraphML export's colour, size growing with local citations, edges
+    # coloured by relation.
+    drawn = opened.js(
+        "() => { const r = window.surveyPage.renderer, g = window.surveyPage.graph;"
+        " const shown = n => r.getNodeDisplayData(n);"
+        " return [g.nodes().map(n => [n, shown(n).color, shown(n).size]),"
+        " g.edges().map(e => [g.source(e), g.target(e), r.getEdgeDisplayData(e).color])]; }"
+    )
+    nodes, edges = drawn
+    for key, colour, _ in nodes:
+        assert colour == "#{:02x}{:02x}{:02x}".format(*bundled.papers[key]["colour"])
+    by_citations = sorted((bundled.papers[k]["citations"], size) for k, _, size in nodes)
+    assert [size for _, size in by_citations] == sorted(size for _, size in by_citations)
+    assert by_citations[0][1] < by_citations[-1][1]
+    relation = {}
+    for edge in bundled.data["edges"]:
+        relation.setdefault((edge["citing"], edge["cited"]), edge["relation"])
+    for citing, cited, colour in edges:
+        assert colour == RELATION_COLOURS[relation[(citing, cited)]]
+    assert len({colour for _, _, colour in edges}) >= 3
     assert opened.page.title().startswith("VALSE 2020")
     assert opened.errors == []
     assert all(url.startswith("file://") for url in opened.requests), opened.requests
