@@ -227,6 +227,9 @@ def test_cli_export_html_errors(built: Engine, cli: Cli, tmp_path: Path) -> None
     missing = cli("export", "html", tmp_path / "no" / "such" / "g.html")
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
     assert cli("export", "html", tmp_path / "x.html", "--layout", "circle").exit_code == 2
+    wrong = cli("export", "graphml", tmp_path / "x.graphml", "--layout", "force")
+    assert wrong.exit_code == 2 and "html only" in wrong.stderr
+    assert not (tmp_path / "x.graphml").exists()
     existing = tmp_path / "kept.html"
     existing.write_text("before", encoding="utf-8")
     assert cli("export", "html", existing, "--within", "nope").exit_code == 1

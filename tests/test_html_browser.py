@@ -242,6 +242,19 @@ def test_year_slider_at_2016_hides_every_later_paper(opened: Opened, bundled: Su
     assert opened.errors == []
 
 
+def test_replay_steps_through_the_years(opened: Opened, bundled: Survey) -> None:
+    years = sorted({p["year"] for p in bundled.papers.values() if p["year"] is not None})
+    opened.page.click("#play")
+    assert opened.page.text_content("#year-value") == str(years[0])
+    first = {k for k, p in bundled.papers.items() if p["year"] is None or p["year"] <= years[0]}
+    assert set(opened.js("window.surveyPage.shownKeys()")) == first
+    opened.page.wait_for_function(
+        "n => document.getElementById('year-value').textContent === String(n)", arg=years[0] + 1
+    )
+    assert len(opened.js("window.surveyPage.shownKeys()")) >= len(first)
+    assert opened.errors == []
+
+
 def test_section_filter_and_clicking_a_node(opened: Opened, bundled: Survey) -> None:
     opened.page.locator('#section-tree input[data-section="fine-grained"]').uncheck()
     shown = set(opened.js("window.surveyPage.shownKeys()"))

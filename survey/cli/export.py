@@ -45,18 +45,21 @@ def export(
         str | None, typer.Option("--within", help="Only the papers of this taxonomy section.")
     ] = None,
     layout: Annotated[
-        Layout, typer.Option("--layout", help="html: timeline (x = year) or force.")
-    ] = Layout.timeline,
+        Layout | None,
+        typer.Option("--layout", help="html only: timeline (x = year, the default) or force."),
+    ] = None,
 ) -> None:
     """Export the papers (and their citations) for other tools. The file is written
     whole or not at all."""
+    if layout is not None and kind is not ExportFormat.html:
+        raise typer.BadParameter(f"applies to html only, not {kind}", param_hint="--layout")
     with cli_errors():
         with session_scope(engine_from(ctx)) as session:
             if kind is ExportFormat.html:
                 data = page_data(session, within)
             else:
                 data = analysis.export_data(session, within)
-        written = export_to(kind, data, target, layout)
+        written = export_to(kind, data, target, layout or Layout.timeline)
     out.print(
         f"wrote {', '.join(str(p) for p in written)}: "
         f"{len(data['papers'])} papers, {len(data['edges'])} citations"

@@ -102,8 +102,8 @@
     const seen = new Set([start]);
     const queue = [start];
     const found = new Set();
-    while (queue.length) {
-      const current = queue.shift();
+    for (let at = 0; at < queue.length; at++) {
+      const current = queue[at];
       for (const other of next[current]) {
         if (!seen.has(other)) {
           seen.add(other);
