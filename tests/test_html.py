@@ -20,6 +20,7 @@ from survey import analysis
 from survey.build import build_survey
 from survey.db import session_scope
 from survey.errors import SurveyError
+from survey.export import html as html_module
 from survey.export.graphml import node_size
 from survey.export.html import (
     RELATION_COLOURS,
@@ -133,11 +134,27 @@ def test_force_layout_differs_and_is_deterministic(built: Engine) -> None:
     force = render_html(data, Layout.force)
     assert force == render_html(data_of(built), Layout.force)
     content = embedded(force)
-    assert content["layout"] == "force" and content["year_x"] == []
+    assert content["layout"] == "force"
     timeline = embedded(render_html(data))
     assert [(p["x"], p["y"]) for p in content["papers"]] != [
         (p["x"], p["y"]) for p in timeline["papers"]
     ]
+    # A small survey's page holds both layouts, whichever it opens with.
+    for page in (content, timeline):
+        assert page["layouts"] == {
+            "timeline": [[p["x"], p["y"]] for p in timeline["papers"]],
+            "force": [[p["x"], p["y"]] for p in content["papers"]],
+        }
+
+
+def test_a_large_survey_gets_the_force_layout_only_when_asked(
+    built: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(html_module, "BOTH_LAYOUTS_BELOW", 50)
+    data = data_of(built)
+    assert page_content(data)["layouts"] is None
+    asked = page_content(data, Layout.force)
+    assert asked["layout"] == "force" and set(asked["layouts"]) == {"timeline", "force"}
 
 
 def test_same_database_same_bytes(built: Engine, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from helpers import Cli
 from survey import analysis
 from survey.build import build_survey
 from survey.db import open_database, session_scope
-from survey.export.html import RELATION_COLOURS, page_data, write_html
+from survey.export.html import RELATION_COLOURS, page_content, page_data, write_html
 
 playwright = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed: pip install '.[test]'"
@@ -252,6 +252,26 @@ def test_replay_steps_through_the_years(opened: Opened, bundled: Survey) -> None
         "n => document.getElementById('year-value').textContent === String(n)", arg=years[0] + 1
     )
     assert len(opened.js("window.surveyPage.shownKeys()")) >= len(first)
+    assert opened.errors == []
+
+
+def test_switching_to_the_force_layout_and_back(opened: Opened, bundled: Survey) -> None:
+    layouts = page_content(bundled.data)["layouts"]
+    keys = [p["key"] for p in bundled.data["papers"]]
+    where = (
+        "() => { const g = window.surveyPage.graph;"
+        " return g.nodes().map(n => [n, g.getNodeAttribute(n, 'x'), g.getNodeAttribute(n, 'y')]); }"
+    )
+    assert opened.js("window.surveyPage.layout()") == "timeline"
+    opened.page.check('input[name="layout"][value="force"]')
+    placed = {k: [x, y] for k, x, y in opened.js(where)}
+    assert [placed[k] for k in keys] == layouts["force"]
+    assert opened.page.is_hidden("#axis")
+    assert "force layout" in opened.page.text_content("#stats")
+    opened.page.check('input[name="layout"][value="timeline"]')
+    placed = {k: [x, y] for k, x, y in opened.js(where)}
+    assert [placed[k] for k in keys] == layouts["timeline"]
+    assert opened.page.is_visible("#axis")
     assert opened.errors == []
 
 

@@ -48,6 +48,11 @@ ROW = 10.0
 BAND_GAP = 2
 ASPECT = 1.6
 FORCE_ITERATIONS = 50
+# Below this many papers the page holds the force layout beside the timeline and
+# switches between them: networkx's dense Fruchterman-Reingold, under a second for 499
+# papers here; from 500 networkx switches to a much slower method, so the force layout
+# is computed only when asked for.
+BOTH_LAYOUTS_BELOW = 500
 _MARKER = re.compile(r"@@([a-z]+)@@")
 
 
@@ -109,11 +114,13 @@ def page_content(data: dict[str, Any], layout: Layout = Layout.timeline) -> dict
     paths = [p for p in data["sections"] if within is None or _inside(p, within)]
     section_index = {p: i for i, p in enumerate(paths)}
     index = {p["key"]: i for i, p in enumerate(papers)}
-    positions = (
-        force_layout(papers, data["edges"], paths)
-        if layout is Layout.force
-        else timeline_layout(papers, paths)
+    timeline = timeline_layout(papers, paths)
+    force = (
+        force_layout(papers, data["edges"], timeline)
+        if layout is Layout.force or len(papers) < BOTH_LAYOUTS_BELOW
+        else None
     )
+    positions = force if layout is Layout.force and force is not None else timeline
     relations = [*g.RELATIONS]
     for edge in data["edges"]:
         if edge["relation"] not in relations:
@@ -151,7 +158,16 @@ def page_content(data: dict[str, Any], layout: Layout = Layout.timeline) -> dict
             for r in relations
         ],
         "years": sorted({p["year"] for p in papers if p["year"] is not None}),
-        "year_x": _year_axis(papers, positions) if layout is Layout.timeline else [],
+        "year_x": _year_axis(papers, timeline),
+        # Both layouts, by paper, when the force layout was computed: the page switches.
+        "layouts": (
+            {
+                "timeline": [list(timeline[p["key"]]) for p in papers],
+                "force": [list(force[p["key"]]) for p in papers],
+            }
+            if force is not None
+            else None
+        ),
         "papers": [
             {
                 "key": p["key"],
@@ -217,11 +233,13 @@ def timeline_layout(
 
 
 def force_layout(
-    papers: Sequence[dict[str, Any]], edges: Sequence[dict[str, Any]], paths: Sequence[str]
+    papers: Sequence[dict[str, Any]],
+    edges: Sequence[dict[str, Any]],
+    start: dict[str, tuple[float, float]],
 ) -> dict[str, tuple[float, float]]:
-    """Fruchterman-Reingold (networkx) started from the timeline, seeded: linked papers
-    pull together. O(n²) per iteration: for surveys up to a few thousand papers."""
-    start = timeline_layout(papers, paths)
+    """Fruchterman-Reingold (networkx) started from `start` (the timeline), seeded:
+    linked papers pull together. O(n²) per iteration: for surveys up to a few thousand
+    papers."""
     graph = nx.Graph()
     graph.add_nodes_from(p["key"] for p in papers)
     graph.add_edges_from((e["citing"], e["cited"]) for e in edges)

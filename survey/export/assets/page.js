@@ -384,16 +384,40 @@
   renderer.on("afterRender", placeTicks);
   placeTicks(); // sigma drew the first frame in its constructor, before this listener
 
+  // Timeline or force: both layouts were computed at export for a small survey.
+  let layout = data.layout;
+  axis.hidden = layout !== "timeline";
+  function showLayout(name) {
+    const xy = data.layouts[name];
+    papers.forEach((p, i) => graph.mergeNodeAttributes(p.key, { x: xy[i][0], y: xy[i][1] }));
+    layout = name;
+    axis.hidden = name !== "timeline";
+    showStats();
+    renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
+    renderer.refresh();
+  }
+  if (data.layouts) {
+    document.getElementById("layouts").hidden = false;
+    for (const radio of document.querySelectorAll('input[name="layout"]')) {
+      radio.checked = radio.value === layout;
+      radio.addEventListener("change", () => { if (radio.checked) showLayout(radio.value); });
+    }
+  }
+
   document.getElementById("page-title").textContent = data.title || "Citation graph";
-  document.getElementById("stats").textContent =
-    papers.length + " papers, " + data.edges.length + " citations" +
-    (data.within ? " in " + data.within : "") + " · " + data.layout + " layout";
+  function showStats() {
+    document.getElementById("stats").textContent =
+      papers.length + " papers, " + data.edges.length + " citations" +
+      (data.within ? " in " + data.within : "") + " · " + layout + " layout";
+  }
+  showStats();
   document.title = data.title || "Citation graph";
 
   window.surveyPage = {
     graph: graph,
     renderer: renderer,
     state: state,
+    layout: () => layout,
     lineage: (key, descendants) => [...lineage(byKey.get(key), descendants)].map((i) => papers[i].key).sort(),
     shownKeys: () => papers.filter((p) => !renderer.getNodeDisplayData(p.key).hidden).map((p) => p.key),
     highlightedKeys: () => papers.filter((p) => renderer.getNodeDisplayData(p.key).highlighted).map((p) => p.key),
