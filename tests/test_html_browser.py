@@ -189,9 +189,16 @@ def test_search_selects_ra_cnn_and_its_panel(opened: Opened, bundled: Survey) ->
     sections = opened.page.text_content("#panel-sections")
     for section in paper["sections"]:
         assert section["label"] in sections and section["provenance"] in sections
+    assert opened.page.is_hidden("#panel-arxiv") == (not paper["arxiv_id"])
     # The search list shows the matches; a title word finds it too.
     opened.search("recurrent attention")
     assert opened.selected() == key
+    # A paper with an arXiv id links to its abstract page.
+    opened.search("GAN")
+    gan = bundled.papers[opened.selected()]
+    assert gan["short"] == "GAN" and gan["arxiv_id"]
+    arxiv = opened.page.locator("#panel-arxiv")
+    assert arxiv.get_attribute("href") == f"https://arxiv.org/abs/{gan['arxiv_id']}"
     assert opened.errors == []
 
 
