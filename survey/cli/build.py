@@ -15,6 +15,7 @@ from survey.cli.report import make_report
 from survey.config import bundled_survey_dir
 from survey.db import session_scope
 from survey.export.graphml import write_graphml
+from survey.export.html import page_data, write_html
 
 
 def build(
@@ -55,6 +56,10 @@ def build(
             help="List every open mention and every warning, not a summary of each kind.",
         ),
     ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Then write the interactive graph page (one HTML file)."),
+    ] = None,
 ) -> None:
     """Build a survey: load its BibTeX files, turn its notes into the taxonomy, resolve
     every mention, and tag papers (from the notes, and as curated in survey.toml).
@@ -81,8 +86,12 @@ def build(
         raise typer.Exit(1)
     out.print(_summary(result))
     with cli_errors():
+        if html is not None:
+            with session_scope(engine_from(ctx)) as session:
+                write_html(page_data(session), html)
+            out.print(f"wrote {html}")
         if report is not None:
-            make_report(ctx, report, None, None)
+            make_report(ctx, report, None, None, graph_page=html)
             out.print(f"wrote {report}")
         if graphml is not None:
             with session_scope(engine_from(ctx)) as session:

@@ -1,4 +1,4 @@
-"""`survey export FORMAT OUT`: GraphML, GEXF, BibTeX, CSL-JSON or CSV tables."""
+"""`survey export FORMAT OUT`: GraphML, GEXF, BibTeX, CSL-JSON, CSV tables or the HTML page."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
 from survey.export.gexf import write_gexf
 from survey.export.graphml import write_graphml
+from survey.export.html import Layout, page_data, write_html
 
 
 class ExportFormat(StrEnum):
@@ -24,6 +25,7 @@ class ExportFormat(StrEnum):
     bib = "bib"
     csljson = "csljson"
     csv = "csv"
+    html = "html"
 
 
 def export(
@@ -32,7 +34,8 @@ def export(
         ExportFormat,
         typer.Argument(
             metavar="FORMAT",
-            help="graphml (Gephi), gexf (Gephi timeline), bib, csljson, or csv (a folder).",
+            help="graphml (Gephi), gexf (Gephi timeline), bib, csljson, csv (a folder), or html "
+            "(an interactive graph page that opens offline).",
         ),
     ],
     target: Annotated[
@@ -41,22 +44,36 @@ def export(
     within: Annotated[
         str | None, typer.Option("--within", help="Only the papers of this taxonomy section.")
     ] = None,
+    layout: Annotated[
+        Layout | None,
+        typer.Option("--layout", help="html only: timeline (x = year, the default) or force."),
+    ] = None,
 ) -> None:
     """Export the papers (and their citations) for other tools. The file is written
     whole or not at all."""
+    if layout is not None and kind is not ExportFormat.html:
+        raise typer.BadParameter(f"applies to html only, not {kind}", param_hint="--layout")
     with cli_errors():
         with session_scope(engine_from(ctx)) as session:
-            data = analysis.export_data(session, within)
-        written = export_to(kind, data, target)
+            if kind is ExportFormat.html:
+                data = page_data(session, within)
+            else:
+                data = analysis.export_data(session, within)
+        written = export_to(kind, data, target, layout or Layout.timeline)
     out.print(
         f"wrote {', '.join(str(p) for p in written)}: "
         f"{len(data['papers'])} papers, {len(data['edges'])} citations"
     )
 
 
-def export_to(kind: ExportFormat, data: dict[str, object], target: Path) -> list[Path]:
+def export_to(
+    kind: ExportFormat, data: dict[str, object], target: Path, layout: Layout = Layout.timeline
+) -> list[Path]:
     if kind is ExportFormat.csv:
         return write_csv_folder(data, target)
+    if kind is ExportFormat.html:
+        write_html(data, target, layout)
+        return [target]
     writer = {
         ExportFormat.graphml: write_graphml,
         ExportFormat.gexf: write_gexf,

@@ -44,7 +44,11 @@ def report(
 
 
 def make_report(
-    ctx: typer.Context, output: Path | None, within: str | None, charts: Path | None
+    ctx: typer.Context,
+    output: Path | None,
+    within: str | None,
+    charts: Path | None,
+    graph_page: Path | None = None,
 ) -> str:
     with session_scope(engine_from(ctx)) as session:
         content = build_report(session, within)
@@ -53,7 +57,11 @@ def make_report(
         base = output.parent if output is not None else Path(".")
         for alt, path in write_charts(content["trend"], charts):
             links.append((alt, Path(os.path.relpath(path, base)).as_posix()))
-    text = render_markdown(content, links)
+    page = None
+    if graph_page is not None:
+        base = output.parent if output is not None else Path(".")
+        page = Path(os.path.relpath(graph_page, base)).as_posix()
+    text = render_markdown(content, links, graph_page=page)
     if output is not None:
         write_text(output, text)
     return text

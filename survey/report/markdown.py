@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~$])")
 
@@ -36,7 +37,11 @@ def mermaid_label(text: str) -> str:
     return value
 
 
-def render_markdown(report: dict[str, Any], charts: list[tuple[str, str]] | None = None) -> str:
+def render_markdown(
+    report: dict[str, Any],
+    charts: list[tuple[str, str]] | None = None,
+    graph_page: str | None = None,
+) -> str:
     lines: list[str] = []
     add = lines.append
     overview = report["overview"]
@@ -63,6 +68,9 @@ def render_markdown(report: dict[str, Any], charts: list[tuple[str, str]] | None
     add(f"- Sections: {overview['sections']}")
     add(f"- Citations among them: {overview['citations']}")
     add(f"- Years: {span}")
+    if graph_page is not None:
+        link = f"[{md(graph_page)}]({quote(graph_page)})"
+        add(f"- Citation graph: {link} (interactive, opens offline)")
     add("")
     if overview["venues"]:
         add("| venue | papers |")

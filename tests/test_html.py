@@ -1,0 +1,279 @@
+"""The graph page without a browser: one self-contained file, the embedded data, the
+layouts, escaping, determinism, the commands and their errors (the browser tests are in
+test_html_browser.py)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO
+from helpers import Cli
+from sqlalchemy import Engine
+
+from survey import analysis
+from survey.build import build_survey
+from survey.db import session_scope
+from survey.errors import SurveyError
+from survey.export import html as html_module
+from survey.export.graphml import node_size
+from survey.export.html import (
+    RELATION_COLOURS,
+    Layout,
+    _script_safe,
+    json_for_script,
+    page_content,
+    page_data,
+    render_html,
+    write_html,
+)
+
+BUNDLED = REPO / "data" / "valse2020"
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile_html"
+ASSETS = REPO / "survey" / "export" / "assets"
+
+
+@pytest.fixture
+def built(engine: Engine) -> Engine:
+    with session_scope(engine, write=True) as session:
+        build_survey(session, BUNDLED)
+    return engine
+
+
+def data_of(engine: Engine, within: str | None = None) -> dict[str, Any]:
+    with session_scope(engine) as session:
+        return page_data(session, within)
+
+
+def embedded(page: str) -> dict[str, Any]:
+    """The survey data as the page's script reads it."""
+    match = re.search(r'<script type="application/json" id="survey-data">(.*?)</script>', page)
+    assert match is not None
+    result: dict[str, Any] = json.loads(match.group(1))
+    return result
+
+
+def test_one_file_with_the_library_its_licences_and_no_network(built: Engine) -> None:
+    page = render_html(data_of(built))
+    vendor = ASSETS / "vendor"
+    for name in ("sigma.min.js", "graphology.umd.min.js"):
+        assert vendor.joinpath(name).read_text(encoding="utf-8") in page
+    lock = json.loads((ASSETS / "package-lock.json").read_text(encoding="utf-8"))
+    for package in ("sigma", "graphology", "graphology-utils", "events"):
+        version = lock["packages"][f"node_modules/{package}"]["version"]
+        assert f"{package} {version} (MIT)" in page
+    assert "Permission is hereby granted, free of charge" in page
+    # Nothing is fetched: no external script, style, image or frame, and the page's
+    # Content-Security-Policy forbids connections.
+    assert not re.search(r"<(script|link|img|iframe)[^>]*\b(src|href)=", page)
+    assert "default-src 'none'" in page
+    assert page.count("<script") == 4 and page.count("</script>") == 4
+
+
+def test_the_embedded_survey(built: Engine) -> None:
+    data = data_of(built)
+    content = embedded(render_html(data))
+    assert len(content["papers"]) == len(data["papers"]) == 69
+    pairs = {(e["citing"], e["cited"]) for e in data["edges"]}
+    keys = [p["key"] for p in content["papers"]]
+    assert {(keys[a], keys[b]) for a, b, _ in content["edges"]} == pairs
+    assert len(content["edges"]) == len(pairs)
+    by_key = {p["key"]: p for p in data["papers"]}
+    ra_cnn = next(p for p in content["papers"] if p["short"] == "RA-CNN")
+    source = by_key[ra_cnn["key"]]
+    # The GraphML export's colour and size, the database's facts.
+    assert ra_cnn["colour"] == "#{:02x}{:02x}{:02x}".format(*source["colour"])
+    assert ra_cnn["size"] == node_size(source["citations"])
+    assert (ra_cnn["title"], ra_cnn["year"], ra_cnn["doi"]) == (
+        source["title"],
+        source["year"],
+        source["doi"],
+    )
+    assert ra_cnn["authors"].startswith("Jianlong Fu")
+    sections = content["sections"]
+    assert [sections[s]["path"] for s, _, _ in ra_cnn["sections"]] == [
+        s["path"] for s in source["sections"]
+    ]
+    # The taxonomy as a tree: each section's parent comes before it.
+    for index, section in enumerate(sections):
+        if section["parent"] is not None:
+            assert section["parent"] < index
+            assert section["path"].startswith(sections[section["parent"]]["path"] + "/")
+    assert [r["colour"] for r in content["relations"][:5]] == list(RELATION_COLOURS.values())
+    assert {e["label"] for e in content["legend"]} >= {"细粒度视觉识别", "自监督学习"}
+
+
+def test_timeline_layout_x_is_the_year_and_sections_keep_together(built: Engine) -> None:
+    content = page_content(data_of(built))
+    papers = [p for p in content["papers"] if p["year"] is not None]
+    for a in papers:
+        for b in papers:
+            if a["year"] < b["year"]:
+                assert a["x"] < b["x"]
+            elif a["year"] == b["year"]:
+                assert a["x"] == b["x"]
+    # One band per top-level section: bands do not overlap.
+    tops: dict[str, list[float]] = {}
+    for paper in content["papers"]:
+        top = content["sections"][paper["sections"][0][0]]["path"].split("/")[0]
+        tops.setdefault(top, []).append(paper["y"])
+    spans = sorted((min(ys), max(ys)) for ys in tops.values())
+    for (_, high), (low, _) in itertools.pairwise(spans):
+        assert high < low
+    years = {year: x for year, x in content["year_x"]}
+    assert all(years[p["year"]] == p["x"] for p in papers)
+
+
+def test_force_layout_differs_and_is_deterministic(built: Engine) -> None:
+    data = data_of(built)
+    force = render_html(data, Layout.force)
+    assert force == render_html(data_of(built), Layout.force)
+    content = embedded(force)
+    assert content["layout"] == "force"
+    timeline = embedded(render_html(data))
+    assert [(p["x"], p["y"]) for p in content["papers"]] != [
+        (p["x"], p["y"]) for p in timeline["papers"]
+    ]
+    # A small survey's page holds both layouts, whichever it opens with.
+    for page in (content, timeline):
+        assert page["layouts"] == {
+            "timeline": [[p["x"], p["y"]] for p in timeline["papers"]],
+            "force": [[p["x"], p["y"]] for p in content["papers"]],
+        }
+
+
+def test_a_large_survey_gets_the_force_layout_only_when_asked(
+    built: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(html_module, "BOTH_LAYOUTS_BELOW", 50)
+    data = data_of(built)
+    assert page_content(data)["layouts"] is None
+    asked = page_content(data, Layout.force)
+    assert asked["layout"] == "force" and set(asked["layouts"]) == {"timeline", "force"}
+
+
+def test_same_database_same_bytes(built: Engine, tmp_path: Path) -> None:
+    write_html(data_of(built), tmp_path / "a.html")
+    write_html(data_of(built), tmp_path / "b.html")
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+
+
+def test_within_a_section(built: Engine) -> None:
+    data = data_of(built, "self-supervised")
+    content = embedded(render_html(data))
+    with session_scope(built) as session:
+        expected = analysis.export_data(session, "self-supervised")
+    assert [p["key"] for p in content["papers"]] == [p["key"] for p in expected["papers"]]
+    assert content["within"] == "self-supervised"
+    assert all(s["path"].startswith("self-supervised") for s in content["sections"])
+    assert all(s["parent"] is None for s in content["sections"][:1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("</script><script>alert(1)</script>", id="end_script"),
+        pytest.param("</SCRIPT >", id="end_script_upper"),
+        pytest.param("<!-- <script>", id="comment_opener"),
+        pytest.param("a & b <b> \"q\" 'q'", id="markup_and_quotes"),
+        pytest.param("细粒度 🚀 👩‍🔬", id="cjk_emoji"),
+        pytest.param("line\u2028separator\u2029", id="line_separators"),
+    ],
+)
+def test_json_for_script_cannot_end_the_element(text: str) -> None:
+    encoded = json_for_script({"title": text})
+    assert "<" not in encoded and ">" not in encoded and "&" not in encoded
+    assert json.loads(encoded) == {"title": text}
+
+
+def test_hostile_strings_stay_text(engine: Engine) -> None:
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, HOSTILE).has_errors
+    data = data_of(engine)
+    page = render_html(data)
+    assert page.count("<script") == 4
+    assert "<script>window" not in page and "<img" not in page
+    assert "<title>Hostile &lt;/title&gt;&lt;script&gt;" in page
+    content = embedded(page)
+    assert {p["key"]: p["title"] for p in content["papers"]} == {
+        p["key"]: p["title"] for p in data["papers"]
+    }
+
+
+def test_empty_database_gives_an_empty_page(engine: Engine) -> None:
+    content = embedded(render_html(data_of(engine)))
+    assert content["papers"] == [] and content["edges"] == [] and content["years"] == []
+
+
+def test_package_data_ships_the_assets() -> None:
+    """A non-editable install gets every file the page is made of."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["survey.export"]
+    needed = [
+        "page.html",
+        "page.css",
+        "page.js",
+        *(f"vendor/{p.name}" for p in ASSETS.glob("vendor/*")),
+    ]
+    for name in needed:
+        assert any(Path("assets", name).match(pattern) for pattern in patterns), name
+
+
+def test_cli_export_html(built: Engine, cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "graph.html"
+    result = cli("export", "html", target)
+    assert result.exit_code == 0, result.stderr
+    assert "69 papers" in result.stdout
+    assert len(embedded(target.read_text(encoding="utf-8"))["papers"]) == 69
+    within = cli("export", "html", tmp_path / "ssl.html", "--within", "self-supervised")
+    assert within.exit_code == 0, within.stderr
+    force = cli("export", "html", tmp_path / "force.html", "--layout", "force")
+    assert force.exit_code == 0, force.stderr
+    assert embedded((tmp_path / "force.html").read_text(encoding="utf-8"))["layout"] == "force"
+
+
+def test_cli_export_html_errors(built: Engine, cli: Cli, tmp_path: Path) -> None:
+    unknown = cli("export", "html", tmp_path / "x.html", "--within", "no-such-section")
+    assert unknown.exit_code == 1 and "no-such-section" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
+    missing = cli("export", "html", tmp_path / "no" / "such" / "g.html")
+    assert missing.exit_code == 1 and "does not exist" in missing.stderr
+    assert cli("export", "html", tmp_path / "x.html", "--layout", "circle").exit_code == 2
+    wrong = cli("export", "graphml", tmp_path / "x.graphml", "--layout", "force")
+    assert wrong.exit_code == 2 and "html only" in wrong.stderr
+    assert not (tmp_path / "x.graphml").exists()
+    existing = tmp_path / "kept.html"
+    existing.write_text("before", encoding="utf-8")
+    assert cli("export", "html", existing, "--within", "nope").exit_code == 1
+    assert existing.read_text(encoding="utf-8") == "before"
+    assert sorted(p.name for p in tmp_path.iterdir() if "html" in p.name) == ["kept.html"]
+
+
+def test_cli_build_html_and_the_report_links_it(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    report, page = tmp_path / "out" / "report.md", tmp_path / "out" / "graph page.html"
+    result = cli("build", BUNDLED, "--report", report, "--html", page)
+    assert result.exit_code == 0, result.stderr
+    assert len(embedded(page.read_text(encoding="utf-8"))["papers"]) == 69
+    text = report.read_text(encoding="utf-8")
+    assert "- Citation graph: [graph page.html](graph%20page.html)" in text
+    alone = tmp_path / "alone.md"
+    assert cli("report", "-o", alone).exit_code == 0
+    assert "Citation graph:" not in alone.read_text(encoding="utf-8")
+
+
+def test_build_html_into_a_missing_folder(cli: Cli, tmp_path: Path) -> None:
+    result = cli("build", BUNDLED, "--html", tmp_path / "no" / "graph.html")
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("code", ["a = '</script>';", "x <!-- y", "a = '</SCRIPT';"])
+def test_a_vendored_script_that_would_end_its_element_is_refused(code: str) -> None:
+    with pytest.raises(SurveyError, match="cannot be inlined"):
+        _script_safe(code)

@@ -1,0 +1,362 @@
+"""The graph page in a real browser: Debian's headless Chromium driven by Playwright.
+
+One browser for the module; each test opens the exported page of the bundled survey
+(or of the hostile fixture) from the file system in a fresh page and uses it as a reader
+would: typing, pressing keys, clicking. Skipped, with the reason, only where Playwright
+or Chromium is not installed (`.ci/run` installs both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import POSTGRES, REPO, _pg_database
+from helpers import Cli
+
+from survey import analysis
+from survey.build import build_survey
+from survey.db import open_database, session_scope
+from survey.export.html import RELATION_COLOURS, page_content, page_data, write_html
+
+playwright = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright for Python is not installed: pip install '.[test]'"
+)
+CHROMIUM = os.environ.get("SURVEY_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        "no Chromium: install Debian's chromium (apt-get install chromium), as .ci/run does",
+        allow_module_level=True,
+    )
+
+# The flags that work on this kind of machine, as root, with no network.
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BUNDLED = REPO / "data" / "valse2020"
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile_html"
+
+
+class Survey:
+    """A built survey database and its exported page."""
+
+    def __init__(self, folder: Path, tmp: Path, name: str) -> None:
+        if POSTGRES:
+            self.url, self._drop = _pg_database()
+        else:
+            self.url, self._drop = f"sqlite:///{tmp / (name + '.db')}", lambda: None
+        self.engine = open_database(self.url)
+        with session_scope(self.engine, write=True) as session:
+            assert not build_survey(session, folder).has_errors
+        with session_scope(self.engine) as session:
+            self.data = page_data(session)
+        self.page = tmp / f"{name}.html"
+        write_html(self.data, self.page)
+        self.papers = {p["key"]: p for p in self.data["papers"]}
+
+    def lineage(self, key: str, descendants: bool) -> list[str]:
+        with session_scope(self.engine) as session:
+            found = analysis.lineage(session, key, descendants=descendants)
+        return sorted(p["key"] for p in found["papers"])
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._drop()
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Survey]:
+    survey = Survey(BUNDLED, tmp_path_factory.mktemp("bundled"), "valse2020")
+    yield survey
+    survey.close()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Survey]:
+    survey = Survey(HOSTILE, tmp_path_factory.mktemp("hostile"), "hostile")
+    yield survey
+    survey.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            args=FLAGS,
+            headless=True,
+            viewport={"width": 1400, "height": 850},
+        )
+        yield launched
+        launched.close()
+
+
+class Opened:
+    """A page with what it logged: console errors, uncaught exceptions, requests, dialogs."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.page = browser.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("window.surveyPage && window.surveyPage.renderedAt !== null")
+
+    def js(self, expression: str, argument: Any = None) -> Any:
+        return self.page.evaluate(expression, argument)
+
+    def search(self, text: str) -> None:
+        self.page.fill("#search", text)
+        self.page.press("#search", "Enter")
+
+    def selected(self) -> str | None:
+        return self.js(
+            "() => { const s = window.surveyPage.state.selected;"
+            " return s === null ? null : window.surveyPage.graph.nodes()[s]; }"
+        )
+
+
+@pytest.fixture
+def opened(browser: Any, bundled: Survey) -> Iterator[Opened]:
+    page = Opened(browser, bundled.page)
+    yield page
+    page.page.close()
+
+
+def test_loads_offline_without_errors_and_shows_every_paper(
+    opened: Opened, bundled: Survey
+) -> None:
+    assert opened.js("window.surveyPage.graph.order") == len(bundled.papers) == 69
+    assert opened.js("window.surveyPage.shownKeys().length") == 69
+    assert opened.js("window.surveyPage.graph.size") == len(
+        {(e["citing"], e["cited"]) for e in bundled.data["edges"]}
+    )
+    assert opened.page.text_content("#stats").startswith("69 papers, 110 citations")
+    # As drawn: the GraphML export's colour, size growing with local citations, edges
+    # coloured by relation.
+    drawn = opened.js(
+        "() => { const r = window.surveyPage.renderer, g = window.surveyPage.graph;"
+        " const shown = n => r.getNodeDisplayData(n);"
+        " return [g.nodes().map(n => [n, shown(n).color, shown(n).size]),"
+        " g.edges().map(e => [g.source(e), g.target(e), r.getEdgeDisplayData(e).color])]; }"
+    )
+    nodes, edges = drawn
+    for key, colour, _ in nodes:
+        assert colour == "#{:02x}{:02x}{:02x}".format(*bundled.papers[key]["colour"])
+    by_citations = sorted((bundled.papers[k]["citations"], size) for k, _, size in nodes)
+    assert [size for _, size in by_citations] == sorted(size for _, size in by_citations)
+    assert by_citations[0][1] < by_citations[-1][1]
+    relation = {}
+    for edge in bundled.data["edges"]:
+        relation.setdefault((edge["citing"], edge["cited"]), edge["relation"])
+    for citing, cited, colour in edges:
+        assert colour == RELATION_COLOURS[relation[(citing, cited)]]
+    assert len({colour for _, _, colour in edges}) >= 3
+    assert opened.page.title().startswith("VALSE 2020")
+    assert opened.errors == []
+    assert all(url.startswith("file://") for url in opened.requests), opened.requests
+
+
+def test_search_selects_ra_cnn_and_its_panel(opened: Opened, bundled: Survey) -> None:
+    opened.search("RA-CNN")
+    key = opened.selected()
+    assert key is not None and bundled.papers[key]["short"] == "RA-CNN"
+    paper = bundled.papers[key]
+    assert opened.page.is_visible("#panel")
+    assert opened.page.text_content("#panel-title") == paper["title"]
+    doi = opened.page.locator("#panel-doi")
+    assert doi.get_attribute("href") == f"https://doi.org/{paper['doi']}"
+    assert paper["doi"] in doi.text_content()
+    assert "Jianlong Fu" in opened.page.text_content("#panel-authors")
+    sections = opened.page.text_content("#panel-sections")
+    for section in paper["sections"]:
+        assert section["label"] in sections and section["provenance"] in sections
+    assert opened.page.is_hidden("#panel-arxiv") == (not paper["arxiv_id"])
+    # The search list shows the matches; a title word finds it too.
+    opened.search("recurrent attention")
+    assert opened.selected() == key
+    # A paper with an arXiv id links to its abstract page.
+    opened.search("GAN")
+    gan = bundled.papers[opened.selected()]
+    assert gan["short"] == "GAN" and gan["arxiv_id"]
+    arxiv = opened.page.locator("#panel-arxiv")
+    assert arxiv.get_attribute("href") == f"https://arxiv.org/abs/{gan['arxiv_id']}"
+    assert opened.errors == []
+
+
+def test_descendants_are_the_lineage_query(opened: Opened, bundled: Survey, cli: Cli) -> None:
+    shown = cli(
+        "--db", bundled.url, "query", "lineage", "RA-CNN", "--descendants", "--format", "json"
+    )
+    assert shown.exit_code == 0, shown.stderr
+    expected = sorted(p["key"] for p in json.loads(shown.stdout)["papers"])
+    assert expected
+    opened.search("RA-CNN")
+    root = opened.selected()
+    opened.page.click("#show-descendants")
+    highlighted = set(opened.js("window.surveyPage.highlightedKeys()"))
+    assert sorted(highlighted - {root}) == expected
+    listed = opened.page.locator("#lineage-list li").evaluate_all(
+        "items => items.map(i => i.dataset.key)"
+    )
+    assert sorted(listed) == expected
+    opened.page.click("#show-ancestors")
+    ancestors = set(opened.js("window.surveyPage.highlightedKeys()")) - {root}
+    assert sorted(ancestors) == bundled.lineage("RA-CNN", descendants=False)
+    opened.page.click("#show-none")
+    assert opened.js("window.surveyPage.highlightedKeys()") == [root]
+    # The page's walk agrees with the recursive SQL for every paper, both ways.
+    for key in sorted(bundled.papers):
+        for descendants in (False, True):
+            assert opened.js(
+                "([k, d]) => window.surveyPage.lineage(k, d)", [key, descendants]
+            ) == bundled.lineage(key, descendants), (key, descendants)
+    assert opened.errors == []
+
+
+def test_year_slider_at_2016_hides_every_later_paper(opened: Opened, bundled: Survey) -> None:
+    years = sorted({p["year"] for p in bundled.papers.values() if p["year"] is not None})
+    slider = opened.page.locator("#year")
+    slider.focus()
+    opened.page.keyboard.press("Home")
+    for _ in range(2016 - years[0]):
+        opened.page.keyboard.press("ArrowRight")
+    assert opened.page.text_content("#year-value") == "2016"
+    shown = set(opened.js("window.surveyPage.shownKeys()"))
+    expected = {k for k, p in bundled.papers.items() if p["year"] is None or p["year"] <= 2016}
+    assert shown == expected
+    assert len(expected) < len(bundled.papers)
+    opened.page.keyboard.press("End")
+    assert len(opened.js("window.surveyPage.shownKeys()")) == 69
+    assert opened.errors == []
+
+
+def test_replay_steps_through_the_years(opened: Opened, bundled: Survey) -> None:
+    years = sorted({p["year"] for p in bundled.papers.values() if p["year"] is not None})
+    opened.page.click("#play")
+    assert opened.page.text_content("#year-value") == str(years[0])
+    first = {k for k, p in bundled.papers.items() if p["year"] is None or p["year"] <= years[0]}
+    assert set(opened.js("window.surveyPage.shownKeys()")) == first
+    opened.page.wait_for_function(
+        "n => document.getElementById('year-value').textContent === String(n)", arg=years[0] + 1
+    )
+    assert len(opened.js("window.surveyPage.shownKeys()")) >= len(first)
+    assert opened.errors == []
+
+
+def test_switching_to_the_force_layout_and_back(opened: Opened, bundled: Survey) -> None:
+    layouts = page_content(bundled.data)["layouts"]
+    keys = [p["key"] for p in bundled.data["papers"]]
+    where = (
+        "() => { const g = window.surveyPage.graph;"
+        " return g.nodes().map(n => [n, g.getNodeAttribute(n, 'x'), g.getNodeAttribute(n, 'y')]); }"
+    )
+    assert opened.js("window.surveyPage.layout()") == "timeline"
+    opened.page.check('input[name="layout"][value="force"]')
+    placed = {k: [x, y] for k, x, y in opened.js(where)}
+    assert [placed[k] for k in keys] == layouts["force"]
+    assert opened.page.is_hidden("#axis")
+    assert "force layout" in opened.page.text_content("#stats")
+    opened.page.check('input[name="layout"][value="timeline"]')
+    placed = {k: [x, y] for k, x, y in opened.js(where)}
+    assert [placed[k] for k in keys] == layouts["timeline"]
+    assert opened.page.is_visible("#axis")
+    assert opened.errors == []
+
+
+def test_section_filter_and_clicking_a_node(opened: Opened, bundled: Survey) -> None:
+    opened.page.locator('#section-tree input[data-section="fine-grained"]').uncheck()
+    shown = set(opened.js("window.surveyPage.shownKeys()"))
+    outside = {
+        k
+        for k, p in bundled.papers.items()
+        if any(not s["path"].startswith("fine-grained") for s in p["sections"])
+    }
+    assert shown == outside
+    assert opened.page.locator('input[data-section="fine-grained/attention"]').is_checked() is False
+    opened.page.locator('#section-tree input[data-section="fine-grained"]').check()
+    # A click on the drawn node opens its panel.
+    key = next(k for k, p in sorted(bundled.papers.items()) if p["short"] == "B-CNN")
+    point = opened.js(
+        "k => { const r = window.surveyPage.renderer;"
+        " const p = r.graphToViewport(window.surveyPage.graph.getNodeAttributes(k));"
+        " const box = r.getContainer().getBoundingClientRect();"
+        " return [p.x + box.left, p.y + box.top]; }",
+        key,
+    )
+    opened.page.mouse.click(*point)
+    opened.page.wait_for_function("window.surveyPage.state.selected !== null")
+    assert opened.selected() == key
+    assert opened.page.text_content("#panel-title") == bundled.papers[key]["title"]
+    assert opened.errors == []
+
+
+def test_screenshot_is_not_blank(opened: Opened, tmp_path: Path) -> None:
+    pytest.importorskip("PIL", reason="Pillow (with matplotlib in '.[test]') reads the PNG")
+    from PIL import Image
+
+    shot = tmp_path / "graph.png"
+    opened.page.locator("#graph").screenshot(path=str(shot))
+    image = Image.open(shot).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 20) or []
+    drawn = sum(count for count, rgb in colours if rgb != (255, 255, 255))
+    assert drawn > image.width * image.height // 200
+    # The first top-level section's colour (the GraphML export's) is drawn.
+    assert any(
+        abs(r - 78) < 8 and abs(g - 121) < 8 and abs(b - 167) < 8 for _, (r, g, b) in colours
+    )
+
+
+def test_hostile_titles_render_as_text(browser: Any, hostile: Survey) -> None:
+    opened = Opened(browser, hostile.page)
+    try:
+        assert opened.js("typeof window.__pwned") == "undefined"
+        assert opened.dialogs == [] and opened.errors == []
+        assert opened.js("document.querySelectorAll('img, b, i, u').length") == 0
+        assert opened.page.title() == hostile.data["title"]
+        assert opened.page.text_content("#page-title") == hostile.data["title"]
+        for key, paper in sorted(hostile.papers.items()):
+            opened.search(key)
+            assert opened.selected() == key
+            assert opened.page.text_content("#panel-title") == paper["title"]
+            assert opened.page.text_content("#search-results button").endswith(paper["title"])
+            assert paper["venue"] in opened.page.text_content("#panel-venue")
+            for section in paper["sections"]:
+                assert section["annotation"] in opened.page.text_content("#panel-sections")
+        tree = opened.page.text_content("#section-tree")
+        assert all(label in tree for label in hostile.data["labels"].values())
+        assert opened.js("typeof window.__pwned") == "undefined"
+        assert opened.dialogs == [] and opened.errors == []
+    finally:
+        opened.page.close()
+
+
+def test_an_empty_survey_opens_without_errors(browser: Any, engine: Any, tmp_path: Path) -> None:
+    with session_scope(engine) as session:
+        data = page_data(session)
+    write_html(data, tmp_path / "empty.html")
+    opened = Opened(browser, tmp_path / "empty.html")
+    try:
+        assert opened.js("window.surveyPage.graph.order") == 0
+        assert opened.page.is_hidden("#years")
+        assert opened.errors == []
+    finally:
+        opened.page.close()
