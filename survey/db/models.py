@@ -222,7 +222,7 @@ class Citation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     citing_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
     cited_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
-    # bib-field | file | manual
+    # bib-field | file | manual | openalex
     origin: Mapped[str] = mapped_column(String(16))
     # extends | baseline | compares | uses-dataset | related, or empty
     relation: Mapped[str] = mapped_column(String(16), default="")
@@ -265,3 +265,58 @@ class Detached(Base):
     evidence: Mapped[str] = mapped_column(Text, default="")
     annotation: Mapped[str] = mapped_column(Text, default="")
     detached_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OpenAlexWork(Base):
+    """An OpenAlex work: one a paper matched, or one the papers reference (stored once)."""
+
+    __tablename__ = "openalex_works"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # W2963..., no URL prefix
+    title: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    venue: Mapped[str | None] = mapped_column(Text)
+    # OpenAlex's type of the venue (journal, conference, repository): the BibTeX entry type.
+    venue_type: Mapped[str | None] = mapped_column(String(32))
+    first_author: Mapped[str | None] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(String(255))  # normalised, as survey.bib stores DOIs
+    # OpenAlex's type: article, preprint, book-chapter, ...
+    kind: Mapped[str | None] = mapped_column(String(32))
+    # Global citation count, as OpenAlex reported it when fetched.
+    cited_by_count: Mapped[int | None] = mapped_column(Integer)
+    # Work ids this work cites (kept for matched works; empty for external ones).
+    referenced_works: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class OpenAlexMatch(Base):
+    """The OpenAlex work a paper was matched to, how, and how sure (never a user field)."""
+
+    __tablename__ = "openalex_matches"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    work_id: Mapped[str] = mapped_column(
+        ForeignKey("openalex_works.id", ondelete="CASCADE"), index=True
+    )
+    # doi | arxiv | title
+    method: Mapped[str] = mapped_column(String(16))
+    # 100 for an identifier match; the resolver's score for a title match.
+    score: Mapped[float] = mapped_column(Float)
+    # The work's DOI when the paper has none: shown by `survey check`, never written to it.
+    doi_suggestion: Mapped[str | None] = mapped_column(String(255))
+
+    work: Mapped[OpenAlexWork] = relationship()
+
+
+class OpenAlexReference(Base):
+    """A paper of the knowledge base cites a work that is not in it (an external work)."""
+
+    __tablename__ = "openalex_references"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    work_id: Mapped[str] = mapped_column(
+        ForeignKey("openalex_works.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
