@@ -21,7 +21,16 @@ from survey.bib import parse_year, raw_field_values
 from survey.cites import read_citations
 from survey.db import citations as cdb
 from survey.db import taxonomy as tx
-from survey.db.models import Alias, Author, Paper, Source, Tag, TaxonomyNode
+from survey.db.models import (
+    Alias,
+    Author,
+    OpenAlexMatch,
+    OpenAlexWork,
+    Paper,
+    Source,
+    Tag,
+    TaxonomyNode,
+)
 from survey.edges import field_lines
 from survey.identifiers import normalize_arxiv_id, normalize_doi
 from survey.textnorm import normalize_name, normalize_title
@@ -84,6 +93,7 @@ def check(session: Session) -> list[Finding]:
     findings += _taxonomy(session, papers)
     findings += _citations(session, papers)
     findings += _detached(session)
+    findings += _openalex(session, papers)
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(
         findings,
@@ -360,7 +370,12 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
                     edge.file,
                     edge.line,
                     f"{edge.citing} ({citing.year}) cites {edge.cited} "
-                    f"({cited.year}), more than a year younger",
+                    f"({cited.year}), more than a year younger"
+                    + (
+                        f" (origin {edge.origin}: {edge.evidence})"
+                        if edge.origin == "openalex"
+                        else ""
+                    ),
                     "check the edge; cite the preprint if that is what was read",
                 )
             )
@@ -415,4 +430,59 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
                     "fix the key in the cites field, or add the cited paper to a .bib file",
                 )
             )
+    return found
+
+
+def _openalex(session: Session, papers: list[_Paper]) -> list[Finding]:
+    """DOI suggestions, and curated edges OpenAlex's reference lists lack."""
+    by_id = {p.id: p for p in papers}
+    found = []
+    matches = session.execute(
+        select(
+            OpenAlexMatch.paper_id,
+            OpenAlexMatch.work_id,
+            OpenAlexMatch.method,
+            OpenAlexMatch.score,
+            OpenAlexMatch.doi_suggestion,
+            OpenAlexWork.referenced_works,
+        ).join(OpenAlexWork, OpenAlexMatch.work_id == OpenAlexWork.id)
+    ).all()
+    work_of: dict[str, tuple[str, list[str]]] = {}
+    for paper_id, work_id, method, score, suggestion, refs in matches:
+        paper = by_id[paper_id]
+        work_of[paper.key] = (work_id, list(refs or []))
+        if suggestion and not paper.doi:
+            found.append(
+                _finding(
+                    INFO,
+                    "doi-suggestion",
+                    paper,
+                    f"OpenAlex {work_id} suggests doi {suggestion} for {paper.key} "
+                    f"({method} match, confidence {score:g}/100)",
+                    f"check it, then add doi = {{{suggestion}}} to the entry",
+                )
+            )
+    seen: set[tuple[str, str]] = set()
+    for edge in cdb.edges(session):
+        pair = (edge.citing, edge.cited)
+        if edge.origin == "openalex" or pair in seen:
+            continue
+        seen.add(pair)
+        citing, cited = work_of.get(edge.citing), work_of.get(edge.cited)
+        # Only when OpenAlex knows both works and has a reference list for the citing one.
+        if citing is None or cited is None or not citing[1] or cited[0] in citing[1]:
+            continue
+        found.append(
+            Finding(
+                INFO,
+                "openalex-lacks-edge",
+                edge.citing,
+                edge.file,
+                edge.line,
+                f"{edge.citing} -> {edge.cited} ({edge.origin}) is not in OpenAlex's "
+                f"references of {citing[0]}",
+                "nothing to do if the edge is right (reference lists in OpenAlex are "
+                "incomplete); otherwise remove it",
+            )
+        )
     return found

@@ -106,21 +106,55 @@ def missing_works(
             select(OpenAlexWork).where(OpenAlexWork.id.in_(wanted[start : start + 500]))
         )
     }
-    candidates = [
-        Candidate(
-            w.id,
-            w.title or "",
-            w.year,
-            w.venue or "",
-            w.first_author or "",
-            w.doi,
-            w.cited_by_count,
-            tuple(sorted(citing[w.id])),
-            w.venue_type or "",
-        )
-        for w in works.values()
-    ]
+    candidates = [_candidate(w, tuple(sorted(citing[w.id]))) for w in works.values()]
     return path, _ranked(candidates, min_citing, limit)
+
+
+def missing_by_section(
+    session: Session, min_citing: int = DEFAULT_MIN_CITING
+) -> Callable[[Iterable[str]], list[Candidate]]:
+    """A function from a section's citekeys to its missing works, ranked as `missing_works`.
+
+    The references and works are read once, so the report asks it for every section.
+    """
+    keys = dict(session.execute(select(Paper.id, Paper.citekey)).all())
+    cites: dict[str, set[str]] = {}
+    for paper_id, work_id in session.execute(
+        select(OpenAlexReference.paper_id, OpenAlexReference.work_id)
+    ):
+        cites.setdefault(keys[paper_id], set()).add(work_id)
+    works = {w.id: w for w in session.scalars(select(OpenAlexWork))} if cites else {}
+
+    def missing(section_keys: Iterable[str]) -> list[Candidate]:
+        citing: dict[str, set[str]] = {}
+        for key in section_keys:
+            for work_id in cites.get(key, ()):
+                citing.setdefault(work_id, set()).add(key)
+        return _ranked(
+            (
+                _candidate(works[w], tuple(sorted(papers)))
+                for w, papers in citing.items()
+                if len(papers) >= min_citing and w in works
+            ),
+            min_citing,
+            None,
+        )
+
+    return missing
+
+
+def _candidate(work: OpenAlexWork, keys: tuple[str, ...]) -> Candidate:
+    return Candidate(
+        work.id,
+        work.title or "",
+        work.year,
+        work.venue or "",
+        work.first_author or "",
+        work.doi,
+        work.cited_by_count,
+        keys,
+        work.venue_type or "",
+    )
 
 
 def citing_works(
@@ -297,6 +331,36 @@ def candidates_bibtex(
                 doi=candidate.doi,
                 work_id=candidate.work_id,
                 origin=origin(candidate),
+            )
+        )
+    return "\n".join(entries)
+
+
+def proposals_bibtex(session: Session, proposals: list[Proposal]) -> str:
+    """BibTeX entries for the proposals that found a work, each saying which mention."""
+    taken = {k.lower() for k in session.scalars(select(Paper.citekey))}
+    entries = []
+    for proposal in proposals:
+        work = proposal.work
+        if work is None:
+            continue
+        key = citekey_for(work.first_author, work.year, work.title, taken)
+        entries.append(
+            bibtex_entry(
+                key,
+                title=work.title,
+                authors=work.authors,
+                more_authors=False,
+                year=work.year,
+                venue=work.venue,
+                venue_type=work.venue_type,
+                doi=work.doi,
+                work_id=work.id,
+                origin=(
+                    f"survey enrich --mentions: OpenAlex {work.id} for the {proposal.status} "
+                    f"mention on line {proposal.line} in {proposal.section} "
+                    f"(score {proposal.score or 0:g}); review before adding"
+                ),
             )
         )
     return "\n".join(entries)

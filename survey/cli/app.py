@@ -12,6 +12,7 @@ from survey.cli import build as build_commands
 from survey.cli import check as check_commands
 from survey.cli import cite as cite_commands
 from survey.cli import db as db_commands
+from survey.cli import enrich as enrich_commands
 from survey.cli import export as export_commands
 from survey.cli import load as load_commands
 from survey.cli import mentions as mentions_commands
@@ -58,6 +59,8 @@ def root(
 
 app.command("build")(build_commands.build)
 app.command("check")(check_commands.check_command)
+app.command("discover")(enrich_commands.discover)
+app.command("enrich")(enrich_commands.enrich)
 app.command("export")(export_commands.export)
 app.command("load")(load_commands.load)
 app.command("report")(report_commands.report)

@@ -9,12 +9,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey import analysis
+from survey import analysis, discover
 from survey import graph as g
 from survey.db import taxonomy as tx
 from survey.db.models import TaxonomyNode
 
 TOP = 10
+# A section's missing classics: external works cited by at least this many of its papers.
+MISSING_MIN_CITING = 2
+MISSING_SHOWN = 5
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9-]*(?:[ -][A-Z0-9][A-Za-z0-9-]*)?)\)\s*$")
 
 
@@ -27,7 +30,14 @@ def short_venue(venue: str) -> str:
 def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
     data = analysis.export_data(session, within)
     papers = {p["key"]: p for p in data["papers"]}
-    edges = [(e["citing"], e["cited"], e["relation"]) for e in data["edges"]]
+    # One edge per pair, with every origin that has it (a file and OpenAlex, say).
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in data["edges"]:
+        pair = pairs.setdefault((e["citing"], e["cited"]), {"relation": "", "origins": set()})
+        pair["relation"] = pair["relation"] or e["relation"]
+        pair["origins"].add(e["origin"])
+    edges = [(a, b, pair["relation"]) for (a, b), pair in sorted(pairs.items())]
+    missing = discover.missing_by_section(session, MISSING_MIN_CITING)
     nodes = {n.path: n for n in session.scalars(select(TaxonomyNode))}
     order = [p for p in data["sections"] if within is None or _inside(p, data["within"])]
 
@@ -88,11 +98,13 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
                         "relation": r,
                         "citing_label": _node_label(papers[a]),
                         "cited_label": _node_label(papers[b]),
+                        "origins": sorted(pairs[(a, b)]["origins"]),
                     }
                     for a, b, r in inner
                 ],
                 "main_path": [{"key": k, "label": _node_label(papers[k])} for k in route],
                 "main_path_weight": weight,
+                "missing": [c.as_dict() for c in missing(subtree)[:MISSING_SHOWN]],
             }
         )
 

@@ -146,14 +146,42 @@ def _section(lines: list[str], section: dict[str, Any]) -> None:
         for node_id, label in ids.values():
             add(f'  {node_id}["{mermaid_label(label)}"]')
         for edge in section["edges"]:
-            arrow = f"-- {mermaid_label(edge['relation'])} -->" if edge["relation"] else "-->"
-            add(f"  {ids[edge['citing']][0]} {arrow} {ids[edge['cited']][0]}")
+            add(f"  {ids[edge['citing']][0]} {_arrow(edge)} {ids[edge['cited']][0]}")
         add("```")
         add("")
+        if any("openalex" in edge["origins"] for edge in section["edges"]):
+            add(
+                "Arrows: solid for curated edges (citations file, cites field, manual), "
+                "thick when OpenAlex has them too, dotted for edges from OpenAlex only."
+            )
+            add("")
     if len(section["main_path"]) > 1:
         route = " → ".join(md(step["label"]) for step in section["main_path"])
         add(f"Main path (search path count {section['main_path_weight']}): {route}")
         add("")
+    if section["missing"]:
+        add("Missing from this section (works its papers cite that the survey lacks; OpenAlex):")
+        add("")
+        for work in section["missing"]:
+            who = ", ".join(cite(k) for k in work["papers"])
+            year = f", {work['year']}" if work["year"] else ""
+            doi = f", doi {md(work['doi'])}" if work["doi"] else ""
+            add(
+                f"- {md(work['title'])} ({md(work['first_author'])}{year}; OpenAlex "
+                f"{work['work']}{doi}): cited by {work['count']}: {who}"
+            )
+        add("")
+
+
+def _arrow(edge: dict[str, Any]) -> str:
+    """Mermaid arrow by origin: solid curated, thick curated and OpenAlex, dotted OpenAlex."""
+    label = mermaid_label(edge["relation"]) if edge["relation"] else ""
+    origins = set(edge.get("origins", ()))
+    if origins == {"openalex"}:
+        return f"-. {label} .->" if label else "-.->"
+    if "openalex" in origins:
+        return f"== {label} ==>" if label else "==>"
+    return f"-- {label} -->" if label else "-->"
 
 
 def _trends(lines: list[str], trend: dict[str, Any], charts: list[tuple[str, str]]) -> None:
