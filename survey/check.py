@@ -450,6 +450,8 @@ def _openalex(session: Session, papers: list[_Paper]) -> list[Finding]:
     work_of: dict[str, tuple[str, list[str]]] = {}
     for paper_id, work_id, method, score, suggestion, refs in matches:
         paper = by_id[paper_id]
+        if work_id is None:
+            continue
         work_of[paper.key] = (work_id, list(refs or []))
         if suggestion and not paper.doi:
             found.append(

@@ -174,7 +174,13 @@ def citing_works(
     path, keys = _scope(session, within)
     papers_of: dict[str, set[str]] = {}
     all_matched: set[str] = set()
-    for paper_id, work_id in session.execute(select(OpenAlexMatch.paper_id, OpenAlexMatch.work_id)):
+    for paper_id, work_id in session.execute(
+        select(OpenAlexMatch.paper_id, OpenAlexMatch.work_id).where(
+            OpenAlexMatch.work_id.is_not(None)
+        )
+    ):
+        if work_id is None:
+            continue
         all_matched.add(work_id)
         if paper_id in keys:
             papers_of.setdefault(work_id, set()).add(keys[paper_id])

@@ -74,7 +74,7 @@ class Match:
 class EnrichReport:
     scope: str | None
     papers: int = 0  # papers in scope
-    already: int = 0  # matched before and kept
+    already: int = 0  # asked before (matched or not) and kept
     by_doi: int = 0
     by_arxiv: int = 0
     by_title: int = 0
@@ -113,6 +113,7 @@ def enrich(
     report.already = len(papers) - len(targets)
 
     matches = _match_papers(client, targets, report, tick)
+    tried = dict(report.unmatched)
     kb_works = {m.work.id for m in matches}
     target_ids = {p.id for p in targets}
     kept = {pid: wid for pid, wid in stored_refs.matched.items() if pid not in target_ids}
@@ -125,12 +126,19 @@ def enrich(
         wanted -= fetched
     externals = _fetch_works(client, sorted(wanted), tick)
     report.external_fetched = len(externals)
-    report.external_missing = len(wanted) - len(externals)
+    # Ids OpenAlex answers nothing for (merged or withdrawn works) are stored without
+    # metadata, so the next run does not ask for them again.
+    answered = {w.id for w in externals}
+    gone = [
+        WorkRecord(i, "", None, "", "", (), None, None, "", None) for i in sorted(wanted - answered)
+    ]
+    report.external_missing = len(gone)
+    externals += gone
     report.requests = client.counts.network
     report.cached = client.counts.cached
 
     with session_scope(engine, write=True) as session:
-        _store(session, targets, matches, externals)
+        _store(session, targets, matches, externals, tried)
         report.edges, report.external = rebuild_openalex_edges(session)
         report.suggestions = sum(1 for m in matches if m.doi_suggestion)
     return report
@@ -178,7 +186,13 @@ class _Stored:
 
 
 def _stored_references(session: Session) -> _Stored:
-    matched = dict(session.execute(select(OpenAlexMatch.paper_id, OpenAlexMatch.work_id)).all())
+    matched = {
+        paper_id: work_id
+        for paper_id, work_id in session.execute(
+            select(OpenAlexMatch.paper_id, OpenAlexMatch.work_id)
+        )
+        if work_id is not None
+    }
     references = {
         work_id: list(refs or [])
         for work_id, refs in session.execute(
@@ -303,7 +317,11 @@ def _fetch_works(client: OpenAlexClient, ids: list[str], tick: Progress) -> list
 
 
 def _store(
-    session: Session, targets: list[PaperInfo], matches: list[Match], externals: list[WorkRecord]
+    session: Session,
+    targets: list[PaperInfo],
+    matches: list[Match],
+    externals: list[WorkRecord],
+    unmatched: dict[str, float | None],
 ) -> None:
     ids = [p.id for p in targets]
     for start in range(0, len(ids), _CHUNK):
@@ -323,6 +341,12 @@ def _store(
                 doi_suggestion=match.doi_suggestion,
             )
         )
+    for paper in targets:
+        if paper.key in unmatched:
+            best = unmatched[paper.key]
+            session.add(
+                OpenAlexMatch(paper_id=paper.id, work_id=None, method="none", score=best or 0.0)
+            )
     session.flush()
 
 
@@ -356,11 +380,20 @@ def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
     """
     papers_of: dict[str, list[int]] = {}
     for paper_id, work_id in session.execute(
-        select(OpenAlexMatch.paper_id, OpenAlexMatch.work_id).order_by(OpenAlexMatch.paper_id)
+        select(OpenAlexMatch.paper_id, OpenAlexMatch.work_id)
+        .where(OpenAlexMatch.work_id.is_not(None))
+        .order_by(OpenAlexMatch.paper_id)
     ):
-        papers_of.setdefault(work_id, []).append(paper_id)
+        if work_id is not None:
+            papers_of.setdefault(work_id, []).append(paper_id)
     years = dict(session.execute(select(Paper.id, Paper.year)).all())
-    known = set(session.scalars(select(OpenAlexWork.id)))
+    known: set[str] = set()  # works with metadata
+    stored: set[str] = set()  # every work row, with or without
+    for work_id, title in session.execute(select(OpenAlexWork.id, OpenAlexWork.title)):
+        stored.add(work_id)
+        if title:
+            known.add(work_id)
+    referenced: set[str] = set()
     edges: dict[tuple[int, int], dict[str, object]] = {}
     references: set[tuple[int, str]] = set()
     for work_id, refs in session.execute(
@@ -368,6 +401,7 @@ def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
         .where(OpenAlexWork.id.in_(list(papers_of)) if papers_of else OpenAlexWork.id.is_(None))
         .order_by(OpenAlexWork.id)
     ):
+        referenced.update(refs or [])
         for citing_id in papers_of[work_id]:
             for ref in refs or []:
                 if ref in papers_of:
@@ -393,7 +427,7 @@ def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
     if rows:
         session.execute(insert(OpenAlexReference), rows)
     cited = {w for _, w in references}
-    unused = known - cited - set(papers_of)
+    unused = stored - referenced - set(papers_of)
     ordered = sorted(unused)
     for start in range(0, len(ordered), _CHUNK):
         session.execute(

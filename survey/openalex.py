@@ -33,6 +33,8 @@ URL_ENV = "SURVEY_OPENALEX_URL"
 EMAIL_ENV = "SURVEY_OPENALEX_EMAIL"
 API_KEY_ENV = "SURVEY_OPENALEX_API_KEY"
 CACHE_ENV = "SURVEY_OPENALEX_CACHE"
+BACKOFF_ENV = "SURVEY_OPENALEX_BACKOFF"
+TIMEOUT_ENV = "SURVEY_OPENALEX_TIMEOUT"
 # OpenAlex ORs at most 100 values in one filter; a page holds at most 200 results.
 MAX_FILTER_VALUES = 100
 MAX_PER_PAGE = 200
@@ -84,7 +86,19 @@ class ClientSettings:
             cache_path=default_cache_path(),
             offline=offline,
             refresh=refresh,
+            timeout=(10.0, _seconds(TIMEOUT_ENV, 60.0)),
+            backoff=_seconds(BACKOFF_ENV, 1.0),
         )
+
+
+def _seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return max(float(value), 0.0)
+    except ValueError as exc:
+        raise OpenAlexError(f"{name}={value!r} is not a number of seconds") from exc
 
 
 def default_cache_path() -> Path:
@@ -327,6 +341,9 @@ def _timed_out(exc: BaseException) -> bool:
         return True
     current: object = exc
     for _ in range(6):
+        # urllib3 files a refused connection under its connect timeouts: it is not one.
+        if isinstance(current, urllib3.exceptions.NewConnectionError):
+            return False
         if isinstance(current, TimeoutError | urllib3.exceptions.TimeoutError):
             return True
         current = getattr(current, "reason", None) or (

@@ -1,8 +1,8 @@
 """OpenAlex: the work each paper matches, the works it references, and who cites them.
 
 Why: `survey enrich` fetches citation data from OpenAlex. A paper's match (the work id,
-how it was found, the resolver's score, a DOI suggested for a paper without one) lives in
-its own table, so the user's BibTeX fields are never overwritten. Works referenced by the
+how it was found, the resolver's score, a DOI suggested for a paper without one; or that
+nothing was found, so a re-run does not ask again) lives in its own table, so the user's BibTeX fields are never overwritten. Works referenced by the
 knowledge base but missing from it are stored once, with the papers that cite them, so
 `survey discover` can rank a section's missing classics without asking OpenAlex again.
 
@@ -40,7 +40,7 @@ def upgrade() -> None:
     op.create_table(
         "openalex_matches",
         sa.Column("paper_id", sa.Integer(), nullable=False),
-        sa.Column("work_id", sa.String(length=32), nullable=False),
+        sa.Column("work_id", sa.String(length=32), nullable=True),
         sa.Column("method", sa.String(length=16), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("doi_suggestion", sa.String(length=255), nullable=True),

@@ -102,7 +102,7 @@ def enrich(
     scope = f" in {report.scope}" if report.scope else ""
     out.print(
         f"matched {report.matched} papers{scope} ({report.by_doi} by DOI, {report.by_arxiv} "
-        f"by arXiv id, {report.by_title} by title; {report.already} already matched, "
+        f"by arXiv id, {report.by_title} by title; {report.already} asked before, "
         f"{len(report.unmatched)} not found)"
     )
     out.print(

@@ -296,17 +296,20 @@ class OpenAlexMatch(Base):
     paper_id: Mapped[int] = mapped_column(
         ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
     )
-    work_id: Mapped[str] = mapped_column(
+    # None when OpenAlex had nothing for the paper (method "none"): not asked again
+    # until `survey enrich --refresh`.
+    work_id: Mapped[str | None] = mapped_column(
         ForeignKey("openalex_works.id", ondelete="CASCADE"), index=True
     )
-    # doi | arxiv | title
+    # doi | arxiv | title | none
     method: Mapped[str] = mapped_column(String(16))
-    # 100 for an identifier match; the resolver's score for a title match.
+    # 100 for an identifier match; the resolver's score for a title match; for "none",
+    # the best title score seen (0 when the search found nothing).
     score: Mapped[float] = mapped_column(Float)
     # The work's DOI when the paper has none: shown by `survey check`, never written to it.
     doi_suggestion: Mapped[str | None] = mapped_column(String(255))
 
-    work: Mapped[OpenAlexWork] = relationship()
+    work: Mapped[OpenAlexWork | None] = relationship()
 
 
 class OpenAlexReference(Base):
