@@ -97,13 +97,25 @@ DATA_AT = {
         "INSERT INTO sources (id, path, location, kind, sha256, size, loaded_at) "
         "VALUES (2, 'notes.md', '/y/notes.md', 'notes', '', 5, '2026-01-01 00:00:00')",
     ],
+    "0006": [
+        "INSERT INTO openalex_works (id, title, year, venue, venue_type, first_author, doi, kind,"
+        " cited_by_count, referenced_works) VALUES ('W1', 'Bilinear', 2015, 'ICCV', 'conference',"
+        " 'Tsung-Yu Lin', NULL, 'article', 42, '[\"W2\"]')",
+        "INSERT INTO openalex_works (id, title, referenced_works) VALUES ('W2', 'Cited', '[]')",
+        "INSERT INTO openalex_matches (paper_id, work_id, method, score, doi_suggestion)"
+        " VALUES (1, 'W1', 'title', 96.5, '10.1109/iccv.2015.170')",
+        "INSERT INTO openalex_matches (paper_id, work_id, method, score) VALUES (2, NULL, 'none', 0)",
+        "INSERT INTO openalex_references (paper_id, work_id) VALUES (1, 'W2')",
+        "INSERT INTO citations (citing_id, cited_id, origin, relation, evidence, suspect)"
+        " VALUES (2, 1, 'openalex', '', 'OpenAlex W3 references W1', FALSE)",
+    ],
     "0009": [
         "INSERT INTO detached (kind, citekey, other_key, node_path, relation, evidence,"
         " annotation, detached_at) VALUES ('tag', 'gone2019', NULL, 'fg', '', '', 'why',"
         " '2026-01-01 00:00:00')",
     ],
 }
-EARLIER = ["0001", "0002", "0003", "0004", "0005"]
+EARLIER = ["0001", "0002", "0003", "0004", "0005", "0006"]
 
 
 @pytest.mark.parametrize("revision", EARLIER)
@@ -146,9 +158,9 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
                 ("细粒度",)
             ]
         if revision >= "0003":
-            assert connection.exec_driver_sql("SELECT relation FROM citations").fetchall() == [
-                ("baseline",)
-            ]
+            assert connection.exec_driver_sql(
+                "SELECT relation FROM citations WHERE origin = 'manual'"
+            ).fetchall() == [("baseline",)]
         if revision >= "0004":
             assert connection.exec_driver_sql("SELECT value FROM settings").fetchall() == [
                 ("Kept title",)
@@ -162,6 +174,17 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
             assert connection.exec_driver_sql(
                 "SELECT path, location FROM sources WHERE id = 2"
             ).fetchall() == [("notes.md", "/y/notes.md")]
+        if revision >= "0006":
+            assert connection.exec_driver_sql(
+                "SELECT paper_id, work_id, method, score, doi_suggestion FROM openalex_matches"
+                " ORDER BY paper_id"
+            ).fetchall() == [(1, "W1", "title", 96.5, "10.1109/iccv.2015.170"), (2, None, "none", 0.0)]
+            assert connection.exec_driver_sql(
+                "SELECT paper_id, work_id FROM openalex_references"
+            ).fetchall() == [(1, "W2")]
+            assert connection.exec_driver_sql(
+                "SELECT origin FROM citations ORDER BY origin"
+            ).fetchall() == [("manual",), ("openalex",)]
 
 
 def test_every_revision_has_a_data_case() -> None:

@@ -620,3 +620,64 @@ def test_discover_citing_asks_the_cites_filter(built: Engine, recorded: HTTPServ
     ]
     cites = recorded.log[-1][0].args["filter"].removeprefix("cites:").split("|")
     assert sorted(cites) == cites and len(cites) == 4  # the section's matched works
+
+
+def test_enrich_mentions_writes_proposals_for_review(
+    engine: Engine,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    db_url: str,
+    tmp_path: Path,
+) -> None:
+    with session_scope(engine, write=True) as session:
+        build_survey(session, REPO / "tests" / "fixtures" / "planted")
+        papers = session.scalar(select(func.count()).select_from(Paper))
+    proposal = json.loads(json.dumps(RESPONSES[-1]["body"]["results"][0]))
+    proposal.update(
+        id="https://openalex.org/W7000000030",
+        title="A Paper Nobody Wrote Down",
+        display_name="A Paper Nobody Wrote Down",
+        publication_year=2020,
+        doi=None,
+    )
+    httpserver.expect_request(
+        "/works",
+        query_string={
+            "filter": "title.search:A paper nobody wrote down",
+            "per_page": "10",
+            "select": SELECT,
+        },
+    ).respond_with_json(
+        {
+            "meta": {"count": 1, "db_response_time_ms": 8, "page": 1, "per_page": 10},
+            "results": [proposal],
+        }
+    )
+    monkeypatch.setenv("SURVEY_OPENALEX_URL", httpserver.url_for("/").rstrip("/"))
+    bib = tmp_path / "proposals.bib"
+    result = Cli()("--db", db_url, "enrich", "--mentions", "--bib", bib)
+    assert result.exit_code == 0, result.stderr
+    assert "1 of 1 open mentions found in OpenAlex" in result.stdout
+    text = bib.read_text(encoding="utf-8")
+    assert text.startswith("@inproceedings{he2020paper,")
+    assert "title = {A Paper Nobody Wrote Down}" in text
+    assert "unresolved mention on line 13 in planted" in text
+    # Nothing was added: the same papers, the mention still open.
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Paper)) == papers
+        assert openalex_state(engine)["matches"] == []
+
+
+def test_graphml_names_each_edge_origin(
+    built: Engine, recorded: HTTPServer, tmp_path: Path
+) -> None:
+    from survey.analysis import export_data
+    from survey.export.graphml import write_graphml
+
+    run(built)
+    out = tmp_path / "survey.graphml"
+    with session_scope(built) as session:
+        write_graphml(export_data(session), out)
+    text = out.read_text(encoding="utf-8")
+    assert text.count(">openalex</data>") == len(EXPECTED_EDGES)
+    assert ">file</data>" in text

@@ -7,7 +7,7 @@ knowledge base but missing from it are stored once, with the papers that cite th
 `survey discover` can rank a section's missing classics without asking OpenAlex again.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

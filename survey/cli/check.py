@@ -22,7 +22,8 @@ from survey.db import session_scope
 def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
     """Check the knowledge base: missing fields, invalid years, DOIs and arXiv ids,
     duplicates and preprint/published versions, open mentions, empty sections, citation
-    cycles, citations of younger papers, papers in no section, edges to unknown papers.
+    cycles, citations of younger papers, papers in no section, edges to unknown papers,
+    DOIs suggested by OpenAlex and curated edges OpenAlex lacks.
     Exit code 1 when there are errors."""
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         findings = check(session)
