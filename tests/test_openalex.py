@@ -347,7 +347,7 @@ def test_interrupted_run_writes_nothing_and_resumes(built: Engine, recorded: HTT
 ONE_PAPER = """@inproceedings{he2016deep,
   author = {He, Kaiming and Zhang, Xiangyu and Ren, Shaoqing and Sun, Jian},
   title = {Deep Residual Learning for Image Recognition},
-  booktitle = {Proceedings of the IEEE Conference on Computer Vision and Pattern Recognition (CVPR)},
+  booktitle = {IEEE Conference on Computer Vision and Pattern Recognition (CVPR)},
   year = {2016},
   doi = {10.1109/CVPR.2016.90}
 }
@@ -412,7 +412,7 @@ def test_external_works_are_fetched_in_batches_of_100(
     httpserver.expect_request(
         "/works",
         query_string={"filter": _Prefix("openalex_id:"), "per_page": "200", "select": SELECT},
-    ).respond_with_handler(answer)  # noqa: E501
+    ).respond_with_handler(answer)
     report = run(one_paper)
     assert [len(b) for b in batches] == [100, 50]
     assert sorted(w for b in batches for w in b) == sorted(references)
@@ -473,7 +473,7 @@ def test_timeout(one_paper: Engine, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/works", query_string=DOI_QUERY).respond_with_handler(slow)
     with (
         client(timeout=(2.0, 0.2), retries=1) as c,
-        pytest.raises(OpenAlexError, match="did not answer within 0.2 s"),
+        pytest.raises(OpenAlexError, match=r"did not answer within 0\.2 s"),
     ):
         enrich(one_paper, c)
     assert openalex_state(one_paper)["matches"] == []
@@ -555,8 +555,8 @@ def test_cli_enrich_then_discover(
     assert "@misc{simonyan2014very," in text
     assert "openalex = {W7000000001}" in text
     assert (
-        "x-survey-origin = {survey discover: OpenAlex W7000000001 is cited by 6 papers of fine-grained"
-        in text
+        "x-survey-origin = {survey discover: OpenAlex W7000000001 is cited by 6 papers of "
+        "fine-grained" in text
     )
     # The proposals load as they are (into another database).
     loaded = cli("--db", tmp_path / "other.db", "load", bib)

@@ -2,9 +2,10 @@
 
 Why: `survey enrich` fetches citation data from OpenAlex. A paper's match (the work id,
 how it was found, the resolver's score, a DOI suggested for a paper without one; or that
-nothing was found, so a re-run does not ask again) lives in its own table, so the user's BibTeX fields are never overwritten. Works referenced by the
-knowledge base but missing from it are stored once, with the papers that cite them, so
-`survey discover` can rank a section's missing classics without asking OpenAlex again.
+nothing was found, so a re-run does not ask again) lives in its own table, so the user's
+BibTeX fields are never overwritten. Works referenced by the knowledge base but missing
+from it are stored once, with the papers that cite them, so `survey discover` can rank a
+section's missing classics without asking OpenAlex again.
 
 Revision ID: 0006
 Revises: 0005
