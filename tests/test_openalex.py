@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -681,3 +682,97 @@ def test_graphml_names_each_edge_origin(
     text = out.read_text(encoding="utf-8")
     assert text.count(">openalex</data>") == len(EXPECTED_EDGES)
     assert ">file</data>" in text
+
+
+def by_identifier(httpserver: HTTPServer) -> None:
+    """Answer any DOI or OpenAlex id batch from the recorded works (for other batches)."""
+    works: dict[str, dict[str, Any]] = {}
+    for answer in RESPONSES:
+        for work in answer["body"]["results"]:
+            works[work["doi"] or ""] = work
+            works[work["id"]] = work
+
+    def answer(request: Request) -> Response:
+        name, _, values = request.args["filter"].partition(":")
+        prefix = "https://doi.org/" if name == "doi" else "https://openalex.org/"
+        results = [works[prefix + v] for v in values.split("|") if prefix + v in works]
+        body = {
+            "meta": {"count": len(results), "db_response_time_ms": 20, "page": 1, "per_page": 200},
+            "results": results,
+        }
+        return Response(json.dumps(body), content_type="application/json")
+
+    for name in ("doi:", "openalex_id:"):
+        httpserver.expect_request(
+            "/works", query_string={"filter": _Prefix(name), "per_page": "200", "select": SELECT}
+        ).respond_with_handler(answer)
+
+
+def test_enrich_within_a_section(built: Engine, recorded: HTTPServer) -> None:
+    by_identifier(recorded)
+    report = run(built, within="fine-grained")
+    assert report.scope == "fine-grained" and report.papers == 30
+    with session_scope(built) as session:
+        keys = set(
+            session.scalars(
+                select(Paper.citekey).join(OpenAlexMatch, OpenAlexMatch.paper_id == Paper.id)
+            )
+        )
+    assert "isola2017image" not in keys and "fu2017look" in keys
+    edges = [(a, b) for a, b, _, _ in openalex_state(built)["edges"]]
+    assert edges == [
+        e for e in EXPECTED_EDGES if e[0] not in ("chan2019everybody", "park2019semantic")
+    ]
+    # The rest of the survey later: only its papers are asked for.
+    rest = run(built)
+    assert rest.already == 30 and rest.edges == len(EXPECTED_EDGES)
+
+
+def test_at_most_ten_requests_a_second(
+    built: Engine, recorded: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr("survey.openalex.time.sleep", waits.append)
+    run(built)
+    # Every request after the first waited for the rest of its 0.1 s slot.
+    assert len(waits) == TOTAL_REQUESTS - 1
+    assert all(0.05 < w <= 0.1 for w in waits)
+
+
+def test_contact_address_and_key_are_sent_and_kept_out_of_the_cache(
+    one_paper: Engine, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SURVEY_OPENALEX_EMAIL", "someone@example.org")
+    monkeypatch.setenv("SURVEY_OPENALEX_API_KEY", "k123")
+    query = {**DOI_QUERY, "mailto": "someone@example.org", "api_key": "k123"}
+    httpserver.expect_request("/works", query_string=query).respond_with_json(one_work([]))
+    assert run(one_paper).by_doi == 1
+    request = httpserver.log[0][0]
+    assert request.headers["User-Agent"].endswith("(mailto:someone@example.org)")
+    cache = Path(os.environ["SURVEY_OPENALEX_CACHE"]).read_bytes()
+    assert b"k123" not in cache
+    # Another address asks nothing again: the answer does not depend on it.
+    monkeypatch.setenv("SURVEY_OPENALEX_EMAIL", "other@example.org")
+    with session_scope(one_paper, write=True) as session:
+        session.execute(delete(OpenAlexMatch))
+    assert run(one_paper).requests == 0
+
+
+def test_query_show_gives_the_openalex_match(
+    built: Engine, recorded: HTTPServer, db_url: str
+) -> None:
+    run(built)
+    cli = Cli()
+    shown = cli("--db", db_url, "query", "show", "lin2015bilinear")
+    assert (
+        "(title match, score" in shown.stdout
+        and "suggested doi 10.1109/iccv.2015.170" in shown.stdout
+    )
+    record = json.loads(
+        cli("--db", db_url, "query", "show", "fu2017look", "--format", "json").stdout
+    )
+    assert record["openalex"]["method"] == "doi" and record["openalex"]["cited_by_count"] > 0
+    missing = json.loads(
+        cli("--db", db_url, "query", "show", "niu2018webly", "--format", "json").stdout
+    )
+    assert missing["openalex"]["work"] is None

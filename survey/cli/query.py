@@ -22,6 +22,7 @@ from survey.db import session_scope
 from survey.db.models import Paper, Tag
 from survey.db.queries import find_paper, search_papers
 from survey.db.taxonomy import tags_of_paper
+from survey.enrich import openalex_of
 
 app = typer.Typer(help="Ask the knowledge base: one paper, or a search.", no_args_is_help=True)
 
@@ -80,6 +81,9 @@ def show(
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         paper = find_paper(session, key)
         record = paper_record(paper, tags_of_paper(session, paper.id))
+        openalex = openalex_of(session, paper.id)
+        if openalex is not None:
+            record["openalex"] = openalex
     if output is OutputFormat.json:
         print_json(record)
         return
@@ -117,6 +121,7 @@ def show(
         ("arxiv", record["arxiv_id"]),
         ("short names", ", ".join(record["aliases"])),
         ("source", f"{source['file']}:{source['line']}" if source else None),
+        ("openalex", _openalex_text(openalex)),
     ]
     for name, value in rows:
         if value not in (None, ""):
@@ -188,3 +193,16 @@ def search(
             )
         )
     out.print(table)
+
+
+def _openalex_text(openalex: dict[str, object] | None) -> str | None:
+    if openalex is None:
+        return None
+    if openalex["work"] is None:
+        return "not found (survey enrich --refresh asks again)"
+    text = f"{openalex['work']} ({openalex['method']} match, score {openalex['score']:g})"
+    if openalex["cited_by_count"] is not None:
+        text += f", cited by {openalex['cited_by_count']}"
+    if openalex["doi_suggestion"]:
+        text += f"; suggested doi {openalex['doi_suggestion']}"
+    return text
