@@ -776,3 +776,18 @@ def test_query_show_gives_the_openalex_match(
         cli("--db", db_url, "query", "show", "niu2018webly", "--format", "json").stdout
     )
     assert missing["openalex"]["work"] is None
+
+
+def test_cli_ctrl_c_says_how_to_resume(
+    built: Engine, recorded: HTTPServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import survey.cli.enrich as command
+
+    def interrupted(*_args: Any, **_kwargs: Any) -> EnrichReport:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "enrich_core", interrupted)
+    result = Cli()("--db", db_url, "enrich")
+    assert result.exit_code == 130
+    assert "interrupted: nothing was written to the database" in result.stderr
+    assert "run the command again to resume" in result.stderr

@@ -149,7 +149,7 @@ def _section(lines: list[str], section: dict[str, Any]) -> None:
             add(f"  {ids[edge['citing']][0]} {_arrow(edge)} {ids[edge['cited']][0]}")
         add("```")
         add("")
-        if any("openalex" in edge["origins"] for edge in section["edges"]):
+        if any("openalex" in edge.get("origins", ()) for edge in section["edges"]):
             add(
                 "Arrows: solid for curated edges (citations file, cites field, manual), "
                 "thick when OpenAlex has them too, dotted for edges from OpenAlex only."
@@ -159,7 +159,7 @@ def _section(lines: list[str], section: dict[str, Any]) -> None:
         route = " → ".join(md(step["label"]) for step in section["main_path"])
         add(f"Main path (search path count {section['main_path_weight']}): {route}")
         add("")
-    if section["missing"]:
+    if section.get("missing"):
         add("Missing from this section (works its papers cite that the survey lacks; OpenAlex):")
         add("")
         for work in section["missing"]:
