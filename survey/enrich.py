@@ -338,6 +338,10 @@ def _store(
     externals: list[WorkRecord],
     unmatched: dict[str, float | None],
 ) -> None:
+    # A paper removed by another command since this run read the papers is left out.
+    alive = set(session.scalars(select(Paper.id)))
+    targets = [p for p in targets if p.id in alive]
+    matches = [m for m in matches if m.paper.id in alive]
     ids = [p.id for p in targets]
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]

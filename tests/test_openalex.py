@@ -791,3 +791,53 @@ def test_cli_ctrl_c_says_how_to_resume(
     assert result.exit_code == 130
     assert "interrupted: nothing was written to the database" in result.stderr
     assert "run the command again to resume" in result.stderr
+
+
+def test_killed_run_leaves_the_database_as_it_was_and_resumes(
+    built: Engine, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL in the middle of the title searches: nothing written; the re-run resumes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    slow_titles = 0
+
+    def slowly(answer: dict[str, Any]) -> Any:
+        def respond(_request: Request) -> Response:
+            nonlocal slow_titles
+            slow_titles += 1
+            time.sleep(0.2)
+            return Response(json.dumps(answer["body"]), content_type="application/json")
+
+        return respond
+
+    for answer in RESPONSES:
+        handler = httpserver.expect_request(answer["path"], query_string=answer["query"])
+        if answer["query"]["filter"].startswith("title.search:"):
+            handler.respond_with_handler(slowly(answer))
+        else:
+            handler.respond_with_json(answer["body"])
+    url = httpserver.url_for("/").rstrip("/")
+    environment = {**os.environ, "SURVEY_OPENALEX_URL": url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "survey", "enrich"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while len(httpserver.log) < 6 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    time.sleep(0.3)  # let an answer in flight finish on the server side
+    asked = len(httpserver.log)
+    assert 6 <= asked < TOTAL_REQUESTS
+    assert openalex_state(built) == {"edges": [], "matches": [], "references": [], "works": []}
+    monkeypatch.setenv("SURVEY_OPENALEX_URL", url)
+    report = run(built)
+    # Answers received before the kill came from the cache (one in flight may be asked again).
+    assert TOTAL_REQUESTS - asked <= report.requests <= TOTAL_REQUESTS - asked + 1
+    assert report.edges == len(EXPECTED_EDGES) and report.external == 5
