@@ -178,7 +178,10 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
             assert connection.exec_driver_sql(
                 "SELECT paper_id, work_id, method, score, doi_suggestion FROM openalex_matches"
                 " ORDER BY paper_id"
-            ).fetchall() == [(1, "W1", "title", 96.5, "10.1109/iccv.2015.170"), (2, None, "none", 0.0)]
+            ).fetchall() == [
+                (1, "W1", "title", 96.5, "10.1109/iccv.2015.170"),
+                (2, None, "none", 0.0, None),
+            ]
             assert connection.exec_driver_sql(
                 "SELECT paper_id, work_id FROM openalex_references"
             ).fetchall() == [(1, "W2")]

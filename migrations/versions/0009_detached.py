@@ -6,7 +6,7 @@ the command line: work the files do not hold. They are kept here, by citekey and
 section path, reported by `survey check`, and put back when the key returns.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
