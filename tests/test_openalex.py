@@ -34,7 +34,8 @@ from survey.openalex import ClientSettings, OpenAlexClient, OpenAlexError
 from survey.report.build import build_report
 from survey.report.markdown import render_markdown
 
-BUNDLED = REPO / "data" / "valse2020"
+# A snapshot of the bundled survey (69 papers) that the recorded answers were made for.
+BUNDLED = REPO / "tests" / "fixtures" / "openalex" / "survey"
 RESPONSES: list[dict[str, Any]] = json.loads(
     (REPO / "tests" / "fixtures" / "openalex" / "responses.json").read_text(encoding="utf-8")
 )
