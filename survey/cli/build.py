@@ -14,6 +14,7 @@ from survey.cli.load import ProgressBar, summary_table
 from survey.cli.report import make_report
 from survey.config import bundled_survey_dir
 from survey.db import session_scope
+from survey.export import writes_in_place
 from survey.export.graphml import write_graphml
 from survey.export.html import page_data, write_html
 
@@ -91,13 +92,15 @@ def build(
                 write_html(page_data(session), html)
             out.print(f"wrote {html}")
         if report is not None:
+            in_place = writes_in_place(report)
             make_report(ctx, report, None, None, graph_page=html)
-            out.print(f"wrote {report}")
+            (err if in_place else out).print(f"wrote {report}")
         if graphml is not None:
             with session_scope(engine_from(ctx)) as session:
                 data = export_data(session)
+            in_place = writes_in_place(graphml)
             write_graphml(data, graphml)
-            out.print(f"wrote {graphml}")
+            (err if in_place else out).print(f"wrote {graphml}")
     if result.has_errors:
         raise typer.Exit(1)
 

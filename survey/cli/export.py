@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 
 from survey import analysis
-from survey.cli.common import cli_errors, engine_from, out
+from survey.cli.common import cli_errors, engine_from, err, out
 from survey.db import session_scope
+from survey.errors import SurveyError
+from survey.export import is_stdout, writes_in_place
 from survey.export.bibtex import write_bibtex
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
@@ -39,7 +41,11 @@ def export(
         ),
     ],
     target: Annotated[
-        Path, typer.Argument(metavar="OUT", help="File to write (a folder for csv).")
+        Path,
+        typer.Argument(
+            metavar="OUT",
+            help="File to write, - for standard output (a folder for csv).",
+        ),
     ],
     within: Annotated[
         str | None, typer.Option("--within", help="Only the papers of this taxonomy section.")
@@ -49,18 +55,25 @@ def export(
         typer.Option("--layout", help="html only: timeline (x = year, the default) or force."),
     ] = None,
 ) -> None:
-    """Export the papers (and their citations) for other tools. The file is written
-    whole or not at all."""
+    """Export the papers (and their citations) for other tools. A file is written whole
+    or not at all; - writes to standard output, and a device or FIFO is written directly."""
     if layout is not None and kind is not ExportFormat.html:
         raise typer.BadParameter(f"applies to html only, not {kind}", param_hint="--layout")
     with cli_errors():
+        if kind is ExportFormat.csv and is_stdout(target):
+            raise SurveyError(
+                "csv writes two tables, papers.csv and edges.csv",
+                "give a folder instead of -",
+            )
         with session_scope(engine_from(ctx)) as session:
             if kind is ExportFormat.html:
                 data = page_data(session, within)
             else:
                 data = analysis.export_data(session, within)
+        in_place = writes_in_place(target)
         written = export_to(kind, data, target, layout or Layout.timeline)
-    out.print(
+    # The summary must not mix with an export written to standard output.
+    (err if in_place else out).print(
         f"wrote {', '.join(str(p) for p in written)}: "
         f"{len(data['papers'])} papers, {len(data['edges'])} citations"
     )

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from survey.cli.common import cli_errors, engine_from, out
+from survey.cli.common import cli_errors, engine_from, err, out
 from survey.db import session_scope
-from survey.export import write_text
+from survey.export import is_stdout, write_text, writes_in_place
 from survey.report import build_report, render_markdown
 from survey.report.charts import write_charts
 
@@ -18,7 +18,8 @@ from survey.report.charts import write_charts
 def report(
     ctx: typer.Context,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here (default: stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report here (default or -: stdout)."),
     ] = None,
     within: Annotated[
         str | None, typer.Option("--within", help="Only this taxonomy section.")
@@ -36,11 +37,14 @@ def report(
     Mermaid lineage per section, trends, influence, gaps and references ([@key] for
     pandoc --citeproc)."""
     with cli_errors():
+        if output is not None and is_stdout(output):
+            output = None
+        in_place = output is not None and writes_in_place(output)
         text = make_report(ctx, output, within, charts)
     if output is None:
         typer.echo(text, nl=False)
     else:
-        out.print(f"wrote {output}")
+        (err if in_place else out).print(f"wrote {output}")
 
 
 def make_report(
@@ -54,7 +58,7 @@ def make_report(
         content = build_report(session, within)
     links: list[tuple[str, str]] = []
     if charts is not None:
-        base = output.parent if output is not None else Path(".")
+        base = output.parent if output is not None and not is_stdout(output) else Path(".")
         for alt, path in write_charts(content["trend"], charts):
             links.append((alt, Path(os.path.relpath(path, base)).as_posix()))
     page = None

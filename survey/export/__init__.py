@@ -1,12 +1,17 @@
-"""Exports (export layer): GraphML, GEXF, BibTeX, CSL-JSON, CSV.
+"""Exports (export layer): GraphML, GEXF, BibTeX, CSL-JSON, CSV; and how every file is written.
 
-Every writer builds its whole output in memory or in a temporary file next to the
-target and renames it into place, so a failed export never leaves half a file.
+A regular file (or a new path) is written to a temporary file next to it and renamed into
+place, so a failed export never leaves half a file; the file keeps its mode, a new one
+follows the umask. Anything else (a character device such as /dev/null, a FIFO, a socket,
+/dev/stdout) is opened and written directly: renaming onto it would replace the device
+node. `-` is standard output.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,24 +20,75 @@ from typing import IO
 
 from survey.errors import SurveyError
 
+STDOUT = "-"
+
+
+def is_stdout(path: Path | str) -> bool:
+    return str(path) == STDOUT
+
+
+def writes_in_place(path: Path) -> bool:
+    """True when `path` is `-` or names something that is not a regular file (a device,
+    a FIFO, a socket, or a /proc or /dev link to one): such a target is written directly."""
+    if is_stdout(path):
+        return True
+    try:
+        mode = path.expanduser().stat().st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise SurveyError(f"cannot write {path}: {exc.strerror}") from exc
+    if not stat.S_ISREG(mode):
+        return True
+    real = os.path.realpath(path.expanduser())
+    return real.startswith(("/proc/", "/dev/"))
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
 
 @contextmanager
 def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[str]]:
-    """A file handle whose content replaces `path` only when the block succeeds."""
+    """A file handle whose content replaces `path` only when the block succeeds.
+
+    `-` yields standard output; a device, FIFO or socket is written directly.
+    """
+    if is_stdout(path):
+        yield sys.stdout
+        sys.stdout.flush()
+        return
     path = path.expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise SurveyError(f"cannot write {path}: folder {folder} does not exist")
     if path.is_dir():
         raise SurveyError(f"cannot write {path}: it is a folder")
+    if writes_in_place(path):
+        try:
+            stream = open(path, mode, encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise SurveyError(f"cannot write {path}: {exc.strerror}") from exc
+        with stream:
+            yield stream
+        return
+    # A symlink to a regular file: replace the file it names and keep the link.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise SurveyError(f"cannot write {path}: folder {folder} does not exist")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        keep = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        keep = 0o666 & ~_umask()
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     except OSError as exc:
         raise SurveyError(f"cannot write in {folder}: {exc.strerror}") from exc
     try:
+        os.fchmod(handle, keep)
         with os.fdopen(handle, mode, encoding="utf-8", newline="") as stream:
             yield stream
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
