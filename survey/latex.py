@@ -62,7 +62,15 @@ _SYMBOLS = {
     "copyright": "©",
     "textdegree": "°",
     "textbackslash": "\\",
-    "textasciitilde": "~",
+    # A literal tilde is a placeholder until `~` (a tie) has become a space.
+    "textasciitilde": "\ue004",
+    "textasciicircum": "^",
+    "textbraceleft": "\ue002",
+    "textbraceright": "\ue003",
+    "textdollar": "\ue001",
+    "textbar": "|",
+    "textless": "<",
+    "textgreater": ">",
     "textunderscore": "_",
     "ldots": "…",
     "dots": "…",
@@ -163,7 +171,24 @@ _WRAPPERS = frozenset(
 
 # Escaped specials become private-use placeholders so brace removal leaves them alone.
 _ESCAPES = {"&": "&", "%": "%", "$": "\ue001", "#": "#", "_": "_", "{": "\ue002", "}": "\ue003"}
-_RESTORE = str.maketrans({"\ue001": "$", "\ue002": "{", "\ue003": "}"})
+_RESTORE = str.maketrans({"\ue001": "$", "\ue002": "{", "\ue003": "}", "\ue004": "~"})
+
+# An accent over nothing (`\~{}`, `\^{}`) is the accent itself as a spacing character.
+_SPACING_ACCENTS = {
+    "`": "`",
+    "'": "\u00b4",
+    "^": "^",
+    "~": "\ue004",
+    "=": "\u00af",
+    "u": "\u02d8",
+    ".": "\u02d9",
+    '"': "\u00a8",
+    "r": "\u02da",
+    "H": "\u02dd",
+    "v": "\u02c7",
+    "c": "\u00b8",
+    "k": "\u02db",
+}
 
 _NEEDS_DECODING = re.compile(r"[\\{}~$]|--|''|``")
 
@@ -188,7 +213,7 @@ _SPACES = re.compile(r"\s+")
 def _accented(accent: str, base: str | None) -> str:
     combining = _ACCENTS[accent]
     if not base:
-        return unicodedata.normalize("NFC", " " + combining).strip() or combining
+        return _SPACING_ACCENTS.get(accent, combining)
     if base.startswith("\\"):
         base = _SYMBOLS.get(base[1:], base[1:])
         # A dotless i or j under an accent is written \i / \j; the accent replaces the dot.

@@ -32,6 +32,12 @@ from survey.latex import latex_to_unicode
         pytest.param("Jos\\'e~Garc\\'ia", "José García", id="tie"),
         pytest.param("a \\{b\\} c", "a {b} c", id="escaped_braces_survive"),
         pytest.param("  spaced\n  out  ", "spaced out", id="whitespace_collapsed"),
+        pytest.param("x.org/\\~{}user", "x.org/~user", id="tilde_over_nothing"),
+        pytest.param("2\\^{}10", "2^10", id="circumflex_over_nothing"),
+        pytest.param("a\\textasciitilde{}b", "a~b", id="textasciitilde_is_not_a_tie"),
+        pytest.param("\\textasciicircum{}", "^", id="textasciicircum"),
+        pytest.param("\\textbraceleft{}x\\textbraceright{}", "{x}", id="textbraces"),
+        pytest.param("\\'{} and \\\"{}", "\u00b4 and \u00a8", id="spacing_accents"),
         pytest.param("Plain title", "Plain title", id="plain_untouched"),
     ],
 )
