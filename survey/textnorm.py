@@ -43,3 +43,16 @@ def closest(query: str, choices: Iterable[str], limit: int = 3, cutoff: float = 
         query.lower(), list(choices), processor=str.lower, limit=limit, score_cutoff=cutoff
     )
     return [choice for choice, _score, _index in matches]
+
+
+# C0 controls but tab and newline (and DEL): no output carries them. Return, vertical tab
+# and form feed separate words, so they become a space; the rest are dropped.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_SEPARATORS = {"\r": " ", "\x0b": " ", "\x0c": " "}
+
+
+def strip_controls(text: str) -> str:
+    """`text` without C0 control characters (tab and newline kept)."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: _SEPARATORS.get(m.group(), ""), text.replace("\r\n", "\n"))

@@ -17,3 +17,48 @@ class Cli:
 
     def __call__(self, *args: str | Path) -> Result:
         return self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+HOSTILE_BIB = Path(__file__).resolve().parent / "fixtures" / "hostile.bib"
+HOSTILE_KEYS = (
+    "hostile2020angle",
+    "hostile2021formula",
+    "hostile2019newline",
+    "DBLP:conf/hostile/DoeS21",
+    "endsdot.",
+    "nerf++",
+    "hostile2011report",
+    "hostile2015chapter",
+    "hostile2022control",
+    "choi2018stargan",
+)
+
+
+def hostile_survey(folder: Path) -> Path:
+    """A survey folder around tests/fixtures/hostile.bib: hostile title, headings and notes
+    (pipes, markup, `@` handles, control characters), every entry named in the notes."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(HOSTILE_BIB, folder / "refs.bib")
+    (folder / "survey.toml").write_text(
+        'title = "Hostile <survey> | & ]]> 🚀 @SUM(x)"\nbibliography = ["refs.bib"]\n'
+        'notes = "notes.md"\n',
+        encoding="utf-8",
+    )
+    (folder / "notes.md").write_text(
+        "# Weird <section> | `ticks` & ]]> 中文 🚀\n\n"
+        "- [@hostile2020angle] annotation with | pipe and @kwea123\n"
+        "- [@hostile2021formula]\n"
+        "- [@hostile2019newline]\n"
+        "- [@DBLP:conf/hostile/DoeS21] venue @SUM(2021)\n"
+        "- [@endsdot.] a key ending in a dot\n\n"
+        "## Control\x07 and @handles\n\n"
+        "- [@nerf++] stray braces\n"
+        "- [@hostile2011report]\n"
+        "- [@hostile2015chapter]\n"
+        "- [@hostile2022control] bell\x07 here\n"
+        "- [@choi2018stargan]\n",
+        encoding="utf-8",
+    )
+    return folder

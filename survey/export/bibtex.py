@@ -2,35 +2,66 @@
 
 Each entry is written from its stored field values, LaTeX kept, every value in braces,
 `@string` macros expanded and crossref fields already inherited (so `crossref` itself is
-left out): `survey load` reads the file back to the same papers, and BibTeX accepts it.
+left out), a month as its macro (`dec`), and the citation edges among the exported papers
+as a `cites` field: `survey build` reads the file back to the same papers and edges.
+
+Readers disagree on braces: BibTeX, biber and pybtex count every brace, escaped or not,
+while citation-js and bibtexparser skip `\\{` and `\\}`. A value is therefore written so
+that both readings agree: an escaped brace becomes `\\textbraceleft{}` /
+`\\textbraceright{}`, a brace without its partner is dropped, a trailing backslash is
+`\\textbackslash{}`, and control characters are removed. Writing the file, loading it and
+writing it again gives the same bytes. `\\~{}` and `\\^{}` are written as
+`\\textasciitilde{}` and `\\textasciicircum{}`, which citation-js decodes.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from survey.bib import raw_field_values
+from survey.bib import MONTH_MACROS, raw_field_values
 from survey.export import write_text
+from survey.textnorm import strip_controls
 
-# Fields whose stored value is a decoded column, not the entry's text: these are taken
-# from the stored entry text when it has them.
-_FROM_TEXT = ("title", "author", "abstract", "shorthand", "year", "doi")
+_MONTHS = {name: name for name in MONTH_MACROS} | {
+    full.lower(): name for name, full in MONTH_MACROS.items()
+}
+# A brace after an odd number of backslashes is an escaped brace.
+_ESCAPED_BRACE = re.compile(r"(?<!\\)((?:\\\\)*)\\([{}])")
+# `\~{}` and `\^{}` (an accent over nothing): citation-js reads them as "undefined" plus a
+# combining accent, so they are written as the named characters.
+_BARE_ACCENT = re.compile(r"(?<!\\)((?:\\\\)*)\\([~^])\{\}")
+_TRAILING_BACKSLASH = re.compile(r"(?<!\\)((?:\\\\)*)\\$")
+_BREAKS = re.compile(r"[ \t]*\n[ \t]*")
 
 
-def bibtex_text(papers: list[dict[str, Any]]) -> str:
+def bibtex_text(papers: list[dict[str, Any]], edges: list[dict[str, Any]] | None = None) -> str:
     originals = raw_field_values([p["raw"] for p in papers if p["raw"]])
+    cited: dict[str, list[str]] = {}
+    for edge in edges or []:
+        cited.setdefault(edge["citing"], []).append(edge["cited"])
     chunks = []
     for paper in sorted(papers, key=lambda p: p["key"]):
         values = _values(paper, originals.get(paper["key"], {}))
+        cites = _cites(values.pop("cites", ""), cited.get(paper["key"], []))
+        if cites:
+            values["cites"] = cites
         lines = [f"@{paper['entry_type']}{{{paper['key']},"]
         width = max((len(name) for name in values), default=0)
         for name, value in values.items():
-            lines.append(f"  {name.ljust(width)} = {{{_balanced(value)}}},")
+            lines.append(f"  {name.ljust(width)} = {_field(name, value)},")
         lines[-1] = lines[-1].rstrip(",")
         lines.append("}")
         chunks.append("\n".join(lines))
     return "\n\n".join(chunks) + ("\n" if chunks else "")
+
+
+def _cites(stored: str, edges: list[str]) -> str:
+    """The stored `cites` keys, then the edges' cited keys it lacks (sorted)."""
+    keys = [k.strip() for k in stored.split(",") if k.strip()]
+    keys += sorted(set(edges) - set(keys))
+    return ",".join(keys)
 
 
 def _values(paper: dict[str, Any], original: dict[str, str]) -> dict[str, str]:
@@ -55,6 +86,12 @@ def _values(paper: dict[str, Any], original: dict[str, str]) -> dict[str, str]:
     return values
 
 
+def _field(name: str, value: str) -> str:
+    if name == "month" and value.strip().lower() in _MONTHS:
+        return _MONTHS[value.strip().lower()]
+    return "{" + bib_value(value) + "}"
+
+
 def _name(author: dict[str, str]) -> str:
     """A person as `von Last, Jr, First`; a name of several words and no given name is
     braced, so BibTeX keeps it whole (a corporate author)."""
@@ -68,24 +105,54 @@ def _name(author: dict[str, str]) -> str:
 
 def _escape(text: str) -> str:
     """Plain text -> a BibTeX value: TeX specials escaped."""
-    for char in "\\{}":
-        text = text.replace(char, {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}"}[char])
+    specials = {
+        "\\": "\\textbackslash{}",
+        "{": "\\textbraceleft{}",
+        "}": "\\textbraceright{}",
+        "~": "\\textasciitilde{}",
+        "^": "\\textasciicircum{}",
+    }
+    text = "".join(specials.get(char, char) for char in text)
     for char in "&%$#_":
         text = text.replace(char, "\\" + char)
-    return text.replace("~", "\\textasciitilde{}").replace("^", "\\textasciicircum{}")
+    return text
 
 
-def _balanced(value: str) -> str:
-    """A value whose braces do not balance would end the entry early: escape them."""
-    depth = 0
-    for char in value:
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth < 0:
-            break
-    if depth == 0:
-        return value.replace("\n", " ")
-    return value.replace("{", "\\{").replace("}", "\\}").replace("\n", " ")
+def bib_value(value: str) -> str:
+    """A stored value as the inside of `{...}` that every BibTeX reader parses alike."""
+    value = _BREAKS.sub(" ", strip_controls(value))
+    value = _ESCAPED_BRACE.sub(
+        lambda m: m.group(1) + ("\\textbraceleft{}" if m.group(2) == "{" else "\\textbraceright{}"),
+        value,
+    )
+    value = _BARE_ACCENT.sub(
+        lambda m: (
+            m.group(1) + ("\\textasciitilde{}" if m.group(2) == "~" else "\\textasciicircum{}")
+        ),
+        value,
+    )
+    value = _TRAILING_BACKSLASH.sub(lambda m: m.group(1) + "\\textbackslash{}", value)
+    return _drop_unpaired_braces(value)
+
+
+def _drop_unpaired_braces(value: str) -> str:
+    if "{" not in value and "}" not in value:
+        return value
+    opened: list[int] = []
+    unpaired: set[int] = set()
+    for index, char in enumerate(value):
+        if char == "{":
+            opened.append(index)
+        elif char == "}":
+            if opened:
+                opened.pop()
+            else:
+                unpaired.add(index)
+    unpaired.update(opened)
+    if not unpaired:
+        return value
+    return "".join(char for index, char in enumerate(value) if index not in unpaired)
 
 
 def write_bibtex(data: dict[str, Any], path: Path) -> None:
-    write_text(path, bibtex_text(data["papers"]))
+    write_text(path, bibtex_text(data["papers"], data["edges"]))

@@ -1,4 +1,11 @@
-"""CSL-JSON, as pandoc's citeproc and Zotero read it (export layer)."""
+"""CSL-JSON, as pandoc's citeproc, citeproc-js and Zotero read it (export layer).
+
+BibTeX fields map to the CSL 1.0.2 variables (Appendix IV of the specification): a
+report's or thesis's `number` is `number` (not `issue`, which APA prints as "Issue ..."),
+a journal's is `issue`, a book series' is `collection-number`; `series` is
+`collection-title`, `address` is `publisher-place`, `editor` is a name variable, `type`
+is `genre`. Text is decoded from LaTeX and free of control characters.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from survey.bib import MONTH_MACROS, split_authors
 from survey.export import write_text
+from survey.latex import latex_to_unicode
+from survey.textnorm import strip_controls
 
 # BibTeX entry types -> CSL item types.
 TYPES = {
@@ -19,51 +29,110 @@ TYPES = {
     "inbook": "chapter",
     "phdthesis": "thesis",
     "mastersthesis": "thesis",
+    "thesis": "thesis",
     "techreport": "report",
     "report": "report",
     "misc": "article",
     "online": "webpage",
     "unpublished": "manuscript",
 }
+_GENRES = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis"}
+# Fields copied as text: BibTeX name -> CSL variable.
+_TEXT_FIELDS = (
+    ("volume", "volume"),
+    ("pages", "page"),
+    ("edition", "edition"),
+    ("chapter", "chapter-number"),
+    ("series", "collection-title"),
+    ("address", "publisher-place"),
+    ("location", "publisher-place"),
+    ("isbn", "ISBN"),
+    ("issn", "ISSN"),
+    ("note", "note"),
+    ("type", "genre"),
+)
+_MONTH_NUMBERS = {name: index for index, name in enumerate(MONTH_MACROS, start=1)} | {
+    full.lower(): index for index, full in enumerate(MONTH_MACROS.values(), start=1)
+}
+
+
+def _text(value: str) -> str:
+    return strip_controls(latex_to_unicode(value))
+
+
+def _names(value: str) -> list[dict[str, str]]:
+    people, _more = split_authors(value)
+    return [_name(p.family, p.given, p.von, p.suffix) for p in people]
+
+
+def _name(family: str, given: str, von: str, suffix: str) -> dict[str, str]:
+    name = {"family": strip_controls(family)}
+    if given:
+        name["given"] = strip_controls(given)
+    if von:
+        name["non-dropping-particle"] = strip_controls(von)
+    if suffix:
+        name["suffix"] = strip_controls(suffix)
+    return name
+
+
+def _number_variable(entry_type: str, fields: dict[str, str]) -> str:
+    """Where a BibTeX `number` goes: a journal issue, a number in a series, or the
+    item's own number (a report's)."""
+    if entry_type == "article":
+        return "issue"
+    if entry_type in ("book", "inbook", "incollection", "proceedings", "inproceedings"):
+        return "collection-number" if fields.get("series") else "number"
+    return "number"
 
 
 def csl_item(paper: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, str] = paper["fields"]
+    entry_type = paper["entry_type"]
     item: dict[str, Any] = {
         "id": paper["key"],
-        "type": TYPES.get(paper["entry_type"], "article"),
-        "title": paper["title"],
+        "type": TYPES.get(entry_type, "article"),
+        "title": strip_controls(paper["title"] or ""),
     }
-    authors = []
-    for author in paper["authors"]:
-        name: dict[str, str] = {"family": author["family"]}
-        if author["given"]:
-            name["given"] = author["given"]
-        if author["von"]:
-            name["non-dropping-particle"] = author["von"]
-        if author["suffix"]:
-            name["suffix"] = author["suffix"]
-        authors.append(name)
+    authors = [_name(a["family"], a["given"], a["von"], a["suffix"]) for a in paper["authors"]]
     if authors:
         item["author"] = authors
+    if fields.get("editor"):
+        item["editor"] = _names(fields["editor"])
     if paper["year"] is not None:
-        item["issued"] = {"date-parts": [[paper["year"]]]}
+        parts = [paper["year"]]
+        month = _MONTH_NUMBERS.get(fields.get("month", "").strip().lower())
+        if month is not None:
+            parts.append(month)
+        item["issued"] = {"date-parts": [parts]}
     if paper["venue"]:
-        key = "publisher" if item["type"] in ("report", "thesis", "book") else "container-title"
-        item[key] = paper["venue"]
-    for source, target in (("volume", "volume"), ("number", "issue"), ("pages", "page")):
-        if fields.get(source):
-            item[target] = fields[source].replace("--", "-").strip("{}")
+        venue = strip_controls(paper["venue"])
+        if item["type"] in ("report", "thesis", "book"):
+            item["publisher"] = venue
+        else:
+            item["container-title"] = venue
+            if fields.get("publisher"):
+                item["publisher"] = _text(fields["publisher"])
+    if entry_type in _GENRES and not fields.get("type"):
+        item["genre"] = _GENRES[entry_type]
+    for source, target in _TEXT_FIELDS:
+        if fields.get(source) and target not in item:
+            item[target] = _text(fields[source].replace("--", "-"))
+    if fields.get("number"):
+        item[_number_variable(entry_type, fields)] = _text(fields["number"])
     if paper["doi"]:
         item["DOI"] = paper["doi"]
+    if fields.get("url"):
+        item["URL"] = strip_controls(fields["url"].strip("{}"))
     if paper["arxiv_id"]:
-        item["URL"] = f"https://arxiv.org/abs/{paper['arxiv_id']}"
+        item.setdefault("URL", f"https://arxiv.org/abs/{paper['arxiv_id']}")
         if item["type"] == "article":
-            item["publisher"] = "arXiv"
+            item.setdefault("publisher", "arXiv")
+            item["number"] = f"arXiv:{paper['arxiv_id']}"
     if paper["abstract"]:
-        item["abstract"] = paper["abstract"]
+        item["abstract"] = strip_controls(paper["abstract"])
     if paper["short"]:
-        item["title-short"] = paper["short"]
+        item["title-short"] = strip_controls(paper["short"])
     return item
 
 

@@ -1,7 +1,9 @@
 """CSV tables of papers and citation edges (export layer).
 
 A cell that starts with `=`, `+`, `-`, `@`, a tab or a return is prefixed with `'`, so
-a spreadsheet shows it as text instead of running it as a formula.
+a spreadsheet shows it as text instead of running it as a formula. An arXiv id is written
+`arXiv:1711.09020`, the form arXiv itself prints, so pandas and spreadsheets keep it as
+text (a bare `1711.09020` becomes the number 1711.0902). Control characters are removed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import IO, Any
 
 from survey.errors import SurveyError
 from survey.export import write_with
+from survey.textnorm import strip_controls
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,8 +37,9 @@ EDGE_COLUMNS = ["citing", "cited", "relation", "origin", "suspect", "evidence"]
 
 
 def safe_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        value = strip_controls(value)
+        return "'" + value if value.startswith(_FORMULA_START) else value
     return "" if value is None else value
 
 
@@ -63,7 +67,7 @@ def write_csv_folder(data: dict[str, Any], folder: Path) -> list[Path]:
                 authors,
                 p["venue"],
                 p["doi"],
-                p["arxiv_id"],
+                f"arXiv:{p['arxiv_id']}" if p["arxiv_id"] else None,
                 "; ".join(s["path"] for s in p["sections"]),
                 "; ".join(sorted({s["provenance"] for s in p["sections"]})),
                 p["citations"],

@@ -3,7 +3,10 @@
 Gephi maps a key by its `id`, then by `attr.name` (case-sensitive), and reads only keys
 declared `for="node"` or `for="edge"`; `label`, `r`, `g`, `b` and `size` are its visual
 keys. Keys are therefore declared with id == attr.name, typed (int, double, string),
-and every value is written as text, escaped; a missing value is left out.
+and every value is written as text, escaped; a missing value is left out. Node ids are
+`n1`, `n2`, ... (the XSD wants an NMTOKEN, which a key like `DBLP:conf/cvpr/FuZM17` is
+not); the citekey is the `citekey` attribute. An edge's origin (bib, file, manual) is
+`origin`: networkx's `to_pandas_edgelist` reserves `source` and `target`.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ NODE_KEYS = [
     ("b", "int"),
     ("size", "double"),
 ]
-EDGE_KEYS = [("weight", "double"), ("relation", "string"), ("source", "string")]
+EDGE_KEYS = [("weight", "double"), ("relation", "string"), ("origin", "string")]
 
 
 def node_label(paper: dict[str, Any]) -> str:
@@ -90,9 +93,10 @@ def _write(data: dict[str, Any], out: IO[str]) -> None:
     for name, kind in EDGE_KEYS:
         write(f'  <key id="{name}" for="edge" attr.name="{name}" attr.type="{kind}"/>\n')
     write('  <graph id="citations" edgedefault="directed">\n')
+    ids = {paper["key"]: f"n{index}" for index, paper in enumerate(data["papers"], start=1)}
     for paper in data["papers"]:
         values = node_values(paper)
-        write(f'    <node id="{xml_text(paper["key"])}">\n')
+        write(f'    <node id="{ids[paper["key"]]}">\n')
         for name, _kind in NODE_KEYS:
             value = values[name]
             if value is None or value == "":
@@ -101,11 +105,11 @@ def _write(data: dict[str, Any], out: IO[str]) -> None:
         write("    </node>\n")
     for index, edge in enumerate(data["edges"]):
         write(
-            f'    <edge id="e{index}" source="{xml_text(edge["citing"])}" '
-            f'target="{xml_text(edge["cited"])}">\n'
+            f'    <edge id="e{index}" source="{ids[edge["citing"]]}" '
+            f'target="{ids[edge["cited"]]}">\n'
             f'      <data key="weight">1.0</data>\n'
         )
         if edge["relation"]:
             write(f'      <data key="relation">{xml_text(edge["relation"])}</data>\n')
-        write(f'      <data key="source">{xml_text(edge["origin"])}</data>\n    </edge>\n')
+        write(f'      <data key="origin">{xml_text(edge["origin"])}</data>\n    </edge>\n')
     write("  </graph>\n</graphml>\n")

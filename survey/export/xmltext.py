@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 
-# Characters XML 1.0 forbids even when escaped (C0 controls but tab, newline, return).
-_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from survey.textnorm import strip_controls
+
+# Besides the C0 controls, XML 1.0 forbids these two non-characters even when escaped.
+_INVALID = re.compile("[\ufffe\uffff]")
 
 
 def xml_text(value: object) -> str:
-    """Escape a value for element text or a double-quoted attribute."""
-    text = _INVALID.sub("\ufffd", str(value))
+    """Escape a value for element text or a double-quoted attribute; control characters
+    (which XML 1.0 forbids, and no reader wants) are removed."""
+    text = _INVALID.sub("\ufffd", strip_controls(str(value)))
     return (
         text.replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace('"', "&quot;")
-        .replace("\r", "&#13;")
         .replace("\n", "&#10;")
         .replace("\t", "&#9;")
     )

@@ -1,7 +1,9 @@
 """Render the report object as Markdown (report layer; pure, deterministic).
 
-Citations use pandoc syntax (`[@key]`), so `pandoc --citeproc --bibliography refs.bib`
-resolves them; lineage diagrams are Mermaid `flowchart`s, which GitHub renders.
+Citations use pandoc syntax (`[@key]`, or `[@{key}]` for a key pandoc would cut short,
+such as `endsdot.` or `nerf++`), so `pandoc --citeproc --bibliography refs.bib` resolves
+them; an `@` in copied text is escaped, so it never becomes a citation. Lineage diagrams
+are Mermaid `flowchart`s, which GitHub renders. No control character reaches the text.
 """
 
 from __future__ import annotations
@@ -10,28 +12,38 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~$])")
+from survey.textnorm import strip_controls
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~$@])")
 
 
 def md(text: object) -> str:
     """Text for a Markdown paragraph or table cell: specials escaped, one line."""
-    value = " ".join(str(text).split())
+    value = " ".join(strip_controls(str(text)).split())
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
-_PANDOC_KEY = re.compile(r"^[\w][\w:.#$%&\-+?<>~/]*$")
+# Pandoc's bare key: a letter, digit or _ first, then alphanumerics, _ and internal
+# punctuation; punctuation at the end is not part of the key.
+_PANDOC_KEY = re.compile(r"[\w][\w:.#$%&\-+?<>~/]*")
+_PANDOC_KEY_END = re.compile(r"[\w]")
+# Inside braces anything goes but braces (and whitespace ends the key).
+_BRACED_KEY = re.compile(r"[^{}\s]+")
 
 
 def cite(key: str) -> str:
-    """A pandoc citation of `key`, or the key as escaped text when pandoc could not parse it."""
-    if _PANDOC_KEY.fullmatch(key) and "|" not in key:
+    """A pandoc citation of `key`: bare when pandoc reads it whole, braced (`[@{key}]`)
+    when it ends in punctuation, or the key as escaped text when pandoc cannot cite it."""
+    if _PANDOC_KEY.fullmatch(key) and _PANDOC_KEY_END.fullmatch(key[-1]):
         return f"[@{key}]"
+    if _BRACED_KEY.fullmatch(key) and "|" not in key:
+        return f"[@{{{key}}}]"
     return md(key)
 
 
 def mermaid_label(text: str) -> str:
     """A Mermaid node label inside double quotes: quotes and markup as entities."""
-    value = " ".join(text.split())
+    value = " ".join(strip_controls(text).split())
     for char, entity in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
         value = value.replace(char, entity)
     return value
