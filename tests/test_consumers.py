@@ -1,0 +1,227 @@
+"""The hostile fixture through every export and the report, read by the tools people feed
+them to: bibtex, biber, pybtex, citation-js, bibtexparser 1 and 2 (BibTeX); the GraphML
+XSD and networkx (GraphML); the CSL 1.0.2 item schema (CSL-JSON); pandas (CSV); pandoc
+(the report). A consumer that cannot be installed here is skipped with the reason."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+from conftest import REPO
+from helpers import HOSTILE_KEYS, hostile_survey
+from sqlalchemy import Engine
+
+from survey import analysis
+from survey.build import build_survey
+from survey.db import session_scope
+from survey.export.bibtex import write_bibtex
+from survey.export.csljson import write_csljson
+from survey.export.csvfiles import write_csv_folder
+from survey.export.gexf import write_gexf
+from survey.export.graphml import write_graphml
+from survey.report import build_report, render_markdown
+from survey.textnorm import strip_controls
+
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+NODE_PACKAGES = Path(__file__).resolve().parent / "consumers"
+# .ci/run installs bibtexparser 1 here: it cannot share a venv with bibtexparser 2.
+BIBTEXPARSER1 = REPO / ".consumers" / "bibtexparser1"
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@pytest.fixture
+def hostile(engine: Engine, tmp_path: Path) -> dict[str, Any]:
+    """Every export and the report of the hostile survey, written under tmp_path/out."""
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, hostile_survey(tmp_path / "survey")).has_errors
+    with session_scope(engine) as session:
+        data = analysis.export_data(session, None)
+        report = render_markdown(build_report(session))
+    out = tmp_path / "out"
+    out.mkdir()
+    write_bibtex(data, out / "refs.bib")
+    write_csljson(data, out / "refs.json")
+    write_graphml(data, out / "survey.graphml")
+    write_gexf(data, out / "survey.gexf")
+    write_csv_folder(data, out / "tables")
+    (out / "report.md").write_text(report, encoding="utf-8")
+    assert sorted(p["key"] for p in data["papers"]) == sorted(HOSTILE_KEYS)
+    titles = {p["key"]: strip_controls(p["title"]) for p in data["papers"]}
+    return {"out": out, "data": data, "titles": titles}
+
+
+def test_no_control_character_reaches_any_output(hostile: dict[str, Any]) -> None:
+    out: Path = hostile["out"]
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) == 7
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".csv":
+            text = text.replace("\r\n", "\n")  # RFC 4180's line ending, not content
+        assert not CONTROL.search(text), (path.name, CONTROL.findall(text))
+
+
+# ------------------------------------------------------------------------------ BibTeX
+
+
+def _bibtex_run(folder: Path, keys: list[str], style: str = "plain") -> tuple[str, str]:
+    aux = "\\relax\n" + "".join(f"\\citation{{{k}}}\n" for k in keys)
+    (folder / "doc.aux").write_text(aux + f"\\bibstyle{{{style}}}\n\\bibdata{{refs}}\n")
+    subprocess.run(["bibtex", "doc"], cwd=folder, capture_output=True, check=False)
+    log = (folder / "doc.blg").read_text(encoding="utf-8", errors="replace")
+    return log, (folder / "doc.bbl").read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.mark.skipif(shutil.which("bibtex") is None, reason="bibtex is not installed (.ci/run)")
+def test_bibtex(hostile: dict[str, Any]) -> None:
+    log, bbl = _bibtex_run(hostile["out"], list(HOSTILE_KEYS))
+    assert "error message" not in log and "I was expecting" not in log, log
+    assert bbl.count("\\bibitem") == len(HOSTILE_KEYS)
+
+
+@pytest.mark.skipif(shutil.which("biber") is None, reason="biber is not installed (.ci/run)")
+def test_biber(hostile: dict[str, Any]) -> None:
+    result = subprocess.run(
+        ["biber", "--tool", "--output-file", "checked.bib", "refs.bib"],
+        cwd=hostile["out"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    assert "ERROR" not in log and "WARN" not in log, log
+    checked = (hostile["out"] / "checked.bib").read_text(encoding="utf-8")
+    assert checked.count("@") >= len(HOSTILE_KEYS)
+
+
+def test_pybtex_strict(hostile: dict[str, Any]) -> None:
+    pybtex_database = pytest.importorskip("pybtex.database")
+    errors = pytest.importorskip("pybtex.errors")
+    errors.set_strict_mode(True)
+    parsed = pybtex_database.parse_file(str(hostile["out"] / "refs.bib"), bib_format="bibtex")
+    assert sorted(parsed.entries) == sorted(HOSTILE_KEYS)
+    assert parsed.entries["DBLP:conf/hostile/DoeS21"].fields["month"] == "December"
+
+
+def test_bibtexparser_2(hostile: dict[str, Any]) -> None:
+    import bibtexparser
+
+    library = bibtexparser.parse_file(str(hostile["out"] / "refs.bib"))
+    assert not library.failed_blocks
+    assert sorted(e.key for e in library.entries) == sorted(HOSTILE_KEYS)
+
+
+@pytest.mark.skipif(
+    not (BIBTEXPARSER1 / "bibtexparser").is_dir(),
+    reason="bibtexparser 1 is not installed in .consumers/bibtexparser1 (.ci/run installs it)",
+)
+def test_bibtexparser_1(hostile: dict[str, Any]) -> None:
+    script = (
+        "import json, sys, bibtexparser\n"
+        "from bibtexparser.bparser import BibTexParser\n"
+        "assert bibtexparser.__version__.startswith('1.'), bibtexparser.__version__\n"
+        "text = open(sys.argv[1], encoding='utf-8').read()\n"
+        "db = bibtexparser.loads(text, BibTexParser(common_strings=True))\n"
+        "print(json.dumps({e['ID']: e.get('title', '') for e in db.entries}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(hostile["out"] / "refs.bib")],
+        env={**os.environ, "PYTHONPATH": str(BIBTEXPARSER1)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(json.loads(result.stdout)) == sorted(HOSTILE_KEYS)
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (NODE_PACKAGES / "node_modules").is_dir(),
+    reason="node or tests/consumers/node_modules is missing (.ci/run runs npm ci there)",
+)
+def test_citation_js(hostile: dict[str, Any]) -> None:
+    result = subprocess.run(
+        ["node", str(NODE_PACKAGES / "parse-bibtex.js"), str(hostile["out"] / "refs.bib")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    items = {i["id"]: i["title"] for i in json.loads(result.stdout)}
+    # citation-js decodes the LaTeX itself: it must read the same titles survey shows.
+    assert items == hostile["titles"]
+
+
+# ------------------------------------------------------------------ GraphML, CSL, CSV
+
+
+def test_graphml_xsd_and_networkx(hostile: dict[str, Any]) -> None:
+    etree = pytest.importorskip("lxml.etree")
+    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "graphml.xsd")))
+    document = etree.parse(str(hostile["out"] / "survey.graphml"))
+    assert schema.validate(document), schema.error_log
+    graph = nx.read_graphml(hostile["out"] / "survey.graphml")
+    assert sorted(d["citekey"] for _, d in graph.nodes(data=True)) == sorted(HOSTILE_KEYS)
+    pytest.importorskip("pandas")
+    edges = nx.to_pandas_edgelist(graph)
+    assert list(edges.columns[:2]) == ["source", "target"] and "origin" in edges.columns
+    assert set(edges["origin"]) == {"bib-field"}
+    gexf = nx.read_gexf(hostile["out"] / "survey.gexf")
+    assert {k: d["title"] for k, d in gexf.nodes(data=True)} == hostile["titles"]
+
+
+def test_csl_json_schema(hostile: dict[str, Any]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((SCHEMAS / "csl-data.json").read_text(encoding="utf-8"))
+    items = json.loads((hostile["out"] / "refs.json").read_text(encoding="utf-8"))
+    jsonschema.validate(items, schema)
+    by_id = {i["id"]: i for i in items}
+    report = by_id["hostile2011report"]
+    assert report["type"] == "report" and report["number"] == "HIT-TR-2011-001"
+    assert "issue" not in report and report["publisher-place"] == "Pasadena, CA"
+    chapter = by_id["hostile2015chapter"]
+    assert chapter["editor"] == [
+        {"family": "Roe", "given": "Richard"},
+        {"family": "Poe", "given": "Edgar"},
+    ]
+    assert chapter["publisher"] == "Hostile Press"
+    assert chapter["collection-title"] == "Lecture Notes in Hostility"
+    assert chapter["container-title"] == "Handbook of Hostile Input"
+    assert by_id["DBLP:conf/hostile/DoeS21"]["issued"] == {"date-parts": [[2021, 12]]}
+
+
+def test_csv_keeps_arxiv_ids_as_text(hostile: dict[str, Any]) -> None:
+    pandas = pytest.importorskip("pandas")
+    papers = pandas.read_csv(hostile["out"] / "tables" / "papers.csv")
+    arxiv = dict(zip(papers["citekey"], papers["arxiv_id"], strict=True))
+    assert arxiv["choi2018stargan"] == "arXiv:1711.09020"
+
+
+# ------------------------------------------------------------------------------ pandoc
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed (.ci/run)")
+@pytest.mark.parametrize("bibliography", ["refs.bib", "refs.json"])
+def test_pandoc_finds_every_citation(hostile: dict[str, Any], bibliography: str) -> None:
+    result = subprocess.run(
+        ["pandoc", "--citeproc", "--bibliography", bibliography, "report.md", "-t", "html"],
+        cwd=hostile["out"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "not found" not in result.stderr, result.stderr
+    assert result.stdout.count('class="csl-entry"') == len(HOSTILE_KEYS)
+    # The handles and venues with `@` stayed text.
+    assert "@kwea123" in result.stdout and "@SUM(2021)" in result.stdout
