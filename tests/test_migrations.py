@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from survey.db.models import Base
 
 def test_empty_database_is_upgraded_on_open(db_url: str) -> None:
     engine = open_database(db_url)
-    assert current_revision(engine) == head_revision(engine) == "0009"
+    assert current_revision(engine) == head_revision(engine) == "0007"
     tables = set(inspect(engine).get_table_names())
     assert {"papers", "authors", "aliases", "sources", "citations", "settings"} <= tables
     if engine.dialect.name == "sqlite":
@@ -54,7 +55,7 @@ def test_downgrade_to_base_and_up_again(db_url: str) -> None:
         command.downgrade(config, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     reopened = open_database(db_url)
-    assert current_revision(reopened) == "0009"
+    assert current_revision(reopened) == "0007"
 
 
 def test_current_does_not_create_tables(db_url: str) -> None:
@@ -114,8 +115,12 @@ DATA_AT = {
         " annotation, detached_at) VALUES ('tag', 'gone2019', NULL, 'fg', '', '', 'why',"
         " '2026-01-01 00:00:00')",
     ],
+    # 0007 adds no table: it rebuilds the FTS index and adds views over the rows above.
+    "0007": [],
 }
-EARLIER = ["0001", "0002", "0003", "0004", "0005", "0006"]
+# Revisions in the order they apply (0007 was numbered before 0009 landed, and follows it).
+CHAIN = ["0001", "0002", "0003", "0004", "0005", "0006", "0009", "0007"]
+EARLIER = CHAIN[:-1]
 
 
 @pytest.mark.parametrize("revision", EARLIER)
@@ -128,9 +133,7 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     with engine.begin() as connection:
-        for rev in sorted(DATA_AT):
-            if rev > revision:
-                break
+        for rev in CHAIN[: CHAIN.index(revision) + 1]:
             for statement in DATA_AT[rev]:
                 connection.exec_driver_sql(statement)
     engine.dispose()
@@ -188,10 +191,30 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
             assert connection.exec_driver_sql(
                 "SELECT origin FROM citations ORDER BY origin"
             ).fetchall() == [("manual",), ("openalex",)]
+        if revision >= "0003":
+            assert ("fu2017", "Lin2015", "baseline") in connection.exec_driver_sql(
+                "SELECT citing, cited, relation FROM edges_named"
+            ).fetchall()
+        if revision >= "0002":
+            assert connection.exec_driver_sql(
+                "SELECT citekey, section_path, annotation FROM paper_sections"
+            ).fetchall() == [("Lin2015", "fg", "kept")]
+        if upgraded.dialect.name == "sqlite":
+            # The index was rebuilt from the rows written before the upgrade.
+            assert connection.exec_driver_sql(
+                "SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'bilinear'"
+            ).fetchall() == [(1,)]
 
 
 def test_every_revision_has_a_data_case() -> None:
     versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
     revisions = sorted(p.name[:4] for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
     assert revisions == sorted(DATA_AT), "add the new revision's rows to DATA_AT"
-    assert revisions[:-1] == EARLIER, "add the previous head to EARLIER"
+    assert sorted(CHAIN) == revisions, "add the new revision to CHAIN, in the order it applies"
+    # CHAIN follows the down_revision links, head last.
+    links = {}
+    for path in versions.glob("[0-9][0-9][0-9][0-9]_*.py"):
+        text = path.read_text(encoding="utf-8")
+        down = re.search(r'^down_revision = "?(\w+)"?', text, re.M)
+        links[path.name[:4]] = down.group(1) if down else None
+    assert [links[rev] for rev in CHAIN] == ["None", *CHAIN[:-1]], links
