@@ -247,7 +247,10 @@ def trend(
     ]
     order = {p: i for i, p in enumerate(tx.ordered_paths(session))}
     chosen.sort(key=lambda p: (order.get(p, len(order)), p))
-    years = sorted({y for p in chosen for y in counts[p] if since is None or y >= since})
+    present = {y for p in chosen for y in counts[p] if since is None or y >= since}
+    # Every year of the span, papers or not: a sparkline or chart must not put 2001 next
+    # to 2011.
+    years = list(range(min(present), max(present) + 1)) if present else []
     rows: list[dict[str, Any]] = []
     for section in chosen:
         series = [counts[section].get(y, 0) for y in years]
@@ -266,8 +269,11 @@ def trend(
     for key_year in {(p.key, p.year) for p in placements if p.year is not None}:
         all_years[key_year[1]] = all_years.get(key_year[1], 0) + 1
     burst_rows = []
+    if since is not None:
+        all_years = {y: n for y, n in all_years.items() if y >= since}
     for section in chosen:
-        for burst in trends.bursts(counts[section], all_years):
+        recent = {y: n for y, n in counts[section].items() if since is None or y >= since}
+        for burst in trends.bursts(recent, all_years):
             burst_rows.append(
                 {"path": section, "start": burst.start, "end": burst.end, "weight": burst.weight}
             )

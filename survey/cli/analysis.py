@@ -11,6 +11,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from survey import analysis
+from survey.cli import render
 from survey.cli.common import (
     FORMAT_OPTION,
     MAX_LIMIT,
@@ -22,6 +23,7 @@ from survey.cli.common import (
     print_json,
 )
 from survey.db import session_scope
+from survey.textnorm import strip_controls
 
 WITHIN = typer.Option("--within", help="Only this taxonomy section (path, label or ending).")
 
@@ -32,17 +34,16 @@ def _label(paper: dict[str, Any]) -> Text:
     if paper["short"]:
         text.append(f"{paper['short']} ", style="bold")
     text.append(f"{paper['key']} ", style="cyan")
-    text.append(paper["title"])
+    text.append(strip_controls(paper["title"] or ""))
     return text
 
 
 def _table(title: str, header: list[str], rows: list[list[Any]]) -> Table:
-    """A plain Rich table of rows of values, None shown empty."""
-    table = Table(title=title, title_justify="left")
-    for name in header:
-        table.add_column(name, overflow="fold")
+    """A compact table of rows of values (None shown empty) that fits the terminal:
+    keys whole, titles wrapped."""
+    table = render.table(title, header)
     for row in rows:
-        table.add_row(*(Text("" if v is None else str(v)) for v in row))
+        table.add_row(*render.cells(row))
     return table
 
 
@@ -166,8 +167,14 @@ def top(
     ]
     if _emit(output, result, header, rows):
         return
+    if result["papers"] and not any(p["citations"] for p in result["papers"]):
+        where = f" in {result['within']}" if result["within"] else ""
+        out.print(f"no citations among these papers{where}: nothing to rank (load citations)")
+        return
     title = f"top papers by {metric}" + (f" in {result['within']}" if result["within"] else "")
-    out.print(_table(title, header, rows))
+    # On a terminal only the ranking's own measure is shown, so the titles keep room.
+    shown = [h for h in header if h != ("pagerank" if metric == "citations" else "citations")]
+    out.print(_table(title, shown, [[r[header.index(h)] for h in shown] for r in rows]))
 
 
 def related(
@@ -190,13 +197,11 @@ def related(
         ("co_citation", "cited together with"),
         ("coupling", "sharing references with"),
     ):
-        table = Table(title=f"{title} {result['paper']['key']}", title_justify="left")
-        for name in ("count", "key", "year", "short", "title"):
-            table.add_column(name, overflow="fold")
+        table = render.table(
+            f"{title} {result['paper']['key']}", ["count", "key", "year", "short", "title"]
+        )
         for p in result[kind]:
-            table.add_row(
-                str(p["count"]), p["key"], str(p["year"] or ""), p["short"], Text(p["title"])
-            )
+            table.add_row(*render.cells([p["count"], p["key"], p["year"], p["short"], p["title"]]))
         out.print(table if result[kind] else Text(f"nothing {title} {result['paper']['key']}"))
 
 
@@ -220,29 +225,12 @@ def trend(
     if not result["sections"]:
         out.print("no tagged papers at this level")
         return
-    table = Table(title=f"papers per section per year (level {level})", title_justify="left")
-    table.add_column("section", no_wrap=True)
-    for year in years:
-        table.add_column(f"'{str(year)[2:]}" if len(years) > 6 else str(year), justify="right")
-    table.add_column("total", justify="right")
-    table.add_column("trend", no_wrap=True)
-    for section in result["sections"]:
-        cells = [str(section["counts"][y] or "") for y in years]
-        table.add_row(section["path"], *cells, str(section["total"]), section["sparkline"])
-    table.add_row(
-        "all",
-        *[str(result["totals"][y] or "") for y in years],
-        str(sum(result["totals"].values())),
-        "",
-        style="bold",
-    )
-    out.print(table)
+    out.print(render.trend_table(result, out.width))
     if result["rising"]:
-        rising = Table(
-            title="rising sections (share of parent: recent vs earlier)", title_justify="left"
+        rising = render.table(
+            "rising sections (share of parent: recent vs earlier)",
+            ["section", "earlier", "recent", "change"],
         )
-        for name in ("section", "earlier", "recent", "change"):
-            rising.add_column(name, justify="right" if name != "section" else "left")
         for r in result["rising"][:10]:
             rising.add_row(
                 r["path"],

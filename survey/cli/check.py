@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from survey.check import ERROR, check
+from survey.cli import render
 from survey.cli.common import (
     FORMAT_OPTION,
     OutputFormat,
@@ -16,6 +16,7 @@ from survey.cli.common import (
     print_csv,
     print_json,
 )
+from survey.cli.render import plural
 from survey.db import session_scope
 
 
@@ -36,12 +37,15 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
     elif not findings:
         out.print("no problems found")
     else:
-        table = Table(title=f"{len(findings)} findings, {errors} errors", title_justify="left")
-        for name in ("severity", "key", "where", "problem", "fix"):
-            table.add_column(name, overflow="fold")
+        table = render.table(
+            f"{len(findings)} {plural(len(findings), 'finding')}, {errors} "
+            f"{plural(errors, 'error')}",
+            ["severity", "key", "where", "problem", "fix"],
+        )
         colours = {"error": "red", "warning": "yellow", "info": "cyan"}
         for f in findings:
-            where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or "")
+            file = render.display_path(f.file) if f.file else ""
+            where = f"{file}:{f.line}" if file and f.line else file
             table.add_row(
                 Text(f.severity, style=colours[f.severity]),
                 f.key or "",

@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from survey.cli import render
 from survey.cli.common import cli_errors, engine_from, err, out, print_diagnostics
 from survey.db import session_scope
 from survey.db.queries import count_papers
@@ -92,11 +93,11 @@ SUMMARY_FILES = 10
 
 
 def summary_table(report: LoadReport) -> Table:
-    table = Table(title="load summary", title_justify="left")
     columns = ("added", "updated", "unchanged", "removed", "failed", "duplicates")
+    table = render.table("load summary", [])
     table.add_column("file", overflow="fold")
     for name in columns:
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", no_wrap=True)
     files = report.files
     quiet = [
         f
@@ -105,7 +106,7 @@ def summary_table(report: LoadReport) -> Table:
     ]
     shown = [f for f in files if f not in quiet] if len(files) > SUMMARY_FILES else files
     for result in shown:
-        label = (result.shown or result.path) + (
+        label = (result.shown or render.display_path(result.path)) + (
             " (unchanged file, skipped)" if result.skipped else ""
         )
         table.add_row(label, *(str(getattr(result, name)) for name in columns))

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from survey.cli import render
 from survey.cli.common import (
     FORMAT_OPTION,
     MAX_LIMIT,
@@ -108,8 +109,8 @@ def show(
         print_csv(header, [row])
         return
     table = Table(show_header=False, title=record["citekey"], title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value", overflow="fold")
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="ellipsis")
     source = record["source"]
     rows = [
         ("title", record["title"]),
@@ -120,12 +121,12 @@ def show(
         ("doi", record["doi"]),
         ("arxiv", record["arxiv_id"]),
         ("short names", ", ".join(record["aliases"])),
-        ("source", f"{source['file']}:{source['line']}" if source else None),
+        ("source", f"{render.display_path(source['file'])}:{source['line']}" if source else None),
         ("openalex", _openalex_text(openalex)),
     ]
     for name, value in rows:
         if value not in (None, ""):
-            table.add_row(name, Text(str(value)))
+            table.add_row(name, *render.cells([value]))
     for section in record["sections"]:
         text = Text(f"{section['label']}  ")
         text.append(section["path"], style="dim")
@@ -175,21 +176,21 @@ def search(
     if not records:
         out.print(f"no papers match {text!r}")
         return
-    table = Table(title=f"{len(records)} papers matching {text!r}", title_justify="left")
-    for name in ("key", "year", "short name", "title", "authors", "venue"):
-        table.add_column(name, overflow="fold")
+    table = render.table(
+        f"{len(records)} papers matching {text!r}",
+        ["key", "year", "short name", "title", "authors", "venue"],
+    )
     for record, authors in zip(records, short, strict=True):
         table.add_row(
-            *(
-                Text(str(v or ""))
-                for v in (
+            *render.cells(
+                [
                     record["citekey"],
                     record["year"],
                     ", ".join(record["aliases"]),
                     record["title"],
                     authors,
                     record["venue"],
-                )
+                ]
             )
         )
     out.print(table)

@@ -18,8 +18,9 @@ TOP_SECTIONS = 5
 
 
 def write_charts(trend: dict[str, Any], folder: Path) -> list[tuple[str, Path]]:
-    """Papers per section per year (stacked bars) and the growth of the top sections
-    (cumulative lines). Returns (alt text, path) per chart."""
+    """Papers per section per year (stacked bars, every year of the span, the five largest
+    sections named and the rest as "other") and the growth of the top sections (cumulative
+    lines). Returns (alt text, path) per chart."""
     try:
         import matplotlib
 
@@ -37,23 +38,25 @@ def write_charts(trend: dict[str, Any], folder: Path) -> list[tuple[str, Path]]:
     colours = [plt.get_cmap("tab20")(index) for index in range(20)]
 
     figure, axes = plt.subplots(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
+    # The largest sections get a colour and a legend entry each; the rest stack as one
+    # grey "other" bar, so the legend stays readable with many sections.
+    top = sorted(sections, key=lambda r: (-r["total"], r["path"]))[:TOP_SECTIONS]
+    named = [row for row in sections if row in top]
+    rest = [row for row in sections if row not in top]
+    stacks = [(row["path"], [row["counts"][y] for y in years]) for row in named]
+    if rest:
+        others = [sum(row["counts"][y] for row in rest) for y in years]
+        stacks.append((f"other ({len(rest)} sections)", others))
     bottom = [0] * len(years)
-    for index, row in enumerate(sections):
-        values = [row["counts"][y] for y in years]
-        axes.bar(
-            [str(y) for y in years],
-            values,
-            bottom=bottom,
-            label=row["path"],
-            color=colours[index % len(colours)],
-        )
+    for index, (label, values) in enumerate(stacks):
+        colour = colours[index % len(colours)] if index < len(named) else (0.7, 0.7, 0.7, 1.0)
+        axes.bar([str(y) for y in years], values, bottom=bottom, label=label, color=colour)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     written.append(
         _finish(plt, figure, axes, "Papers per section per year", folder / "papers-per-section.png")
     )
 
     figure, axes = plt.subplots(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
-    top = sorted(sections, key=lambda r: (-r["total"], r["path"]))[:TOP_SECTIONS]
     for row in top:
         axes.plot([str(y) for y in years], [row["cumulative"][y] for y in years], label=row["path"])
     written.append(
