@@ -283,5 +283,6 @@ def test_cli_build_bad_folder(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_taxonomy_before_any_build(cli: Cli) -> None:
+    assert cli("db", "upgrade").exit_code == 0  # an empty database, nothing built
     result = cli("taxonomy")
     assert result.exit_code == 0 and "no taxonomy yet" in result.stdout

@@ -72,9 +72,26 @@ def test_unknown_key_suggests_closest(loaded: Cli) -> None:
 
 
 def test_show_on_an_empty_database_says_what_to_do(cli: Cli) -> None:
+    assert cli("db", "upgrade").exit_code == 0
     result = cli("query", "show", "RA-CNN")
     assert result.exit_code == 1
     assert "the database is empty" in result.stderr and "survey load" in result.stderr
+
+
+def test_a_read_only_command_creates_no_database(cli: Cli, tmp_path: Path) -> None:
+    typo = tmp_path / "typo.db"
+    for command in (
+        ("query", "show", "RA-CNN"),
+        ("query", "top"),
+        ("taxonomy",),
+        ("db", "current"),
+    ):
+        result = cli("--db", typo, *command)
+        assert not typo.exists(), command
+        if command[0] != "db":
+            assert result.exit_code == 1 and "does not exist" in result.stderr
+            assert "survey build" in result.stderr
+    assert "no database file" in cli("--db", typo, "db", "current").stdout
 
 
 def test_search_finds_bilinear_papers(loaded: Cli) -> None:
@@ -106,7 +123,7 @@ def test_bad_format_is_a_usage_error(loaded: Cli) -> None:
 def test_db_current_and_upgrade(cli: Cli) -> None:
     before = cli("db", "current")
     assert before.exit_code == 0
-    assert "none (empty database)" in before.stdout
+    assert "none (no database file" in before.stdout
     upgraded = cli("db", "upgrade")
     assert upgraded.exit_code == 0 and "0007" in upgraded.stdout
     assert "up to date" in cli("db", "current").stdout

@@ -329,6 +329,7 @@ def test_cli_build_with_report_and_graphml(cli: Cli, tmp_path: Path) -> None:
 
 def test_cli_export_errors(cli: Cli, tmp_path: Path) -> None:
     assert cli("export", "pdf", tmp_path / "x.pdf").exit_code == 2
+    assert cli("db", "upgrade").exit_code == 0
     missing = cli("export", "bib", tmp_path / "no" / "such" / "refs.bib")
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
     folder = cli("export", "bib", tmp_path)

@@ -69,7 +69,7 @@ def build(
     manual tags (survey tag add) are kept.
     """
     with cli_errors():
-        engine = engine_from(ctx)
+        engine = engine_from(ctx, create=True)
         with ProgressBar() as progress, session_scope(engine, write=True) as session:
             result = build_survey(
                 session,

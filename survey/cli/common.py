@@ -10,13 +10,14 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.segment import Segment
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 
 from survey.config import database_url
 from survey.db import open_database
@@ -77,11 +78,33 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def engine_from(ctx: typer.Context) -> Engine:
-    """The database named by --db / $SURVEY_DB / ./survey.db, upgraded to the newest schema."""
+def engine_from(ctx: typer.Context, *, create: bool = False) -> Engine:
+    """The database named by --db / $SURVEY_DB / ./survey.db, upgraded to the newest schema.
+
+    Only the commands that fill a database (`build`, `load`, `db upgrade`) pass `create`:
+    any other command on an SQLite file that does not exist fails instead of leaving an
+    empty database behind (a typo in --db)."""
     root = ctx.find_root()
     url = database_url(root.params.get("db"))
+    if not create:
+        missing = missing_sqlite_file(url)
+        if missing is not None:
+            raise SurveyError(
+                f"database {missing} does not exist",
+                "build one with: survey build (or survey load FILE.bib), or check --db",
+            )
     return open_database(url)
+
+
+def missing_sqlite_file(url: str) -> str | None:
+    """The path of an SQLite database file that does not exist yet, else None."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if parsed.query.get("uri") or database.startswith("file:"):
+        return None
+    return None if Path(database).exists() else database
 
 
 # Warnings of one kind shown one by one before the rest are counted in one line.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from survey import DISTRIBUTION
-from survey.cli.common import cli_errors, engine_from, out
+from survey.cli.common import cli_errors, engine_from, missing_sqlite_file, out
 from survey.config import database_url
 from survey.db.engine import (
     create_survey_engine,
@@ -21,7 +21,7 @@ app = typer.Typer(help="Database schema: upgrade it, show its revision.", no_arg
 def upgrade_command(ctx: typer.Context) -> None:
     """Upgrade the database to the newest schema revision (opening it does this too)."""
     with cli_errors():
-        engine = engine_from(ctx)
+        engine = engine_from(ctx, create=True)
         out.print(f"database at revision {current_revision(engine)} (newest)")
 
 
@@ -29,9 +29,14 @@ def upgrade_command(ctx: typer.Context) -> None:
 def current_command(ctx: typer.Context) -> None:
     """Show the database's schema revision and the newest one, without changing anything."""
     with cli_errors():
-        engine = create_survey_engine(database_url(ctx.find_root().params.get("db")))
-        current = current_revision(engine)
+        url = database_url(ctx.find_root().params.get("db"))
+        engine = create_survey_engine(url)  # connects only when asked to
         head = head_revision(engine)
+        missing = missing_sqlite_file(url)
+        if missing is not None:  # connecting would create the file
+            out.print(f"current: none (no database file at {missing})\nnewest:  {head}")
+            return
+        current = current_revision(engine)
         if current == head:
             state = "up to date"
         elif current is not None and not is_known_revision(engine, current):

@@ -35,7 +35,7 @@ def load(
     entry failed; the good entries are still loaded unless --strict is given.
     """
     with cli_errors():
-        engine = engine_from(ctx)
+        engine = engine_from(ctx, create=True)
         with ProgressBar() as progress, session_scope(engine, write=True) as session:
             report = load_bib_files(session, files, strict=strict, progress=progress)
             total = count_papers(session)
