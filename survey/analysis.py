@@ -156,11 +156,9 @@ def main_path(session: Session, within: str | None = None) -> dict[str, Any]:
     graph, keys = _graph(session, ids)
     cycles = g.find_cycles(graph)
     if cycles:
-        shown = "; ".join(" -> ".join(c) for c in cycles[:3])
-        raise SurveyError(
-            f"the citation graph has cycles ({shown})",
-            "a paper cannot cite a paper that cites it: fix the citations file",
-        )
+        message, fix = cdb.describe_cycle(cycles[0], cdb.edges(session, cycles[0]))
+        more = f" (and {len(cycles) - 1} more: survey check lists them)" if len(cycles) > 1 else ""
+        raise SurveyError(message + more, fix)
     route, weight = g.main_path(graph)
     spc = g.spc_weights(graph) if route else {}
     info = {d["key"]: d for d in _describe(session, set(keys)).values()}

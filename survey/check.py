@@ -298,7 +298,10 @@ def _duplicates(papers: list[_Paper]) -> list[Finding]:
 def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:
     found = []
     for mention in tx.open_mentions(session):
-        candidates = ", ".join(str(c.get("key")) for c in mention.candidates) or "none"
+        best = sorted(
+            mention.candidates, key=lambda c: (-float(str(c.get("score") or 0)), str(c.get("key")))
+        )
+        candidates = ", ".join(str(c.get("key")) for c in best) or "none"
         found.append(
             Finding(
                 WARNING,
@@ -383,17 +386,8 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
         [(p.key, {}) for p in papers], [(e.citing, e.cited, {}) for e in edges]
     )
     for cycle in g.find_cycles(graph):
-        found.append(
-            Finding(
-                ERROR,
-                "citation-cycle",
-                cycle[0],
-                None,
-                None,
-                "citation cycle: " + " -> ".join([*cycle, cycle[0]]),
-                "remove the edge that points forward in time",
-            )
-        )
+        message, fix = cdb.describe_cycle(cycle, [e for e in edges if e.citing in cycle])
+        found.append(Finding(ERROR, "citation-cycle", cycle[0], None, None, message, fix))
     keys = {p.key.lower() for p in papers}
     aliases = {normalize_name(a) for a in session.scalars(select(Alias.alias))}
     for path in session.scalars(

@@ -3,6 +3,7 @@ graph and how the survey's sections grew (thin wrappers over survey.analysis).""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +25,12 @@ from survey.cli.common import (
 )
 from survey.db import session_scope
 from survey.textnorm import strip_controls
+
+
+class Metric(StrEnum):
+    citations = "citations"
+    pagerank = "pagerank"
+
 
 WITHIN = typer.Option("--within", help="Only this taxonomy section (path, label or ending).")
 
@@ -118,7 +125,8 @@ def path(
         out.print(f"no path from {result['from']['key']} to {result['to']['key']} {how}")
         return
     for number, route in enumerate(result["paths"], start=1):
-        tree = Tree(Text(f"path {number} ({len(route) - 1} steps)", style="bold"))
+        steps = len(route) - 1
+        tree = Tree(Text(f"path {number} ({steps} {render.plural(steps, 'step')})", style="bold"))
         for paper in route:
             tree.add(_label(paper))
         out.print(tree)
@@ -149,8 +157,8 @@ def mainpath(
 def top(
     ctx: typer.Context,
     metric: Annotated[
-        str, typer.Option("--metric", help="citations (local) or pagerank.")
-    ] = "citations",
+        Metric, typer.Option("--metric", help="citations (local) or pagerank.")
+    ] = Metric.citations,
     within: Annotated[str | None, WITHIN] = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, max=MAX_LIMIT, help="At most this many.")
@@ -159,7 +167,7 @@ def top(
 ) -> None:
     """The most influential papers: cited most often here, or by PageRank."""
     with cli_errors(), session_scope(engine_from(ctx)) as session:
-        result = analysis.top(session, metric=metric, within=within, limit=limit)
+        result = analysis.top(session, metric=metric.value, within=within, limit=limit)
     header = ["rank", "key", "year", "short", "citations", "pagerank", "title"]
     rows = [
         [i + 1, p["key"], p["year"], p["short"], p["citations"], p["pagerank"], p["title"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -14,6 +15,9 @@ from survey.edges import is_suspect
 from survey.errors import SurveyError
 from survey.graph import RELATIONS
 
+# The relations survey knows (survey.graph.RELATIONS), as a choice: another value exits 2.
+Relation = StrEnum("Relation", [(name, name) for name in RELATIONS])  # type: ignore[misc]
+
 app = typer.Typer(
     help="Manual citation edges: add or remove citing -> cited.", no_args_is_help=True
 )
@@ -25,32 +29,30 @@ def cite_add(
     citing: Annotated[str, typer.Argument(help="The citing paper (key or short name).")],
     cited: Annotated[str, typer.Argument(help="The cited paper (key or short name).")],
     relation: Annotated[
-        str, typer.Option("--relation", help=f"One of: {', '.join(RELATIONS)}.")
-    ] = "",
+        Relation | None, typer.Option("--relation", help=f"One of: {', '.join(RELATIONS)}.")
+    ] = None,
     evidence: Annotated[
-        str, typer.Option("--evidence", help="Where the citation is, in a few words.")
-    ] = "",
+        str | None, typer.Option("--evidence", help="Where the citation is, in a few words.")
+    ] = None,
 ) -> None:
-    """Record that CITING cites CITED."""
-    with cli_errors():
-        if relation and relation not in RELATIONS:
-            raise SurveyError(
-                f"unknown relation {relation!r}", f"use one of {', '.join(RELATIONS)}"
-            )
-        with session_scope(engine_from(ctx), write=True) as session:
-            first, second = find_paper(session, citing), find_paper(session, cited)
-            if first.id == second.id:
-                raise SurveyError(f"{first.citekey} cannot cite itself")
-            suspect = is_suspect(first.year, second.year)
-            added = cdb.add_edge(
-                session, first, second, relation=relation, evidence=evidence, suspect=suspect
-            )
-            names = (first.citekey, second.citekey)
-    if not added:
-        out.print(f"{names[0]} -> {names[1]} is already a manual edge")
+    """Record that CITING cites CITED. Adding the edge again with another --relation or
+    --evidence updates it."""
+    with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
+        first, second = find_paper(session, citing), find_paper(session, cited)
+        if first.id == second.id:
+            raise SurveyError(f"{first.citekey} cannot cite itself")
+        suspect = is_suspect(first.year, second.year)
+        done = cdb.set_edge(
+            session, first, second, None if relation is None else str(relation), evidence
+        )
+        names = (first.citekey, second.citekey)
+    edge = f"{names[0]} -> {names[1]}"
+    if done == "unchanged":
+        out.print(f"{edge} is already a manual edge")
         return
     out.print(
-        f"added {names[0]} -> {names[1]}"
+        ("added " if done == "added" else "updated the relation and evidence of ")
+        + edge
         + (" (suspect: the cited paper is more than a year younger)" if suspect else "")
     )
 

@@ -83,7 +83,9 @@ def taxonomy_tree(session: Session) -> list[dict[str, Any]]:
                 "line": mention.line,
                 "text": mention.text,
                 "status": mention.status,
-                "candidates": mention.candidates,
+                "candidates": sorted(
+                    mention.candidates, key=lambda c: (-float(str(c["score"])), str(c["key"]))
+                ),
             }
         )
     nodes = list(tx.nodes_by_path(session).values())
@@ -142,7 +144,8 @@ def _render(parent: Tree, node: dict[str, Any]) -> None:
         label.append(f"  [{node['flag']}]", style="yellow")
     branch = parent.add(label)
     for mention in node["open_mentions"]:
-        shown = ", ".join(f"{c['key']} ({c['score']:g})" for c in mention["candidates"])
+        best = sorted(mention["candidates"], key=lambda c: (-float(c["score"]), str(c["key"])))
+        shown = ", ".join(f"{c['key']} ({c['score']:g})" for c in best)
         branch.add(
             Text(
                 f"{mention['status']} (line {mention['line']}): {mention['text']}"
@@ -159,18 +162,19 @@ def tag_add(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="Citekey or short name of the paper.")],
     node: Annotated[str, typer.Argument(help="Section: its slug path, label, or path ending.")],
-    note: Annotated[str, typer.Option("--note", help="Why the paper belongs here.")] = "",
+    note: Annotated[str | None, typer.Option("--note", help="Why the paper belongs here.")] = None,
 ) -> None:
-    """File a paper under a section by hand; manual tags survive every rebuild."""
+    """File a paper under a section by hand; manual tags survive every rebuild. Adding
+    the tag again with another --note updates its note."""
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
         paper = find_paper(session, key)
         section = tx.find_node(session, node)
-        added = tx.add_tag(session, paper, section, tx.MANUAL, note)
-        message = (
-            f"tagged {paper.citekey} with {section.path}"
-            if added
-            else f"{paper.citekey} already has a manual tag on {section.path}"
-        )
+        done = tx.set_tag(session, paper, section, tx.MANUAL, note)
+        message = {
+            "added": f"tagged {paper.citekey} with {section.path}",
+            "updated": f"updated the note of {paper.citekey}'s manual tag on {section.path}",
+            "unchanged": f"{paper.citekey} already has a manual tag on {section.path}",
+        }[done]
     out.print(message)
 
 

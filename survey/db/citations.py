@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select, text
@@ -57,6 +58,43 @@ def edges(session: Session, keys: Iterable[str] | None = None) -> list[EdgeRow]:
     return rows
 
 
+def describe_cycle(cycle: Sequence[str], rows: Sequence[EdgeRow]) -> tuple[str, str]:
+    """A citation cycle (a -> b -> ... -> a) with each edge's origin, and how to break it
+    where each edge comes from: (message, fix)."""
+    by_pair: dict[tuple[str, str], list[EdgeRow]] = {}
+    for row in rows:
+        by_pair.setdefault((row.citing, row.cited), []).append(row)
+    steps = [cycle[0]]
+    fixes: list[str] = []
+    for citing, cited in zip(cycle, [*cycle[1:], cycle[0]], strict=True):
+        found = by_pair.get((citing, cited), [])
+        origins = ", ".join(_edge_origin(r) for r in found) or "unknown origin"
+        steps.append(f"{cited} ({origins})")
+        fixes.extend(_edge_fix(r) for r in found)
+    message = "citation cycle: " + " -> ".join(steps)
+    fix = "break one edge of it: " + "; or ".join(dict.fromkeys(fixes)) if fixes else ""
+    return message, fix
+
+
+def _edge_origin(row: EdgeRow) -> str:
+    if row.origin == "file" and row.file:
+        return f"{Path(row.file).name}:{row.line}" if row.line else Path(row.file).name
+    if row.origin == "bib-field":
+        return f"cites field of {row.citing}"
+    return row.origin
+
+
+def _edge_fix(row: EdgeRow) -> str:
+    if row.origin == "manual":
+        return f"survey cite rm {row.citing} {row.cited}"
+    if row.origin == "bib-field":
+        return f"remove {row.cited} from the cites field of {row.citing}"
+    if row.origin == "file" and row.file:
+        where = f"line {row.line} of {row.file}" if row.line else row.file
+        return f"delete {where}"
+    return f"remove the {row.origin} edge {row.citing} -> {row.cited} where it comes from"
+
+
 def replace_edges(
     session: Session, origin: str, source_id: int | None, rows: Sequence[dict[str, Any]]
 ) -> None:
@@ -98,6 +136,42 @@ def add_edge(session: Session, citing: Paper, cited: Paper, **values: Any) -> bo
     session.add(Citation(citing_id=citing.id, cited_id=cited.id, origin="manual", **values))
     session.flush()
     return True
+
+
+def set_edge(
+    session: Session, citing: Paper, cited: Paper, relation: str | None, evidence: str | None
+) -> str:
+    """Add the manual edge citing -> cited, or give the existing one this relation and
+    evidence (None keeps what it has): "added", "updated" or "unchanged"."""
+    edge = session.scalar(
+        select(Citation).where(
+            Citation.citing_id == citing.id,
+            Citation.cited_id == cited.id,
+            Citation.origin == "manual",
+        )
+    )
+    if edge is None:
+        from survey.edges import is_suspect  # survey.edges builds on this module
+
+        suspect = is_suspect(citing.year, cited.year)
+        add_edge(
+            session,
+            citing,
+            cited,
+            relation=relation or "",
+            evidence=evidence or "",
+            suspect=suspect,
+        )
+        return "added"
+    wanted = (
+        edge.relation if relation is None else relation,
+        edge.evidence if evidence is None else evidence,
+    )
+    if (edge.relation, edge.evidence) == wanted:
+        return "unchanged"
+    edge.relation, edge.evidence = wanted
+    session.flush()
+    return "updated"
 
 
 def remove_edge(session: Session, citing: Paper, cited: Paper) -> bool:

@@ -85,9 +85,13 @@ def find_node(session: Session, name: str) -> TaxonomyNode:
             f"no taxonomy section {name!r}: the database has no taxonomy",
             "build a survey first: survey build",
         )
-    by_path = [n for n in nodes if n.path == wanted]
-    by_label = [n for n in nodes if n.label.casefold() == wanted.casefold()]
-    by_ending = [n for n in nodes if n.path.endswith("/" + wanted) or n.slug == wanted]
+    # Paths, labels and endings all match in any case (slugs are lower case anyway).
+    folded = " ".join(wanted.split()).casefold()
+    by_path = [n for n in nodes if n.path.casefold() == folded]
+    by_label = [n for n in nodes if " ".join(n.label.split()).casefold() == folded]
+    by_ending = [
+        n for n in nodes if n.path.casefold().endswith("/" + folded) or n.slug.casefold() == folded
+    ]
     for found in (by_path, by_label, by_ending):
         if len(found) == 1:
             return found[0]
@@ -178,6 +182,26 @@ def add_tag(
     )
     session.flush()
     return True
+
+
+def set_tag(
+    session: Session, paper: Paper, node: TaxonomyNode, provenance: str, annotation: str | None
+) -> str:
+    """Tag `paper` with `node`, or give the existing tag this annotation (None keeps it):
+    "added", "updated" or "unchanged"."""
+    tag = session.scalar(
+        select(Tag).where(
+            Tag.paper_id == paper.id, Tag.node_id == node.id, Tag.provenance == provenance
+        )
+    )
+    if tag is None:
+        add_tag(session, paper, node, provenance, annotation or "")
+        return "added"
+    if annotation is None or tag.annotation == annotation:
+        return "unchanged"
+    tag.annotation = annotation
+    session.flush()
+    return "updated"
 
 
 def remove_tag(session: Session, paper: Paper, node: TaxonomyNode, provenance: str) -> bool:
