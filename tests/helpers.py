@@ -48,16 +48,16 @@ def hostile_survey(folder: Path) -> Path:
     )
     (folder / "notes.md").write_text(
         "# Weird <section> | `ticks` & ]]> 中文 🚀\n\n"
-        "- [@hostile2020angle] annotation with | pipe and @kwea123\n"
+        "- [@hostile2020angle] (2020) annotation with | pipe and @kwea123\n"
         "- [@hostile2021formula]\n"
         "- [@hostile2019newline]\n"
-        "- [@DBLP:conf/hostile/DoeS21] venue @SUM(2021)\n"
-        "- [@endsdot.] a key ending in a dot\n\n"
+        "- [@DBLP:conf/hostile/DoeS21] (2021) venue @SUM(2021)\n"
+        "- [@{endsdot.}] (2018) a key ending in a dot\n\n"
         "## Control\x07 and @handles\n\n"
-        "- [@nerf++] stray braces\n"
+        "- [@{nerf++}] (2020) stray braces\n"
         "- [@hostile2011report]\n"
         "- [@hostile2015chapter]\n"
-        "- [@hostile2022control] bell\x07 here\n"
+        "- [@hostile2022control] (2022) bell\x07 here\n"
         "- [@choi2018stargan]\n",
         encoding="utf-8",
     )

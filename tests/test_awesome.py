@@ -289,5 +289,8 @@ def test_accept_a_conflicting_alias_is_refused(cli: Cli, tmp_path: Path) -> None
 
 
 def test_mentions_of_a_database_without_a_survey(cli: Cli) -> None:
+    missing = cli("mentions")  # no database file: said, and none is created
+    assert missing.exit_code == 1 and "does not exist" in missing.stderr
+    assert cli("db", "upgrade").exit_code == 0
     assert cli("mentions").stdout.startswith("no mentions")
     assert cli("mentions", "accept", "x.md:1", "k").exit_code == 1
