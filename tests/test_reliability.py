@@ -75,6 +75,37 @@ def state(db: Path) -> frozenset[tuple[str, str]]:
     return frozenset(found)
 
 
+def kill_repeatedly(
+    tmp_path: Path, base: Path, command: tuple[str | Path, ...], kills: int, seed: int
+) -> dict[str, int]:
+    """Run `command` on copies of `base`, SIGKILL it at seeded random moments, and check
+    each time: the whole database is the state before or after, and a re-run completes."""
+    before = state(base)
+    reference = tmp_path / "reference.db"
+    reference.write_bytes(base.read_bytes())
+    started = time.perf_counter()
+    assert survey(reference, *command).wait() == 0
+    duration = time.perf_counter() - started
+    after = state(reference)
+    assert before != after
+    rng = random.Random(seed)
+    outcomes = {"before": 0, "after": 0}
+    for attempt in range(kills):
+        db = tmp_path / f"kill{attempt}.db"
+        db.write_bytes(base.read_bytes())
+        process = survey(db, *command)
+        time.sleep(rng.uniform(0.05, duration * 1.1))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        now = state(db)
+        assert now in (before, after), f"kill {attempt}: half-written database"
+        outcomes["before" if now == before else "after"] += 1
+        rerun = survey(db, *command)
+        assert rerun.wait() == 0, rerun.stderr.read() if rerun.stderr else b""
+        assert state(db) == after
+    return outcomes
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("corpus")
@@ -93,30 +124,7 @@ def test_sigkill_during_load_leaves_before_or_after(
     assert survey(base, "load", small).wait() == 0
     with sqlite3.connect(base) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    before = state(base)
-    reference = tmp_path / "reference.db"
-    reference.write_bytes(base.read_bytes())
-    started = time.perf_counter()
-    assert survey(reference, "load", big).wait() == 0
-    duration = time.perf_counter() - started
-    after = state(reference)
-    assert before != after
-
-    rng = random.Random(2026)
-    outcomes = {"before": 0, "after": 0}
-    for attempt in range(KILLS):
-        db = tmp_path / f"kill{attempt}.db"
-        db.write_bytes(base.read_bytes())
-        process = survey(db, "load", big)
-        time.sleep(rng.uniform(0.05, duration * 1.1))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        now = state(db)
-        assert now in (before, after), f"kill {attempt}: half-written database"
-        outcomes["before" if now == before else "after"] += 1
-        rerun = survey(db, "load", big)
-        assert rerun.wait() == 0, rerun.stderr.read() if rerun.stderr else b""
-        assert state(db) == after
+    outcomes = kill_repeatedly(tmp_path, base, ("load", big), KILLS, seed=2026)
     with capsys.disabled():
         print(
             f"\ncrash safety: {KILLS} SIGKILLs survived "
@@ -200,30 +208,8 @@ def test_sigkill_during_build_leaves_before_or_after(
     survey(base, "tag", "add", "bench1features1996", "part-0").wait()
     with sqlite3.connect(base) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    before = state(base)
     write_survey(folder, generate(1500, seed=3), 1500)
-    reference = tmp_path / "reference.db"
-    reference.write_bytes(base.read_bytes())
-    started = time.perf_counter()
-    assert survey(reference, "build", folder).wait() == 0
-    duration = time.perf_counter() - started
-    after = state(reference)
-    assert before != after
-    rng = random.Random(7)
-    outcomes = {"before": 0, "after": 0}
-    for attempt in range(BUILD_KILLS):
-        db = tmp_path / f"kill{attempt}.db"
-        db.write_bytes(base.read_bytes())
-        process = survey(db, "build", folder)
-        time.sleep(rng.uniform(0.05, duration * 1.1))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        now = state(db)
-        assert now in (before, after), f"kill {attempt}: half-written database"
-        outcomes["before" if now == before else "after"] += 1
-        rerun = survey(db, "build", folder)
-        assert rerun.wait() == 0, rerun.stderr.read() if rerun.stderr else b""
-        assert state(db) == after
+    outcomes = kill_repeatedly(tmp_path, base, ("build", folder), BUILD_KILLS, seed=7)
     with capsys.disabled():
         print(
             f"\ncrash safety (build): {BUILD_KILLS} SIGKILLs survived "
