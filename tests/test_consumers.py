@@ -225,3 +225,46 @@ def test_pandoc_finds_every_citation(hostile: dict[str, Any], bibliography: str)
     assert result.stdout.count('class="csl-entry"') == len(HOSTILE_KEYS)
     # The handles and venues with `@` stayed text.
     assert "@kwea123" in result.stdout and "@SUM(2021)" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed (.ci/run)")
+def test_pandoc_reads_inline_markup_in_copied_text_as_text(engine: Engine, tmp_path: Path) -> None:
+    """Superscript `^x^`, subscript `~x~`, entities `&amp;` and maths `$x$` in a title or a
+    section's text reach the reader as the characters typed, never as markup."""
+    folder = tmp_path / "survey"
+    folder.mkdir()
+    (folder / "refs.bib").write_text(
+        "@inproceedings{sup2020,\n  title = {The ^super^ trick, R\\&D and \\$5 \\$6},\n"
+        "  author = {Doe, Jane},\n  year = {2020},\n}\n",
+        encoding="utf-8",
+    )
+    (folder / "survey.toml").write_text(
+        'title = "Markup"\nbibliography = ["refs.bib"]\nnotes = "notes.md"\n', encoding="utf-8"
+    )
+    (folder / "notes.md").write_text(
+        "# Section\n\nH~2~O and x^2^ with &amp; &copy; and $a$ $b$\n\n- [@sup2020] (2020)\n",
+        encoding="utf-8",
+    )
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, folder).has_errors
+    with session_scope(engine) as session:
+        report = render_markdown(build_report(session))
+    result = subprocess.run(
+        ["pandoc", "-f", "markdown", "-t", "json"],
+        input=report,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    ast = result.stdout
+    for node in ("Superscript", "Subscript", "Math"):
+        assert f'"t":"{node}"' not in ast, node
+    plain = subprocess.run(
+        ["pandoc", "-f", "markdown", "-t", "plain", "--wrap=none"],
+        input=report,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "The ^super^ trick, R&D and $5 $6" in plain
+    assert "H~2~O and x^2^ with &amp; &copy; and $a$ $b$" in plain

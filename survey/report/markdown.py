@@ -14,7 +14,9 @@ from urllib.parse import quote
 
 from survey.textnorm import strip_controls
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~$@])")
+# Pandoc's and CommonMark's inline syntax: `^x^` superscript, `~x~` subscript, `&name;`
+# entities, `$…$` maths, `@key` citations, plus emphasis, code, links and raw HTML.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~^&$@])")
 
 
 def md(text: object) -> str:
