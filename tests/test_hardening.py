@@ -383,6 +383,46 @@ def test_a_disk_that_fills_up_during_a_load(tmp_path: Path, small_disk: Path) ->
         connection.close()
 
 
+def fill(disk: Path, leave: int) -> None:
+    """Fill `disk` until only about `leave` bytes are free."""
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    (disk / "filler").write_bytes(b"\0" * max(free - leave, 0))
+
+
+def test_a_disk_that_fills_up_during_an_export_keeps_the_previous_file(
+    cli: Cli, small_disk: Path
+) -> None:
+    """Every export and the report on a full disk: one line naming the file and the fix,
+    exit 1, the previous file byte for byte, and no temporary file left behind."""
+    assert cli("build").exit_code == 0
+    previous = {
+        "graphml": small_disk / "survey.graphml",
+        "gexf": small_disk / "survey.gexf",
+        "bib": small_disk / "refs.bib",
+        "csljson": small_disk / "refs.json",
+        "html": small_disk / "survey.html",
+    }
+    tables = small_disk / "tables"
+    tables.mkdir()
+    for path in [*previous.values(), tables / "papers.csv", tables / "edges.csv"]:
+        path.write_text(f"previous {path.name}\n")
+    report = small_disk / "report.md"
+    report.write_text("previous report\n")
+    fill(small_disk, leave=4096)
+    runs = [("export", kind, path) for kind, path in previous.items()]
+    runs += [("export", "csv", tables), ("report", "-o", report)]
+    for args in runs:
+        result = cli(*args)
+        assert result.exit_code == 1, args
+        message = result.stderr.strip()
+        assert "No space left on device; the previous file is unchanged" in message, args
+        assert "free some space" in message and len(message.splitlines()) == 1, message
+    for path in [*previous.values(), tables / "papers.csv", tables / "edges.csv", report]:
+        assert path.read_text().startswith("previous "), path
+    leftovers = [p.name for p in small_disk.rglob(".*")]
+    assert leftovers == []
+
+
 def hub_bib(path: Path, citing: int) -> None:
     path.write_text(
         "@article{hub2000, title = {The Hub}, year = 2000}\n"

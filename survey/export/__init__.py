@@ -9,6 +9,7 @@ node. `-` is standard output.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -68,8 +69,11 @@ def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[str]]:
             stream = open(path, mode, encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as exc:
             raise SurveyError(f"cannot write {path}: {exc.strerror}") from exc
-        with stream:
-            yield stream
+        try:
+            with stream:
+                yield stream
+        except OSError as exc:
+            raise _write_failed(path, exc, kept=False) from exc
         return
     # A symlink to a regular file: replace the file it names and keep the link.
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
@@ -89,9 +93,23 @@ def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[str]]:
         with os.fdopen(handle, mode, encoding="utf-8", newline="") as stream:
             yield stream
         os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise _write_failed(path, exc, kept=True) from exc
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _write_failed(path: Path, exc: OSError, kept: bool) -> SurveyError:
+    """The one-line error for a write that failed half-way (a full disk, a quota, an I/O
+    error): what happened to the target, and what to do."""
+    state = "the previous file is unchanged" if kept else "what was written so far is incomplete"
+    hint = "free some space, or write somewhere else" if exc.errno in _NO_SPACE else None
+    return SurveyError(f"cannot write {path}: {exc.strerror or exc}; {state}", hint)
+
+
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def write_text(path: Path, text: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from survey.errors import SurveyError
-from survey.export import write_with
+from survey.export import atomic_output
 from survey.textnorm import strip_controls
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -89,6 +89,9 @@ def write_csv_folder(data: dict[str, Any], folder: Path) -> list[Path]:
             ]
             writer.writerow([safe_cell(v) for v in row])
 
-    write_with(papers, write_papers)
-    write_with(edges, write_edges)
+    # Both tables are written before either replaces its file: a failure leaves the
+    # previous pair, never new papers beside old edges.
+    with atomic_output(papers) as paper_stream, atomic_output(edges) as edge_stream:
+        write_papers(paper_stream)
+        write_edges(edge_stream)
     return [papers, edges]
