@@ -205,7 +205,7 @@ def test_sigkill_during_build_leaves_before_or_after(
     write_survey(folder, generate(100, seed=3), 100)
     base = tmp_path / "base.db"
     assert survey(base, "build", folder).wait() == 0
-    survey(base, "tag", "add", "bench1features1996", "part-0").wait()
+    assert survey(base, "tag", "add", "bench1contrastive2004", "part-1").wait() == 0
     with sqlite3.connect(base) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     write_survey(folder, generate(1500, seed=3), 1500)
@@ -215,6 +215,27 @@ def test_sigkill_during_build_leaves_before_or_after(
             f"\ncrash safety (build): {BUILD_KILLS} SIGKILLs survived "
             f"({outcomes['before']} left the state before, {outcomes['after']} after)"
         )
+
+
+@pytest.mark.sqlite_only(reason="copies database files and runs SQLite's integrity_check")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("tag", "add", "bench1contrastive2004", "part-1"),
+        ("cite", "add", "bench1contrastive2004", "bench5bilinear2004", "--relation", "extends"),
+    ],
+    ids=["tag-add", "cite-add"],
+)
+def test_sigkill_during_a_manual_edit_leaves_before_or_after(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    folder = tmp_path / "survey"
+    write_survey(folder, generate(100, seed=3), 100)
+    base = tmp_path / "base.db"
+    assert survey(base, "build", folder).wait() == 0
+    with sqlite3.connect(base) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    kill_repeatedly(tmp_path, base, command, 6, seed=len(command))
 
 
 def test_sigkill_during_export_keeps_the_previous_file(tmp_path: Path) -> None:
