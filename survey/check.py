@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey import graph as g
@@ -20,17 +19,9 @@ from survey.annotations import detached
 from survey.bib import parse_year, raw_field_values
 from survey.cites import read_citations
 from survey.db import citations as cdb
+from survey.db import reads
 from survey.db import taxonomy as tx
-from survey.db.models import (
-    Alias,
-    Author,
-    OpenAlexMatch,
-    OpenAlexWork,
-    Paper,
-    Source,
-    Tag,
-    TaxonomyNode,
-)
+from survey.db.citations import EdgeRow
 from survey.edges import field_lines
 from survey.identifiers import normalize_arxiv_id, normalize_doi
 from survey.textnorm import normalize_name, normalize_title
@@ -87,13 +78,14 @@ class _Paper:
 def check(session: Session) -> list[Finding]:
     """Every finding, errors first, then by file, line and key."""
     papers = _papers(session)
+    edges = cdb.edges(session)
     findings: list[Finding] = []
     findings += _fields(papers)
     findings += _duplicates(papers)
     findings += _taxonomy(session, papers)
-    findings += _citations(session, papers)
+    findings += _citations(session, papers, edges)
     findings += _detached(session)
-    findings += _openalex(session, papers)
+    findings += _openalex(session, papers, edges)
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(
         findings,
@@ -125,14 +117,11 @@ def _detached(session: Session) -> list[Finding]:
 
 
 def _papers(session: Session) -> list[_Paper]:
-    families: dict[int, set[str]] = {}
-    for paper_id, family in session.execute(select(Author.paper_id, Author.family)):
-        families.setdefault(paper_id, set()).add(normalize_title(family))
-    rows = session.execute(
-        select(Paper, Source.path)
-        .outerjoin(Source, Paper.source_id == Source.id)
-        .order_by(Paper.citekey)
-    ).all()
+    families = {
+        paper_id: {normalize_title(family) for family in names}
+        for paper_id, names in reads.author_families(session).items()
+    }
+    rows = reads.papers_with_source(session)
     originals = raw_field_values([p.raw for p, _ in rows if p.raw])
     found = []
     for paper, path in rows:
@@ -314,21 +303,21 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:
                 "cite it as [@key] in the notes, or add an alias in survey.toml",
             )
         )
-    for node in session.scalars(select(TaxonomyNode).order_by(TaxonomyNode.path)):
-        if node.flag in ("empty", "images-only"):
-            tagged = session.scalar(select(Tag.id).where(Tag.node_id == node.id).limit(1))
-            if tagged is None:
-                found.append(
-                    Finding(
-                        INFO,
-                        f"{node.flag}-section",
-                        None,
-                        None,
-                        node.line,
-                        f"section {node.path} is {node.flag} and has no papers",
-                        "add bullets to the notes or curated papers in survey.toml",
-                    )
+    nodes = reads.nodes_in_order(session)
+    tagged_nodes = reads.tagged_node_ids(session)
+    for node in nodes:
+        if node.flag in ("empty", "images-only") and node.id not in tagged_nodes:
+            found.append(
+                Finding(
+                    INFO,
+                    f"{node.flag}-section",
+                    None,
+                    None,
+                    node.line,
+                    f"section {node.path} is {node.flag} and has no papers",
+                    "add bullets to the notes or curated papers in survey.toml",
                 )
+            )
         if node.flag == "orphaned":
             found.append(
                 Finding(
@@ -341,9 +330,8 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:
                     "restore the heading, or remove the tags with survey tag rm",
                 )
             )
-    has_taxonomy = session.scalar(select(TaxonomyNode.id).limit(1)) is not None
-    tagged_ids = set(session.scalars(select(Tag.paper_id)))
-    if has_taxonomy:
+    tagged_ids = reads.tagged_paper_ids(session)
+    if nodes:
         for paper in papers:
             if paper.id not in tagged_ids:
                 found.append(
@@ -358,10 +346,9 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:
     return found
 
 
-def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
+def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Finding]:
     found = []
     by_key = {p.key: p for p in papers}
-    edges = cdb.edges(session)
     for edge in edges:
         if edge.suspect:
             citing, cited = by_key[edge.citing], by_key[edge.cited]
@@ -389,11 +376,21 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
         message, fix = cdb.describe_cycle(cycle, [e for e in edges if e.citing in cycle])
         found.append(Finding(ERROR, "citation-cycle", cycle[0], None, None, message, fix))
     keys = {p.key.lower() for p in papers}
-    aliases = {normalize_name(a) for a in session.scalars(select(Alias.alias))}
-    for path in session.scalars(
-        select(func.coalesce(Source.location, Source.path)).where(Source.kind == "citations")
-    ):
+    aliases = {normalize_name(a) for a in reads.alias_names(session)}
+    for path in reads.citation_file_locations(session):
         if not Path(path).is_file():
+            found.append(
+                Finding(
+                    WARNING,
+                    "missing-file",
+                    None,
+                    path,
+                    None,
+                    f"citations file {path} was loaded before but is not there now, so "
+                    "its edges were not checked",
+                    "restore the file, or run survey sources forget with its name",
+                )
+            )
             continue
         lines, _ = read_citations(Path(path))
         for line in lines:
@@ -427,20 +424,11 @@ def _citations(session: Session, papers: list[_Paper]) -> list[Finding]:
     return found
 
 
-def _openalex(session: Session, papers: list[_Paper]) -> list[Finding]:
+def _openalex(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Finding]:
     """DOI suggestions, and curated edges OpenAlex's reference lists lack."""
     by_id = {p.id: p for p in papers}
     found = []
-    matches = session.execute(
-        select(
-            OpenAlexMatch.paper_id,
-            OpenAlexMatch.work_id,
-            OpenAlexMatch.method,
-            OpenAlexMatch.score,
-            OpenAlexMatch.doi_suggestion,
-            OpenAlexWork.referenced_works,
-        ).join(OpenAlexWork, OpenAlexMatch.work_id == OpenAlexWork.id)
-    ).all()
+    matches = reads.openalex_matches(session)
     work_of: dict[str, tuple[str, list[str]]] = {}
     for paper_id, work_id, method, score, suggestion, refs in matches:
         paper = by_id[paper_id]
@@ -459,7 +447,7 @@ def _openalex(session: Session, papers: list[_Paper]) -> list[Finding]:
                 )
             )
     seen: set[tuple[str, str]] = set()
-    for edge in cdb.edges(session):
+    for edge in edges:
         pair = (edge.citing, edge.cited)
         if edge.origin == "openalex" or pair in seen:
             continue

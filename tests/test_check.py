@@ -59,3 +59,23 @@ def test_cli_check_exit_code_and_formats(cli: Cli) -> None:
     assert "errors" in table.stdout
     csv_out = cli("check", "--format", "csv")
     assert csv_out.stdout.startswith("severity,code,key,file,line,message,fix")
+
+
+def test_a_citations_file_gone_since_the_build_is_reported(engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "survey"
+    folder.mkdir()
+    (folder / "refs.bib").write_text(
+        "@article{a2020, title = {A}, year = 2020}\n@article{b2019, title = {B}, year = 2019}\n"
+    )
+    (folder / "cites.csv").write_text("citing,cited,relation,evidence\na2020,b2019,,\n")
+    (folder / "survey.toml").write_text(
+        'title = "Gone"\nbibliography = ["refs.bib"]\ncitations = ["cites.csv"]\n'
+    )
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, folder).has_errors
+    (folder / "cites.csv").unlink()
+    with session_scope(engine) as session:
+        findings = [f for f in check(session) if f.code == "missing-file"]
+    assert len(findings) == 1
+    assert findings[0].file is not None and findings[0].file.endswith("cites.csv")
+    assert "survey sources forget" in findings[0].fix

@@ -6,13 +6,11 @@ import re
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey import analysis, discover
 from survey import graph as g
 from survey.db import taxonomy as tx
-from survey.db.models import TaxonomyNode
 
 TOP = 10
 # A section's missing classics: external works cited by at least this many of its papers.
@@ -38,7 +36,7 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
         pair["origins"].add(e["origin"])
     edges = [(a, b, pair["relation"]) for (a, b), pair in sorted(pairs.items())]
     missing = discover.missing_by_section(session, MISSING_MIN_CITING)
-    nodes = {n.path: n for n in session.scalars(select(TaxonomyNode))}
+    nodes = tx.nodes_by_path(session)
     order = [p for p in data["sections"] if within is None or _inside(p, data["within"])]
 
     sections = []

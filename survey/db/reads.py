@@ -1,0 +1,90 @@
+"""Whole-table reads for the integrity check and the report (database layer).
+
+Each function runs one query and returns plain rows; callers index them in dicts, so no
+caller queries inside a loop over papers or sections.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.db.models import (
+    Alias,
+    Author,
+    OpenAlexMatch,
+    OpenAlexWork,
+    Paper,
+    Source,
+    Tag,
+    TaxonomyNode,
+)
+
+
+def author_families(session: Session) -> dict[int, list[str]]:
+    """Every paper's author family names, by paper id."""
+    families: dict[int, list[str]] = {}
+    for paper_id, family in session.execute(select(Author.paper_id, Author.family)):
+        families.setdefault(paper_id, []).append(family)
+    return families
+
+
+def papers_with_source(session: Session) -> list[tuple[Paper, str | None]]:
+    """Every paper with the path of the file it came from, by citekey."""
+    rows = session.execute(
+        select(Paper, Source.path)
+        .outerjoin(Source, Paper.source_id == Source.id)
+        .order_by(Paper.citekey)
+    ).all()
+    return [(paper, path) for paper, path in rows]
+
+
+def nodes_in_order(session: Session) -> list[TaxonomyNode]:
+    """Every taxonomy node, by path."""
+    return list(session.scalars(select(TaxonomyNode).order_by(TaxonomyNode.path)))
+
+
+def tagged_node_ids(session: Session) -> set[int]:
+    """The nodes holding at least one tag."""
+    return set(session.scalars(select(Tag.node_id).distinct()))
+
+
+def tagged_paper_ids(session: Session) -> set[int]:
+    """The papers in at least one section."""
+    return set(session.scalars(select(Tag.paper_id).distinct()))
+
+
+def alias_names(session: Session) -> list[str]:
+    """Every alias as written."""
+    return list(session.scalars(select(Alias.alias)))
+
+
+def citation_file_locations(session: Session) -> list[str]:
+    """Where each loaded citations file was read from (its location, else its path)."""
+    return list(
+        session.scalars(
+            select(func.coalesce(Source.location, Source.path))
+            .where(Source.kind == "citations")
+            .order_by(func.coalesce(Source.location, Source.path))
+        )
+    )
+
+
+def openalex_matches(
+    session: Session,
+) -> list[tuple[int, str | None, str, float, str | None, list[str] | None]]:
+    """Each paper's OpenAlex match: paper id, work id, method, score, DOI suggestion and
+    the work's referenced works."""
+    rows = session.execute(
+        select(
+            OpenAlexMatch.paper_id,
+            OpenAlexMatch.work_id,
+            OpenAlexMatch.method,
+            OpenAlexMatch.score,
+            OpenAlexMatch.doi_suggestion,
+            OpenAlexWork.referenced_works,
+        )
+        .join(OpenAlexWork, OpenAlexMatch.work_id == OpenAlexWork.id)
+        .order_by(OpenAlexMatch.paper_id)
+    ).all()
+    return [(a, b, c, d, e, f) for a, b, c, d, e, f in rows]
