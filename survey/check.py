@@ -218,25 +218,28 @@ def _is_preprint(paper: _Paper) -> bool:
     return paper.entry_type in ("misc", "unpublished", "online") or not venue or "arxiv" in venue
 
 
+# A pair of entries that look like one paper: the two, the finding's code and severity,
+# why, and the fix.
+_Pair = tuple[_Paper, _Paper, str, str, str, str]
+
+
 def _duplicates(papers: list[_Paper]) -> list[Finding]:
+    """One finding per pair of entries that look like one paper: the same DOI or arXiv
+    id first, then the same title (see `_same_title`)."""
     found: list[Finding] = []
     seen: set[tuple[str, str]] = set()
-
-    def pair(a: _Paper, b: _Paper, code: str, severity: str, why: str, fix: str) -> None:
+    for a, b, code, severity, why, fix in [*_same_identifier(papers), *_same_title(papers)]:
         first, second = sorted((a, b), key=lambda p: p.key)
         if (first.key, second.key) in seen:
-            return
+            continue
         seen.add((first.key, second.key))
-        found.append(
-            _finding(
-                severity,
-                code,
-                second,
-                f"{second.key} and {first.key} ({first.file}:{first.line}): {why}",
-                fix,
-            )
-        )
+        message = f"{second.key} and {first.key} ({first.file}:{first.line}): {why}"
+        found.append(_finding(severity, code, second, message, fix))
+    return found
 
+
+def _same_identifier(papers: list[_Paper]) -> list[_Pair]:
+    pairs: list[_Pair] = []
     for name in ("doi", "arxiv"):
         groups: dict[str, list[_Paper]] = {}
         for paper in papers:
@@ -244,8 +247,8 @@ def _duplicates(papers: list[_Paper]) -> list[Finding]:
             if value:
                 groups.setdefault(value, []).append(paper)
         for value, group in sorted(groups.items()):
-            for other in group[1:]:
-                pair(
+            pairs += [
+                (
                     group[0],
                     other,
                     "duplicate",
@@ -253,10 +256,19 @@ def _duplicates(papers: list[_Paper]) -> list[Finding]:
                     f"same {name} {value}",
                     "keep one entry, or mark them as versions if they are distinct",
                 )
+                for other in group[1:]
+            ]
+    return pairs
+
+
+def _same_title(papers: list[_Paper]) -> list[_Pair]:
+    """The same normalised title, years within one and a shared author family: versions
+    when one is a preprint and the other not, duplicates otherwise."""
     by_title: dict[str, list[_Paper]] = {}
     for paper in papers:
         if paper.title:
             by_title.setdefault(normalize_title(paper.title), []).append(paper)
+    pairs: list[_Pair] = []
     for group in by_title.values():
         for index, a in enumerate(group):
             for b in group[index + 1 :]:
@@ -264,24 +276,28 @@ def _duplicates(papers: list[_Paper]) -> list[Finding]:
                 if not near or not (a.families & b.families):
                     continue
                 if _is_preprint(a) != _is_preprint(b):
-                    pair(
-                        a,
-                        b,
-                        "versions",
-                        INFO,
-                        "a preprint and its published version",
-                        "keep both; cite the published one (they are linked as versions)",
+                    pairs.append(
+                        (
+                            a,
+                            b,
+                            "versions",
+                            INFO,
+                            "a preprint and its published version",
+                            "keep both; cite the published one (they are linked as versions)",
+                        )
                     )
                 else:
-                    pair(
-                        a,
-                        b,
-                        "duplicate",
-                        WARNING,
-                        "same title, years within one, a shared author",
-                        "keep one entry, or merge their fields into it",
+                    pairs.append(
+                        (
+                            a,
+                            b,
+                            "duplicate",
+                            WARNING,
+                            "same title, years within one, a shared author",
+                            "keep one entry, or merge their fields into it",
+                        )
                     )
-    return found
+    return pairs
 
 
 def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:

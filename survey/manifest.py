@@ -22,6 +22,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from survey.errors import InputFileError
 from survey.inputs import decode_utf8, read_input
@@ -83,17 +84,7 @@ def _expand(
 
 def read_manifest(folder: Path) -> Manifest:
     """Read and check `folder/survey.toml`; every problem is an `InputFileError` with its line."""
-    if not folder.exists():
-        raise InputFileError(f"{folder}: no such folder", "give a survey folder with survey.toml")
-    if not folder.is_dir():
-        raise InputFileError(f"{folder}: not a folder", "give the folder holding survey.toml")
-    path = folder / MANIFEST
-    data_bytes = read_input(path, "TOML manifest", f"a survey folder needs a {MANIFEST} manifest")
-    text = decode_utf8(data_bytes, str(path), "save survey.toml as UTF-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(f"{path}: not valid TOML: {exc}") from exc
+    path, text, data = _read_toml(folder)
 
     def fail(message: str, needle: str | None = None) -> InputFileError:
         line = None
@@ -113,25 +104,63 @@ def read_manifest(folder: Path) -> Manifest:
     for name in ("title", "notes", "id"):
         if name in data and (not isinstance(data[name], str) or not data[name].strip()):
             raise fail(f"{name!r} must be a non-empty string", name)
-    bibliography = data.get("bibliography")
-    if isinstance(bibliography, str):
-        bibliography = [bibliography]
-    if (
-        not isinstance(bibliography, list)
-        or not bibliography
-        or not all(isinstance(b, str) and b.strip() for b in bibliography)
-    ):
+    bibliography = _string_list(data, "bibliography")
+    if not bibliography or not all(b.strip() for b in bibliography):
         raise fail("'bibliography' must list at least one .bib file", "bibliography")
-    exclude = data.get("exclude", [])
-    if isinstance(exclude, str):
-        exclude = [exclude]
-    if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+    exclude = _string_list(data, "exclude")
+    if exclude is None:
         raise fail("'exclude' must list headings, as written in the notes", "exclude")
-    citations = data.get("citations", [])
-    if isinstance(citations, str):
-        citations = [citations]
-    if not isinstance(citations, list) or not all(isinstance(c, str) for c in citations):
+    citations = _string_list(data, "citations")
+    if citations is None:
         raise fail("'citations' must list citations .csv files", "citations")
+    slugs, aliases, curated = _tables(data, fail)
+    return Manifest(
+        folder=folder,
+        path=path,
+        title=str(data.get("title", "")).strip(),
+        survey_id=str(data.get("id", "")).strip(),
+        exclude=[e.strip() for e in exclude if e.strip()],
+        description=str(data.get("description", "")),
+        bibliography=_expand(folder, bibliography, fail),
+        notes=folder / data["notes"] if "notes" in data else None,
+        citations=[folder / c for c in citations],
+        slugs=slugs,
+        aliases=aliases,
+        curated=curated,
+        text=text,
+    )
+
+
+def _read_toml(folder: Path) -> tuple[Path, str, dict[str, Any]]:
+    """The manifest's path, text and parsed table."""
+    if not folder.exists():
+        raise InputFileError(f"{folder}: no such folder", "give a survey folder with survey.toml")
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: not a folder", "give the folder holding survey.toml")
+    path = folder / MANIFEST
+    data_bytes = read_input(path, "TOML manifest", f"a survey folder needs a {MANIFEST} manifest")
+    text = decode_utf8(data_bytes, str(path), "save survey.toml as UTF-8")
+    try:
+        return path, text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _string_list(data: dict[str, Any], name: str) -> list[str] | None:
+    """Setting `name` as a list of strings (one string counts as a list of one; absent is
+    empty), or None when it is something else."""
+    value = data.get(name, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return value
+
+
+def _tables(
+    data: dict[str, Any], fail: Callable[[str, str | None], InputFileError]
+) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
+    """The [slugs], [aliases] and [curated] tables, checked."""
     tables: dict[str, dict[str, object]] = {}
     for name in ("slugs", "aliases", "curated"):
         value = data.get(name, {})
@@ -147,18 +176,6 @@ def read_manifest(folder: Path) -> Manifest:
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise fail(f"[curated] {node!r} must be a list of citekeys", node)
         curated[node.strip("/")] = list(keys)
-    return Manifest(
-        folder=folder,
-        path=path,
-        title=str(data.get("title", "")).strip(),
-        survey_id=str(data.get("id", "")).strip(),
-        exclude=[e.strip() for e in exclude if e.strip()],
-        description=str(data.get("description", "")),
-        bibliography=_expand(folder, bibliography, fail),
-        notes=folder / data["notes"] if "notes" in data else None,
-        citations=[folder / c for c in citations],
-        slugs={k: str(v) for k, v in tables["slugs"].items()},
-        aliases={k: str(v) for k, v in tables["aliases"].items()},
-        curated=curated,
-        text=text,
-    )
+    slugs = {k: str(v) for k, v in tables["slugs"].items()}
+    aliases = {k: str(v) for k, v in tables["aliases"].items()}
+    return slugs, aliases, curated

@@ -100,19 +100,9 @@ def csl_item(paper: dict[str, Any]) -> dict[str, Any]:
     if fields.get("editor"):
         item["editor"] = _names(fields["editor"])
     if paper["year"] is not None:
-        parts = [paper["year"]]
-        month = _MONTH_NUMBERS.get(fields.get("month", "").strip().lower())
-        if month is not None:
-            parts.append(month)
-        item["issued"] = {"date-parts": [parts]}
+        item["issued"] = _issued(paper["year"], fields)
     if paper["venue"]:
-        venue = strip_controls(paper["venue"])
-        if item["type"] in ("report", "thesis", "book"):
-            item["publisher"] = venue
-        else:
-            item["container-title"] = venue
-            if fields.get("publisher"):
-                item["publisher"] = _text(fields["publisher"])
+        _add_venue(item, strip_controls(paper["venue"]), fields)
     if entry_type in _GENRES and not fields.get("type"):
         item["genre"] = _GENRES[entry_type]
     for source, target in _TEXT_FIELDS:
@@ -120,6 +110,36 @@ def csl_item(paper: dict[str, Any]) -> dict[str, Any]:
             item[target] = _text(fields[source].replace("--", "-"))
     if fields.get("number"):
         item[_number_variable(entry_type, fields)] = _text(fields["number"])
+    _add_links(item, paper, fields)
+    if paper["abstract"]:
+        item["abstract"] = strip_controls(paper["abstract"])
+    if paper["short"]:
+        item["title-short"] = strip_controls(paper["short"])
+    return item
+
+
+def _issued(year: int, fields: dict[str, str]) -> dict[str, list[list[int]]]:
+    """CSL's date: the year, and the month when the entry names one."""
+    parts = [year]
+    month = _MONTH_NUMBERS.get(fields.get("month", "").strip().lower())
+    if month is not None:
+        parts.append(month)
+    return {"date-parts": [parts]}
+
+
+def _add_venue(item: dict[str, Any], venue: str, fields: dict[str, str]) -> None:
+    """A report's, thesis's or book's venue is its publisher; anything else's is the
+    container it appeared in."""
+    if item["type"] in ("report", "thesis", "book"):
+        item["publisher"] = venue
+        return
+    item["container-title"] = venue
+    if fields.get("publisher"):
+        item["publisher"] = _text(fields["publisher"])
+
+
+def _add_links(item: dict[str, Any], paper: dict[str, Any], fields: dict[str, str]) -> None:
+    """DOI, URL, and an arXiv preprint's number and publisher."""
     if paper["doi"]:
         item["DOI"] = paper["doi"]
     if fields.get("url"):
@@ -129,11 +149,6 @@ def csl_item(paper: dict[str, Any]) -> dict[str, Any]:
         if item["type"] == "article":
             item.setdefault("publisher", "arXiv")
             item["number"] = f"arXiv:{paper['arxiv_id']}"
-    if paper["abstract"]:
-        item["abstract"] = strip_controls(paper["abstract"])
-    if paper["short"]:
-        item["title-short"] = strip_controls(paper["short"])
-    return item
 
 
 def write_csljson(data: dict[str, Any], path: Path) -> None:
