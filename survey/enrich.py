@@ -32,6 +32,7 @@ from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.db.models import Author, OpenAlexMatch, OpenAlexReference, OpenAlexWork, Paper
+from survey.edges import is_suspect
 from survey.match import Hints, PaperRef, Resolution, Resolver
 from survey.openalex import ARXIV_DOI_PREFIX, OpenAlexClient, WorkRecord, parse_work
 from survey.textnorm import normalize_title
@@ -392,6 +393,19 @@ def _upsert_works(session: Session, works: list[tuple[WorkRecord, bool]]) -> Non
     session.flush()
 
 
+def _edge_row(
+    citing_id: int, cited_id: int, evidence: str, years: dict[int, int | None]
+) -> dict[str, object]:
+    return {
+        "citing_id": citing_id,
+        "cited_id": cited_id,
+        "relation": "",
+        "evidence": evidence,
+        "suspect": is_suspect(years.get(citing_id), years.get(cited_id)),
+        "line": None,
+    }
+
+
 def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
     """Recompute `openalex` edges and external references from the stored matches.
 
@@ -425,19 +439,10 @@ def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
             for ref in refs or []:
                 if ref in papers_of:
                     for cited_id in papers_of[ref]:
-                        if cited_id == citing_id:
-                            continue
-                        citing_year, cited_year = years.get(citing_id), years.get(cited_id)
-                        edges[(citing_id, cited_id)] = {
-                            "citing_id": citing_id,
-                            "cited_id": cited_id,
-                            "relation": "",
-                            "evidence": f"OpenAlex {work_id} references {ref}",
-                            "suspect": bool(
-                                citing_year and cited_year and cited_year > citing_year + 1
-                            ),
-                            "line": None,
-                        }
+                        if cited_id != citing_id:
+                            edges[(citing_id, cited_id)] = _edge_row(
+                                citing_id, cited_id, f"OpenAlex {work_id} references {ref}", years
+                            )
                 elif ref in known:
                     references.add((citing_id, ref))
     cdb.replace_edges(session, ORIGIN, None, [edges[k] for k in sorted(edges)])
