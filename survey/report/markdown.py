@@ -131,60 +131,77 @@ def _section(lines: list[str], section: dict[str, Any]) -> None:
         add(md(section["description"]))
         add("")
     if section["papers"]:
-        add("| year | venue | short name | paper | |")
-        add("|---|---|---|---|---|")
-        for paper in section["papers"]:
-            mark = "†" if paper["curated"] else ""
-            add(
-                f"| {paper['year'] or ''} | {md(paper['venue'])} | {md(paper['short'])} | "
-                f"{md(paper['title'])} {cite(paper['key'])} | {mark} |"
-            )
-        add("")
-        notes = [(p, a) for p in section["papers"] for a in p["annotations"]]
-        if notes:
-            add("Notes:")
-            add("")
-            for paper, annotation in notes:
-                add(f"- {cite(paper['key'])}: {md(annotation)}")
-            add("")
+        _papers_table(lines, section["papers"])
     if section["edges"]:
-        ids: dict[str, tuple[str, str]] = {}
-        for edge in section["edges"]:
-            for key, label in (
-                (edge["citing"], edge["citing_label"]),
-                (edge["cited"], edge["cited_label"]),
-            ):
-                ids.setdefault(key, (f"n{len(ids) + 1}", label))
-        add("```mermaid")
-        add("flowchart LR")
-        for node_id, label in ids.values():
-            add(f'  {node_id}["{mermaid_label(label)}"]')
-        for edge in section["edges"]:
-            add(f"  {ids[edge['citing']][0]} {_arrow(edge)} {ids[edge['cited']][0]}")
-        add("```")
-        add("")
-        if any("openalex" in edge.get("origins", ()) for edge in section["edges"]):
-            add(
-                "Arrows: solid for curated edges (citations file, cites field, manual), "
-                "thick when OpenAlex has them too, dotted for edges from OpenAlex only."
-            )
-            add("")
+        _lineage_diagram(lines, section["edges"])
     if len(section["main_path"]) > 1:
         route = " → ".join(md(step["label"]) for step in section["main_path"])
         add(f"Main path (search path count {section['main_path_weight']}): {route}")
         add("")
     if section.get("missing"):
-        add("Missing from this section (works its papers cite that the survey lacks; OpenAlex):")
+        _missing_works(lines, section["missing"])
+
+
+def _papers_table(lines: list[str], papers: list[dict[str, Any]]) -> None:
+    """A section's papers as a table, then their annotations from the notes."""
+    add = lines.append
+    add("| year | venue | short name | paper | |")
+    add("|---|---|---|---|---|")
+    for paper in papers:
+        mark = "†" if paper["curated"] else ""
+        add(
+            f"| {paper['year'] or ''} | {md(paper['venue'])} | {md(paper['short'])} | "
+            f"{md(paper['title'])} {cite(paper['key'])} | {mark} |"
+        )
+    add("")
+    notes = [(p, a) for p in papers for a in p["annotations"]]
+    if notes:
+        add("Notes:")
         add("")
-        for work in section["missing"]:
-            who = ", ".join(cite(k) for k in work["papers"])
-            year = f", {work['year']}" if work["year"] else ""
-            doi = f", doi {md(work['doi'])}" if work["doi"] else ""
-            add(
-                f"- {md(work['title'])} ({md(work['first_author'])}{year}; OpenAlex "
-                f"{work['work']}{doi}): cited by {work['count']}: {who}"
-            )
+        for paper, annotation in notes:
+            add(f"- {cite(paper['key'])}: {md(annotation)}")
         add("")
+
+
+def _lineage_diagram(lines: list[str], edges: list[dict[str, Any]]) -> None:
+    """A section's citation edges as a Mermaid flowchart, nodes numbered in first use."""
+    add = lines.append
+    ids: dict[str, tuple[str, str]] = {}
+    for edge in edges:
+        for key, label in (
+            (edge["citing"], edge["citing_label"]),
+            (edge["cited"], edge["cited_label"]),
+        ):
+            ids.setdefault(key, (f"n{len(ids) + 1}", label))
+    add("```mermaid")
+    add("flowchart LR")
+    for node_id, label in ids.values():
+        add(f'  {node_id}["{mermaid_label(label)}"]')
+    for edge in edges:
+        add(f"  {ids[edge['citing']][0]} {_arrow(edge)} {ids[edge['cited']][0]}")
+    add("```")
+    add("")
+    if any("openalex" in edge.get("origins", ()) for edge in edges):
+        add(
+            "Arrows: solid for curated edges (citations file, cites field, manual), "
+            "thick when OpenAlex has them too, dotted for edges from OpenAlex only."
+        )
+        add("")
+
+
+def _missing_works(lines: list[str], missing: list[dict[str, Any]]) -> None:
+    add = lines.append
+    add("Missing from this section (works its papers cite that the survey lacks; OpenAlex):")
+    add("")
+    for work in missing:
+        who = ", ".join(cite(k) for k in work["papers"])
+        year = f", {work['year']}" if work["year"] else ""
+        doi = f", doi {md(work['doi'])}" if work["doi"] else ""
+        add(
+            f"- {md(work['title'])} ({md(work['first_author'])}{year}; OpenAlex "
+            f"{work['work']}{doi}): cited by {work['count']}: {who}"
+        )
+    add("")
 
 
 def _arrow(edge: dict[str, Any]) -> str:
