@@ -511,51 +511,67 @@ def clean_inline(source: Token | str) -> Inline:
         children = parsed[0].children if parsed else []
     else:
         children = source.children
-    parts: list[str] = []
-    result = Inline("")
-    link_start: list[tuple[int, str]] = []
-    strong_start: list[int] = []
-    size = 0
-
-    def add(piece: str) -> None:
-        nonlocal size
-        parts.append(piece)
-        size += len(piece)
-
+    reader = _InlineReader()
     for child in children or []:
-        kind = child.type
-        if kind == "text":
-            if not link_start:
-                _read_citations(child.content, result)
-                add(_strip_citations(child.content))
-            else:
-                add(child.content)
-        elif kind == "code_inline":
-            add(child.content)
-        elif kind in ("softbreak", "hardbreak"):
-            add(" ")
-        elif kind == "link_open":
-            link_start.append((size, str(child.attrs.get("href", ""))))
-        elif kind == "link_close" and link_start:
-            start, href = link_start.pop()
-            text = "".join(parts)[start:]
-            result.links.append((text, href, start, size))
-        elif kind == "strong_open":
-            strong_start.append(size)
-        elif kind == "strong_close" and strong_start:
-            start = strong_start.pop()
-            result.strong.append(("".join(parts)[start:], start, size))
-        elif kind == "html_inline":
-            comment = _COMMENT.fullmatch(child.content.strip())
-            if comment and comment.group(1).strip():
-                result.comments.append(comment.group(1).strip())
-                result.soft_keys.extend(_comment_keys(comment.group(1)))
+        reader.read(child)
+    parts, result = reader.parts, reader.result
     text = "".join(parts)
     # Trim and squeeze spaces, shifting the recorded spans to match.
     result.text, shift = _squeeze(text)
     result.links = [(t.strip(), h, shift(a), shift(b)) for t, h, a, b in result.links]
     result.strong = [(t.strip(), shift(a), shift(b)) for t, a, b in result.strong]
     return result
+
+
+class _InlineReader:
+    """Collects the text of inline tokens, and where links and bold spans start and end
+    in it; pandoc citations and comment keys go to `result`."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.result = Inline("")
+        self.size = 0
+        self.link_start: list[tuple[int, str]] = []
+        self.strong_start: list[int] = []
+
+    def add(self, piece: str) -> None:
+        self.parts.append(piece)
+        self.size += len(piece)
+
+    def read(self, child: Token) -> None:
+        kind = child.type
+        if kind == "text":
+            self.text(child.content)
+        elif kind == "code_inline":
+            self.add(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            self.add(" ")
+        elif kind == "link_open":
+            self.link_start.append((self.size, str(child.attrs.get("href", ""))))
+        elif kind == "link_close" and self.link_start:
+            start, href = self.link_start.pop()
+            self.result.links.append(("".join(self.parts)[start:], href, start, self.size))
+        elif kind == "strong_open":
+            self.strong_start.append(self.size)
+        elif kind == "strong_close" and self.strong_start:
+            start = self.strong_start.pop()
+            self.result.strong.append(("".join(self.parts)[start:], start, self.size))
+        elif kind == "html_inline":
+            self.comment(child.content)
+
+    def text(self, content: str) -> None:
+        """Text outside links may hold pandoc citations; inside a link it is the label."""
+        if self.link_start:
+            self.add(content)
+            return
+        _read_citations(content, self.result)
+        self.add(_strip_citations(content))
+
+    def comment(self, html: str) -> None:
+        comment = _COMMENT.fullmatch(html.strip())
+        if comment and comment.group(1).strip():
+            self.result.comments.append(comment.group(1).strip())
+            self.result.soft_keys.extend(_comment_keys(comment.group(1)))
 
 
 def _squeeze(text: str) -> tuple[str, Callable[[int], int]]:
