@@ -393,16 +393,21 @@ def _upsert_works(session: Session, works: list[tuple[WorkRecord, bool]]) -> Non
     session.flush()
 
 
-def _edge_row(
-    citing_id: int, cited_id: int, evidence: str, years: dict[int, int | None]
-) -> dict[str, object]:
+def _edges_to(
+    citing_id: int, cited_ids: list[int], work_id: str, ref: str, years: dict[int, int | None]
+) -> dict[tuple[int, int], dict[str, object]]:
+    """The edges from one paper to every paper matched to a work its work references."""
     return {
-        "citing_id": citing_id,
-        "cited_id": cited_id,
-        "relation": "",
-        "evidence": evidence,
-        "suspect": is_suspect(years.get(citing_id), years.get(cited_id)),
-        "line": None,
+        (citing_id, cited_id): {
+            "citing_id": citing_id,
+            "cited_id": cited_id,
+            "relation": "",
+            "evidence": f"OpenAlex {work_id} references {ref}",
+            "suspect": is_suspect(years.get(citing_id), years.get(cited_id)),
+            "line": None,
+        }
+        for cited_id in cited_ids
+        if cited_id != citing_id
     }
 
 
@@ -426,23 +431,20 @@ def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
         stored.add(work_id)
         if title:
             known.add(work_id)
-    referenced: set[str] = set()
-    edges: dict[tuple[int, int], dict[str, object]] = {}
-    references: set[tuple[int, str]] = set()
-    for work_id, refs in session.execute(
+    works = session.execute(
         select(OpenAlexWork.id, OpenAlexWork.referenced_works)
         .where(OpenAlexWork.id.in_(list(papers_of)) if papers_of else OpenAlexWork.id.is_(None))
         .order_by(OpenAlexWork.id)
-    ):
+    )
+    edges: dict[tuple[int, int], dict[str, object]] = {}
+    references: set[tuple[int, str]] = set()
+    referenced: set[str] = set()
+    for work_id, refs in works:
         referenced.update(refs or [])
         for citing_id in papers_of[work_id]:
             for ref in refs or []:
                 if ref in papers_of:
-                    for cited_id in papers_of[ref]:
-                        if cited_id != citing_id:
-                            edges[(citing_id, cited_id)] = _edge_row(
-                                citing_id, cited_id, f"OpenAlex {work_id} references {ref}", years
-                            )
+                    edges.update(_edges_to(citing_id, papers_of[ref], work_id, ref, years))
                 elif ref in known:
                     references.add((citing_id, ref))
     cdb.replace_edges(session, ORIGIN, None, [edges[k] for k in sorted(edges)])

@@ -157,87 +157,118 @@ def _walk(
     exclude: Sequence[str],
     title_line: int | None,
 ) -> Notes:
-    diagnostics: list[Diagnostic] = []
-    root = Node(label="", slug="", level=0, line=0)
-    stack: list[Node] = [root]
-    excluded = {e.casefold() for e in exclude}
-    used: set[str] = set()
-    skip_below: int | None = None  # inside an excluded subtree at this level
-    details: list[int] = []  # stack sizes at each open <details>
-    notes = Notes(root, front_matter, diagnostics)
+    walker = _Walker(front_matter, filename, slugs, exclude, title_line)
     index = 0
     while index < len(tokens):
         token = tokens[index]
         line = (token.map[0] + 1) if token.map else 0
         if token.type == "heading_open":
-            inline = tokens[index + 1]
-            raw_label = inline.content.strip()
-            label = clean_inline(inline).text or raw_label
-            level = int(token.tag[1:])
+            walker.heading(token, tokens[index + 1], line)
             index += 3
-            if title_line is not None:
-                if line == title_line:
-                    notes.title = label
-                    skip_below = None
-                    stack[:] = [root]
-                    continue
-                level = max(level - 1, 1)
-            if skip_below is not None and level > skip_below:
-                continue
-            skip_below = None
-            names = {raw_label.casefold(), label.casefold()}
-            if names & excluded:
-                used.update(names & excluded)
-                skip_below = level
-                continue
-            del details[:]
-            _open_section(stack, raw_label, label, level, line, slugs, diagnostics, filename)
             continue
-        if skip_below is not None:
+        if walker.skip_below is not None:
             index += 1
             continue
-        current = stack[-1]
+        current = walker.stack[-1]
         if token.type == "bullet_list_open" or token.type == "ordered_list_open":
             index = _read_list(tokens, index, current)
             continue
         if token.type == "html_block":
-            summary = _SUMMARY.search(token.content)
-            if summary and _DETAILS_OPEN.search(token.content):
-                label = clean_inline_text(summary.group(1)) or "details"
-                if label.casefold() in excluded:
-                    used.add(label.casefold())
-                else:
-                    details.append(len(stack))
-                    level = stack[-1].level + 1
-                    _open_section(stack, label, label, level, line, slugs, diagnostics, filename)
-            elif _DETAILS_CLOSE.search(token.content):
-                if details:
-                    del stack[details.pop() :]
-            elif _IMAGE_HTML.match(token.content):
-                current.images += token.content.lower().count("<img")
-            elif _HTML_COMMENT_ONLY.match(token.content):
-                pass
-            elif token.content.strip():
-                current.text.append(token.content.strip())
+            walker.html_block(token.content, line)
         elif token.type == "inline":
             _read_paragraph(token, line, current)
         index += 1
-    for name in sorted(excluded - used):
-        diagnostics.append(
-            Diagnostic(
-                Severity.WARNING,
-                filename,
-                None,
-                None,
-                f"exclude names {name!r}, which is no heading of the notes; "
-                "give the heading as written",
-            )
+    return walker.finish()
+
+
+class _Walker:
+    """The section tree as the notes' tokens are read: the open sections, the excluded
+    subtree being skipped, the open `<details>` blocks."""
+
+    def __init__(
+        self,
+        front_matter: dict[str, str],
+        filename: str,
+        slugs: Mapping[str, str],
+        exclude: Sequence[str],
+        title_line: int | None,
+    ) -> None:
+        self.filename = filename
+        self.slugs = slugs
+        self.title_line = title_line
+        self.diagnostics: list[Diagnostic] = []
+        self.root = Node(label="", slug="", level=0, line=0)
+        self.stack: list[Node] = [self.root]
+        self.excluded = {e.casefold() for e in exclude}
+        self.used: set[str] = set()
+        self.skip_below: int | None = None  # inside an excluded subtree at this level
+        self.details: list[int] = []  # stack sizes at each open <details>
+        self.notes = Notes(self.root, front_matter, self.diagnostics)
+
+    def open(self, raw_label: str, label: str, level: int, line: int) -> None:
+        _open_section(
+            self.stack, raw_label, label, level, line, self.slugs, self.diagnostics, self.filename
         )
-    if title_line is not None:
-        notes.description = "\n\n".join(root.text)
-        root.text = []
-    _order(root)
-    return notes
+
+    def heading(self, token: Token, inline: Token, line: int) -> None:
+        raw_label = inline.content.strip()
+        label = clean_inline(inline).text or raw_label
+        level = int(token.tag[1:])
+        if self.title_line is not None:
+            if line == self.title_line:
+                self.notes.title = label
+                self.skip_below = None
+                self.stack[:] = [self.root]
+                return
+            level = max(level - 1, 1)
+        if self.skip_below is not None and level > self.skip_below:
+            return
+        self.skip_below = None
+        names = {raw_label.casefold(), label.casefold()}
+        if names & self.excluded:
+            self.used.update(names & self.excluded)
+            self.skip_below = level
+            return
+        del self.details[:]
+        self.open(raw_label, label, level, line)
+
+    def html_block(self, content: str, line: int) -> None:
+        """`<details><summary>` opens a subsection, `</details>` closes it; images count
+        as slides; comments are dropped; other HTML is the section's text."""
+        current = self.stack[-1]
+        summary = _SUMMARY.search(content)
+        if summary and _DETAILS_OPEN.search(content):
+            label = clean_inline_text(summary.group(1)) or "details"
+            if label.casefold() in self.excluded:
+                self.used.add(label.casefold())
+            else:
+                self.details.append(len(self.stack))
+                self.open(label, label, self.stack[-1].level + 1, line)
+        elif _DETAILS_CLOSE.search(content):
+            if self.details:
+                del self.stack[self.details.pop() :]
+        elif _IMAGE_HTML.match(content):
+            current.images += content.lower().count("<img")
+        elif not _HTML_COMMENT_ONLY.match(content) and content.strip():
+            current.text.append(content.strip())
+
+    def finish(self) -> Notes:
+        for name in sorted(self.excluded - self.used):
+            self.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    self.filename,
+                    None,
+                    None,
+                    f"exclude names {name!r}, which is no heading of the notes; "
+                    "give the heading as written",
+                )
+            )
+        if self.title_line is not None:
+            self.notes.description = "\n\n".join(self.root.text)
+            self.root.text = []
+        _order(self.root)
+        return self.notes
 
 
 def _lone_h1(tokens: list[Token]) -> int | None:
