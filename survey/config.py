@@ -5,19 +5,46 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from survey.errors import SurveyError
+
 DB_ENV_VAR = "SURVEY_DB"
 DEFAULT_DB_PATH = "survey.db"
 BUSY_TIMEOUT_ENV_VAR = "SURVEY_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT_S = 60.0
 
 
+WORKERS_ENV_VAR = "SURVEY_WORKERS"
+
+
 def busy_timeout_seconds() -> float:
-    """How long a command waits for another one's SQLite write lock before giving up."""
-    value = os.environ.get(BUSY_TIMEOUT_ENV_VAR)
-    try:
-        return max(float(value), 0.0) if value else DEFAULT_BUSY_TIMEOUT_S
-    except ValueError:
+    """How long a command waits for another one's SQLite write lock before giving up:
+    `$SURVEY_BUSY_TIMEOUT` seconds, else 60."""
+    value = os.environ.get(BUSY_TIMEOUT_ENV_VAR, "").strip()
+    if not value:
         return DEFAULT_BUSY_TIMEOUT_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise SurveyError(
+            f"{BUSY_TIMEOUT_ENV_VAR}={value!r} is not a number of seconds",
+            f"set it to 0 or more, or unset it for the default of {DEFAULT_BUSY_TIMEOUT_S:g}",
+        )
+    return seconds
+
+
+def parser_workers() -> int:
+    """Parser processes for large files: `$SURVEY_WORKERS`, else one per core (at most 4)."""
+    value = os.environ.get(WORKERS_ENV_VAR, "").strip()
+    if not value:
+        return max(1, min(os.cpu_count() or 1, 4))
+    if not value.isdigit() or not 1 <= int(value) <= 256:
+        raise SurveyError(
+            f"{WORKERS_ENV_VAR}={value!r} is not a number of processes",
+            "set it to a whole number from 1 to 256, or unset it for one per core",
+        )
+    return int(value)
 
 
 def database_url(explicit: str | None = None) -> str:

@@ -10,7 +10,6 @@ load's writes are rolled back when anything failed.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from survey.bib import (
     iter_bibtex_pieces,
     read_bib_file,
 )
+from survey.config import parser_workers
 from survey.db import store
 from survey.db.citations import has_edges
 from survey.edges import FIELD_ORIGIN, sync_field_edges
@@ -45,10 +45,7 @@ Progress = Callable[[str, int, int], None]
 
 def default_workers() -> int:
     """Parser processes for large files: `$SURVEY_WORKERS`, else one per core (at most 4)."""
-    value = os.environ.get("SURVEY_WORKERS", "")
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    return max(1, min(os.cpu_count() or 1, 4))
+    return parser_workers()
 
 
 @dataclass(slots=True)

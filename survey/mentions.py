@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from survey.db import taxonomy as tx
 from survey.db.queries import find_paper
 from survey.errors import InputFileError, SurveyError
+from survey.inputs import decode_utf8, read_input
 from survey.manifest import MANIFEST
 from survey.textnorm import normalize_name
 
@@ -130,7 +131,7 @@ def add_alias(path: Path, alias: str, key: str) -> Accepted:
     """Add `"alias" = "key"` to the [aliases] table of the manifest at `path`."""
     if not path.is_file():
         raise InputFileError(f"{path}: no such file", "give the survey folder with --survey")
-    text = path.read_text(encoding="utf-8")
+    text = decode_utf8(read_input(path, "TOML manifest"), str(path), "save survey.toml as UTF-8")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

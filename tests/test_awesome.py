@@ -296,3 +296,15 @@ def test_mentions_of_a_database_without_a_survey(cli: Cli) -> None:
     assert cli("db", "upgrade").exit_code == 0
     assert cli("mentions").stdout.startswith("no mentions")
     assert cli("mentions", "accept", "x.md:1", "k").exit_code == 1
+
+
+def test_accept_into_a_manifest_that_is_not_utf8_names_its_line(cli: Cli, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(AWESOME, tmp_path / "awesome"))
+    assert cli("build", folder).exit_code == 0
+    manifest = folder / "survey.toml"
+    before = manifest.read_bytes() + "# caf\xe9\n".encode("latin-1")
+    manifest.write_bytes(before)
+    result = cli("mentions", "accept", "README.md:29", "Pumarola20arxiv_D_NeRF")
+    assert result.exit_code == 1
+    assert "not valid UTF-8 (save survey.toml as UTF-8)" in result.stderr
+    assert "Traceback" not in result.stderr and manifest.read_bytes() == before

@@ -146,6 +146,48 @@ def test_a_manifest_that_is_not_utf8_names_its_line(cli: Cli, tmp_path: Path) ->
     assert "Traceback" not in result.stderr
 
 
+# The busy timeout is SQLite's: a PostgreSQL connection never reads it.
+SQLITE_TIMEOUT = pytest.mark.sqlite_only(reason="SURVEY_BUSY_TIMEOUT is read for SQLite only")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        pytest.param("SURVEY_WORKERS", "four", "is not a number of processes", id="workers_word"),
+        pytest.param("SURVEY_WORKERS", "0", "is not a number of processes", id="workers_zero"),
+        pytest.param(
+            "SURVEY_BUSY_TIMEOUT",
+            "soon",
+            "is not a number of seconds",
+            id="busy_word",
+            marks=SQLITE_TIMEOUT,
+        ),
+        pytest.param(
+            "SURVEY_BUSY_TIMEOUT",
+            "-5",
+            "is not a number of seconds",
+            id="busy_negative",
+            marks=SQLITE_TIMEOUT,
+        ),
+        pytest.param(
+            "SURVEY_BUSY_TIMEOUT",
+            "nan",
+            "is not a number of seconds",
+            id="busy_nan",
+            marks=SQLITE_TIMEOUT,
+        ),
+    ],
+)
+def test_a_bad_environment_setting_is_one_clear_line(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    result = cli("load", REPO / "data" / "valse2020" / "papers.bib")
+    assert result.exit_code == 1
+    assert f"{name}={value!r} {message}" in result.stderr and "unset it" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_an_input_over_the_size_limit_is_refused(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
