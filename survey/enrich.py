@@ -32,6 +32,7 @@ from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.db.models import Author, OpenAlexMatch, OpenAlexReference, OpenAlexWork, Paper
+from survey.db.store import chunks
 from survey.edges import is_suspect
 from survey.match import Hints, PaperRef, Resolution, Resolver
 from survey.openalex import ARXIV_DOI_PREFIX, OpenAlexClient, WorkRecord, parse_work
@@ -39,7 +40,6 @@ from survey.textnorm import normalize_title
 
 ORIGIN = "openalex"
 Progress = Callable[[str, int, int], None]
-_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,8 +344,7 @@ def _store(
     targets = [p for p in targets if p.id in alive]
     matches = [m for m in matches if m.paper.id in alive]
     ids = [p.id for p in targets]
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in chunks(ids):
         session.execute(delete(OpenAlexMatch).where(OpenAlexMatch.paper_id.in_(chunk)))
     works = {m.work.id: (m.work, True) for m in matches}
     for work in externals:
@@ -373,8 +372,7 @@ def _store(
 def _upsert_works(session: Session, works: list[tuple[WorkRecord, bool]]) -> None:
     ids = [w.id for w, _ in works]
     existing: dict[str, OpenAlexWork] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in chunks(ids):
         for row in session.scalars(select(OpenAlexWork).where(OpenAlexWork.id.in_(chunk))):
             existing[row.id] = row
     for work, keep_references in works:
@@ -455,10 +453,8 @@ def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
     cited = {w for _, w in references}
     unused = stored - referenced - set(papers_of)
     ordered = sorted(unused)
-    for start in range(0, len(ordered), _CHUNK):
-        session.execute(
-            delete(OpenAlexWork).where(OpenAlexWork.id.in_(ordered[start : start + _CHUNK]))
-        )
+    for chunk in chunks(ordered):
+        session.execute(delete(OpenAlexWork).where(OpenAlexWork.id.in_(chunk)))
     session.flush()
     return len(edges), len(cited)
 

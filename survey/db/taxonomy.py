@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey.db.models import Alias, Author, Mention, Paper, Setting, Source, Tag, TaxonomyNode
+from survey.db.store import chunks
 from survey.errors import SurveyError
 from survey.textnorm import closest, normalize_name, normalize_title
 
@@ -215,8 +216,7 @@ def remove_tag(session: Session, paper: Paper, node: TaxonomyNode, provenance: s
 
 def clear_derived(session: Session, node_ids: Sequence[int]) -> None:
     """Drop the notes and curated tags and the mentions of these nodes (before a rebuild)."""
-    for start in range(0, len(node_ids), 900):
-        chunk = node_ids[start : start + 900]
+    for chunk in chunks(node_ids):
         session.execute(
             delete(Tag).where(Tag.node_id.in_(chunk), Tag.provenance.in_((NOTES, CURATED)))
         )
