@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from survey.db import taxonomy as tx
 from survey.db.models import Citation, Detached, Paper, Tag, TaxonomyNode
 from survey.db.store import chunks
-from survey.edges import is_suspect
+from survey.vocab import is_suspect
 
 TAG = "tag"
 CITATION = "citation"

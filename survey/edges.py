@@ -16,9 +16,10 @@ from survey.db import citations as citations_db
 from survey.db import taxonomy as tx
 from survey.errors import Diagnostic, Severity
 from survey.textnorm import closest, normalize_name
+from survey.vocab import Origin, is_suspect
 
-FIELD_ORIGIN = "bib-field"
-FILE_ORIGIN = "file"
+FIELD_ORIGIN = Origin.FIELD
+FILE_ORIGIN = Origin.FILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +61,6 @@ class EdgeNames:
 
     def find(self, name: str) -> tx.PaperFacts | None:
         return self._by_name.get(name.lower()) or self._by_name.get(normalize_name(name))
-
-
-def is_suspect(citing_year: int | None, cited_year: int | None) -> bool:
-    """A cited paper more than a year younger than the citing one: likely a wrong key."""
-    return citing_year is not None and cited_year is not None and cited_year > citing_year + 1
 
 
 def resolve_edges(

@@ -33,12 +33,12 @@ from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.db.models import Author, OpenAlexMatch, OpenAlexReference, OpenAlexWork, Paper
 from survey.db.store import chunks
-from survey.edges import is_suspect
 from survey.match import Hints, PaperRef, Resolution, Resolver
 from survey.openalex import ARXIV_DOI_PREFIX, OpenAlexClient, WorkRecord, parse_work
 from survey.textnorm import normalize_title
+from survey.vocab import Origin, is_suspect
 
-ORIGIN = "openalex"
+ORIGIN = Origin.OPENALEX
 Progress = Callable[[str, int, int], None]
 
 

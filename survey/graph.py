@@ -14,7 +14,9 @@ from typing import Any
 
 import networkx as nx
 
-RELATIONS = ("extends", "baseline", "compares", "uses-dataset", "related")
+from survey.vocab import RELATIONS
+
+__all__ = ["RELATIONS"]
 
 
 def citation_graph(

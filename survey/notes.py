@@ -19,10 +19,11 @@ from markdown_it.token import Token
 
 from survey.errors import Diagnostic, InputFileError, Severity
 from survey.inputs import decode_utf8, read_input
+from survey.vocab import SectionFlag
 
-EMPTY = "empty"
-IMAGES_ONLY = "images-only"
-NORMAL = "normal"
+EMPTY = SectionFlag.EMPTY
+IMAGES_ONLY = SectionFlag.IMAGES_ONLY
+NORMAL = SectionFlag.NORMAL
 
 _NUMBERED = re.compile(r"^\s*(\d+)[.)、]\s*(.+)$")
 _TIMESTAMP = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")

@@ -11,9 +11,9 @@ from survey.cli.common import cli_errors, engine_from, out
 from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db.queries import find_paper
-from survey.edges import is_suspect
 from survey.errors import SurveyError
 from survey.graph import RELATIONS
+from survey.vocab import is_suspect
 
 # The relations survey knows (survey.graph.RELATIONS), as a choice: another value exits 2.
 Relation = StrEnum("Relation", [(name, name) for name in RELATIONS])  # type: ignore[misc]

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, aliased
 
 from survey.db.models import Citation, Paper, Source, Tag, TaxonomyNode
+from survey.vocab import is_suspect
 
 # A walk deeper than this is a cycle going round (a citation graph is a DAG).
 MAX_DEPTH = 1000
@@ -151,8 +152,6 @@ def set_edge(
         )
     )
     if edge is None:
-        from survey.edges import is_suspect  # survey.edges builds on this module
-
         suspect = is_suspect(citing.year, cited.year)
         add_edge(
             session,

@@ -12,12 +12,13 @@ from survey.db.models import Alias, Author, Mention, Paper, Setting, Source, Tag
 from survey.db.store import chunks
 from survey.errors import SurveyError
 from survey.textnorm import closest, normalize_name, normalize_title
+from survey.vocab import Provenance, SectionFlag
 
-NOTES = "notes"
-CURATED = "curated"
-MANUAL = "manual"
-PROVENANCES = (NOTES, CURATED, MANUAL)
-ORPHANED = "orphaned"
+NOTES = Provenance.NOTES
+CURATED = Provenance.CURATED
+MANUAL = Provenance.MANUAL
+PROVENANCES = tuple(Provenance)
+ORPHANED = SectionFlag.ORPHANED
 
 
 @dataclass(frozen=True, slots=True)
