@@ -19,6 +19,7 @@ from survey.annotations import detached
 from survey.bib import parse_year, raw_field_values
 from survey.cites import read_citations
 from survey.db import citations as cdb
+from survey.db import openalex as oa
 from survey.db import reads
 from survey.db import taxonomy as tx
 from survey.db.citations import EdgeRow
@@ -444,7 +445,7 @@ def _openalex(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> l
     """DOI suggestions, and curated edges OpenAlex's reference lists lack."""
     by_id = {p.id: p for p in papers}
     found = []
-    matches = reads.openalex_matches(session)
+    matches = oa.matches_with_references(session)
     work_of: dict[str, tuple[str, list[str]]] = {}
     for paper_id, work_id, method, score, suggestion, refs in matches:
         paper = by_id[paper_id]

@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.db import citations as cdb
+from survey.db import openalex as oa
 from survey.db import taxonomy as tx
-from survey.db.models import OpenAlexMatch, OpenAlexReference, OpenAlexWork, Paper
+from survey.db.models import OpenAlexWork
 from survey.enrich import resolve_against
-from survey.export.bibtex import _escape as bibtex_escape
+from survey.export.bibtex import escape_text as bibtex_escape
 from survey.match import parse_hints
 from survey.openalex import OpenAlexClient, WorkRecord, parse_work
 from survey.textnorm import normalize_title
@@ -66,7 +66,7 @@ class Candidate:
 
 def _scope(session: Session, within: str | None) -> tuple[str | None, dict[int, str]]:
     """The section's path and its papers (id -> citekey); every paper without `within`."""
-    keys = dict(session.execute(select(Paper.id, Paper.citekey)).all())
+    keys = oa.citekeys_by_id(session)
     if within is None:
         return None, keys
     node = tx.find_node(session, within)
@@ -93,19 +93,11 @@ def missing_works(
     """
     path, keys = _scope(session, within)
     citing: dict[str, set[str]] = {}
-    for paper_id, work_id in session.execute(
-        select(OpenAlexReference.paper_id, OpenAlexReference.work_id)
-    ):
+    for paper_id, work_id in oa.external_references(session):
         if paper_id in keys:
             citing.setdefault(work_id, set()).add(keys[paper_id])
     wanted = [w for w, papers in citing.items() if len(papers) >= min_citing]
-    works = {
-        w.id: w
-        for start in range(0, len(wanted), 500)
-        for w in session.scalars(
-            select(OpenAlexWork).where(OpenAlexWork.id.in_(wanted[start : start + 500]))
-        )
-    }
+    works = oa.works(session, wanted)
     candidates = [_candidate(w, tuple(sorted(citing[w.id]))) for w in works.values()]
     return path, _ranked(candidates, min_citing, limit)
 
@@ -117,13 +109,11 @@ def missing_by_section(
 
     The references and works are read once, so the report asks it for every section.
     """
-    keys = dict(session.execute(select(Paper.id, Paper.citekey)).all())
+    keys = oa.citekeys_by_id(session)
     cites: dict[str, set[str]] = {}
-    for paper_id, work_id in session.execute(
-        select(OpenAlexReference.paper_id, OpenAlexReference.work_id)
-    ):
+    for paper_id, work_id in oa.external_references(session):
         cites.setdefault(keys[paper_id], set()).add(work_id)
-    works = {w.id: w for w in session.scalars(select(OpenAlexWork))} if cites else {}
+    works = oa.works(session) if cites else {}
 
     def missing(section_keys: Iterable[str]) -> list[Candidate]:
         citing: dict[str, set[str]] = {}
@@ -174,13 +164,7 @@ def citing_works(
     path, keys = _scope(session, within)
     papers_of: dict[str, set[str]] = {}
     all_matched: set[str] = set()
-    for paper_id, work_id in session.execute(
-        select(OpenAlexMatch.paper_id, OpenAlexMatch.work_id).where(
-            OpenAlexMatch.work_id.is_not(None)
-        )
-    ):
-        if work_id is None:
-            continue
+    for paper_id, work_id in oa.matched_works(session):
         all_matched.add(work_id)
         if paper_id in keys:
             papers_of.setdefault(work_id, set()).add(keys[paper_id])
@@ -321,7 +305,7 @@ def candidates_bibtex(
     session: Session, candidates: list[Candidate], origin: Callable[[Candidate], str]
 ) -> str:
     """BibTeX entries for `candidates`, keys clear of the knowledge base's own keys."""
-    taken = {k.lower() for k in session.scalars(select(Paper.citekey))}
+    taken = oa.taken_citekeys(session)
     entries = []
     for candidate in candidates:
         key = citekey_for(candidate.first_author, candidate.year, candidate.title, taken)
@@ -344,7 +328,7 @@ def candidates_bibtex(
 
 def proposals_bibtex(session: Session, proposals: list[Proposal]) -> str:
     """BibTeX entries for the proposals that found a work, each saying which mention."""
-    taken = {k.lower() for k in session.scalars(select(Paper.citekey))}
+    taken = oa.taken_citekeys(session)
     entries = []
     for proposal in proposals:
         work = proposal.work

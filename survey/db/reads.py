@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 from survey.db.models import (
     Alias,
     Author,
-    OpenAlexMatch,
-    OpenAlexWork,
     Paper,
     Source,
     Tag,
@@ -68,23 +66,3 @@ def citation_file_locations(session: Session) -> list[str]:
             .order_by(func.coalesce(Source.location, Source.path))
         )
     )
-
-
-def openalex_matches(
-    session: Session,
-) -> list[tuple[int, str | None, str, float, str | None, list[str] | None]]:
-    """Each paper's OpenAlex match: paper id, work id, method, score, DOI suggestion and
-    the work's referenced works."""
-    rows = session.execute(
-        select(
-            OpenAlexMatch.paper_id,
-            OpenAlexMatch.work_id,
-            OpenAlexMatch.method,
-            OpenAlexMatch.score,
-            OpenAlexMatch.doi_suggestion,
-            OpenAlexWork.referenced_works,
-        )
-        .join(OpenAlexWork, OpenAlexMatch.work_id == OpenAlexWork.id)
-        .order_by(OpenAlexMatch.paper_id)
-    ).all()
-    return [(a, b, c, d, e, f) for a, b, c, d, e, f in rows]

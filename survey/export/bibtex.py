@@ -76,7 +76,7 @@ def _values(paper: dict[str, Any], original: dict[str, str]) -> dict[str, str]:
             values[name] = value
     # Without the entry text (or a field missing from it), fall back to the columns.
     if "title" not in values and paper["title"]:
-        values["title"] = _escape(paper["title"])
+        values["title"] = escape_text(paper["title"])
     if "author" not in values and paper["authors"]:
         values["author"] = " and ".join(_name(a) for a in paper["authors"])
     if "year" not in values and paper["year"] is not None:
@@ -95,15 +95,15 @@ def _field(name: str, value: str) -> str:
 def _name(author: dict[str, str]) -> str:
     """A person as `von Last, Jr, First`; a name of several words and no given name is
     braced, so BibTeX keeps it whole (a corporate author)."""
-    family = _escape(" ".join(p for p in (author["von"], author["family"]) if p))
+    family = escape_text(" ".join(p for p in (author["von"], author["family"]) if p))
     if not author["given"] and not author["suffix"]:
         return f"{{{family}}}" if " " in family else family
     if author["suffix"]:
-        return f"{family}, {_escape(author['suffix'])}, {_escape(author['given'])}"
-    return f"{family}, {_escape(author['given'])}"
+        return f"{family}, {escape_text(author['suffix'])}, {escape_text(author['given'])}"
+    return f"{family}, {escape_text(author['given'])}"
 
 
-def _escape(text: str) -> str:
+def escape_text(text: str) -> str:
     """Plain text -> a BibTeX value: TeX specials escaped."""
     specials = {
         "\\": "\\textbackslash{}",
