@@ -25,14 +25,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from survey.db import citations as cdb
-from survey.db import session_scope
+from survey.db import openalex as oa
+from survey.db import reads, session_scope
 from survey.db import taxonomy as tx
-from survey.db.models import Author, OpenAlexMatch, OpenAlexReference, OpenAlexWork, Paper
-from survey.db.store import chunks
 from survey.match import Hints, PaperRef, Resolution, Resolver
 from survey.openalex import ARXIV_DOI_PREFIX, OpenAlexClient, WorkRecord, parse_work
 from survey.textnorm import normalize_title
@@ -106,9 +105,9 @@ def enrich(
     tick = progress or (lambda _d, _n, _t: None)
     with session_scope(engine) as session:
         scope, papers = _papers_in_scope(session, within)
-        matched = set(session.scalars(select(OpenAlexMatch.paper_id)))
+        matched = oa.matched_paper_ids(session)
         stored_refs = _stored_references(session)
-        fetched = set(session.scalars(select(OpenAlexWork.id)))
+        fetched = set(oa.stored_work_titles(session))
     report = EnrichReport(scope, papers=len(papers))
     targets = papers if refresh else [p for p in papers if p.id not in matched]
     report.already = len(papers) - len(targets)
@@ -147,7 +146,7 @@ def enrich(
 
 def openalex_of(session: Session, paper_id: int) -> dict[str, object] | None:
     """What `survey enrich` stored for one paper (for `survey query show`), or None."""
-    match = session.get(OpenAlexMatch, paper_id)
+    match = oa.match_of(session, paper_id)
     if match is None:
         return None
     work = match.work
@@ -170,11 +169,10 @@ def _papers_in_scope(session: Session, within: str | None) -> tuple[str | None, 
         node = tx.find_node(session, within)
         path = node.path
         ids = cdb.subtree_paper_ids(session, path)
-    families: dict[int, list[str]] = {}
-    for paper_id, family in session.execute(
-        select(Author.paper_id, Author.family).order_by(Author.paper_id, Author.position)
-    ):
-        families.setdefault(paper_id, []).append(normalize_title(family))
+    families = {
+        paper_id: [normalize_title(family) for family in names]
+        for paper_id, names in reads.author_families(session).items()
+    }
     papers = [
         PaperInfo(
             paper_id,
@@ -185,11 +183,7 @@ def _papers_in_scope(session: Session, within: str | None) -> tuple[str | None, 
             arxiv.lower() if arxiv else None,
             tuple(families.get(paper_id, ())),
         )
-        for paper_id, key, title, year, doi, arxiv in session.execute(
-            select(
-                Paper.id, Paper.citekey, Paper.title, Paper.year, Paper.doi, Paper.arxiv_id
-            ).order_by(Paper.citekey)
-        )
+        for paper_id, key, title, year, doi, arxiv in oa.paper_identities(session)
         if ids is None or paper_id in ids
     ]
     return path, papers
@@ -202,22 +196,8 @@ class _Stored:
 
 
 def _stored_references(session: Session) -> _Stored:
-    matched = {
-        paper_id: work_id
-        for paper_id, work_id in session.execute(
-            select(OpenAlexMatch.paper_id, OpenAlexMatch.work_id)
-        )
-        if work_id is not None
-    }
-    references = {
-        work_id: list(refs or [])
-        for work_id, refs in session.execute(
-            select(OpenAlexWork.id, OpenAlexWork.referenced_works).where(
-                OpenAlexWork.id.in_(select(OpenAlexMatch.work_id))
-            )
-        )
-    }
-    return _Stored(matched, references)
+    matched = dict(oa.matched_works(session))
+    return _Stored(matched, dict(oa.referenced_works(session)))
 
 
 # -- asking OpenAlex ------------------------------------------------------------------
@@ -339,56 +319,34 @@ def _store(
     externals: list[WorkRecord],
     unmatched: dict[str, float | None],
 ) -> None:
-    # A paper removed by another command since this run read the papers is left out.
-    alive = set(session.scalars(select(Paper.id)))
-    targets = [p for p in targets if p.id in alive]
-    matches = [m for m in matches if m.paper.id in alive]
-    ids = [p.id for p in targets]
-    for chunk in chunks(ids):
-        session.execute(delete(OpenAlexMatch).where(OpenAlexMatch.paper_id.in_(chunk)))
+    rows: list[oa.MatchRow] = [
+        (m.paper.id, m.work.id, m.method, round(m.score, 1), m.doi_suggestion) for m in matches
+    ]
+    rows += [
+        (p.id, None, "none", unmatched[p.key] or 0.0, None) for p in targets if p.key in unmatched
+    ]
     works = {m.work.id: (m.work, True) for m in matches}
     for work in externals:
         works.setdefault(work.id, (work, False))
-    _upsert_works(session, list(works.values()))
-    for match in matches:
-        session.add(
-            OpenAlexMatch(
-                paper_id=match.paper.id,
-                work_id=match.work.id,
-                method=match.method,
-                score=round(match.score, 1),
-                doi_suggestion=match.doi_suggestion,
-            )
-        )
-    for paper in targets:
-        if paper.key in unmatched:
-            best = unmatched[paper.key]
-            session.add(
-                OpenAlexMatch(paper_id=paper.id, work_id=None, method="none", score=best or 0.0)
-            )
-    session.flush()
+    # Matched works first, so a match's foreign key finds its work.
+    oa.upsert_works(session, [_work_columns(w, keep) for w, keep in works.values()])
+    oa.replace_matches(session, [p.id for p in targets], rows)
 
 
-def _upsert_works(session: Session, works: list[tuple[WorkRecord, bool]]) -> None:
-    ids = [w.id for w, _ in works]
-    existing: dict[str, OpenAlexWork] = {}
-    for chunk in chunks(ids):
-        for row in session.scalars(select(OpenAlexWork).where(OpenAlexWork.id.in_(chunk))):
-            existing[row.id] = row
-    for work, keep_references in works:
-        row = existing.get(work.id) or OpenAlexWork(id=work.id)
-        if work.id not in existing:
-            session.add(row)
-        row.title = work.title or None
-        row.year = work.year
-        row.venue = work.venue or None
-        row.venue_type = work.venue_type or None
-        row.first_author = work.first_author or None
-        row.doi = work.doi
-        row.kind = work.kind or None
-        row.cited_by_count = work.cited_by_count
-        row.referenced_works = list(work.referenced_works) if keep_references else []
-    session.flush()
+def _work_columns(work: WorkRecord, keep_references: bool) -> dict[str, object]:
+    """A work's row: its metadata, and its reference list for works of the survey only."""
+    return {
+        "id": work.id,
+        "title": work.title or None,
+        "year": work.year,
+        "venue": work.venue or None,
+        "venue_type": work.venue_type or None,
+        "first_author": work.first_author or None,
+        "doi": work.doi,
+        "kind": work.kind or None,
+        "cited_by_count": work.cited_by_count,
+        "referenced_works": list(work.referenced_works) if keep_references else [],
+    }
 
 
 def _edges_to(
@@ -415,25 +373,12 @@ def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
     Returns (edges, external works cited). Works no paper matches or cites are dropped.
     """
     papers_of: dict[str, list[int]] = {}
-    for paper_id, work_id in session.execute(
-        select(OpenAlexMatch.paper_id, OpenAlexMatch.work_id)
-        .where(OpenAlexMatch.work_id.is_not(None))
-        .order_by(OpenAlexMatch.paper_id)
-    ):
-        if work_id is not None:
-            papers_of.setdefault(work_id, []).append(paper_id)
-    years = dict(session.execute(select(Paper.id, Paper.year)).all())
-    known: set[str] = set()  # works with metadata
-    stored: set[str] = set()  # every work row, with or without
-    for work_id, title in session.execute(select(OpenAlexWork.id, OpenAlexWork.title)):
-        stored.add(work_id)
-        if title:
-            known.add(work_id)
-    works = session.execute(
-        select(OpenAlexWork.id, OpenAlexWork.referenced_works)
-        .where(OpenAlexWork.id.in_(list(papers_of)) if papers_of else OpenAlexWork.id.is_(None))
-        .order_by(OpenAlexWork.id)
-    )
+    for paper_id, work_id in oa.matched_works(session):
+        papers_of.setdefault(work_id, []).append(paper_id)
+    years = oa.paper_years(session)
+    titles = oa.stored_work_titles(session)
+    known = {work_id for work_id, title in titles.items() if title}  # works with metadata
+    works = oa.referenced_works(session, list(papers_of))
     edges: dict[tuple[int, int], dict[str, object]] = {}
     references: set[tuple[int, str]] = set()
     referenced: set[str] = set()
@@ -446,16 +391,9 @@ def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
                 elif ref in known:
                     references.add((citing_id, ref))
     cdb.replace_edges(session, ORIGIN, None, [edges[k] for k in sorted(edges)])
-    session.execute(delete(OpenAlexReference))
-    rows = [{"paper_id": p, "work_id": w} for p, w in sorted(references)]
-    if rows:
-        session.execute(insert(OpenAlexReference), rows)
+    oa.replace_references(session, sorted(references))
     cited = {w for _, w in references}
-    unused = stored - referenced - set(papers_of)
-    ordered = sorted(unused)
-    for chunk in chunks(ordered):
-        session.execute(delete(OpenAlexWork).where(OpenAlexWork.id.in_(chunk)))
-    session.flush()
+    oa.delete_works(session, sorted(set(titles) - referenced - set(papers_of)))
     return len(edges), len(cited)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from survey.db.models import OpenAlexMatch, OpenAlexReference, OpenAlexWork, Paper
@@ -70,3 +70,104 @@ def matches_with_references(
         .order_by(OpenAlexMatch.paper_id)
     )
     return [(a, b, c, d, e, f) for a, b, c, d, e, f in rows]
+
+
+# -- what `survey enrich` reads and writes ------------------------------------------------
+
+# One stored match: paper id, work id (None: no work found), method, score, DOI suggestion.
+MatchRow = tuple[int, str | None, str, float, str | None]
+
+
+def paper_identities(
+    session: Session,
+) -> list[tuple[int, str, str | None, int | None, str | None, str | None]]:
+    """(id, citekey, title, year, doi, arXiv id) of every paper, by citekey."""
+    rows = session.execute(
+        select(
+            Paper.id, Paper.citekey, Paper.title, Paper.year, Paper.doi, Paper.arxiv_id
+        ).order_by(Paper.citekey)
+    )
+    return [(a, b, c, d, e, f) for a, b, c, d, e, f in rows]
+
+
+def paper_years(session: Session) -> dict[int, int | None]:
+    return {paper_id: year for paper_id, year in session.execute(select(Paper.id, Paper.year))}
+
+
+def matched_paper_ids(session: Session) -> set[int]:
+    """Papers `survey enrich` has looked up (found or not)."""
+    return set(session.scalars(select(OpenAlexMatch.paper_id)))
+
+
+def match_of(session: Session, paper_id: int) -> OpenAlexMatch | None:
+    return session.get(OpenAlexMatch, paper_id)
+
+
+def stored_work_titles(session: Session) -> dict[str, str | None]:
+    """Every stored work's title (None: OpenAlex answered nothing for its id), by id."""
+    return {w: title for w, title in session.execute(select(OpenAlexWork.id, OpenAlexWork.title))}
+
+
+def referenced_works(
+    session: Session, work_ids: Sequence[str] | None = None
+) -> list[tuple[str, list[str]]]:
+    """(work id, its referenced works) for these works (for every matched work without
+    `work_ids`), by work id."""
+    query = select(OpenAlexWork.id, OpenAlexWork.referenced_works).order_by(OpenAlexWork.id)
+    if work_ids is None:
+        query = query.where(OpenAlexWork.id.in_(select(OpenAlexMatch.work_id)))
+        return [(w, list(refs or [])) for w, refs in session.execute(query)]
+    found: list[tuple[str, list[str]]] = []
+    for chunk in chunks(list(work_ids)):
+        rows = session.execute(query.where(OpenAlexWork.id.in_(chunk)))
+        found += [(w, list(refs or [])) for w, refs in rows]
+    return sorted(found)
+
+
+def replace_matches(session: Session, paper_ids: Sequence[int], rows: Sequence[MatchRow]) -> None:
+    """Drop the stored matches of `paper_ids` and store `rows` (papers since removed by
+    another command are left out)."""
+    alive = set(session.scalars(select(Paper.id)))
+    for chunk in chunks(list(paper_ids)):
+        session.execute(delete(OpenAlexMatch).where(OpenAlexMatch.paper_id.in_(chunk)))
+    for paper_id, work_id, method, score, suggestion in rows:
+        if paper_id in alive:
+            session.add(
+                OpenAlexMatch(
+                    paper_id=paper_id,
+                    work_id=work_id,
+                    method=method,
+                    score=score,
+                    doi_suggestion=suggestion,
+                )
+            )
+    session.flush()
+
+
+def upsert_works(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Insert or update works given as column values (`id` and the metadata columns)."""
+    existing = works(session, [str(w["id"]) for w in rows])
+    for values in rows:
+        work_id = str(values["id"])
+        row = existing.get(work_id)
+        if row is None:
+            row = existing[work_id] = OpenAlexWork(id=work_id)
+            session.add(row)
+        for column, value in values.items():
+            if column != "id":
+                setattr(row, column, value)
+    session.flush()
+
+
+def replace_references(session: Session, pairs: Sequence[tuple[int, str]]) -> None:
+    """The external references are exactly `pairs` of (paper id, work id)."""
+    session.execute(delete(OpenAlexReference))
+    rows = [{"paper_id": p, "work_id": w} for p, w in sorted(pairs)]
+    if rows:
+        session.execute(insert(OpenAlexReference), rows)
+
+
+def delete_works(session: Session, ids: Sequence[str]) -> None:
+    for chunk in chunks(sorted(ids)):
+        session.execute(delete(OpenAlexWork).where(OpenAlexWork.id.in_(chunk)))
+    session.flush()

@@ -20,9 +20,12 @@ from survey.db.models import (
 
 
 def author_families(session: Session) -> dict[int, list[str]]:
-    """Every paper's author family names, by paper id."""
+    """Every paper's author family names in author order, by paper id."""
     families: dict[int, list[str]] = {}
-    for paper_id, family in session.execute(select(Author.paper_id, Author.family)):
+    rows = session.execute(
+        select(Author.paper_id, Author.family).order_by(Author.paper_id, Author.position)
+    )
+    for paper_id, family in rows:
         families.setdefault(paper_id, []).append(family)
     return families
 
