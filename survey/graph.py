@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 
-RELATIONS = ("extends", "baseline", "compares", "uses-dataset", "related")
+from survey.relations import RELATIONS as RELATIONS  # re-exported: survey.graph.RELATIONS
 
 
 def citation_graph(

@@ -1,12 +1,8 @@
 """`survey query`: questions about the papers in the database."""
 
-from __future__ import annotations
-
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from survey.cli import render
 from survey.cli.common import (
@@ -18,17 +14,16 @@ from survey.cli.common import (
     out,
     print_csv,
     print_json,
+    session_scope,
 )
-from survey.db import session_scope
-from survey.db.models import Paper, Tag
-from survey.db.queries import find_paper, search_papers
-from survey.db.taxonomy import tags_of_paper
-from survey.enrich import openalex_of
+
+if TYPE_CHECKING:
+    from survey.db.models import Paper, Tag
 
 app = typer.Typer(help="Ask the knowledge base: one paper, or a search.", no_args_is_help=True)
 
 
-def paper_record(paper: Paper, tags: list[Tag] | None = None) -> dict[str, Any]:
+def paper_record(paper: "Paper", tags: "list[Tag] | None" = None) -> dict[str, Any]:
     """A paper as plain data, for JSON and CSV; with its sections when `tags` are given."""
     record = {
         "citekey": paper.citekey,
@@ -63,7 +58,7 @@ def paper_record(paper: Paper, tags: list[Tag] | None = None) -> dict[str, Any]:
     return record
 
 
-def author_list(paper: Paper, limit: int | None = None) -> str:
+def author_list(paper: "Paper", limit: int | None = None) -> str:
     names = [a.display for a in paper.authors]
     if limit is not None and len(names) > limit:
         return ", ".join(names[:limit]) + " et al."
@@ -79,6 +74,13 @@ def show(
 ) -> None:
     """One paper: metadata, authors, identifiers, short names, where it was loaded from,
     and the sections of the taxonomy it is filed under."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from survey.db.queries import find_paper
+    from survey.db.taxonomy import tags_of_paper
+    from survey.enrich import openalex_of
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         paper = find_paper(session, key)
         record = paper_record(paper, tags_of_paper(session, paper.id))
@@ -147,6 +149,8 @@ def search(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Papers whose title, authors, venue, key or short name contain every word given."""
+    from survey.db.queries import search_papers
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         papers = search_papers(session, text, limit=limit)
         records = [paper_record(p) for p in papers]
