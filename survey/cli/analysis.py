@@ -35,7 +35,7 @@ WITHIN = typer.Option("--within", help="Only this taxonomy section (path, label 
 def _label(paper: dict[str, Any]) -> "Text":
     from rich.text import Text
 
-    from survey.textnorm import strip_controls
+    from survey.controls import strip_controls
 
     text = Text()
     text.append(f"{paper['year'] or '----'} ", style="dim")

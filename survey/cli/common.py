@@ -6,9 +6,6 @@ SQLAlchemy, Alembic or the analysis code, so those are imported where they are u
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -124,8 +121,7 @@ def engine_from(ctx: typer.Context, *, create: bool = False) -> Engine:
     Only the commands that fill a database (`build`, `load`, `db upgrade`) pass `create`:
     any other command on an SQLite file that does not exist fails instead of leaving an
     empty database behind (a typo in --db)."""
-    root = ctx.find_root()
-    url = database_url(root.params.get("db"))
+    url = database_url_of(ctx)
     if not create:
         missing = missing_sqlite_file(url)
         if missing is not None:
@@ -136,6 +132,11 @@ def engine_from(ctx: typer.Context, *, create: bool = False) -> Engine:
     from survey.db.engine import open_database
 
     return open_database(url)
+
+
+def database_url_of(ctx: typer.Context) -> str:
+    """The URL of the database named by --db / $SURVEY_DB / ./survey.db."""
+    return database_url(ctx.find_root().params.get("db"))
 
 
 def session_scope(engine: Engine, *, write: bool = False) -> AbstractContextManager[Session]:
@@ -184,10 +185,15 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic], *, verbose: bool = True
 
 
 def print_json(value: Any) -> None:
+    import json
+
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
 
 def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    import csv
+    import io
+
     from survey.export.csvfiles import safe_cell
 
     buffer = io.StringIO()

@@ -10,6 +10,7 @@ from survey.cli.common import (
     MAX_LIMIT,
     OutputFormat,
     cli_errors,
+    database_url_of,
     engine_from,
     out,
     print_csv,
@@ -18,14 +19,16 @@ from survey.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from survey.db.models import Paper, Tag
+    from survey.db.models import Paper
 
 app = typer.Typer(help="Ask the knowledge base: one paper, or a search.", no_args_is_help=True)
 
 
-def paper_record(paper: "Paper", tags: "list[Tag] | None" = None) -> dict[str, Any]:
-    """A paper as plain data, for JSON and CSV; with its sections when `tags` are given."""
-    record = {
+def paper_record(paper: "Paper") -> dict[str, Any]:
+    """A loaded paper as plain data, for search's JSON and CSV: the fields of
+    survey.db.records.read_paper_record before its sections (tests/test_startup.py
+    checks that the two agree)."""
+    return {
         "citekey": paper.citekey,
         "entry_type": paper.entry_type,
         "title": paper.title,
@@ -45,17 +48,6 @@ def paper_record(paper: "Paper", tags: "list[Tag] | None" = None) -> dict[str, A
             {"file": paper.source.path, "line": paper.source_line} if paper.source else None
         ),
     }
-    if tags is not None:
-        record["sections"] = [
-            {
-                "path": tag.node.path,
-                "label": tag.node.label,
-                "provenance": tag.provenance,
-                "annotation": tag.annotation,
-            }
-            for tag in tags
-        ]
-    return record
 
 
 def author_list(paper: "Paper", limit: int | None = None) -> str:
@@ -77,16 +69,19 @@ def show(
     from rich.table import Table
     from rich.text import Text
 
-    from survey.db.queries import find_paper
-    from survey.db.taxonomy import tags_of_paper
-    from survey.enrich import openalex_of
+    from survey.db.records import quick_paper_record, read_paper_record, session_fetch
 
-    with cli_errors(), session_scope(engine_from(ctx)) as session:
-        paper = find_paper(session, key)
-        record = paper_record(paper, tags_of_paper(session, paper.id))
-        openalex = openalex_of(session, paper.id)
-        if openalex is not None:
-            record["openalex"] = openalex
+    with cli_errors():
+        # An up-to-date SQLite file and a citekey or short name: answered without
+        # SQLAlchemy (survey.db.records); anything else by the general path.
+        record = quick_paper_record(database_url_of(ctx), key)
+        if record is None:
+            from survey.db.queries import find_paper
+
+            with session_scope(engine_from(ctx)) as session:
+                paper = find_paper(session, key)
+                record = read_paper_record(session_fetch(session), paper.id)
+    openalex = record.get("openalex")
     if output is OutputFormat.json:
         print_json(record)
         return

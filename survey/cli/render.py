@@ -75,7 +75,7 @@ def cells(row: Sequence[Any]) -> list[Text]:
     in a title must not reach the terminal)."""
     from rich.text import Text
 
-    from survey.textnorm import strip_controls
+    from survey.controls import strip_controls
 
     return [Text("" if v is None else strip_controls(str(v))) for v in row]
 

@@ -33,6 +33,7 @@ from survey import DISTRIBUTION
 from survey.config import busy_timeout_seconds, migrations_dir
 from survey.db import revisions
 from survey.db.revisions import VERSION_TABLE
+from survey.db.sqlite import configure_connection
 from survey.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -97,25 +98,12 @@ def _connect_args(backend: str) -> dict[str, Any]:
 def _configure_sqlite(engine: Engine) -> None:
     is_file = engine.url.database not in (None, "", ":memory:")
     read_only = engine.url.query.get("mode") == "ro"
-    busy_ms = int(busy_timeout_seconds() * 1000)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-        # Let SQLAlchemy's "begin" event below issue BEGIN, so writers can ask for IMMEDIATE.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        # Papers keep their entry text and abstract (a few KB each): 16 KiB pages hold
-        # them with less overflow, and a 64 MiB cache keeps a large load's index pages in
-        # memory (measured in bench/: about 10% faster loads). page_size only takes
-        # effect on a new, empty database.
-        cursor.execute("PRAGMA page_size = 16384")
-        cursor.execute("PRAGMA cache_size = -65536")
-        if is_file and not read_only:
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
+        # Autocommit at the driver: SQLAlchemy's "begin" event below issues BEGIN, so
+        # writers can ask for IMMEDIATE.
+        configure_connection(dbapi_connection, is_file=is_file, read_only=read_only)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,6 +70,8 @@ def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[str]]:
         with stream:
             yield stream
         return
+    import tempfile  # here, not at the top: the CLI's start-up imports this package
+
     # A symlink to a regular file: replace the file it names and keep the link.
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     folder = target.parent if str(target.parent) else Path(".")
