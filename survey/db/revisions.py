@@ -7,7 +7,6 @@ importing Alembic (tests/test_startup.py checks that Alembic reads the same chai
 
 from __future__ import annotations
 
-import ast
 import re
 from functools import cache
 
@@ -16,6 +15,28 @@ from survey.errors import DatabaseError
 
 # Alembic's bookkeeping table (its default name; migrations/env.py keeps it).
 VERSION_TABLE = "alembic_version"
+
+_QUOTED = re.compile(r"""^(['"])([^'"]*)\1$""")
+
+
+def _literal(value: str, script: str) -> str | tuple[str, ...] | None:
+    """The value of a revision line: None, a quoted id, or a tuple or list of them (what
+    Alembic writes); anything else is refused rather than guessed."""
+    value = value.split("#", 1)[0].strip()
+    if value == "None":
+        return None
+    if value[:1] in "([" and value[-1:] in ")]":
+        items = [item.strip() for item in value[1:-1].split(",") if item.strip()]
+        parsed = [_QUOTED.match(item) for item in items]
+        if all(parsed):
+            return tuple(match.group(2) for match in parsed if match)
+    elif (single := _QUOTED.match(value)) is not None:
+        return single.group(2)
+    raise DatabaseError(
+        f"migration script {script}: its revision line {value!r} is not a plain value",
+        'write revision = "NNNN" and down_revision = "NNNN" (or None, or a tuple)',
+    )
+
 
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.M)
 
@@ -28,17 +49,14 @@ def revision_links() -> dict[str, tuple[str, ...]]:
         found = dict(_REVISION_LINE.findall(script.read_text(encoding="utf-8")))
         if "revision" not in found:
             continue  # the package's __init__.py
-        try:
-            revision = ast.literal_eval(found["revision"])
-            down = ast.literal_eval(found.get("down_revision", "None"))
-        except (ValueError, SyntaxError) as exc:
+        revision = _literal(found["revision"], script.name)
+        down = _literal(found.get("down_revision", "None"), script.name)
+        if not isinstance(revision, str):
             raise DatabaseError(
-                f"{script}: its revision lines are not plain values ({exc})",
-                'write them as revision = "NNNN" and down_revision = "NNNN" (or None)',
-            ) from exc
-        links[str(revision)] = (
-            () if down is None else (down,) if isinstance(down, str) else tuple(down)
-        )
+                f"migration script {script.name} names no single revision",
+                'write its revision line as revision = "NNNN"',
+            )
+        links[revision] = () if down is None else (down,) if isinstance(down, str) else down
     return links
 
 
