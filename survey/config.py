@@ -11,6 +11,8 @@ DB_ENV_VAR = "SURVEY_DB"
 DEFAULT_DB_PATH = "survey.db"
 BUSY_TIMEOUT_ENV_VAR = "SURVEY_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT_S = 60.0
+# `survey discover`: keep works linked to at least this many of the section's papers.
+DEFAULT_MIN_CITING = 2
 
 
 WORKERS_ENV_VAR = "SURVEY_WORKERS"

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from survey.config import DEFAULT_MIN_CITING
 from survey.db import citations as cdb
 from survey.db import openalex as oa
 from survey.db import taxonomy as tx
@@ -28,7 +29,6 @@ from survey.match import parse_hints
 from survey.openalex import OpenAlexClient, WorkRecord, parse_work
 from survey.textnorm import normalize_title
 
-DEFAULT_MIN_CITING = 2
 _CITING_PAGES = 1  # pages of 200 works per batch of 100 section works, most cited first
 
 

@@ -8,6 +8,9 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
+# Re-exported: the code lives in a module without rapidfuzz, for the CLI's start-up.
+from survey.controls import strip_controls as strip_controls
+
 _NON_WORD = re.compile(r"[\W_]+")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
@@ -43,16 +46,3 @@ def closest(query: str, choices: Iterable[str], limit: int = 3, cutoff: float = 
         query.lower(), list(choices), processor=str.lower, limit=limit, score_cutoff=cutoff
     )
     return [choice for choice, _score, _index in matches]
-
-
-# C0 controls but tab and newline (and DEL): no output carries them. Return, vertical tab
-# and form feed separate words, so they become a space; the rest are dropped.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-_SEPARATORS = {"\r": " ", "\x0b": " ", "\x0c": " "}
-
-
-def strip_controls(text: str) -> str:
-    """`text` without C0 control characters (tab and newline kept)."""
-    if not _CONTROLS.search(text):
-        return text
-    return _CONTROLS.sub(lambda m: _SEPARATORS.get(m.group(), ""), text.replace("\r\n", "\n"))

@@ -1,17 +1,11 @@
 """`survey query lineage|path|mainpath|top|related|trend`: questions about the citation
 graph and how the survey's sections grew (thin wrappers over survey.analysis)."""
 
-from __future__ import annotations
-
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
-from rich.tree import Tree
 
-from survey import analysis
 from survey.cli import render
 from survey.cli.common import (
     FORMAT_OPTION,
@@ -22,9 +16,12 @@ from survey.cli.common import (
     out,
     print_csv,
     print_json,
+    session_scope,
 )
-from survey.db import session_scope
-from survey.textnorm import strip_controls
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 
 class Metric(StrEnum):
@@ -35,7 +32,11 @@ class Metric(StrEnum):
 WITHIN = typer.Option("--within", help="Only this taxonomy section (path, label or ending).")
 
 
-def _label(paper: dict[str, Any]) -> Text:
+def _label(paper: dict[str, Any]) -> "Text":
+    from rich.text import Text
+
+    from survey.controls import strip_controls
+
     text = Text()
     text.append(f"{paper['year'] or '----'} ", style="dim")
     if paper["short"]:
@@ -45,7 +46,7 @@ def _label(paper: dict[str, Any]) -> Text:
     return text
 
 
-def _table(title: str, header: list[str], rows: list[list[Any]]) -> Table:
+def _table(title: str, header: list[str], rows: list[list[Any]]) -> "Table":
     """A compact table of rows of values (None shown empty) that fits the terminal:
     keys whole, titles wrapped."""
     table = render.table(title, header)
@@ -82,6 +83,11 @@ def lineage(
 ) -> None:
     """What a paper builds on (its ancestors), or with --descendants what builds on it,
     generation by generation, with the relation of each citation."""
+    from rich.text import Text
+    from rich.tree import Tree
+
+    from survey import analysis
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.lineage(session, key, descendants=descendants, depth=depth, within=within)
     header = ["generation", "key", "year", "short", "title", "via", "relation"]
@@ -113,6 +119,11 @@ def path(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """How one paper connects to another through citations: the shortest paths."""
+    from rich.text import Text
+    from rich.tree import Tree
+
+    from survey import analysis
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.paths(session, source, target, undirected=undirected, limit=limit)
     rows = [
@@ -138,6 +149,8 @@ def mainpath(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """The backbone of a section: the global main path by search path count (SPC)."""
+    from survey import analysis
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.main_path(session, within)
     header = ["step", "key", "year", "short", "title", "spc"]
@@ -166,6 +179,8 @@ def top(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """The most influential papers: cited most often here, or by PageRank."""
+    from survey import analysis
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.top(session, metric=metric.value, within=within, limit=limit)
     header = ["rank", "key", "year", "short", "citations", "pagerank", "title"]
@@ -195,6 +210,10 @@ def related(
 ) -> None:
     """Papers related by co-citation (cited together) and by bibliographic coupling
     (sharing references)."""
+    from rich.text import Text
+
+    from survey import analysis
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.related(session, key, limit=limit)
     rows = [["co-citation", p["key"], p["count"]] for p in result["co_citation"]]
@@ -223,6 +242,8 @@ def trend(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Papers per section per year, with totals and a sparkline; rising sections and bursts."""
+    from survey import analysis
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.trend(session, level=level, within=within, since=since)
     years = result["years"]

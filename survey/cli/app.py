@@ -1,7 +1,5 @@
 """The `survey` command: global options and the command groups (cli layer)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -20,6 +18,7 @@ from survey.cli import query as query_commands
 from survey.cli import report as report_commands
 from survey.cli import sources as sources_commands
 from survey.cli import taxonomy as taxonomy_commands
+from survey.cli.common import err, out
 from survey.config import DB_ENV_VAR
 
 app = typer.Typer(
@@ -55,6 +54,10 @@ def root(
     ] = False,
 ) -> None:
     """A literature-survey knowledge base: BibTeX and notes in, lineage and trends out."""
+    # A new run (the tests run many in one process) prints with consoles made for its
+    # environment, as a run of its own process does.
+    out.renew()
+    err.renew()
 
 
 app.command("build")(build_commands.build)

@@ -1,22 +1,18 @@
 """`survey build [DIR]`: a whole survey folder (bibliography, notes, curated tags) into the DB."""
 
-from __future__ import annotations
-
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from survey.analysis import export_data
-from survey.build import BuildReport, build_survey
-from survey.cli.common import cli_errors, engine_from, err, out, print_diagnostics
+from survey.cli.common import cli_errors, engine_from, err, out, print_diagnostics, session_scope
 from survey.cli.load import ProgressBar, summary_table
 from survey.cli.report import make_report
 from survey.config import bundled_survey_dir
-from survey.db import session_scope
 from survey.export import writes_in_place
-from survey.export.graphml import write_graphml
-from survey.export.html import page_data, write_html
+
+if TYPE_CHECKING:
+    from survey.build import BuildReport
 
 
 def build(
@@ -68,6 +64,11 @@ def build(
     Building again is safe: unchanged files are skipped, tags follow the notes, and
     manual tags (survey tag add) are kept.
     """
+    from survey.analysis import export_data
+    from survey.build import build_survey
+    from survey.export.graphml import write_graphml
+    from survey.export.html import page_data, write_html
+
     with cli_errors():
         engine = engine_from(ctx, create=True)
         with ProgressBar() as progress, session_scope(engine, write=True) as session:
@@ -109,7 +110,7 @@ def build(
 FIRST_MENTIONS = 5
 
 
-def _print_open_mentions(report: BuildReport, verbose: bool) -> None:
+def _print_open_mentions(report: "BuildReport", verbose: bool) -> None:
     if not report.open_mentions:
         return
     shown = report.open_mentions if verbose else report.open_mentions[:FIRST_MENTIONS]
@@ -127,7 +128,7 @@ def _print_open_mentions(report: BuildReport, verbose: bool) -> None:
     )
 
 
-def _summary(report: BuildReport) -> str:
+def _summary(report: "BuildReport") -> str:
     orphaned = f", {report.orphaned} orphaned" if report.orphaned else ""
     return (
         f"{report.manifest.title}\n"

@@ -1,11 +1,7 @@
 """`survey check`: the integrity report."""
 
-from __future__ import annotations
-
 import typer
-from rich.text import Text
 
-from survey.check import ERROR, check
 from survey.cli import render
 from survey.cli.common import (
     FORMAT_OPTION,
@@ -15,9 +11,9 @@ from survey.cli.common import (
     out,
     print_csv,
     print_json,
+    session_scope,
 )
 from survey.cli.render import plural
-from survey.db import session_scope
 
 
 def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
@@ -26,6 +22,10 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
     cycles, citations of younger papers, papers in no section, edges to unknown papers,
     DOIs suggested by OpenAlex and curated edges OpenAlex lacks.
     Exit code 1 when there are errors."""
+    from rich.text import Text
+
+    from survey.check import ERROR, check
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         findings = check(session)
     errors = sum(1 for f in findings if f.severity == ERROR)

@@ -1,21 +1,15 @@
 """`survey cite add|rm`: manual citation edges, which survive every rebuild."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from survey.cli.common import cli_errors, engine_from, out
-from survey.db import citations as cdb
-from survey.db import session_scope
-from survey.db.queries import find_paper
+from survey.cli.common import cli_errors, engine_from, out, session_scope
 from survey.errors import SurveyError
-from survey.graph import RELATIONS
-from survey.vocab import is_suspect
+from survey.vocab import RELATIONS
 
-# The relations survey knows (survey.graph.RELATIONS), as a choice: another value exits 2.
+# The relations survey knows (survey.vocab.Relation), as a choice: another value exits 2.
 Relation = StrEnum("Relation", [(name, name) for name in RELATIONS])  # type: ignore[misc]
 
 app = typer.Typer(
@@ -37,6 +31,10 @@ def cite_add(
 ) -> None:
     """Record that CITING cites CITED. Adding the edge again with another --relation or
     --evidence updates it."""
+    from survey.db import citations as cdb
+    from survey.db.queries import find_paper
+    from survey.vocab import is_suspect
+
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
         first, second = find_paper(session, citing), find_paper(session, cited)
         if first.id == second.id:
@@ -64,6 +62,9 @@ def cite_rm(
     cited: Annotated[str, typer.Argument(help="The cited paper.")],
 ) -> None:
     """Remove a manual edge (edges from files follow their files)."""
+    from survey.db import citations as cdb
+    from survey.db.queries import find_paper
+
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
         first, second = find_paper(session, citing), find_paper(session, cited)
         if not cdb.remove_edge(session, first, second):

@@ -1,28 +1,28 @@
-"""What every command shares: the database option, error translation, output formats."""
+"""What every command shares: the database option, error translation, output formats.
+
+Light on purpose: every command module imports it, and `survey --help` must not load
+SQLAlchemy, Alembic or the analysis code, so those are imported where they are used.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.segment import Segment
-from sqlalchemy import Engine, make_url
 
 from survey.config import database_url
-from survey.db import open_database
 from survey.errors import Diagnostic, SurveyError
-from survey.export.csvfiles import safe_cell
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 # C0 controls but tab and newline, DEL and C1: text from a BibTeX field must not move
 # the cursor, recolour or retitle the user's terminal (ESC is one of them).
@@ -33,19 +33,54 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-class SafeConsole(Console):
+def _safe_console(**options: Any) -> Console:
     """A Rich console that drops control characters from everything it is given to print
     (its own styling codes are separate control segments, kept)."""
+    from rich.console import Console
+    from rich.segment import Segment
 
-    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
-        return super()._render_buffer(
-            segment if segment.control else Segment(strip_controls(segment.text), segment.style)
-            for segment in buffer
-        )
+    class SafeConsole(Console):
+        def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+            return super()._render_buffer(
+                segment if segment.control else Segment(strip_controls(segment.text), segment.style)
+                for segment in buffer
+            )
+
+    return SafeConsole(**options)
 
 
-out = SafeConsole(highlight=False, soft_wrap=False)
-err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+class LazyConsole:
+    """The safe Rich console, made when a command first prints: `survey --help` never
+    imports Rich's console. Made again after `renew`, so each run of the command reads
+    its own environment (COLUMNS, NO_COLOR: Rich reads them when a console is made)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            self._console = _safe_console(**self._options)
+        return self._console
+
+    def renew(self) -> None:
+        self._console = None
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        self.console.print(*objects, **options)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.console.is_terminal
+
+    @property
+    def width(self) -> int:
+        return self.console.width
+
+
+out = LazyConsole(highlight=False, soft_wrap=False)
+err = LazyConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 # The largest --limit / --depth a command takes: more than any survey holds, and small
@@ -75,6 +110,8 @@ def cli_errors() -> Iterator[None]:
 
 
 def _escape(text: str) -> str:
+    from rich.markup import escape
+
     return escape(text)
 
 
@@ -84,8 +121,7 @@ def engine_from(ctx: typer.Context, *, create: bool = False) -> Engine:
     Only the commands that fill a database (`build`, `load`, `db upgrade`) pass `create`:
     any other command on an SQLite file that does not exist fails instead of leaving an
     empty database behind (a typo in --db)."""
-    root = ctx.find_root()
-    url = database_url(root.params.get("db"))
+    url = database_url_of(ctx)
     if not create:
         missing = missing_sqlite_file(url)
         if missing is not None:
@@ -93,11 +129,27 @@ def engine_from(ctx: typer.Context, *, create: bool = False) -> Engine:
                 f"database {missing} does not exist",
                 "build one with: survey build (or survey load FILE.bib), or check --db",
             )
+    from survey.db.engine import open_database
+
     return open_database(url)
+
+
+def database_url_of(ctx: typer.Context) -> str:
+    """The URL of the database named by --db / $SURVEY_DB / ./survey.db."""
+    return database_url(ctx.find_root().params.get("db"))
+
+
+def session_scope(engine: Engine, *, write: bool = False) -> AbstractContextManager[Session]:
+    """survey.db.session_scope, imported when a command runs (not for --help)."""
+    from survey.db.engine import session_scope as scope
+
+    return scope(engine, write=write)
 
 
 def missing_sqlite_file(url: str) -> str | None:
     """The path of an SQLite database file that does not exist yet, else None."""
+    from sqlalchemy import make_url
+
     parsed = make_url(url)
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
@@ -133,10 +185,17 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic], *, verbose: bool = True
 
 
 def print_json(value: Any) -> None:
+    import json
+
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
 
 def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    import csv
+    import io
+
+    from survey.export.csvfiles import safe_cell
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)

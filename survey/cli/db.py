@@ -1,18 +1,10 @@
 """`survey db`: the schema's migrations (upgrade happens on open; these make it explicit)."""
 
-from __future__ import annotations
-
 import typer
 
 from survey import DISTRIBUTION
 from survey.cli.common import cli_errors, engine_from, missing_sqlite_file, out
 from survey.config import database_url
-from survey.db.engine import (
-    create_survey_engine,
-    current_revision,
-    head_revision,
-    is_known_revision,
-)
 
 app = typer.Typer(help="Database schema: upgrade it, show its revision.", no_args_is_help=True)
 
@@ -20,6 +12,8 @@ app = typer.Typer(help="Database schema: upgrade it, show its revision.", no_arg
 @app.command("upgrade")
 def upgrade_command(ctx: typer.Context) -> None:
     """Upgrade the database to the newest schema revision (opening it does this too)."""
+    from survey.db.engine import current_revision
+
     with cli_errors():
         engine = engine_from(ctx, create=True)
         out.print(f"database at revision {current_revision(engine)} (newest)")
@@ -28,6 +22,13 @@ def upgrade_command(ctx: typer.Context) -> None:
 @app.command("current")
 def current_command(ctx: typer.Context) -> None:
     """Show the database's schema revision and the newest one, without changing anything."""
+    from survey.db.engine import (
+        create_survey_engine,
+        current_revision,
+        head_revision,
+        is_known_revision,
+    )
+
     with cli_errors():
         url = database_url(ctx.find_root().params.get("db"))
         engine = create_survey_engine(url)  # connects only when asked to

@@ -1,15 +1,11 @@
 """`survey enrich` and `survey discover`: citation data and missing papers from OpenAlex."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from survey.cli.common import (
     FORMAT_OPTION,
@@ -20,22 +16,16 @@ from survey.cli.common import (
     out,
     print_csv,
     print_json,
+    session_scope,
 )
 from survey.cli.load import ProgressBar
-from survey.db import session_scope
-from survey.discover import (
-    DEFAULT_MIN_CITING,
-    Candidate,
-    candidates_bibtex,
-    citing_works,
-    missing_works,
-    proposals_bibtex,
-    propose_mentions,
-)
-from survey.enrich import enrich as enrich_core
+from survey.config import DEFAULT_MIN_CITING
 from survey.errors import SurveyError
 from survey.export import write_text
-from survey.openalex import ClientSettings, OpenAlexClient
+
+if TYPE_CHECKING:
+    from survey.discover import Candidate
+    from survey.enrich import EnrichReport
 
 OFFLINE = typer.Option("--offline", help="Use only the on-disk cache; never the network.")
 WITHIN = typer.Option("--within", help="Only the papers of this section (slug path or label).")
@@ -52,6 +42,13 @@ def _interruptible() -> Iterator[None]:
             "again to resume (the answers so far are cached)[/yellow]"
         )
         raise typer.Exit(130) from None
+
+
+def enrich_core(*args: Any, **kwargs: Any) -> "EnrichReport":
+    """survey.enrich.enrich, imported when the command runs (it pulls in the HTTP client)."""
+    from survey.enrich import enrich as run
+
+    return run(*args, **kwargs)
 
 
 def enrich(
@@ -76,6 +73,9 @@ def enrich(
     survey lacks. A re-run asks only for what is new; --offline uses the cache alone."""
     if mentions and bib is None:
         raise typer.BadParameter("--mentions writes its proposals to a file: add --bib FILE")
+    from survey.discover import proposals_bibtex, propose_mentions
+    from survey.openalex import ClientSettings, OpenAlexClient
+
     with cli_errors(), _interruptible():
         engine = engine_from(ctx)
         settings = ClientSettings.from_env(offline=offline, refresh=refresh)
@@ -133,6 +133,9 @@ def discover(
     """Works the survey is missing: those cited by many papers of a section (its missing
     classics), or with --citing those citing many of them (recent follow-ups). Run
     survey enrich first."""
+    from survey.discover import candidates_bibtex, citing_works, missing_works
+    from survey.openalex import ClientSettings, OpenAlexClient
+
     with cli_errors(), _interruptible():
         engine = engine_from(ctx)
         with session_scope(engine) as session:
@@ -146,7 +149,7 @@ def discover(
             where = path or "the survey"
             verb = "cites" if citing else "is cited by"
 
-            def origin(c: Candidate) -> str:
+            def origin(c: "Candidate") -> str:
                 return (
                     f"survey discover: OpenAlex {c.work_id} {verb} {c.count} papers of "
                     f"{where}; review before adding"
@@ -162,7 +165,7 @@ def discover(
         err.print(f"{len(found)} BibTeX entries written to {bib} for review")
 
 
-def _render(found: list[Candidate], output: OutputFormat, citing: bool, path: str | None) -> None:
+def _render(found: "list[Candidate]", output: OutputFormat, citing: bool, path: str | None) -> None:
     if output is OutputFormat.json:
         print_json([c.as_dict() for c in found])
         return
@@ -174,6 +177,9 @@ def _render(found: list[Candidate], output: OutputFormat, citing: bool, path: st
     if not found:
         out.print("no works found (run survey enrich first, or lower --min-citing)")
         return
+    from rich.table import Table
+    from rich.text import Text
+
     what = "citing the section's papers" if citing else "cited by the section's papers"
     table = Table(title=f"{len(found)} works {what} ({path or 'all papers'})", title_justify="left")
     for name in ("#", "papers", "year", "first author", "title", "cited by", "work"):

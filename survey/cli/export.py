@@ -1,24 +1,15 @@
 """`survey export FORMAT OUT`: GraphML, GEXF, BibTeX, CSL-JSON, CSV tables or the HTML page."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from survey import analysis
-from survey.cli.common import cli_errors, engine_from, err, out
-from survey.db import session_scope
+from survey.cli.common import cli_errors, engine_from, err, out, session_scope
 from survey.errors import SurveyError
 from survey.export import is_stdout, writes_in_place
-from survey.export.bibtex import write_bibtex
-from survey.export.csljson import write_csljson
-from survey.export.csvfiles import write_csv_folder
-from survey.export.gexf import write_gexf
-from survey.export.graphml import write_graphml
-from survey.export.html import Layout, page_data, write_html
+from survey.export.layout import Layout
 
 
 class ExportFormat(StrEnum):
@@ -59,6 +50,9 @@ def export(
     or not at all; - writes to standard output, and a device or FIFO is written directly."""
     if layout is not None and kind is not ExportFormat.html:
         raise typer.BadParameter(f"applies to html only, not {kind}", param_hint="--layout")
+    from survey import analysis
+    from survey.export.html import page_data
+
     with cli_errors():
         if kind is ExportFormat.csv and is_stdout(target):
             raise SurveyError(
@@ -82,6 +76,13 @@ def export(
 def export_to(
     kind: ExportFormat, data: dict[str, object], target: Path, layout: Layout = Layout.timeline
 ) -> list[Path]:
+    from survey.export.bibtex import write_bibtex
+    from survey.export.csljson import write_csljson
+    from survey.export.csvfiles import write_csv_folder
+    from survey.export.gexf import write_gexf
+    from survey.export.graphml import write_graphml
+    from survey.export.html import write_html
+
     if kind is ExportFormat.csv:
         return write_csv_folder(data, target)
     if kind is ExportFormat.html:

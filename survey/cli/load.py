@@ -1,19 +1,18 @@
 """`survey load FILE...`: BibTeX files into the database."""
 
-from __future__ import annotations
-
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from survey.cli import render
-from survey.cli.common import cli_errors, engine_from, err, out, print_diagnostics
-from survey.db import session_scope
-from survey.db.queries import count_papers
-from survey.load import LoadReport, load_bib_files
+from survey.cli.common import cli_errors, engine_from, err, out, print_diagnostics, session_scope
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from survey.load import LoadReport
 
 
 def load(
@@ -34,6 +33,9 @@ def load(
     Every problem is printed as `file:line: key: message`. The exit code is 1 when any
     entry failed; the good entries are still loaded unless --strict is given.
     """
+    from survey.db.queries import count_papers
+    from survey.load import load_bib_files
+
     with cli_errors():
         engine = engine_from(ctx, create=True)
         with ProgressBar() as progress, session_scope(engine, write=True) as session:
@@ -54,15 +56,17 @@ def load(
 class ProgressBar:
     """A Rich progress bar on a terminal; a silent callback when output is piped."""
 
-    def __enter__(self) -> _ProgressCallback:
+    def __enter__(self) -> "_ProgressCallback":
         self._bar: Progress | None = None
         if err.is_terminal:
-            self._bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err,
+            from rich import progress
+
+            self._bar = progress.Progress(
+                progress.TextColumn("{task.description}"),
+                progress.BarColumn(),
+                progress.MofNCompleteColumn(),
+                progress.TimeElapsedColumn(),
+                console=err.console,
                 transient=True,
             )
             self._bar.start()
@@ -74,7 +78,7 @@ class ProgressBar:
 
 
 class _ProgressCallback:
-    def __init__(self, bar: Progress | None) -> None:
+    def __init__(self, bar: "Progress | None") -> None:
         self._bar = bar
         self._tasks: dict[str, object] = {}
 
@@ -92,7 +96,7 @@ class _ProgressCallback:
 SUMMARY_FILES = 10
 
 
-def summary_table(report: LoadReport) -> Table:
+def summary_table(report: "LoadReport") -> "Table":
     columns = ("added", "updated", "unchanged", "removed", "failed", "duplicates")
     table = render.table("load summary", [])
     table.add_column("file", overflow="fold")

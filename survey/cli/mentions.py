@@ -1,13 +1,9 @@
 """`survey mentions`: review the notes' mentions; accept a paper for one (cli layer)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from survey.cli.common import (
     FORMAT_OPTION,
@@ -17,9 +13,8 @@ from survey.cli.common import (
     out,
     print_csv,
     print_json,
+    session_scope,
 )
-from survey.db import session_scope
-from survey.mentions import accept_mention, list_mentions
 
 app = typer.Typer(
     help="The notes' mentions with their state and best candidates; accept a paper for one.",
@@ -39,6 +34,11 @@ def mentions(
     names, or its best candidates with their scores."""
     if ctx.invoked_subcommand is not None:
         return
+    from rich.markup import escape
+    from rich.table import Table
+
+    from survey.mentions import list_mentions
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         rows = list_mentions(session, open_only=open_only)
     header = ["file", "line", "section", "state", "title", "key", "method", "candidates"]
@@ -103,6 +103,10 @@ def accept(
 ) -> None:
     """Record that a mention names this paper, as an alias in survey.toml (the files
     stay the source of truth); the next survey build resolves it."""
+    from rich.markup import escape
+
+    from survey.mentions import accept_mention
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         done = accept_mention(session, where, key, survey)
     if done.unchanged:

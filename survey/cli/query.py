@@ -1,12 +1,8 @@
 """`survey query`: questions about the papers in the database."""
 
-from __future__ import annotations
-
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from survey.cli import render
 from survey.cli.common import (
@@ -14,23 +10,25 @@ from survey.cli.common import (
     MAX_LIMIT,
     OutputFormat,
     cli_errors,
+    database_url_of,
     engine_from,
     out,
     print_csv,
     print_json,
+    session_scope,
 )
-from survey.db import session_scope
-from survey.db.models import Paper, Tag
-from survey.db.queries import find_paper, search_papers
-from survey.db.taxonomy import tags_of_paper
-from survey.enrich import openalex_of
+
+if TYPE_CHECKING:
+    from survey.db.models import Paper
 
 app = typer.Typer(help="Ask the knowledge base: one paper, or a search.", no_args_is_help=True)
 
 
-def paper_record(paper: Paper, tags: list[Tag] | None = None) -> dict[str, Any]:
-    """A paper as plain data, for JSON and CSV; with its sections when `tags` are given."""
-    record = {
+def paper_record(paper: "Paper") -> dict[str, Any]:
+    """A loaded paper as plain data, for search's JSON and CSV: the fields of
+    survey.db.records.read_paper_record before its sections (tests/test_startup.py
+    checks that the two agree)."""
+    return {
         "citekey": paper.citekey,
         "entry_type": paper.entry_type,
         "title": paper.title,
@@ -50,20 +48,9 @@ def paper_record(paper: Paper, tags: list[Tag] | None = None) -> dict[str, Any]:
             {"file": paper.source.path, "line": paper.source_line} if paper.source else None
         ),
     }
-    if tags is not None:
-        record["sections"] = [
-            {
-                "path": tag.node.path,
-                "label": tag.node.label,
-                "provenance": tag.provenance,
-                "annotation": tag.annotation,
-            }
-            for tag in tags
-        ]
-    return record
 
 
-def author_list(paper: Paper, limit: int | None = None) -> str:
+def author_list(paper: "Paper", limit: int | None = None) -> str:
     names = [a.display for a in paper.authors]
     if limit is not None and len(names) > limit:
         return ", ".join(names[:limit]) + " et al."
@@ -79,12 +66,22 @@ def show(
 ) -> None:
     """One paper: metadata, authors, identifiers, short names, where it was loaded from,
     and the sections of the taxonomy it is filed under."""
-    with cli_errors(), session_scope(engine_from(ctx)) as session:
-        paper = find_paper(session, key)
-        record = paper_record(paper, tags_of_paper(session, paper.id))
-        openalex = openalex_of(session, paper.id)
-        if openalex is not None:
-            record["openalex"] = openalex
+    from rich.table import Table
+    from rich.text import Text
+
+    from survey.db.records import quick_paper_record, read_paper_record, session_fetch
+
+    with cli_errors():
+        # An up-to-date SQLite file and a citekey or short name: answered without
+        # SQLAlchemy (survey.db.records); anything else by the general path.
+        record = quick_paper_record(database_url_of(ctx), key)
+        if record is None:
+            from survey.db.queries import find_paper
+
+            with session_scope(engine_from(ctx)) as session:
+                paper = find_paper(session, key)
+                record = read_paper_record(session_fetch(session), paper.id)
+    openalex = record.get("openalex")
     if output is OutputFormat.json:
         print_json(record)
         return
@@ -147,6 +144,8 @@ def search(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Papers whose title, authors, venue, key or short name contain every word given."""
+    from survey.db.queries import search_papers
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         papers = search_papers(session, text, limit=limit)
         records = [paper_record(p) for p in papers]

@@ -11,15 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from rich import box
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from survey.config import bundled_survey_dir
-from survey.textnorm import strip_controls
-from survey.trends import sparkline
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 # Columns whose values are identifiers or numbers: shown whole.
 IDENTIFIERS = frozenset(
@@ -47,6 +45,9 @@ IDENTIFIERS = frozenset(
 
 def table(title: str, header: Sequence[str], *, show_header: bool = True) -> Table:
     """A compact table (no outer border): identifier columns whole, prose wrapping."""
+    from rich import box
+    from rich.table import Table
+
     result = Table(
         title=title,
         title_justify="left",
@@ -72,6 +73,10 @@ def plural(count: int, word: str) -> str:
 def cells(row: Sequence[Any]) -> list[Text]:
     """Table cells of plain values: None empty, no control characters (an escape sequence
     in a title must not reach the terminal)."""
+    from rich.text import Text
+
+    from survey.controls import strip_controls
+
     return [Text("" if v is None else strip_controls(str(v))) for v in row]
 
 
@@ -121,6 +126,11 @@ def year_periods(years: Sequence[int], width: int, fixed: int) -> list[tuple[int
 def trend_table(result: dict[str, Any], width: int) -> Table:
     """Papers per section per period, sized to `width`: years binned into periods when
     one column a year would not fit, section names cut with `…`."""
+    from rich import box
+    from rich.table import Table
+
+    from survey.trends import sparkline
+
     years: list[int] = result["years"]
     name_width = min(max(len(s["path"]) for s in result["sections"]), 28)
     total = max(len(str(s["total"])) for s in result["sections"])

@@ -1,18 +1,13 @@
 """`survey report`: the Markdown survey report."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from survey.cli.common import cli_errors, engine_from, err, out
-from survey.db import session_scope
+from survey.cli.common import cli_errors, engine_from, err, out, session_scope
 from survey.export import is_stdout, write_text, writes_in_place
-from survey.report import build_report, render_markdown
-from survey.report.charts import write_charts
 
 
 def report(
@@ -54,6 +49,9 @@ def make_report(
     charts: Path | None,
     graph_page: Path | None = None,
 ) -> str:
+    from survey.report import build_report, render_markdown
+    from survey.report.charts import write_charts
+
     with session_scope(engine_from(ctx)) as session:
         content = build_report(session, within)
     links: list[tuple[str, str]] = []

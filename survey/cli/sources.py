@@ -1,11 +1,8 @@
 """`survey sources`: the loaded files, and forgetting one (cli layer)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from survey.cli.common import (
     FORMAT_OPTION,
@@ -15,9 +12,8 @@ from survey.cli.common import (
     out,
     print_csv,
     print_json,
+    session_scope,
 )
-from survey.db import session_scope
-from survey.sources import forget_source, list_sources
 
 app = typer.Typer(
     help="The loaded files (BibTeX, notes, citations) with their entry counts; forget one.",
@@ -33,6 +29,10 @@ def sources(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
     entries, and where each was last read from."""
     if ctx.invoked_subcommand is not None:
         return
+    from rich.table import Table
+
+    from survey.sources import list_sources
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         rows = list_sources(session)
     header = ["file", "kind", "entries", "location", "present", "loaded_at"]
@@ -72,6 +72,8 @@ def forget(
     Manual tags and manual edges of the papers that remain are kept. A survey file is
     loaded again by the next `survey build` unless it leaves survey.toml.
     """
+    from survey.sources import forget_source
+
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
         gone = forget_source(session, file)
     what = {

@@ -1,13 +1,8 @@
 """`survey taxonomy` and `survey tag`: the notes' tree, and manual tags on it."""
 
-from __future__ import annotations
-
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
-from rich.tree import Tree
-from sqlalchemy.orm import Session
 
 from survey.cli.common import (
     FORMAT_OPTION,
@@ -17,11 +12,14 @@ from survey.cli.common import (
     out,
     print_csv,
     print_json,
+    session_scope,
 )
-from survey.db import session_scope
-from survey.db import taxonomy as tx
-from survey.db.models import TaxonomyNode
-from survey.db.queries import find_paper
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
+    from sqlalchemy.orm import Session
+
+    from survey.db.models import TaxonomyNode
 
 tag_app = typer.Typer(help="Manual tags: file a paper under a section, or take it out.")
 
@@ -67,14 +65,19 @@ def taxonomy(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
     if not tree:
         out.print("no taxonomy yet: build a survey with `survey build`")
         return
+    from rich.text import Text
+    from rich.tree import Tree
+
     root = Tree(Text("taxonomy", style="bold"))
     for node in tree:
         _render(root, node)
     out.print(root)
 
 
-def taxonomy_tree(session: Session) -> list[dict[str, Any]]:
+def taxonomy_tree(session: "Session") -> list[dict[str, Any]]:
     """The taxonomy as nested plain data, siblings in the notes' order."""
+    from survey.db import taxonomy as tx
+
     counts = tx.tag_counts(session)
     open_by_node: dict[int, list[dict[str, Any]]] = {}
     for mention in tx.open_mentions(session):
@@ -93,7 +96,7 @@ def taxonomy_tree(session: Session) -> list[dict[str, Any]]:
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
 
-    def build(node: TaxonomyNode) -> dict[str, Any]:
+    def build(node: "TaxonomyNode") -> dict[str, Any]:
         c = counts.get(node.id, tx.NodeCounts(0, 0, 0, 0))
         kids = sorted(children.get(node.id, []), key=lambda n: (n.position, n.path))
         return {
@@ -124,7 +127,9 @@ def _flatten(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def _render(parent: Tree, node: dict[str, Any]) -> None:
+def _render(parent: "Tree", node: dict[str, Any]) -> None:
+    from rich.text import Text
+
     counts = node["counts"]
     label = Text()
     if node["number"] is not None:
@@ -166,6 +171,9 @@ def tag_add(
 ) -> None:
     """File a paper under a section by hand; manual tags survive every rebuild. Adding
     the tag again with another --note updates its note."""
+    from survey.db import taxonomy as tx
+    from survey.db.queries import find_paper
+
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
         paper = find_paper(session, key)
         section = tx.find_node(session, node)
@@ -185,6 +193,9 @@ def tag_rm(
     node: Annotated[str, typer.Argument(help="Section: its slug path, label, or path ending.")],
 ) -> None:
     """Remove a manual tag (tags from the notes follow the notes; edit them there)."""
+    from survey.db import taxonomy as tx
+    from survey.db.queries import find_paper
+
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
         paper = find_paper(session, key)
         section = tx.find_node(session, node)

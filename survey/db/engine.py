@@ -3,6 +3,10 @@
 `open_database` is the one way in: it creates the engine with the SQLite settings the
 tool relies on (WAL, foreign keys, busy timeout, write transactions taken up front)
 and upgrades the schema to the newest Alembic revision before anything else runs.
+
+Opening an up-to-date database costs one read of `alembic_version`: the newest revision
+is read from the migration scripts' `revision`/`down_revision` lines, and Alembic is
+imported only when an upgrade (or a migration command) actually runs.
 """
 
 from __future__ import annotations
@@ -11,13 +15,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
@@ -32,7 +31,13 @@ from sqlalchemy.pool import NullPool
 
 from survey import DISTRIBUTION
 from survey.config import busy_timeout_seconds, migrations_dir
+from survey.db import revisions
+from survey.db.revisions import VERSION_TABLE
+from survey.db.sqlite import configure_connection
 from survey.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _WRITE = "survey_write"
 # The advisory lock that serialises survey's writers on a PostgreSQL database.
@@ -40,6 +45,8 @@ _LOCK = 0x5355_5256
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     # ConfigParser reads % as interpolation: a URL with %-escapes (a password, a
@@ -91,25 +98,12 @@ def _connect_args(backend: str) -> dict[str, Any]:
 def _configure_sqlite(engine: Engine) -> None:
     is_file = engine.url.database not in (None, "", ":memory:")
     read_only = engine.url.query.get("mode") == "ro"
-    busy_ms = int(busy_timeout_seconds() * 1000)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-        # Let SQLAlchemy's "begin" event below issue BEGIN, so writers can ask for IMMEDIATE.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        # Papers keep their entry text and abstract (a few KB each): 16 KiB pages hold
-        # them with less overflow, and a 64 MiB cache keeps a large load's index pages in
-        # memory (measured in bench/: about 10% faster loads). page_size only takes
-        # effect on a new, empty database.
-        cursor.execute("PRAGMA page_size = 16384")
-        cursor.execute("PRAGMA cache_size = -65536")
-        if is_file and not read_only:
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
+        # Autocommit at the driver: SQLAlchemy's "begin" event below issues BEGIN, so
+        # writers can ask for IMMEDIATE.
+        configure_connection(dbapi_connection, is_file=is_file, read_only=read_only)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
@@ -176,24 +170,33 @@ def _display_url(engine: Engine) -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's schema revision, None for a database without survey's tables."""
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not engine.dialect.has_table(connection, VERSION_TABLE):
+                return None
+            rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
     except SQLAlchemyError as exc:
         raise _translate(exc, _display_url(engine)) from exc
+    if len(rows) > 1:
+        # survey's chain has one head; several rows mean someone else's branches.
+        several = ", ".join(sorted(str(row[0]) for row in rows))
+        raise DatabaseError(
+            f"database {_display_url(engine)} is at several schema revisions ({several}); "
+            "nothing was changed",
+            "choose another --db; survey keeps one line of revisions",
+        )
+    return str(rows[0][0]) if rows else None
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revision(engine: Engine | None = None) -> str | None:
+    """The newest revision of this installation (the same for every database)."""
+    return revisions.head_revision()
 
 
-def is_known_revision(engine: Engine, revision: str) -> bool:
+def is_known_revision(engine: Engine | None, revision: str) -> bool:
     """True when this installation has the migration script of `revision`."""
-    scripts = ScriptDirectory.from_config(alembic_config(engine))
-    try:
-        return scripts.get_revision(revision) is not None
-    except AlembicError:
-        return False
+    return revisions.is_known_revision(revision)
 
 
 def check_known(engine: Engine, current: str | None) -> None:
@@ -209,6 +212,8 @@ def check_known(engine: Engine, current: str | None) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema; in one write transaction, so concurrent openers take turns."""
+    from alembic import command
+
     config = alembic_config(engine)
     try:
         with engine.connect() as connection:

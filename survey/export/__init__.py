@@ -13,7 +13,6 @@ import errno
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,6 +74,8 @@ def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[str]]:
         except OSError as exc:
             raise _write_failed(path, exc, kept=False) from exc
         return
+    import tempfile  # here, not at the top: the CLI's start-up imports this package
+
     # A symlink to a regular file: replace the file it names and keep the link.
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     folder = target.parent if str(target.parent) else Path(".")

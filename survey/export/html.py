@@ -15,7 +15,6 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from survey.db import taxonomy as tx
 from survey.errors import SurveyError
 from survey.export import write_text
 from survey.export.graphml import node_label, node_size
+from survey.export.layout import Layout
 
 # Edge colours by relation: darker hues than the sections' palette, so an edge is never
 # mistaken for a section; an edge of another relation is light grey.
@@ -54,11 +54,6 @@ FORCE_ITERATIONS = 50
 # is computed only when asked for.
 BOTH_LAYOUTS_BELOW = 500
 _MARKER = re.compile(r"@@([a-z]+)@@")
-
-
-class Layout(StrEnum):
-    timeline = "timeline"
-    force = "force"
 
 
 def page_data(session: Session, within: str | None = None) -> dict[str, Any]:
