@@ -18,6 +18,8 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -41,6 +43,37 @@ def timed_load(url: str, bib: Path) -> float:
     with session_scope(engine, write=True) as session:
         load_bib_files(session, [bib])
     return time.perf_counter() - start
+
+
+@contextmanager
+def server_databases(*names: str) -> Iterator[tuple[str, dict[str, object]]]:
+    """A throwaway durable PostgreSQL server with these empty databases: (base URL, facts)."""
+    server = Server()
+    admin = server.start(durable=True)
+    facts: dict[str, object] = {}
+    try:
+        engine = create_engine(admin, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            facts["server"] = connection.execute(text("SHOW server_version")).scalar()
+            settings = {}
+            for name in ("shared_buffers", "work_mem", "fsync", "synchronous_commit"):
+                settings[name] = connection.execute(text(f"SHOW {name}")).scalar()
+            facts["settings"] = settings
+            for database in names:
+                connection.execute(text(f"CREATE DATABASE {database}"))
+        engine.dispose()
+        yield admin.rsplit("/", 1)[0], facts
+    finally:
+        server.stop()
+
+
+def compare_loads(bib: Path, base: str, database: str = "loadbench") -> dict[str, float]:
+    """Seconds to load `bib` into a fresh PostgreSQL database and a fresh SQLite file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return {
+            "postgresql_s": timed_load(f"{base}/{database}", bib),
+            "sqlite_s": timed_load(f"sqlite:///{tmp}/load.db", bib),
+        }
 
 
 def copy_dag(sqlite_path: Path, url: str) -> None:
@@ -83,28 +116,13 @@ def timed_lineage(url: str, key: str, descendants: bool) -> tuple[float, int]:
 def main() -> None:
     entries = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     dag_papers = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
-    server = Server()
-    admin = server.start(durable=True)
-    results: dict[str, object] = {}
-    try:
-        engine = create_engine(admin, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            results["server"] = connection.execute(text("SHOW server_version")).scalar()
-            settings = {}
-            for name in ("shared_buffers", "work_mem", "fsync", "synchronous_commit"):
-                settings[name] = connection.execute(text(f"SHOW {name}")).scalar()
-            results["settings"] = settings
-            connection.execute(text("CREATE DATABASE loadbench"))
-            connection.execute(text("CREATE DATABASE dagbench"))
-        base = admin.rsplit("/", 1)[0]
+    with server_databases("loadbench", "dagbench") as (base, facts):
+        results: dict[str, object] = dict(facts)
         bib = corpus(entries)
+        loads = compare_loads(bib, base)
+        results["load"] = {"entries": entries, **{k: round(v, 2) for k, v in loads.items()}}
+        print(json.dumps({"load": results["load"]}), flush=True)
         with tempfile.TemporaryDirectory() as tmp:
-            results["load"] = {
-                "entries": entries,
-                "postgresql_s": round(timed_load(f"{base}/loadbench", bib), 2),
-                "sqlite_s": round(timed_load(f"sqlite:///{tmp}/load.db", bib), 2),
-            }
-            print(json.dumps({"load": results["load"]}), flush=True)
             dag = Path(tmp) / "dag.db"
             edges, top, newest = build(dag, dag_papers, 10)
             copy_dag(dag, f"{base}/dagbench")
@@ -122,8 +140,6 @@ def main() -> None:
                     "sqlite_s": round(lite_s, 3),
                 }
             results["lineage"] = lineage
-    finally:
-        server.stop()
     print(json.dumps(results, indent=2))
 
 

@@ -10,7 +10,8 @@ load's writes are rolled back when anything failed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,8 @@ class _Run:
     # (kind, value) -> (key, display name, line) of the first entry with that identity
     identities: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
     cites_seen: bool = False
+    # The database held no paper when the load began: no stored key or identity to check.
+    empty: bool = False
 
 
 def load_bib_files(
@@ -136,7 +139,7 @@ def load_bib_files(
     that cannot be read.
     """
     report = LoadReport()
-    run = _Run(session, report, progress)
+    run = _Run(session, report, progress, empty=not store.has_papers(session))
     inputs: list[_Input] = []
     savepoint = session.begin_nested()
     for given in paths:
@@ -186,16 +189,19 @@ def _load_file(run: _Run, item: _Input, workers: int) -> None:
     run.source_ids.add(source.id)
     seen_entries = 0
     estimate = item.text.count("\n@") + 1  # for the progress bar only
-    for piece in iter_bibtex_pieces(item.text, item.display, workers):
+    for piece in iter_bibtex_pieces(item.text, item.display, workers, _prepare_piece):
         run.report.diagnostics.extend(piece.diagnostics)
         result.failed += piece.failed
         item.has_errors = item.has_errors or piece.failed > 0
-        seen_entries += len(piece.records) + piece.failed
-        records = _claim_keys(run, item, piece)
-        run.cites_seen = run.cites_seen or any("cites" in r.fields for r in records)
-        _note_identities(run, item, records)
-        _write_records(session, records, source.id, result)
-        item.present.update(r.citekey.lower() for r in records)
+        seen_entries += len(piece.entries) + piece.failed
+        stored = (
+            {} if run.empty else store.papers_by_keys(session, [e[0][LOWER] for e in piece.entries])
+        )
+        entries = _claim_keys(run, item, piece.entries, stored)
+        run.cites_seen = run.cites_seen or any(e[3] for e in entries)
+        _note_identities(run, item, entries)
+        _write_entries(session, entries, stored, source.id, result)
+        item.present.update(e[0][LOWER] for e in entries)
         if run.progress:
             done = result.added + result.updated + result.unchanged + result.failed
             run.progress(f"loading {item.display}", done, max(estimate, done))
@@ -232,20 +238,22 @@ def _drop_stale(run: _Run, item: _Input) -> None:
     run.session.flush()
 
 
-def _claim_keys(run: _Run, item: _Input, piece: BibParse) -> list[BibRecord]:
-    """Drop records whose key another entry of this load or another file holds: an error,
+def _claim_keys(
+    run: _Run, item: _Input, entries: list[Entry], stored: dict[str, store.StoredPaper]
+) -> list[Entry]:
+    """Drop entries whose key another entry of this load or another file holds: an error,
     or a warning when the two entries are identical (the entry is then loaded once)."""
-    stored = store.papers_by_keys(run.session, [r.citekey.lower() for r in piece.records])
-    kept: list[BibRecord] = []
-    for record in piece.records:
-        lower = record.citekey.lower()
-        if "\x00" in record.raw:
+    kept: list[Entry] = []
+    for entry in entries:
+        row = entry[0]
+        lower = row[LOWER]
+        if entry[4]:
             # PostgreSQL cannot store NUL in text; SQLite would, and then every consumer
             # of the exports chokes on it. One entry fails, not the whole load.
             _key_problem(
                 run,
                 item,
-                record,
+                row,
                 Severity.ERROR,
                 "holds a NUL byte (a control character no text field may hold); remove it",
             )
@@ -257,7 +265,7 @@ def _claim_keys(run: _Run, item: _Input, piece: BibParse) -> list[BibRecord]:
                 _key_problem(
                     run,
                     item,
-                    record,
+                    row,
                     Severity.ERROR,
                     f"duplicate key: already used by the entry at line {other[2]} "
                     "(keys are compared ignoring case); rename one of them",
@@ -273,14 +281,14 @@ def _claim_keys(run: _Run, item: _Input, piece: BibParse) -> list[BibRecord]:
             )
         if other is not None:
             _, where, line, content_hash = other
-            if content_hash == record.content_hash:
+            if content_hash == row[HASH]:
                 item.deferred = True
-                run.deferred.setdefault(lower, (item.source_id, record.line))
+                run.deferred.setdefault(lower, (item.source_id, row[LINE]))
                 item.result.duplicates += 1
                 _key_problem(
                     run,
                     item,
-                    record,
+                    row,
                     Severity.WARNING,
                     f"the same entry is also in {where}:{line}; loaded once, from there "
                     "(delete one copy to silence this)",
@@ -289,23 +297,21 @@ def _claim_keys(run: _Run, item: _Input, piece: BibParse) -> list[BibRecord]:
                 _key_problem(
                     run,
                     item,
-                    record,
+                    row,
                     Severity.ERROR,
                     f"key already loaded from {where}:{line} with other content; "
                     "rename one of the two, or make them identical",
                 )
             continue
-        run.claimed[lower] = (item.source_id, item.display, record.line, record.content_hash)
-        kept.append(record)
+        run.claimed[lower] = (item.source_id, item.display, row[LINE], row[HASH])
+        kept.append(entry)
     return kept
 
 
 def _key_problem(
-    run: _Run, item: _Input, record: BibRecord, severity: Severity, message: str
+    run: _Run, item: _Input, row: Sequence[Any], severity: Severity, message: str
 ) -> None:
-    run.report.diagnostics.append(
-        Diagnostic(severity, item.display, record.line, record.citekey, message)
-    )
+    run.report.diagnostics.append(Diagnostic(severity, item.display, row[LINE], row[KEY], message))
     if severity is Severity.ERROR:
         item.result.failed += 1
         item.has_errors = True
@@ -322,31 +328,34 @@ def _held_elsewhere(run: _Run, item: _Input, found: store.StoredPaper) -> bool:
     return found.source_id in run.source_ids or is_live(found.source_location, item.ref)
 
 
-def _identities(record: BibRecord) -> list[tuple[str, str]]:
+def _identities(row: Sequence[Any]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    if record.doi:
-        found.append(("doi", record.doi))
-    if record.arxiv_id:
-        found.append(("arxiv", record.arxiv_id))
-    if record.title_norm and record.year is not None:
-        found.append(("title", f"{record.title_norm}\x00{record.year}"))
+    if row[DOI]:
+        found.append(("doi", row[DOI]))
+    if row[ARXIV]:
+        found.append(("arxiv", row[ARXIV]))
+    if row[TITLE_NORM] and row[YEAR] is not None:
+        found.append(("title", f"{row[TITLE_NORM]}\x00{row[YEAR]}"))
     return found
 
 
-def _note_identities(run: _Run, item: _Input, records: list[BibRecord]) -> None:
+def _note_identities(run: _Run, item: _Input, entries: list[Entry]) -> None:
     """The same work under two keys of this load: same DOI, arXiv id, or title and year."""
-    for record in records:
-        for identity in _identities(record):
+    for entry in entries:
+        row = entry[0]
+        for identity in _identities(row):
             first = run.identities.get(identity)
             if first is None:
-                run.identities[identity] = (record.citekey, item.display, record.line)
+                run.identities[identity] = (row[KEY], item.display, row[LINE])
             else:
-                _warn_duplicate(run, item.display, item.result, record, identity, first)
+                _warn_duplicate(
+                    run, item.display, item.result, row[KEY], row[LINE], identity, first
+                )
 
 
 def _report_duplicates_in_database(run: _Run) -> None:
     """The same check against papers already stored and not part of this load."""
-    if not run.identities:
+    if not run.identities or run.empty:  # an empty database: every paper is of this load
         return
     results = {r.path: r for r in run.report.files}
     by_kind: dict[str, list[str]] = {"doi": [], "arxiv": [], "title": []}
@@ -366,15 +375,15 @@ def _report_duplicates_in_database(run: _Run) -> None:
                 continue
             this_key, display, this_line = first
             other = (key, path or "the database", line or 0)
-            stub = BibRecord(this_key, "", this_line, "", {})
-            _warn_duplicate(run, display, results[display], stub, identity, other)
+            _warn_duplicate(run, display, results[display], this_key, this_line, identity, other)
 
 
 def _warn_duplicate(
     run: _Run,
     display: str,
     result: FileResult,
-    record: BibRecord,
+    key: str,
+    line: int,
     identity: tuple[str, str],
     first: tuple[str, str, int],
 ) -> None:
@@ -391,8 +400,8 @@ def _warn_duplicate(
         Diagnostic(
             Severity.WARNING,
             display,
-            record.line,
-            record.citekey,
+            line,
+            key,
             f"possible duplicate of {other_key} ({where}): {what}; "
             "keep one entry, or give both if they are distinct versions",
             "possible-duplicate",
@@ -401,41 +410,125 @@ def _warn_duplicate(
     result.duplicates += 1
 
 
-def _write_records(
+def _write_entries(
     session: Session,
-    records: list[BibRecord],
+    entries: list[Entry],
+    stored: dict[str, store.StoredPaper],
     source_id: int,
     result: FileResult,
 ) -> None:
-    stored = store.papers_by_keys(session, [r.citekey.lower() for r in records])
-    new: list[BibRecord] = []
-    changed: list[tuple[int, BibRecord]] = []
+    new: list[Entry] = []
+    changed: list[tuple[int, Entry]] = []
     moved: list[dict[str, Any]] = []
-    for record in records:
-        found = stored.get(record.citekey.lower())
+    for entry in entries:
+        row = entry[0]
+        found = stored.get(row[LOWER])
         if found is None:
-            new.append(record)
-        elif found.content_hash != record.content_hash:
-            changed.append((found.id, record))
+            new.append(entry)
+        elif found.content_hash != row[HASH]:
+            changed.append((found.id, entry))
         else:
             result.unchanged += 1
-            if found.source_line != record.line or found.source_id != source_id:
-                moved.append({"b_id": found.id, "b_line": record.line, "b_source": source_id})
+            if found.source_line != row[LINE] or found.source_id != source_id:
+                moved.append({"b_id": found.id, "b_line": row[LINE], "b_source": source_id})
 
     new_ids: list[int] = []
     for batch in store.chunks(new, BATCH):
-        ids = store.insert_papers(session, [_paper_row(r, source_id) for r in batch])
+        ids = store.insert_paper_rows(session, [e[0] for e in batch], source_id)
         new_ids.extend(ids)
         _insert_children(session, zip(ids, batch, strict=True))
         result.added += len(batch)
     store.index_new_papers(session, new_ids)
 
     for batch_changed in store.chunks(changed, BATCH):
-        rows = [{**_paper_row(r, source_id), "id": paper_id} for paper_id, r in batch_changed]
+        rows = []
+        for paper_id, entry in batch_changed:
+            values = dict(zip(store.ROW_COLUMNS, entry[0], strict=True))
+            values["fields"] = json.loads(values["fields"])
+            rows.append({**values, "source_id": source_id, "id": paper_id})
         store.replace_papers(session, rows)
         _insert_children(session, batch_changed)
         result.updated += len(batch_changed)
     store.move_papers(session, moved)
+
+
+# ----------------------------------------------------------- rows, built in the workers
+
+# One entry ready for the database, as the parser workers send it: (paper row in the
+# order of store.ROW_COLUMNS, its authors (position, family, given, von, suffix), its
+# aliases (alias, lower-cased, origin), whether it has a cites field, whether it holds a
+# NUL). Plain tuples of strings and numbers: pickling them is cheap.
+Entry = tuple[
+    tuple[Any, ...],
+    tuple[tuple[int, str, str, str, str], ...],
+    tuple[tuple[str, str, str], ...],
+    bool,
+    bool,
+]
+KEY, LOWER, TITLE_NORM, YEAR, DOI, ARXIV, HASH, LINE = (
+    store.ROW_COLUMNS.index(name)
+    for name in (
+        "citekey",
+        "citekey_lower",
+        "title_norm",
+        "year",
+        "doi",
+        "arxiv_id",
+        "content_hash",
+        "source_line",
+    )
+)
+
+
+@dataclass(slots=True)
+class _Piece:
+    """A parsed piece of a file as rows, and its diagnostics."""
+
+    entries: list[Entry]
+    diagnostics: list[Diagnostic]
+    failed: int
+
+
+def _prepare_piece(piece: BibParse) -> _Piece:
+    """Runs in the parser worker: a parsed piece -> rows ready to write."""
+    return _Piece([_entry(r) for r in piece.records], piece.diagnostics, piece.failed)
+
+
+def _entry(record: BibRecord) -> Entry:
+    key = record.citekey
+    row = (
+        key,
+        key.lower(),
+        record.entry_type,
+        record.title,
+        record.title_norm,
+        record.year,
+        record.venue,
+        record.doi,
+        record.arxiv_id,
+        record.abstract,
+        record.more_authors,
+        json.dumps(record.fields, ensure_ascii=False),
+        record.raw,
+        _search_text(record),
+        record.content_hash,
+        record.line,
+    )
+    authors = tuple(
+        (position, p.family, p.given, p.von, p.suffix) for position, p in enumerate(record.authors)
+    )
+    aliases = tuple((alias, alias.lower(), origin) for alias, origin in aliases_of(record))
+    return row, authors, aliases, "cites" in record.fields, _holds_nul(record)
+
+
+def _holds_nul(record: BibRecord) -> bool:
+    """A NUL in the entry's text, or in a value it took from a macro or its crossref parent."""
+    if "\x00" in record.raw or any("\x00" in v for v in record.fields.values()):
+        return True
+    texts = (record.title, record.abstract, record.venue, record.shorthand)
+    return any(t is not None and "\x00" in t for t in texts) or any(
+        "\x00" in p.family + p.given + p.von + p.suffix for p in record.authors
+    )
 
 
 def _search_text(record: BibRecord) -> str:
@@ -449,28 +542,6 @@ def _search_text(record: BibRecord) -> str:
     if record.year is not None:
         parts.append(str(record.year))
     return " " + normalize_title(" ".join(parts))
-
-
-def _paper_row(record: BibRecord, source_id: int) -> dict[str, Any]:
-    return {
-        "citekey": record.citekey,
-        "citekey_lower": record.citekey.lower(),
-        "entry_type": record.entry_type,
-        "title": record.title,
-        "title_norm": record.title_norm,
-        "year": record.year,
-        "venue": record.venue,
-        "doi": record.doi,
-        "arxiv_id": record.arxiv_id,
-        "abstract": record.abstract,
-        "more_authors": record.more_authors,
-        "fields": record.fields,
-        "raw": record.raw,
-        "search_text": _search_text(record),
-        "content_hash": record.content_hash,
-        "source_id": source_id,
-        "source_line": record.line,
-    }
 
 
 def aliases_of(record: BibRecord) -> list[tuple[str, str]]:
@@ -490,23 +561,10 @@ def aliases_of(record: BibRecord) -> list[tuple[str, str]]:
     return found
 
 
-def _insert_children(session: Session, pairs: Iterable[tuple[int, BibRecord]]) -> None:
-    author_rows: list[dict[str, Any]] = []
-    alias_rows: list[dict[str, Any]] = []
-    for paper_id, record in pairs:
-        author_rows.extend(
-            {
-                "paper_id": paper_id,
-                "position": position,
-                "family": person.family,
-                "given": person.given,
-                "von": person.von,
-                "suffix": person.suffix,
-            }
-            for position, person in enumerate(record.authors)
-        )
-        alias_rows.extend(
-            {"paper_id": paper_id, "alias": alias, "alias_lower": alias.lower(), "origin": origin}
-            for alias, origin in aliases_of(record)
-        )
-    store.insert_children(session, author_rows, alias_rows)
+def _insert_children(session: Session, pairs: Iterable[tuple[int, Entry]]) -> None:
+    authors: list[tuple[Any, ...]] = []
+    aliases: list[tuple[Any, ...]] = []
+    for paper_id, entry in pairs:
+        authors.extend((paper_id, *author) for author in entry[1])
+        aliases.extend((paper_id, *alias) for alias in entry[2])
+    store.insert_child_rows(session, authors, aliases)

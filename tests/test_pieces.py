@@ -84,3 +84,20 @@ def test_loader_catches_duplicate_keys_across_pieces(
         title = session.scalar(select(Paper.title).where(Paper.citekey == "key7"))
     assert venue == "Late Venue"
     assert title == "Paper number 7 with CNNs"
+
+
+@pytest.mark.parametrize("scan", [7, 16, 1 << 20])
+def test_crossref_scan_finds_the_field_across_slices_and_case(
+    monkeypatch: pytest.MonkeyPatch, scan: int
+) -> None:
+    monkeypatch.setattr(bib, "_SCAN_CHARS", scan)
+    child = "@inbook{c, CrossRef  = {p}, title = {T}}\n"
+    assert bib._uses_crossref("x" * 50 + child)
+    # A letter whose lower case is two characters shifts offsets in the lowered slice.
+    assert bib._uses_crossref("\u0130" * 40 + child)
+    assert not bib._uses_crossref("@misc{a, note = {acrossref = no, crossreference}}\n" * 3)
+
+
+def test_string_scan_takes_only_blocks_that_start_a_line() -> None:
+    text = '  @String{a = "1"}\nnote = {x @string{b = "2"}}\n\t@STRING( c = "3" )\n'
+    assert list(bib._string_starts(text, len(text))) == [2, text.index("@STRING")]

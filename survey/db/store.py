@@ -1,13 +1,15 @@
 """Bulk reads and writes of papers for the loader (db layer; takes a session, never commits).
 
-SQLite gets a fast path (driver-level executemany, ids allocated under the write lock,
-one bulk FTS5 insert); every other database takes the portable SQLAlchemy Core path.
+New rows arrive as tuples (see ROW_COLUMNS). SQLite gets driver-level executemany, ids
+allocated under the write lock and one bulk FTS5 insert; PostgreSQL gets COPY through
+psycopg 3 on the session's own connection, so it is part of the same transaction.
+Other updates take the portable SQLAlchemy Core path.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -56,6 +58,11 @@ PAPER_COLUMNS = (
     "source_id",
     "source_line",
 )
+# A new paper as the loader builds it: every column but `id` and `source_id`, with
+# `fields` already JSON text.
+ROW_COLUMNS = tuple(c for c in PAPER_COLUMNS if c not in ("id", "source_id"))
+# The order of insert_paper_rows' statements: the row's own columns between these two.
+INSERT_COLUMNS = ("id", *ROW_COLUMNS, "source_id")
 AUTHOR_COLUMNS = ("paper_id", "position", "family", "given", "von", "suffix")
 ALIAS_COLUMNS = ("paper_id", "alias", "alias_lower", "origin")
 # Aliases that come from the BibTeX entry itself and are replaced when it changes.
@@ -179,40 +186,88 @@ def keys_from_source(session: Session, source_id: int) -> list[tuple[int, str]]:
     ]
 
 
-def insert_papers(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert paper rows (dicts keyed by column) and return their ids, in order."""
+def has_papers(session: Session) -> bool:
+    return session.execute(select(Paper.id).limit(1)).first() is not None
+
+
+def insert_paper_rows(
+    session: Session, rows: Sequence[tuple[Any, ...]], source_id: int
+) -> list[int]:
+    """Insert new papers (tuples in ROW_COLUMNS order) from one source; their ids, in order."""
     if not rows:
         return []
-    if _is_sqlite(session):
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         # The load holds SQLite's write lock (BEGIN IMMEDIATE), so no other writer can take
         # these ids; a driver executemany is many times faster than INSERT ... RETURNING,
         # which SQLite runs row by row when the order of the ids matters.
         start = (session.scalar(select(func.max(Paper.id))) or 0) + 1
         ids = list(range(start, start + len(rows)))
-        for paper_id, row in zip(ids, rows, strict=True):
-            row["id"] = paper_id
-        _sqlite_executemany(session, PAPERS, PAPER_COLUMNS, rows)
+        params = [(i, *row, source_id) for i, row in zip(ids, rows, strict=True)]
+        _sqlite_executemany(session, PAPERS, INSERT_COLUMNS, params)
         return ids
-    table = PAPERS
+    if dialect == "postgresql":
+        # Ids come from the table's own sequence (safe beside any other writer), then the
+        # rows go in with COPY.
+        ids = sorted(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('papers', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            )
+        )
+        _pg_copy(
+            session,
+            PAPERS,
+            INSERT_COLUMNS,
+            ((i, *row, source_id) for i, row in zip(ids, rows, strict=True)),
+        )
+        return ids
+    values = [{**dict(zip(ROW_COLUMNS, row, strict=True)), "source_id": source_id} for row in rows]
+    for value in values:
+        value["fields"] = json.loads(value["fields"])
     result = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        insert(PAPERS).returning(PAPERS.c.id, sort_by_parameter_order=True), values
     )
     return list(result.scalars().all())
 
 
-def insert_children(
-    session: Session, authors: list[dict[str, Any]], aliases: list[dict[str, Any]]
+def insert_child_rows(
+    session: Session, authors: list[tuple[Any, ...]], aliases: list[tuple[Any, ...]]
 ) -> None:
+    """Insert author and alias rows: tuples in AUTHOR_COLUMNS and ALIAS_COLUMNS order."""
+    dialect = session.get_bind().dialect.name
     for table, columns, rows in (
         (AUTHORS, AUTHOR_COLUMNS, authors),
         (ALIASES, ALIAS_COLUMNS, aliases),
     ):
         if not rows:
             continue
-        if _is_sqlite(session):
+        if dialect == "sqlite":
             _sqlite_executemany(session, table, columns, rows)
+        elif dialect == "postgresql":
+            _pg_copy(session, table, columns, rows)
         else:
-            session.execute(insert(table), rows)
+            session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+
+
+def _pg_copy(
+    session: Session, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """COPY rows into a table on the session's connection, inside its transaction.
+
+    psycopg's text COPY escapes tabs, newlines, backslashes and the text `\\N` itself;
+    None is NULL. NUL cannot be stored in PostgreSQL text: the loader refuses such an
+    entry with a diagnostic before it gets here.
+    """
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def replace_papers(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -270,24 +325,13 @@ def index_new_papers(session: Session, ids: Sequence[int]) -> None:
 
 
 def _sqlite_executemany(
-    session: Session, table: Table, columns: Sequence[str], rows: list[dict[str, Any]]
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
         f"VALUES ({', '.join('?' for _ in columns)})"
     )
-    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-    if json_columns:
-        params = [
-            tuple(
-                json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c]
-                for c in columns
-            )
-            for row in rows
-        ]
-    else:
-        params = [tuple(row[c] for c in columns) for row in rows]
-    session.connection().exec_driver_sql(sql, params)
+    session.connection().exec_driver_sql(sql, list(rows))
 
 
 def clear_database(session: Session) -> None:
