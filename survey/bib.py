@@ -734,22 +734,20 @@ def _special_is_lower(word: str, index: int) -> bool:
 
 def _name_from_words(words: list[str]) -> NameParts | None:
     """BibTeX's three name forms: First von Last; von Last, First; von Last, Jr, First."""
-    groups: list[list[str]] = [[]]
-    for word in words:
-        if word == ",":
-            groups.append([])
-        else:
-            groups[-1].append(word)
-    if len(groups) == 1:
-        tokens = groups[0]
-        if not tokens:
-            return None
+    if "," not in words:
+        tokens = words
         # von runs from the first to the last lower-case word; the last word is never von.
         lower = [i for i, w in enumerate(tokens[:-1]) if _is_lower(w)]
         if lower:
             start, end = lower[0], lower[-1] + 1
             return _parts(tokens[:start], tokens[start:end], tokens[end:], [])
         return _parts(tokens[:-1], [], tokens[-1:], [])
+    groups: list[list[str]] = [[]]
+    for word in words:
+        if word == ",":
+            groups.append([])
+        else:
+            groups[-1].append(word)
     von_last = groups[0]
     # BibTeX reads past a third comma as more of the First part.
     first = groups[1] if len(groups) == 2 else [w for g in groups[2:] for w in g]
