@@ -84,6 +84,7 @@ _SYMBOLS = {
     "TeX": "TeX",
     "BibTeX": "BibTeX",
     "times": "×",
+    "texttimes": "×",
     "pm": "±",
     "cdot": "·",
     "infty": "∞",
@@ -98,7 +99,8 @@ _SYMBOLS = {
     "beta": "β",
     "gamma": "γ",
     "delta": "δ",
-    "epsilon": "ε",
+    # TeX's \\epsilon and \\phi are the lunate and the closed forms; the var- forms are not.
+    "epsilon": "ϵ",
     "varepsilon": "ε",
     "zeta": "ζ",
     "eta": "η",
@@ -112,7 +114,7 @@ _SYMBOLS = {
     "rho": "ρ",
     "sigma": "σ",
     "tau": "τ",
-    "phi": "φ",
+    "phi": "ϕ",
     "varphi": "φ",
     "chi": "χ",
     "psi": "ψ",
@@ -126,13 +128,97 @@ _SYMBOLS = {
     "Phi": "Φ",
     "Psi": "Ψ",
     "Omega": "Ω",
+    "upsilon": "υ",
+    "iota": "ι",
+    "omicron": "ο",
+    "varpi": "ϖ",
+    "varrho": "ϱ",
+    "varsigma": "ς",
+    "vartheta": "ϑ",
+    "Xi": "Ξ",
+    "Upsilon": "Υ",
+    "ell": "ℓ",
+    "hbar": "ħ",
+    "aleph": "ℵ",
+    "wp": "℘",
+    "partial": "∂",
+    "nabla": "∇",
+    "sum": "∑",
+    "prod": "∏",
+    "int": "∫",
+    "in": "∈",
+    "notin": "∉",
+    "ni": "∋",
+    "forall": "∀",
+    "exists": "∃",
+    "emptyset": "∅",
+    "neg": "¬",
+    "wedge": "∧",
+    "vee": "∨",
+    "cup": "∪",
+    "cap": "∩",
+    "subset": "⊂",
+    "subseteq": "⊆",
+    "supset": "⊃",
+    "supseteq": "⊇",
+    "setminus": "∖",
+    "oplus": "⊕",
+    "otimes": "⊗",
+    "perp": "⊥",
+    "parallel": "∥",
+    "top": "⊤",
+    "sim": "∼",
+    "simeq": "≃",
+    "cong": "≅",
+    "equiv": "≡",
+    "propto": "∝",
+    "le": "≤",
+    "ge": "≥",
+    "ne": "≠",
+    "ll": "≪",
+    "gg": "≫",
+    "mid": "|",
+    "ast": "∗",
+    "star": "⋆",
+    "circ": "∘",
+    "bullet": "∙",
+    "dagger": "†",
+    "angle": "∠",
+    "cdots": "⋯",
+    "vdots": "⋮",
+    "ddots": "⋱",
+    "Rightarrow": "⇒",
+    "Leftarrow": "⇐",
+    "leftrightarrow": "↔",
+    "uparrow": "↑",
+    "downarrow": "↓",
+    "mapsto": "↦",
+    "langle": "⟨",
+    "rangle": "⟩",
+    "lbrace": "\ue002",
+    "rbrace": "\ue003",
+    # Operator names print as their names.
+    "log": "log",
+    "ln": "ln",
+    "exp": "exp",
+    "max": "max",
+    "min": "min",
+    "arg": "arg",
+    "det": "det",
+    "lim": "lim",
+    "sup": "sup",
+    "inf": "inf",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
     "quad": " ",
     "qquad": " ",
     "par": " ",
     "newline": " ",
     "relax": "",
     "protect": "",
-    "noopsort": "",
+    "allowbreak": "",
+    "xspace": "",
 }
 
 # Commands whose braced argument is kept as plain text (formatting only).
@@ -157,7 +243,6 @@ _WRAPPERS = frozenset(
         "mathbb",
         "boldsymbol",
         "url",
-        "href",
         "mbox",
         "hbox",
         "text",
@@ -168,6 +253,10 @@ _WRAPPERS = frozenset(
         "MakeLowercase",
     }
 )
+
+# Commands whose (first) braced argument prints nothing: `\\noopsort{a}` only sorts, and
+# `\\href{url}{text}` shows its text.
+_DROPPED_ARGUMENT = "noopsort|href|hspace|vspace|label"
 
 # Escaped specials become private-use placeholders so brace removal leaves them alone.
 _ESCAPES = {"&": "&", "%": "%", "$": "\ue001", "#": "#", "_": "_", "{": "\ue002", "}": "\ue003"}
@@ -190,7 +279,7 @@ _SPACING_ACCENTS = {
     "k": "\u02db",
 }
 
-_NEEDS_DECODING = re.compile(r"[\\{}~$]|--|''|``")
+_NEEDS_DECODING = re.compile(r"[\\{}~$]|--|''|``|[?!]`")
 
 _TOKEN = re.compile(
     r"""
@@ -199,14 +288,25 @@ _TOKEN = re.compile(
     | \\(?P<let_accent>[uvHckrdb])(?![A-Za-z])\s*
         (?:\{\s*(?P<la_braced>\\[ij](?![A-Za-z])|[^{}\\]?)\s*\}|(?P<la_bare>\\[ij](?![A-Za-z])|[A-Za-z]))
     | \\(?P<escape>[&%$\#_{}])
-    | \\(?P<command>[A-Za-z]+)\s*(?P<empty>\{\})?
+    | \\(?P<drop>{DROPPED})(?![A-Za-z])\*?\s*\{(?:[^{}]|\{[^{}]*\})*\}
+    | \\frac\s*\{(?P<numerator>[^{}\\$]*)\}\s*\{(?P<denominator>[^{}\\$]*)\}
+    | \\sqrt\s*\{(?P<radicand>[^{}\\$]*)\}
+    | \\(?P<command>[A-Za-z]+)(?P<blank>\s*)(?P<empty>\{\})?
     | \\(?P<space>[\s,;:!])
     | \\\\
-    """,
+    | (?P<math>\$)
+    """.replace("{DROPPED}", _DROPPED_ARGUMENT),
     re.VERBOSE,
 )
 
-_DASHES_AND_QUOTES = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"))
+_DASHES_AND_QUOTES = (
+    ("---", "—"),
+    ("--", "–"),
+    ("?`", "¿"),
+    ("!`", "¡"),
+    ("``", "“"),
+    ("''", "”"),
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -221,41 +321,64 @@ def _accented(accent: str, base: str | None) -> str:
     return unicodedata.normalize("NFC", base + combining)
 
 
-def _replace_token(match: re.Match[str]) -> str:
-    group = match.group
-    if accent := group("sym_accent"):
-        return _accented(accent, group("sa_braced") or group("sa_bare"))
-    if accent := group("let_accent"):
-        return _accented(accent, group("la_braced") or group("la_bare"))
-    if escape := group("escape"):
-        return _ESCAPES[escape]
-    if command := group("command"):
-        if command in _SYMBOLS:
-            return _SYMBOLS[command]
-        if command in _WRAPPERS:
+class _Replacer:
+    """The replacement for each token of one value; knows whether it is inside `$...$`."""
+
+    __slots__ = ("math",)
+
+    def __init__(self) -> None:
+        self.math = False
+
+    def __call__(self, match: re.Match[str]) -> str:
+        group = match.group
+        if command := group("command"):
+            # TeX swallows the blanks after a control word; inside math they only space
+            # the output, as they do for readers of the decoded text.
+            blank = group("blank")
+            kept = " " if blank and self.math and group("empty") is None else ""
+            if command in _SYMBOLS:
+                return _SYMBOLS[command] + kept
+            if command in _WRAPPERS:
+                return kept
+            if group("empty") is None and match.string.startswith("{", match.end()):
+                # An unknown command with an argument: the argument is the text
+                # (`\\textsuperscript{th}` -> th).
+                return kept
+            # An unknown command on its own (a user macro such as `\\BERT`) stays visible.
+            return "\\" + command + (" " if blank and group("empty") is None else "")
+        if accent := group("sym_accent"):
+            return _accented(accent, group("sa_braced") or group("sa_bare"))
+        if accent := group("let_accent"):
+            return _accented(accent, group("la_braced") or group("la_bare"))
+        if escape := group("escape"):
+            return _ESCAPES[escape]
+        if group("math") is not None:
+            self.math = not self.math
             return ""
-        # An unknown command is kept visible rather than silently dropped.
-        return (
-            "\\"
-            + command
-            + (" " if group("empty") is None and match.group(0)[-1:].isspace() else "")
-        )
-    if group("space") is not None:
-        return " "
-    return " "  # a forced line break
+        if group("drop") is not None:
+            return ""
+        if (numerator := group("numerator")) is not None:
+            return f"{numerator}/{group('denominator')}"
+        if (radicand := group("radicand")) is not None:
+            return f"√({radicand})"
+        if group("space") is not None:
+            return " "
+        return " "  # a forced line break
 
 
 def latex_to_unicode(value: str) -> str:
     """Decode the LaTeX of one BibTeX value into display text.
 
     `{\\"u}` -> ü, `\\'e` -> é, `\\&` -> &, `--` -> –, `~` -> space; protective
-    braces and `$` math delimiters are removed; whitespace is collapsed.
+    braces and `$` math delimiters are removed; a command that is not known keeps its
+    argument (`\\textsuperscript{th}` -> th) or, without one, stays visible; whitespace is
+    collapsed.
     """
     if not _NEEDS_DECODING.search(value):
         if "\n" in value or "  " in value or "\t" in value:
             return _SPACES.sub(" ", value).strip()
         return value.strip()
-    text = _TOKEN.sub(_replace_token, value) if "\\" in value else value
+    text = _TOKEN.sub(_Replacer(), value) if "\\" in value else value
     for tex, char in _DASHES_AND_QUOTES:
         if tex in text:
             text = text.replace(tex, char)

@@ -160,6 +160,40 @@ def test_display_fields_are_decoded_and_raw_kept() -> None:
             "Brinch Hansen, Per", [Person("Brinch Hansen", "Per")], False, id="two_word_last"
         ),
         pytest.param("Plato", [Person("Plato")], False, id="single_name"),
+        # The cases below were split wrongly before the splitter was pinned to bibtex
+        # (tests/test_names_bibtex.py runs the same rules against the real binary).
+        pytest.param(
+            "{\\relax Ch}ristopher Manning",
+            [Person("Manning", "Christopher")],
+            False,
+            id="relax_special_is_capital",
+        ),
+        pytest.param(
+            "{\\O}stergaard Jensen, Anne",
+            [Person("Østergaard Jensen", "Anne")],
+            False,
+            id="slashed_capital_o_is_not_von",
+        ),
+        pytest.param(
+            "Ludwig~van Beethoven",
+            [Person("Beethoven", "Ludwig", "van")],
+            False,
+            id="tie_separates_words",
+        ),
+        pytest.param(
+            "{A {B} and C} and D",
+            [Person("A B and C"), Person("D")],
+            False,
+            id="and_inside_nested_braces",
+        ),
+        pytest.param("Smith, John,", [Person("Smith", "John")], False, id="trailing_comma"),
+        pytest.param("A, B, C, D", [Person("A", "C D", "", "B")], False, id="third_comma"),
+        pytest.param(
+            "Smith van Dyke, J.",
+            [Person("Dyke", "J.", "Smith van")],
+            False,
+            id="von_ends_at_last_lower_case_word",
+        ),
     ],
 )
 def test_split_authors(names: str, people: list[Person], more: bool) -> None:

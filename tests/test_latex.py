@@ -39,11 +39,27 @@ from survey.latex import latex_to_unicode
         pytest.param("\\textbraceleft{}x\\textbraceright{}", "{x}", id="textbraces"),
         pytest.param("\\'{} and \\\"{}", "\u00b4 and \u00a8", id="spacing_accents"),
         pytest.param("Plain title", "Plain title", id="plain_untouched"),
+        pytest.param(
+            "the 5\\textsuperscript{th} Workshop",
+            "the 5th Workshop",
+            id="unknown_command_keeps_its_argument",
+        ),
+        pytest.param("\\frobnicate{x}{y} z", "xy z", id="unknown_command_two_arguments"),
+        pytest.param("\\href{http://x.org}{the site}", "the site", id="href_shows_its_text"),
+        pytest.param("\\noopsort{a}Zed", "Zed", id="noopsort_prints_nothing"),
+        pytest.param("$a \\times b$", "a × b", id="math_keeps_its_blanks"),
+        pytest.param("\\ss x", "ßx", id="text_swallows_blank_after_command"),
+        pytest.param("$O(n \\log n)$", "O(n log n)", id="operator_names"),
+        pytest.param("$\\frac{1}{2}$, $\\sqrt{2}$", "1/2, √(2)", id="fraction_and_root"),
+        pytest.param("$\\epsilon$, $\\varepsilon$", "ϵ, ε", id="lunate_epsilon"),
+        pytest.param("?`Qu\\'e? !`Ay!", "¿Qué? ¡Ay!", id="inverted_marks"),
     ],
 )
 def test_decodes(tex: str, text: str) -> None:
     assert latex_to_unicode(tex) == text
 
 
-def test_unknown_command_stays_visible() -> None:
-    assert "\\frobnicate" in latex_to_unicode("a \\frobnicate b")
+def test_unknown_command_alone_stays_visible() -> None:
+    # Without an argument it is most likely a user's macro, whose name is the text.
+    assert latex_to_unicode("a \\frobnicate b") == "a \\frobnicate b"
+    assert latex_to_unicode("\\BERT{} model") == "\\BERT model"

@@ -13,7 +13,17 @@ from typing import IO, Any
 
 from survey.export import write_with
 from survey.export.graphml import node_label, node_size
-from survey.export.xmltext import xml_text
+from survey.export.xmlwrite import (
+    XML_DECLARATION,
+    attributes,
+    empty_element,
+    root_start,
+    start_tag,
+    text_element,
+)
+
+GEXF = "http://www.gexf.net/1.2draft"
+GEXF_XSD = "http://www.gexf.net/1.2draft/gexf.xsd"
 
 ATTRIBUTES = [
     ("citekey", "string"),
@@ -35,26 +45,22 @@ def write_gexf(data: dict[str, Any], path: Path) -> None:
 def _write(data: dict[str, Any], out: IO[str]) -> None:
     write = out.write
     years = {p["key"]: p["year"] for p in data["papers"]}
-    write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    write(
-        '<gexf xmlns="http://www.gexf.net/1.2draft" '
-        'xmlns:viz="http://www.gexf.net/1.2draft/viz" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-        'xsi:schemaLocation="http://www.gexf.net/1.2draft '
-        'http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">\n'
-    )
-    write("  <meta>\n    <creator>survey</creator>\n  </meta>\n")
-    write('  <graph mode="dynamic" defaultedgetype="directed" timeformat="integer">\n')
-    write('    <attributes class="node" mode="static">\n')
+    write(XML_DECLARATION)
+    viz = [("viz", f"{GEXF}/viz")]
+    write(root_start("gexf", GEXF, GEXF_XSD, viz, extra=[("version", "1.2")]) + "\n")
+    write(f"  <meta>\n    {text_element('creator', 'survey')}\n  </meta>\n")
+    graph = [("mode", "dynamic"), ("defaultedgetype", "directed"), ("timeformat", "integer")]
+    write(f"  {start_tag('graph', graph)}\n")
+    write(f"    {start_tag('attributes', [('class', 'node'), ('mode', 'static')])}\n")
     for index, (name, kind) in enumerate(ATTRIBUTES):
-        write(f'      <attribute id="{index}" title="{name}" type="{kind}"/>\n')
+        declared = [("id", index), ("title", name), ("type", kind)]
+        write(f"      {empty_element('attribute', declared)}\n")
     write("    </attributes>\n    <nodes>\n")
+    # One opening per attribute, built once: the loop below writes one per value.
+    opening = [f"<attvalue{attributes([('for', index)])}" for index in range(len(ATTRIBUTES))]
     for paper in data["papers"]:
-        start = f' start="{paper["year"]}"' if paper["year"] is not None else ""
-        write(
-            f'      <node id="{xml_text(paper["key"])}" '
-            f'label="{xml_text(node_label(paper))}"{start}>\n        <attvalues>\n'
-        )
+        node = [("id", paper["key"]), ("label", node_label(paper)), ("start", paper["year"])]
+        write(f"      {start_tag('node', node)}\n        <attvalues>\n")
         values = {
             "citekey": paper["key"],
             "title": paper["title"],
@@ -70,21 +76,24 @@ def _write(data: dict[str, Any], out: IO[str]) -> None:
             value = values[name]
             if value is None or value == "":
                 continue
-            write(f'          <attvalue for="{index}" value="{xml_text(value)}"/>\n')
+            write(f"          {opening[index]}{attributes([('value', value)])}/>\n")
         r, g, b = paper["colour"]
+        size = node_size(paper["citations"])
         write(
             "        </attvalues>\n"
-            f'        <viz:color r="{r}" g="{g}" b="{b}"/>\n'
-            f'        <viz:size value="{node_size(paper["citations"])}"/>\n'
+            f"        {empty_element('viz:color', [('r', r), ('g', g), ('b', b)])}\n"
+            f"        {empty_element('viz:size', [('value', size)])}\n"
             "      </node>\n"
         )
     write("    </nodes>\n    <edges>\n")
     for index, edge in enumerate(data["edges"]):
-        year = years.get(edge["citing"])
-        start = f' start="{year}"' if year is not None else ""
-        label = f' label="{xml_text(edge["relation"])}"' if edge["relation"] else ""
-        write(
-            f'      <edge id="{index}" source="{xml_text(edge["citing"])}" '
-            f'target="{xml_text(edge["cited"])}" weight="1.0"{label}{start}/>\n'
-        )
+        ends = [
+            ("id", index),
+            ("source", edge["citing"]),
+            ("target", edge["cited"]),
+            ("weight", "1.0"),
+            ("label", edge["relation"] or None),
+            ("start", years.get(edge["citing"])),
+        ]
+        write(f"      {empty_element('edge', ends)}\n")
     write("    </edges>\n  </graph>\n</gexf>\n")

@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from survey.export import write_with
-from survey.export.xmltext import xml_text
+from survey.export.xmlwrite import (
+    XML_DECLARATION,
+    empty_element,
+    root_start,
+    start_tag,
+    xml_text,
+)
+
+GRAPHML = "http://graphml.graphdrawing.org/xmlns"
+GRAPHML_XSD = "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
 
 NODE_KEYS = [
     ("label", "string"),
@@ -81,35 +90,33 @@ def write_graphml(data: dict[str, Any], path: Path) -> None:
 
 def _write(data: dict[str, Any], out: IO[str]) -> None:
     write = out.write
-    write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    write(
-        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-        'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
-        'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
-    )
-    for name, kind in NODE_KEYS:
-        write(f'  <key id="{name}" for="node" attr.name="{name}" attr.type="{kind}"/>\n')
-    for name, kind in EDGE_KEYS:
-        write(f'  <key id="{name}" for="edge" attr.name="{name}" attr.type="{kind}"/>\n')
-    write('  <graph id="citations" edgedefault="directed">\n')
+    write(XML_DECLARATION)
+    write(root_start("graphml", GRAPHML, GRAPHML_XSD) + "\n")
+    for scope, keys in (("node", NODE_KEYS), ("edge", EDGE_KEYS)):
+        for name, kind in keys:
+            key = [("id", name), ("for", scope), ("attr.name", name), ("attr.type", kind)]
+            write(f"  {empty_element('key', key)}\n")
+    write(f"  {start_tag('graph', [('id', 'citations'), ('edgedefault', 'directed')])}\n")
+    # One opening per key, built once: the loops below write a million of them.
+    opening = {name: start_tag("data", [("key", name)]) for name, _kind in NODE_KEYS + EDGE_KEYS}
     ids = {paper["key"]: f"n{index}" for index, paper in enumerate(data["papers"], start=1)}
     for paper in data["papers"]:
         values = node_values(paper)
-        write(f'    <node id="{ids[paper["key"]]}">\n')
+        write(f"    {start_tag('node', [('id', ids[paper['key']])])}\n")
         for name, _kind in NODE_KEYS:
             value = values[name]
             if value is None or value == "":
                 continue
-            write(f'      <data key="{name}">{xml_text(value)}</data>\n')
+            write(f"      {opening[name]}{xml_text(value)}</data>\n")
         write("    </node>\n")
     for index, edge in enumerate(data["edges"]):
-        write(
-            f'    <edge id="e{index}" source="{ids[edge["citing"]]}" '
-            f'target="{ids[edge["cited"]]}">\n'
-            f'      <data key="weight">1.0</data>\n'
-        )
+        ends = [
+            ("id", f"e{index}"),
+            ("source", ids[edge["citing"]]),
+            ("target", ids[edge["cited"]]),
+        ]
+        write(f"    {start_tag('edge', ends)}\n      {opening['weight']}1.0</data>\n")
         if edge["relation"]:
-            write(f'      <data key="relation">{xml_text(edge["relation"])}</data>\n')
-        write(f'      <data key="origin">{xml_text(edge["origin"])}</data>\n    </edge>\n')
+            write(f"      {opening['relation']}{xml_text(edge['relation'])}</data>\n")
+        write(f"      {opening['origin']}{xml_text(edge['origin'])}</data>\n    </edge>\n")
     write("  </graph>\n</graphml>\n")
