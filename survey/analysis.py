@@ -2,7 +2,7 @@
 (query layer: reads with db helpers, computes with graph and trends, returns plain data).
 
 Each function takes a session and returns dicts and lists ready for a table or JSON;
-nothing here prints. Lineage runs as one recursive SQL query; the other analyses build
+nothing here prints. Lineage runs as a walk in SQL; the other analyses build
 a NetworkX graph of only the papers they need.
 """
 
@@ -74,7 +74,7 @@ def lineage(
     paper_id, _ = find_paper_id(session, key)
     path, _ = _within_ids(session, within)
     rows = cdb.lineage_rows(session, paper_id, descendants=descendants, depth=depth, within=path)
-    # The recursive query already brought each paper's key, year, title and short name.
+    # The walk already brought each paper's key, year, title and short name.
     info = {
         r.paper_id: {"key": r.citekey, "year": r.year, "short": r.short, "title": r.title}
         for r in rows
@@ -127,8 +127,7 @@ def paths(
     if undirected:
         graph, _ = _graph(session)
     else:
-        reach = {r.paper_id for r in cdb.lineage_rows(session, first.id)}
-        graph, _ = _graph(session, reach)
+        graph, _ = _graph(session, set(cdb.reached_generations(session, first.id)))
     found = (
         g.paths(graph, first.citekey, second.citekey, undirected=undirected, limit=limit)
         if second.citekey in graph

@@ -7,9 +7,8 @@ on. Every function returns sorted, deterministic results.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 import networkx as nx
@@ -76,17 +75,47 @@ def lineage(
 def paths(
     graph: nx.DiGraph, source: str, target: str, *, undirected: bool = False, limit: int = 10
 ) -> list[list[str]]:
-    """Shortest citation paths from `source` to `target` (citing -> cited), sorted.
+    """The first `limit` shortest citation paths from `source` to `target` (citing ->
+    cited), in sorted order, however long the paths and however many there are.
 
     With `undirected`, edge direction is ignored: how two papers are related at all.
     """
     view = graph.to_undirected(as_view=True) if undirected else graph
-    try:
-        # Enumerating every shortest path can explode on dense graphs: cap it.
-        found = [list(p) for p in islice(nx.all_shortest_paths(view, source, target), 10_000)]
-    except nx.NetworkXNoPath:
+    if source not in view or target not in view:
         return []
-    return sorted(found)[:limit]
+    ahead = nx.single_source_shortest_path_length(view, source)
+    if target not in ahead:
+        return []
+    back = view if undirected else graph.reverse(copy=False)
+    behind = nx.single_source_shortest_path_length(back, target)
+    length = ahead[target]
+
+    def onward(node: str, step: int) -> Iterator[str]:
+        # Neighbours one step further on some shortest path, in key order: a depth-first
+        # walk over them yields the paths sorted, and never enters a dead end.
+        return iter(
+            sorted(
+                other
+                for other in view.neighbors(node)
+                if ahead.get(other) == step + 1 and behind.get(other) == length - step - 1
+            )
+        )
+
+    if length == 0:
+        return [[source]][:limit]
+    found: list[list[str]] = []
+    route, pending = [source], [onward(source, 0)]
+    while pending and len(found) < limit:
+        other = next(pending[-1], None)
+        if other is None:
+            pending.pop()
+            route.pop()
+        elif other == target:
+            found.append([*route, other])
+        else:
+            route.append(other)
+            pending.append(onward(other, len(route) - 1))
+    return found
 
 
 def find_cycles(graph: nx.DiGraph, limit: int = 20) -> list[list[str]]:

@@ -24,7 +24,7 @@ from survey.db.models import Base
 
 def test_empty_database_is_upgraded_on_open(db_url: str) -> None:
     engine = open_database(db_url)
-    assert current_revision(engine) == head_revision(engine) == "0007"
+    assert current_revision(engine) == head_revision(engine) == "0008"
     tables = set(inspect(engine).get_table_names())
     assert {"papers", "authors", "aliases", "sources", "citations", "settings"} <= tables
     if engine.dialect.name == "sqlite":
@@ -55,7 +55,7 @@ def test_downgrade_to_base_and_up_again(db_url: str) -> None:
         command.downgrade(config, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     reopened = open_database(db_url)
-    assert current_revision(reopened) == "0007"
+    assert current_revision(reopened) == "0008"
 
 
 def test_current_does_not_create_tables(db_url: str) -> None:
@@ -117,9 +117,11 @@ DATA_AT = {
     ],
     # 0007 adds no table: it rebuilds the FTS index and adds views over the rows above.
     "0007": [],
+    # 0008 adds an index on citations, over the rows above.
+    "0008": [],
 }
 # Revisions in the order they apply (0007 was numbered before 0009 landed, and follows it).
-CHAIN = ["0001", "0002", "0003", "0004", "0005", "0006", "0009", "0007"]
+CHAIN = ["0001", "0002", "0003", "0004", "0005", "0006", "0009", "0007", "0008"]
 EARLIER = CHAIN[:-1]
 
 
@@ -199,8 +201,9 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
             assert connection.exec_driver_sql(
                 "SELECT citekey, section_path, annotation FROM paper_sections"
             ).fetchall() == [("Lin2015", "fg", "kept")]
-        if upgraded.dialect.name == "sqlite":
-            # The index was rebuilt from the rows written before the upgrade.
+        if upgraded.dialect.name == "sqlite" and CHAIN.index(revision) < CHAIN.index("0007"):
+            # 0007 rebuilt the index from the rows written before the upgrade (rows
+            # written with plain SQL after it are not indexed: survey indexes its own).
             assert connection.exec_driver_sql(
                 "SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'bilinear'"
             ).fetchall() == [(1,)]

@@ -1,12 +1,15 @@
-"""Citation edges in the database, and lineage as one recursive SQL query (db layer).
+"""Citation edges in the database, and lineage as a walk in SQL (db layer).
 
-The recursive query is plain SQL:1999 `WITH RECURSIVE`, which SQLite and PostgreSQL
-both run, so a lineage question on a large database reads only the papers it reaches.
+The walk goes one generation per `INSERT … SELECT` into an indexed temporary table of
+the papers reached so far, skipping those already there: each paper is visited once,
+whatever the number of paths to it, and a lineage question on a large database reads
+only the papers it reaches. Plain SQL that SQLite and PostgreSQL both run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +19,6 @@ from sqlalchemy.orm import Session, aliased
 
 from survey.db.models import Citation, Paper, Source, Tag, TaxonomyNode
 from survey.vocab import is_suspect
-
-# A walk deeper than this is a cycle going round (a citation graph is a DAG).
-MAX_DEPTH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,68 +207,41 @@ class Reached:
     short: str = ""  # the paper's shorthand, else another alias
 
 
-# SQLite indexes a materialised CTE by itself, so one statement walks and joins there.
-_LINEAGE_SQL = """
-WITH RECURSIVE walk(paper_id, depth) AS (
-    SELECT CAST(:root AS INTEGER), 0
-    UNION
-    SELECT c.{next}, w.depth + 1
-    FROM citations c JOIN walk w ON c.{this} = w.paper_id
-    WHERE w.depth < :max_depth {within}
-),
-reached(paper_id, generation) AS (
-    SELECT paper_id, MIN(depth) FROM walk GROUP BY paper_id
-),
-linked(paper_id, generation, via_id, relation) AS (
-    SELECT paper_id, generation, NULL, NULL FROM reached WHERE generation = 0
-    UNION ALL
-    SELECT r.paper_id, r.generation, v.paper_id, c.relation
-    FROM reached v
-    JOIN citations c ON c.{this} = v.paper_id
-    JOIN reached r ON r.paper_id = c.{next} AND r.generation = v.generation + 1
-)
-SELECT l.paper_id, l.generation, l.via_id, l.relation, p.citekey, p.year, p.title,
-    (SELECT a.alias FROM aliases a WHERE a.paper_id = l.paper_id
-     ORDER BY CASE a.origin WHEN 'shorthand' THEN 0 WHEN 'manifest' THEN 1
-              WHEN 'notes' THEN 2 ELSE 3 END, a.alias
-     LIMIT 1)
-FROM linked l JOIN papers p ON p.id = l.paper_id
-"""
+# The walk keeps what it has reached in a temporary table, indexed on the paper (so
+# "already reached?" is one lookup) and on the generation (so the frontier is one range).
+_REACHED = "survey_reached"
+_WITHIN = "survey_within"
+_TEMP_SCHEMA = {"sqlite": "temp", "postgresql": "pg_temp"}
 
-
-# Elsewhere (PostgreSQL), in two steps: first the walk, every reachable paper and its
-# generation (the shortest number of links), into a temporary table.
-_WALK_SQL = """
-WITH RECURSIVE walk(paper_id, depth) AS (
-    SELECT CAST(:root AS INTEGER), 0
-    UNION
-    SELECT c.{next}, w.depth + 1
-    FROM citations c JOIN walk w ON c.{this} = w.paper_id
-    WHERE w.depth < :max_depth {within}
-)
-INSERT INTO survey_reached (paper_id, generation)
-SELECT paper_id, MIN(depth) FROM walk GROUP BY paper_id
-"""
-
-# Each reached paper with one link from the generation before it and its details. The
-# reached set sits in an indexed temporary table, so these joins are index lookups on
-# SQLite and PostgreSQL alike (a CTE referenced twice has no index on PostgreSQL).
-_DETAILS_SQL = """
-SELECT l.paper_id, l.generation, l.via_id, l.relation, p.citekey, p.year, p.title,
-    (SELECT a.alias FROM aliases a WHERE a.paper_id = l.paper_id
-     ORDER BY CASE a.origin WHEN 'shorthand' THEN 0 WHEN 'manifest' THEN 1
-              WHEN 'notes' THEN 2 ELSE 3 END, a.alias
-     LIMIT 1)
+# One statement per generation: every paper linked from the frontier and not yet reached,
+# with its link from the smallest paper id of the frontier and that link's relation (of
+# the first such edge stored, when the same two papers are linked more than once).
+_STEP_SQL = """
+INSERT INTO survey_reached (paper_id, generation, via_id, relation)
+SELECT n.paper_id, :next_generation, n.via_id,
+    (SELECT e.relation FROM citations e
+     WHERE e.{this} = n.via_id AND e.{next} = n.paper_id
+     ORDER BY e.id LIMIT 1)
 FROM (
-    SELECT paper_id, generation, NULL AS via_id, NULL AS relation
-    FROM survey_reached WHERE generation = 0
-    UNION ALL
-    SELECT r.paper_id, r.generation, v.paper_id, c.relation
-    FROM survey_reached v
-    JOIN citations c ON c.{this} = v.paper_id
-    JOIN survey_reached r ON r.paper_id = c.{next} AND r.generation = v.generation + 1
-) l
-JOIN papers p ON p.id = l.paper_id
+    SELECT c.{next} AS paper_id, MIN(c.{this}) AS via_id
+    FROM survey_reached f JOIN citations c ON c.{this} = f.paper_id
+    WHERE f.generation = :generation
+    AND NOT EXISTS (SELECT 1 FROM survey_reached r WHERE r.paper_id = c.{next}) {within}
+    GROUP BY c.{next}
+) n
+"""
+
+_WITHIN_SQL = "AND EXISTS (SELECT 1 FROM survey_within w WHERE w.paper_id = c.{next})"
+
+# Each reached paper with its details; the short name is its shorthand, else another alias.
+_DETAILS_SQL = """
+SELECT r.paper_id, r.generation, r.via_id, r.relation, p.citekey, p.year, p.title,
+    (SELECT a.alias FROM aliases a WHERE a.paper_id = r.paper_id
+     ORDER BY CASE a.origin WHEN 'shorthand' THEN 0 WHEN 'manifest' THEN 1
+              WHEN 'notes' THEN 2 ELSE 3 END, a.alias
+     LIMIT 1)
+FROM survey_reached r JOIN papers p ON p.id = r.paper_id
+ORDER BY r.generation, r.paper_id
 """
 
 
@@ -280,50 +253,88 @@ def lineage_rows(
     depth: int | None = None,
     within: str | None = None,
 ) -> list[Reached]:
-    """Every paper reachable from `paper_id` with its generation, in one recursive query.
+    """Every paper reachable from `paper_id` with its generation, sorted by generation
+    and paper id; the paper itself comes first, at generation 0.
 
-    Ancestors follow citing -> cited; descendants cited -> citing. For each paper the
-    returned `via` is a paper one generation closer that links to it (the smallest id
-    when several do), found from the links the walk itself followed, so the query does
-    no more work than the walk. `within` keeps the walk inside a taxonomy subtree.
+    Ancestors follow citing -> cited; descendants cited -> citing. For each paper `via`
+    is the paper of the generation before that links to it (the smallest id when several
+    do). `depth` stops after that many generations; without it the walk goes to the end
+    (each paper is reached once, so cycles end it too). `within` keeps the walk inside a
+    taxonomy subtree.
     """
+    with _walk(session, paper_id, descendants=descendants, depth=depth, within=within):
+        return [
+            Reached(
+                reached_id,
+                generation,
+                None if generation == 0 else via_id,
+                relation or "",
+                key,
+                year,
+                title or "",
+                short or "",
+            )
+            for reached_id, generation, via_id, relation, key, year, title, short in (
+                session.execute(text(_DETAILS_SQL))
+            )
+        ]
+
+
+def reached_generations(
+    session: Session, paper_id: int, *, descendants: bool = False, depth: int | None = None
+) -> dict[int, int]:
+    """The same walk as `lineage_rows`, without details: paper id -> generation."""
+    with _walk(session, paper_id, descendants=descendants, depth=depth, within=None):
+        query = text("SELECT paper_id, generation FROM survey_reached")
+        return {reached_id: generation for reached_id, generation in session.execute(query)}
+
+
+@contextmanager
+def _walk(
+    session: Session,
+    paper_id: int,
+    *,
+    descendants: bool,
+    depth: int | None,
+    within: str | None,
+) -> Iterator[None]:
+    """Fill the temporary table survey_reached with the walk from `paper_id`, one
+    statement per generation, for the time of the block; dropped afterwards."""
     this, next_ = ("cited_id", "citing_id") if descendants else ("citing_id", "cited_id")
-    params: dict[str, Any] = {"root": paper_id, "max_depth": min(depth or MAX_DEPTH, MAX_DEPTH)}
-    within_sql = ""
-    if within is not None:
-        within_sql = (
-            f"AND c.{next_} IN (SELECT t.paper_id FROM tags t JOIN taxonomy_nodes n "
-            "ON t.node_id = n.id WHERE n.path = :within OR n.path LIKE :within_prefix)"
-        )
-        params.update(within=within, within_prefix=within + "/%")
-    if session.get_bind().dialect.name == "sqlite":
-        rows = session.execute(
-            text(_LINEAGE_SQL.format(this=this, next=next_, within=within_sql)), params
-        )
-        return _best_links(rows)
+    schema = _TEMP_SCHEMA.get(session.get_bind().dialect.name, "temp")
+    for table in (_REACHED, _WITHIN):
+        session.execute(text(f"DROP TABLE IF EXISTS {schema}.{table}"))
     session.execute(
         text(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS survey_reached "
-            "(paper_id INTEGER PRIMARY KEY, generation INTEGER NOT NULL)"
+            f"CREATE TEMPORARY TABLE {_REACHED} (paper_id INTEGER PRIMARY KEY,"
+            " generation INTEGER NOT NULL, via_id INTEGER, relation VARCHAR(16))"
         )
     )
-    session.execute(text("DELETE FROM survey_reached"))
-    session.execute(text(_WALK_SQL.format(this=this, next=next_, within=within_sql)), params)
-    found = _best_links(session.execute(text(_DETAILS_SQL.format(this=this, next=next_))))
-    session.execute(text("DELETE FROM survey_reached"))
-    return found
-
-
-def _best_links(rows: Iterable[Any]) -> list[Reached]:
-    """One row per paper: the link from the smallest paper id of the generation before."""
-    best: dict[int, Reached] = {}
-    for row in rows:
-        reached_id, generation, via_id, relation, key, year, title, short = row
-        if generation == 0:
-            via_id, relation = None, ""
-        current = best.get(reached_id)
-        if current is None or (via_id is not None and (current.via_id or 0) > via_id):
-            best[reached_id] = Reached(
-                reached_id, generation, via_id, relation or "", key, year, title or "", short or ""
-            )
-    return sorted(best.values(), key=lambda r: (r.generation, r.paper_id))
+    session.execute(text(f"CREATE INDEX {_REACHED}_generation ON {_REACHED} (generation)"))
+    within_sql = ""
+    if within is not None:
+        session.execute(text(f"CREATE TEMPORARY TABLE {_WITHIN} (paper_id INTEGER PRIMARY KEY)"))
+        session.execute(
+            text(
+                f"INSERT INTO {_WITHIN} (paper_id) SELECT DISTINCT t.paper_id FROM tags t"
+                " JOIN taxonomy_nodes n ON t.node_id = n.id"
+                " WHERE n.path = :within OR n.path LIKE :within_prefix"
+            ),
+            {"within": within, "within_prefix": within + "/%"},
+        )
+        within_sql = _WITHIN_SQL.format(next=next_)
+    session.execute(
+        text(f"INSERT INTO {_REACHED} (paper_id, generation) VALUES (:paper_id, 0)"),
+        {"paper_id": paper_id},
+    )
+    step = text(_STEP_SQL.format(this=this, next=next_, within=within_sql))
+    generation = 0
+    while depth is None or generation < depth:
+        params = {"generation": generation, "next_generation": generation + 1}
+        result = session.execute(step, params)
+        if not getattr(result, "rowcount", 0):
+            break
+        generation += 1
+    yield
+    for table in (_REACHED, _WITHIN):
+        session.execute(text(f"DROP TABLE IF EXISTS {schema}.{table}"))

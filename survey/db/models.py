@@ -238,6 +238,10 @@ class Citation(Base):
     cited: Mapped[Paper] = relationship(foreign_keys=[cited_id])
 
 
+# Walks towards the citing papers (descendants) read the citing id from the index itself.
+Index("ix_citations_cited_id_citing_id", Citation.cited_id, Citation.citing_id)
+
+
 class Setting(Base):
     """A named value of the knowledge base, e.g. the built survey's title."""
 
