@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from survey.config import DEFAULT_MIN_CITING
 from survey.db import citations as cdb
 from survey.db import openalex as oa
+from survey.db import reads
 from survey.db import taxonomy as tx
 from survey.db.models import OpenAlexWork
 from survey.enrich import resolve_against
@@ -66,7 +67,7 @@ class Candidate:
 
 def _scope(session: Session, within: str | None) -> tuple[str | None, dict[int, str]]:
     """The section's path and its papers (id -> citekey); every paper without `within`."""
-    keys = oa.citekeys_by_id(session)
+    keys = reads.citekeys_by_id(session)
     if within is None:
         return None, keys
     node = tx.find_node(session, within)
@@ -109,7 +110,7 @@ def missing_by_section(
 
     The references and works are read once, so the report asks it for every section.
     """
-    keys = oa.citekeys_by_id(session)
+    keys = reads.citekeys_by_id(session)
     cites: dict[str, set[str]] = {}
     for paper_id, work_id in oa.external_references(session):
         cites.setdefault(keys[paper_id], set()).add(work_id)
@@ -305,7 +306,7 @@ def candidates_bibtex(
     session: Session, candidates: list[Candidate], origin: Callable[[Candidate], str]
 ) -> str:
     """BibTeX entries for `candidates`, keys clear of the knowledge base's own keys."""
-    taken = oa.taken_citekeys(session)
+    taken = reads.taken_citekeys(session)
     entries = []
     for candidate in candidates:
         key = citekey_for(candidate.first_author, candidate.year, candidate.title, taken)
@@ -328,7 +329,7 @@ def candidates_bibtex(
 
 def proposals_bibtex(session: Session, proposals: list[Proposal]) -> str:
     """BibTeX entries for the proposals that found a work, each saying which mention."""
-    taken = oa.taken_citekeys(session)
+    taken = reads.taken_citekeys(session)
     entries = []
     for proposal in proposals:
         work = proposal.work

@@ -183,7 +183,7 @@ def _papers_in_scope(session: Session, within: str | None) -> tuple[str | None, 
             arxiv.lower() if arxiv else None,
             tuple(families.get(paper_id, ())),
         )
-        for paper_id, key, title, year, doi, arxiv in oa.paper_identities(session)
+        for paper_id, key, title, year, doi, arxiv in reads.paper_identities(session)
         if ids is None or paper_id in ids
     ]
     return path, papers
@@ -375,7 +375,7 @@ def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
     papers_of: dict[str, list[int]] = {}
     for paper_id, work_id in oa.matched_works(session):
         papers_of.setdefault(work_id, []).append(paper_id)
-    years = oa.paper_years(session)
+    years = reads.paper_years(session)
     titles = oa.stored_work_titles(session)
     known = {work_id for work_id, title in titles.items() if title}  # works with metadata
     works = oa.referenced_works(session, list(papers_of))

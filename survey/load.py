@@ -44,11 +44,6 @@ TITLE_ALIAS_MAX_CHARS = 40
 Progress = Callable[[str, int, int], None]
 
 
-def default_workers() -> int:
-    """Parser processes for large files: `$SURVEY_WORKERS`, else one per core (at most 4)."""
-    return parser_workers()
-
-
 @dataclass(slots=True)
 class FileResult:
     """What happened to one file."""
@@ -161,7 +156,7 @@ def load_bib_files(
 
     with gc_paused():
         for item in inputs:
-            _load_file(run, item, workers or default_workers())
+            _load_file(run, item, workers or parser_workers())
             item.text = ""  # the text is no longer needed; let it go before the next file
         for item in inputs:
             _drop_stale(run, item)

@@ -11,16 +11,6 @@ from survey.db.models import OpenAlexMatch, OpenAlexReference, OpenAlexWork, Pap
 from survey.db.store import chunks
 
 
-def citekeys_by_id(session: Session) -> dict[int, str]:
-    """Every paper's citekey, by paper id."""
-    return {paper_id: key for paper_id, key in session.execute(select(Paper.id, Paper.citekey))}
-
-
-def taken_citekeys(session: Session) -> set[str]:
-    """Every citekey in the knowledge base, lower-cased."""
-    return {key.lower() for key in session.scalars(select(Paper.citekey))}
-
-
 def external_references(session: Session) -> list[tuple[int, str]]:
     """(paper id, work id) for each work outside the survey that a paper references."""
     rows = session.execute(
@@ -76,22 +66,6 @@ def matches_with_references(
 
 # One stored match: paper id, work id (None: no work found), method, score, DOI suggestion.
 MatchRow = tuple[int, str | None, str, float, str | None]
-
-
-def paper_identities(
-    session: Session,
-) -> list[tuple[int, str, str | None, int | None, str | None, str | None]]:
-    """(id, citekey, title, year, doi, arXiv id) of every paper, by citekey."""
-    rows = session.execute(
-        select(
-            Paper.id, Paper.citekey, Paper.title, Paper.year, Paper.doi, Paper.arxiv_id
-        ).order_by(Paper.citekey)
-    )
-    return [(a, b, c, d, e, f) for a, b, c, d, e, f in rows]
-
-
-def paper_years(session: Session) -> dict[int, int | None]:
-    return {paper_id: year for paper_id, year in session.execute(select(Paper.id, Paper.year))}
 
 
 def matched_paper_ids(session: Session) -> set[int]:

@@ -1,4 +1,4 @@
-"""Whole-table reads for the integrity check and the report (database layer).
+"""Whole-table reads for the integrity check, the report and OpenAlex matching (database layer).
 
 Each function runs one query and returns plain rows; callers index them in dicts, so no
 caller queries inside a loop over papers or sections.
@@ -69,3 +69,29 @@ def citation_file_locations(session: Session) -> list[str]:
             .order_by(func.coalesce(Source.location, Source.path))
         )
     )
+
+
+def citekeys_by_id(session: Session) -> dict[int, str]:
+    """Every paper's citekey, by paper id."""
+    return {paper_id: key for paper_id, key in session.execute(select(Paper.id, Paper.citekey))}
+
+
+def taken_citekeys(session: Session) -> set[str]:
+    """Every citekey in the knowledge base, lower-cased."""
+    return {key.lower() for key in session.scalars(select(Paper.citekey))}
+
+
+def paper_identities(
+    session: Session,
+) -> list[tuple[int, str, str | None, int | None, str | None, str | None]]:
+    """(id, citekey, title, year, doi, arXiv id) of every paper, by citekey."""
+    rows = session.execute(
+        select(
+            Paper.id, Paper.citekey, Paper.title, Paper.year, Paper.doi, Paper.arxiv_id
+        ).order_by(Paper.citekey)
+    )
+    return [(a, b, c, d, e, f) for a, b, c, d, e, f in rows]
+
+
+def paper_years(session: Session) -> dict[int, int | None]:
+    return {paper_id: year for paper_id, year in session.execute(select(Paper.id, Paper.year))}
