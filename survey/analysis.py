@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from survey import graph as g
 from survey import trends
+from survey.allocation import gc_paused
 from survey.db import citations as cdb
 from survey.db import taxonomy as tx
 from survey.db.models import Alias, Author, Citation, Paper, Tag, TaxonomyNode
@@ -72,28 +73,44 @@ def lineage(
     if depth is not None and depth < 1:
         raise SurveyError("--depth must be at least 1")
     paper_id, _ = find_paper_id(session, key)
-    path, _ = _within_ids(session, within)
-    rows = cdb.lineage_rows(session, paper_id, descendants=descendants, depth=depth, within=path)
+    path = None if within is None else tx.find_node(session, within).path
+    with gc_paused():  # a heavy question builds 10^5 rows and dicts
+        return _lineage_result(
+            cdb.lineage_rows(session, paper_id, descendants=descendants, depth=depth, within=path),
+            descendants=descendants,
+            within=path,
+            depth=depth,
+        )
+
+
+def _lineage_result(
+    rows: list[cdb.Reached], *, descendants: bool, within: str | None, depth: int | None
+) -> dict[str, Any]:
     # The walk already brought each paper's key, year, title and short name.
-    info = {
-        r.paper_id: {"key": r.citekey, "year": r.year, "short": r.short, "title": r.title}
-        for r in rows
-    }
+    keys = {r.paper_id: r.citekey for r in rows}
+    start = rows[0]
     steps = [
         {
-            **info[r.paper_id],
+            "key": r.citekey,
+            "year": r.year,
+            "short": r.short,
+            "title": r.title,
             "generation": r.generation,
-            "via": info[r.via_id]["key"] if r.via_id is not None else None,
+            "via": keys[r.via_id] if r.via_id is not None else None,
             "relation": r.relation,
         }
-        for r in rows
-        if r.generation > 0
+        for r in rows[1:]
     ]
     steps.sort(key=lambda s: (s["generation"], s["key"]))
     return {
-        "paper": info[paper_id],
+        "paper": {
+            "key": start.citekey,
+            "year": start.year,
+            "short": start.short,
+            "title": start.title,
+        },
         "direction": "descendants" if descendants else "ancestors",
-        "within": path,
+        "within": within,
         "depth": depth,
         "papers": steps,
     }

@@ -7,14 +7,12 @@ names and normalising identifiers. Never prints; problems become `Diagnostic`s.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import multiprocessing
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +27,7 @@ from bibtexparser.model import (
     String,
 )
 
+from survey.allocation import gc_paused
 from survey.errors import Diagnostic, InputFileError, Severity
 from survey.identifiers import ARXIV_DOI, normalize_arxiv_id, normalize_doi
 from survey.inputs import read_input
@@ -499,22 +498,6 @@ def _string_starts(text: str, end: int) -> Iterator[int]:
         line_start = text.rfind("\n", 0, match.start()) + 1
         if not text[line_start : match.start()].strip(" \t"):
             yield match.start()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector around allocation-heavy, cycle-free work.
-
-    Parsing creates millions of small objects and no reference cycles; each automatic
-    collection would walk all of them again. Reference counting still frees memory.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _piece_bounds(text: str, pieces: int) -> list[tuple[int, int]]:

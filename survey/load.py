@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from survey.allocation import gc_paused
 from survey.annotations import Reattached, detach, reattach
 from survey.bib import (
     BibParse,
     BibRecord,
     entry_keys,
-    gc_paused,
     iter_bibtex_pieces,
     read_bib_file,
 )
