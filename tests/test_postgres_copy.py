@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 from conftest import POSTGRES
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
+from survey.db import citations as cdb
 from survey.db import open_database, session_scope, store
 from survey.db.models import Alias, Author, Paper
 from survey.load import LoadReport, load_bib_files
@@ -172,3 +173,29 @@ def test_strict_load_rolls_back_what_copy_wrote(
     assert report.has_errors and not report.written
     assert "papers" in copies  # COPY ran inside the load's transaction, then rolled back
     assert stored(engine) == {}
+
+
+def counts(engine: Engine, table: str) -> tuple[float, int]:
+    """(rows PostgreSQL's planner believes `table` has, -1 when never analyzed; its rows)."""
+    with session_scope(engine) as session:
+        query = text("SELECT reltuples FROM pg_class WHERE relname = :table")
+        believed = float(session.execute(query, {"table": table}).scalar_one())
+        return believed, session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_bulk_writes_leave_fresh_planner_statistics(
+    engine: Engine, write_bib: Callable[..., Path]
+) -> None:
+    # Autovacuum analyzes only after 50 changed rows and a minute's nap: these counts
+    # come from the ANALYZE the load and the edge import run before they commit.
+    load(engine, write_bib(HOSTILE, "hostile.bib"))
+    for table in ("papers", "authors", "aliases"):
+        believed, rows = counts(engine, table)
+        assert rows > 0 and believed == rows, table
+    with session_scope(engine, write=True) as session:
+        ids = sorted(session.scalars(select(Paper.id)))
+        rows = [
+            {"citing_id": ids[0], "cited_id": other, "relation": "related"} for other in ids[1:]
+        ]
+        cdb.replace_edges(session, "file", None, rows)
+    assert counts(engine, "citations") == (4, 4)

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, aliased
 
+from survey.db.engine import analyze_after
 from survey.db.models import Citation, Paper, Source, Tag, TaxonomyNode
 from survey.vocab import is_suspect
 
@@ -112,6 +113,7 @@ def replace_edges(
     for row in rows:
         session.add(Citation(**{"source_id": source_id, **row, "origin": origin}))
     session.flush()
+    analyze_after(session, Citation.__tablename__)
 
 
 def delete_source_edges(session: Session, source_id: int) -> int:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from survey.db.engine import analyze_after
 from survey.db.models import (
     Alias,
     Author,
@@ -262,6 +263,7 @@ def _pg_copy(
     None is NULL. NUL cannot be stored in PostgreSQL text: the loader refuses such an
     entry with a diagnostic before it gets here.
     """
+    analyze_after(session, table.name)
     raw = session.connection().connection.driver_connection
     assert raw is not None
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
