@@ -12,7 +12,8 @@ On bench/lineage.py's deterministic citation DAG (100,000 papers, about 970,000 
   the bare recursive CTE (each (paper, depth) once, then the smallest depth per paper).
   Target: <= 1.3x.
 
-Each figure is the best of several warm runs (3 heavy, 30 light); both sides must reach the same set of papers.
+Each figure is the best of several warm runs (3 heavy, 30 light); both sides must reach
+the same set of papers.
 
 Usage: python bench/perf_lineage.py [--quick]
 """
