@@ -332,20 +332,7 @@ class _Replacer:
     def __call__(self, match: re.Match[str]) -> str:
         group = match.group
         if command := group("command"):
-            # TeX swallows the blanks after a control word; inside math they only space
-            # the output, as they do for readers of the decoded text.
-            blank = group("blank")
-            kept = " " if blank and self.math and group("empty") is None else ""
-            if command in _SYMBOLS:
-                return _SYMBOLS[command] + kept
-            if command in _WRAPPERS:
-                return kept
-            if group("empty") is None and match.string.startswith("{", match.end()):
-                # An unknown command with an argument: the argument is the text
-                # (`\\textsuperscript{th}` -> th).
-                return kept
-            # An unknown command on its own (a user macro such as `\\BERT`) stays visible.
-            return "\\" + command + (" " if blank and group("empty") is None else "")
+            return self._command(match, command)
         if accent := group("sym_accent"):
             return _accented(accent, group("sa_braced") or group("sa_bare"))
         if accent := group("let_accent"):
@@ -361,9 +348,25 @@ class _Replacer:
             return f"{numerator}/{group('denominator')}"
         if (radicand := group("radicand")) is not None:
             return f"√({radicand})"
-        if group("space") is not None:
-            return " "
-        return " "  # a forced line break
+        return " "  # a spacing command or a forced line break
+
+    def _command(self, match: re.Match[str], command: str) -> str:
+        """A control word: its symbol, its argument's text, or itself when unknown."""
+        group = match.group
+        # TeX swallows the blanks after a control word; inside math they only space the
+        # output, as they do for readers of the decoded text.
+        blank = group("blank")
+        kept = " " if blank and self.math and group("empty") is None else ""
+        if command in _SYMBOLS:
+            return _SYMBOLS[command] + kept
+        if command in _WRAPPERS:
+            return kept
+        if group("empty") is None and match.string.startswith("{", match.end()):
+            # An unknown command with an argument: the argument is the text
+            # (`\\textsuperscript{th}` -> th).
+            return kept
+        # An unknown command on its own (a user macro such as `\\BERT`) stays visible.
+        return "\\" + command + (" " if blank and group("empty") is None else "")
 
 
 def latex_to_unicode(value: str) -> str:
