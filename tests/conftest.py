@@ -34,6 +34,11 @@ _NUMBERS = itertools.count()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only(reason): the test needs SQLite itself")
+    config.addinivalue_line(
+        "markers",
+        "slow: kills processes at many moments (seconds to minutes); run by the test command"
+        " and CI, skipped locally with -m 'not slow'",
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -804,6 +804,7 @@ def test_cli_ctrl_c_says_how_to_resume(
     assert "run the command again to resume" in result.stderr
 
 
+@pytest.mark.slow
 def test_killed_run_leaves_the_database_as_it_was_and_resumes(
     built: Engine, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

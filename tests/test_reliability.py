@@ -115,6 +115,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return small, big
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only(reason="copies database files and runs SQLite's integrity_check")
 def test_sigkill_during_load_leaves_before_or_after(
     tmp_path: Path, corpus: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
@@ -197,6 +198,7 @@ def write_survey(folder: Path, bib_text: str, papers: int) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only(reason="copies database files and runs SQLite's integrity_check")
 def test_sigkill_during_build_leaves_before_or_after(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -226,6 +228,7 @@ def test_sigkill_during_build_leaves_before_or_after(
     ],
     ids=["tag-add", "cite-add"],
 )
+@pytest.mark.slow
 def test_sigkill_during_a_manual_edit_leaves_before_or_after(
     tmp_path: Path, command: tuple[str, ...]
 ) -> None:
@@ -238,6 +241,7 @@ def test_sigkill_during_a_manual_edit_leaves_before_or_after(
     kill_repeatedly(tmp_path, base, command, 6, seed=len(command))
 
 
+@pytest.mark.slow
 def test_sigkill_during_export_keeps_the_previous_file(tmp_path: Path) -> None:
     folder = tmp_path / "survey"
     write_survey(folder, generate(1500, seed=4), 1500)
