@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, TypeVar, overload
 
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.model import (
+    Block,
     DuplicateBlockKeyBlock,
     DuplicateFieldKeyBlock,
     Entry,
@@ -269,30 +270,52 @@ def parse_bibtex(
             "look for an unbalanced brace or quote near the last entry that loaded",
         ) from exc
 
-    lines = _Lines(text, line_offset)
     diagnostics: list[Diagnostic] = []
-    macros = dict(macros or {})
-    entries: list[tuple[Entry, int]] = []
 
     def report(severity: Severity, line: int | None, key: str | None, message: str) -> None:
         diagnostics.append(Diagnostic(severity, filename, line, key, message))
 
-    for block in library.blocks:
+    macros = dict(macros or {})
+    entries = _sort_blocks(library.blocks, _Lines(text, line_offset), line_offset, macros, report)
+    resolved = _resolve_entries(entries, macros, report)
+    records: list[BibRecord] = []
+    for entry, line, values, used in resolved.values():
+        if "crossref" in values:
+            parent = resolved.get(values["crossref"].strip().lower())
+            if parent is None:
+                report(
+                    Severity.WARNING,
+                    line,
+                    entry.key,
+                    f"crossref {values['crossref']!r} names no entry in this file",
+                )
+            else:
+                inherited = _inherit(values, parent[0].entry_type.lower(), parent[2])
+                used = used + [f"{k}={v}" for k, v in sorted(inherited.items())]
+        record = _make_record(entry, line, values, filename, diagnostics)
+        # The entry's text plus whatever it took from @string macros and its crossref parent:
+        # editing a macro or the parent changes the entry, editing nothing leaves the hash.
+        record.content_hash = hashlib.sha256("\x00".join([record.raw, *used]).encode()).hexdigest()
+        records.append(record)
+    return BibParse(records, diagnostics)
+
+
+# Reports one diagnostic: severity, line, key, message (the file is the parse's own).
+_Report = Callable[[Severity, int | None, str | None, str], None]
+# An entry with its line, its resolved field values and the macros it used.
+_Resolved = tuple[Entry, int, dict[str, str], list[str]]
+
+
+def _sort_blocks(
+    blocks: list[Block], lines: _Lines, line_offset: int, macros: dict[str, str], report: _Report
+) -> list[tuple[Entry, int]]:
+    """The entries among the parser's blocks, with their lines; `@string` definitions go
+    into `macros`, and every block the parser could not take is reported."""
+    entries: list[tuple[Entry, int]] = []
+    for block in blocks:
         line = (block.start_line or 0) + 1 + line_offset
         if isinstance(block, String):
-            undefined: list[str] = []
-            try:
-                macros[block.key.lower()] = _resolve_value(str(block.value), macros, undefined)
-            except ValueTooLong as exc:
-                report(
-                    Severity.ERROR,
-                    line,
-                    f"@string {block.key}",
-                    f"{exc} (macros nested in each other); the macro is left undefined",
-                )
-                continue
-            for name in undefined:
-                report(Severity.WARNING, line, f"@string {block.key}", f"undefined macro {name!r}")
+            _define_macro(block, line, macros, report)
         elif isinstance(block, DuplicateFieldKeyBlock):
             entry = block.ignore_error_block
             assert isinstance(entry, Entry)
@@ -316,10 +339,31 @@ def parse_bibtex(
             report(Severity.ERROR, line, _guess_key(block.raw), _failure_message(block, lines))
         elif isinstance(block, Entry):
             entries.append((block, line))
+    return entries
 
-    records: list[BibRecord] = []
+
+def _define_macro(block: String, line: int, macros: dict[str, str], report: _Report) -> None:
+    undefined: list[str] = []
+    try:
+        macros[block.key.lower()] = _resolve_value(str(block.value), macros, undefined)
+    except ValueTooLong as exc:
+        report(
+            Severity.ERROR,
+            line,
+            f"@string {block.key}",
+            f"{exc} (macros nested in each other); the macro is left undefined",
+        )
+        return
+    for name in undefined:
+        report(Severity.WARNING, line, f"@string {block.key}", f"undefined macro {name!r}")
+
+
+def _resolve_entries(
+    entries: list[tuple[Entry, int]], macros: dict[str, str], report: _Report
+) -> dict[str, _Resolved]:
+    """The entries with a valid, unique key and resolvable values, by lower-cased key."""
     seen_keys: dict[str, int] = {}
-    resolved: dict[str, tuple[Entry, int, dict[str, str], list[str]]] = {}
+    resolved: dict[str, _Resolved] = {}
     for entry, line in entries:
         key = entry.key.strip()
         if not key or len(key.split()) != 1 or "," in key:
@@ -336,56 +380,48 @@ def parse_bibtex(
             )
             continue
         seen_keys[lowered] = line
-        values: dict[str, str] = {}
-        undefined = []
-        used: list[str] = []
+        values = _entry_values(entry, line, macros, report)
+        if values is not None:
+            resolved[lowered] = (entry, line, *values)
+    return resolved
+
+
+def _entry_values(
+    entry: Entry, line: int, macros: dict[str, str], report: _Report
+) -> tuple[dict[str, str], list[str]] | None:
+    """An entry's field values (the first of a repeated field) and the macros they used,
+    or None, reported, when a value is too long or malformed."""
+    key = entry.key.strip()
+    values: dict[str, str] = {}
+    undefined: list[str] = []
+    used: list[str] = []
+    for fld in entry.fields:
+        name = fld.key.strip().lower()
+        if name in values:  # duplicate field: the first value wins, already reported
+            continue
         try:
-            for fld in entry.fields:
-                name = fld.key.strip().lower()
-                if name in values:  # duplicate field: the first value wins, already reported
-                    continue
-                values[name] = _resolve_value(str(fld.value), macros, undefined, used)
+            values[name] = _resolve_value(str(fld.value), macros, undefined, used)
         except ValueTooLong as exc:
             report(Severity.ERROR, line, key, f"field {name!r} {exc}; shorten it")
-            continue
-        malformed = [name for name in undefined if not _MACRO_NAME.match(name)]
-        if malformed:
-            report(
-                Severity.ERROR,
-                line,
-                key,
-                f"malformed field value {malformed[0]!r}: a comma between fields is probably "
-                "missing, or the value lacks its braces or quotes",
-            )
-            continue
-        for name in undefined:
-            report(
-                Severity.WARNING,
-                line,
-                key,
-                f"undefined macro {name!r} kept as text; define it with @string",
-            )
-        resolved[lowered] = (entry, line, values, used)
-
-    for entry, line, values, used in resolved.values():
-        if "crossref" in values:
-            parent = resolved.get(values["crossref"].strip().lower())
-            if parent is None:
-                report(
-                    Severity.WARNING,
-                    line,
-                    entry.key,
-                    f"crossref {values['crossref']!r} names no entry in this file",
-                )
-            else:
-                inherited = _inherit(values, parent[0].entry_type.lower(), parent[2])
-                used = used + [f"{k}={v}" for k, v in sorted(inherited.items())]
-        record = _make_record(entry, line, values, filename, diagnostics)
-        # The entry's text plus whatever it took from @string macros and its crossref parent:
-        # editing a macro or the parent changes the entry, editing nothing leaves the hash.
-        record.content_hash = hashlib.sha256("\x00".join([record.raw, *used]).encode()).hexdigest()
-        records.append(record)
-    return BibParse(records, diagnostics)
+            return None
+    malformed = [name for name in undefined if not _MACRO_NAME.match(name)]
+    if malformed:
+        report(
+            Severity.ERROR,
+            line,
+            key,
+            f"malformed field value {malformed[0]!r}: a comma between fields is probably "
+            "missing, or the value lacks its braces or quotes",
+        )
+        return None
+    for name in undefined:
+        report(
+            Severity.WARNING,
+            line,
+            key,
+            f"undefined macro {name!r} kept as text; define it with @string",
+        )
+    return values, used
 
 
 # ----------------------------------------------------------------- parallel parsing
@@ -835,6 +871,11 @@ def _decode_cached(value: str) -> str:
     return latex_to_unicode(value)
 
 
+# Fields decoded into a record's columns; every other field is kept as it is in `fields`
+# (`date` too, when it only gave the year).
+_COLUMN_FIELDS = frozenset({"title", "author", "abstract", "shorthand", "year", "doi"})
+
+
 def _make_record(
     entry: Entry,
     line: int,
@@ -847,51 +888,66 @@ def _make_record(
     def warn(message: str) -> None:
         diagnostics.append(Diagnostic(Severity.WARNING, filename, line, key, message))
 
-    entry_type = entry.entry_type.strip().lower()
     record = BibRecord(
-        citekey=key, entry_type=entry_type, line=line, raw=entry.raw or "", fields={}
+        citekey=key,
+        entry_type=entry.entry_type.strip().lower(),
+        line=line,
+        raw=entry.raw or "",
+        fields={name: value for name, value in values.items() if name not in _COLUMN_FIELDS},
+        title=_decoded_text(values.get("title")),
+        abstract=_decoded_text(values.get("abstract")),
+        shorthand=_decoded_text(values.get("shorthand")),
+        venue=_venue(values),
     )
-    rest: dict[str, str] = {}
+    if "author" in values:
+        record.authors, record.more_authors = split_authors(values["author"])
+    # In the entry's field order, so the warnings come in the order the fields are written.
     for name, value in values.items():
-        if name == "title":
-            record.title = latex_to_unicode(value) or None
-        elif name == "author":
-            record.authors, record.more_authors = split_authors(value)
-        elif name == "abstract":
-            record.abstract = latex_to_unicode(value) or None
-        elif name == "shorthand":
-            record.shorthand = latex_to_unicode(value) or None
-        elif name == "year":
-            record.year = parse_year(value)
-            if record.year is None:
-                warn(f"year {value!r} is not a four-digit year; stored empty")
-        elif name == "date" and "year" not in values:
-            record.year = parse_year(value[:10])
-            if record.year is None:
-                warn(f"date {value!r} does not start with a year; stored empty")
-            rest[name] = value
+        if name == "year" or (name == "date" and "year" not in values):
+            record.year = _year(name, value, warn)
         elif name == "doi":
-            doi = normalize_doi(value)
-            if value.strip() and doi is None:
-                warn(f"doi {value!r} is not a DOI (10.NNNN/...); left out")
-            elif doi is not None and (arxiv := ARXIV_DOI.match(doi)):
-                record.arxiv_id = record.arxiv_id or normalize_arxiv_id(arxiv.group(1))
-            record.doi = doi
-        else:
-            rest[name] = value
-
+            _set_doi(record, value, warn)
     if record.arxiv_id is None:
         record.arxiv_id = _find_arxiv_id(values, warn)
-    for name in VENUE_FIELDS:
-        if name in values and values[name].strip():
-            record.venue = _decode_cached(values[name])
-            break
     if record.title is None:
         warn("no title")
     else:
         record.title_norm = normalize_title(record.title)
-    record.fields = rest
     return record
+
+
+def _decoded_text(value: str | None) -> str | None:
+    return None if value is None else latex_to_unicode(value) or None
+
+
+def _venue(values: dict[str, str]) -> str | None:
+    """The first non-empty venue field, decoded."""
+    for name in VENUE_FIELDS:
+        if name in values and values[name].strip():
+            return _decode_cached(values[name])
+    return None
+
+
+def _year(name: str, value: str, warn: Callable[[str], None]) -> int | None:
+    """The year of a `year` field, or of a `date` field's leading ISO date."""
+    year = parse_year(value if name == "year" else value[:10])
+    if year is None:
+        warn(
+            f"year {value!r} is not a four-digit year; stored empty"
+            if name == "year"
+            else f"date {value!r} does not start with a year; stored empty"
+        )
+    return year
+
+
+def _set_doi(record: BibRecord, value: str, warn: Callable[[str], None]) -> None:
+    """The record's DOI, and its arXiv identifier when the DOI is an arXiv one."""
+    doi = normalize_doi(value)
+    if value.strip() and doi is None:
+        warn(f"doi {value!r} is not a DOI (10.NNNN/...); left out")
+    elif doi is not None and (arxiv := ARXIV_DOI.match(doi)):
+        record.arxiv_id = record.arxiv_id or normalize_arxiv_id(arxiv.group(1))
+    record.doi = doi
 
 
 def _find_arxiv_id(values: dict[str, str], warn: Callable[[str], None]) -> str | None:
