@@ -4,9 +4,10 @@ A deterministic citation DAG (preferential attachment: each new paper cites olde
 papers, picked in proportion to how often they are already cited, plus one) is written
 into a fresh survey database. Then, in the same run:
 
-- in process: `survey.analysis.lineage` (recursive SQL + the paper details the command
-  shows) for the most cited paper (descendants) and for the newest paper (ancestors),
-  against the bare CTE that only computes (paper, generation) -- target <= 1.3x;
+- in process: `survey.analysis.lineage` (the generation-by-generation walk + the paper
+  details the command shows) for the most cited paper (descendants) and for the newest
+  paper (ancestors), against the bare recursive CTE that only computes (paper,
+  generation); issue 13's targets and floors are in bench/perf_lineage.py;
 - end to end: `survey query lineage ... --format json` as a subprocess, and the share
   of it that is start-up (`survey --version`).
 
