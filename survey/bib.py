@@ -33,6 +33,7 @@ from survey.errors import Diagnostic, InputFileError, Severity
 from survey.identifiers import ARXIV_DOI, normalize_arxiv_id, normalize_doi
 from survey.inputs import read_input
 from survey.latex import latex_to_unicode, strip_braces
+from survey.naming import person_name
 from survey.textnorm import normalize_title
 
 # bibtexparser logs its own copy of every parse failure; ours carry file and line.
@@ -69,9 +70,7 @@ class Person:
 
     @property
     def display(self) -> str:
-        parts = [self.given, self.von, self.family]
-        name = " ".join(p for p in parts if p)
-        return f"{name}, {self.suffix}" if self.suffix else name
+        return person_name(self.family, self.given, self.von, self.suffix)
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ from survey.cli.common import (
     print_json,
     session_scope,
 )
+from survey.naming import author_name
 
 if TYPE_CHECKING:
     from survey.db.models import Paper
@@ -85,9 +86,7 @@ def show(
     if output is OutputFormat.json:
         print_json(record)
         return
-    authors = "; ".join(
-        " ".join(p for p in (a["given"], a["von"], a["family"]) if p) for a in record["authors"]
-    )
+    authors = "; ".join(author_name(a) for a in record["authors"])
     if output is OutputFormat.csv:
         header = [
             "citekey",

@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from survey.naming import person_name
+
 # Named constraints keep SQLite batch migrations and PostgreSQL migrations stable.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -108,8 +110,7 @@ class Author(Base):
 
     @property
     def display(self) -> str:
-        name = " ".join(p for p in (self.given, self.von, self.family) if p)
-        return f"{name}, {self.suffix}" if self.suffix else name
+        return person_name(self.family, self.given, self.von, self.suffix)
 
 
 Index("ix_authors_family", Author.family)

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from survey.errors import SurveyError
 from survey.export import atomic_output
+from survey.naming import author_name
 from survey.textnorm import strip_controls
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -55,9 +56,7 @@ def write_csv_folder(data: dict[str, Any], folder: Path) -> list[Path]:
         writer = csv.writer(stream)  # RFC 4180: CRLF, so a bare CR in a value is quoted
         writer.writerow(PAPER_COLUMNS)
         for p in data["papers"]:
-            authors = "; ".join(
-                " ".join(x for x in (a["given"], a["von"], a["family"]) if x) for a in p["authors"]
-            )
+            authors = "; ".join(author_name(a) for a in p["authors"])
             row = [
                 p["key"],
                 p["entry_type"],

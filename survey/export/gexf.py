@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from survey.export import write_with
-from survey.export.graphml import node_label, node_size
+from survey.export.graphml import node_size
 from survey.export.xmlwrite import (
     XML_DECLARATION,
     attributes,
@@ -21,6 +21,7 @@ from survey.export.xmlwrite import (
     start_tag,
     text_element,
 )
+from survey.naming import paper_label
 
 GEXF = "http://www.gexf.net/1.2draft"
 GEXF_XSD = "http://www.gexf.net/1.2draft/gexf.xsd"
@@ -59,7 +60,7 @@ def _write(data: dict[str, Any], out: IO[str]) -> None:
     # One opening per attribute, built once: the loop below writes one per value.
     opening = [f"<attvalue{attributes([('for', index)])}" for index in range(len(ATTRIBUTES))]
     for paper in data["papers"]:
-        node = [("id", paper["key"]), ("label", node_label(paper)), ("start", paper["year"])]
+        node = [("id", paper["key"]), ("label", paper_label(paper)), ("start", paper["year"])]
         write(f"      {start_tag('node', node)}\n        <attvalues>\n")
         values = {
             "citekey": paper["key"],

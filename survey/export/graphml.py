@@ -23,6 +23,7 @@ from survey.export.xmlwrite import (
     start_tag,
     xml_text,
 )
+from survey.naming import paper_label
 
 GRAPHML = "http://graphml.graphdrawing.org/xmlns"
 GRAPHML_XSD = "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
@@ -48,14 +49,6 @@ NODE_KEYS = [
 EDGE_KEYS = [("weight", "double"), ("relation", "string"), ("origin", "string")]
 
 
-def node_label(paper: dict[str, Any]) -> str:
-    """The short name, else first author's family name and the year."""
-    if paper["short"]:
-        return str(paper["short"])
-    first = paper["authors"][0]["family"] if paper["authors"] else paper["key"]
-    return f"{first} {paper['year']}" if paper["year"] else str(first)
-
-
 def node_size(citations: int) -> float:
     """Gephi node size from local citations: 10 for uncited papers, growing slowly."""
     return round(10.0 + 4.0 * math.sqrt(float(citations)), 3)
@@ -65,7 +58,7 @@ def node_values(paper: dict[str, Any]) -> dict[str, Any]:
     sections = paper["sections"]
     r, g, b = paper["colour"]
     return {
-        "label": node_label(paper),
+        "label": paper_label(paper),
         "title": paper["title"],
         "year": paper["year"],
         "venue": paper["venue"],

@@ -27,8 +27,9 @@ from survey import graph as g
 from survey.db import taxonomy as tx
 from survey.errors import SurveyError
 from survey.export import write_text
-from survey.export.graphml import node_label, node_size
+from survey.export.graphml import node_size
 from survey.export.layout import Layout
+from survey.naming import author_name, paper_label
 
 # Edge colours by relation: darker hues than the sections' palette, so an edge is never
 # mistaken for a section; an edge of another relation is light grey.
@@ -166,7 +167,7 @@ def page_content(data: dict[str, Any], layout: Layout = Layout.timeline) -> dict
         "papers": [
             {
                 "key": p["key"],
-                "label": node_label(p),
+                "label": paper_label(p),
                 "short": p["short"],
                 "title": p["title"],
                 "authors": _authors(p),
@@ -267,11 +268,7 @@ def _rank(path: str, order: Sequence[str]) -> int:
 
 
 def _authors(paper: dict[str, Any]) -> str:
-    names = [
-        " ".join(x for x in (a["given"], a["von"], a["family"]) if x)
-        + (f", {a['suffix']}" if a["suffix"] else "")
-        for a in paper["authors"]
-    ]
+    names = [author_name(a) for a in paper["authors"]]
     return ", ".join(names) + (" and others" if paper["more_authors"] else "")
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from survey import analysis, discover
 from survey import graph as g
 from survey.db import taxonomy as tx
+from survey.naming import paper_label
 
 TOP = 10
 # A section's missing classics: external works cited by at least this many of its papers.
@@ -94,13 +95,15 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
                         "citing": a,
                         "cited": b,
                         "relation": r,
-                        "citing_label": _node_label(papers[a]),
-                        "cited_label": _node_label(papers[b]),
+                        "citing_label": paper_label(papers[a], year_with_short=True),
+                        "cited_label": paper_label(papers[b], year_with_short=True),
                         "origins": sorted(pairs[(a, b)]["origins"]),
                     }
                     for a, b, r in inner
                 ],
-                "main_path": [{"key": k, "label": _node_label(papers[k])} for k in route],
+                "main_path": [
+                    {"key": k, "label": paper_label(papers[k], year_with_short=True)} for k in route
+                ],
                 "main_path_weight": weight,
                 "missing": [c.as_dict() for c in missing(subtree)[:MISSING_SHOWN]],
             }
@@ -164,10 +167,3 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
 
 def _inside(path: str, top: str | None) -> bool:
     return top is None or path == top or path.startswith(top + "/")
-
-
-def _node_label(paper: dict[str, Any]) -> str:
-    if paper["short"]:
-        return f"{paper['short']} ({paper['year']})" if paper["year"] else str(paper["short"])
-    first = paper["authors"][0]["family"] if paper["authors"] else paper["key"]
-    return f"{first} {paper['year']}" if paper["year"] else str(first)
