@@ -13,11 +13,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from survey.annotations import Reattached, reattach
 from survey.cites import read_citations
 from survey.db import citations as citations_db
 from survey.db import store
 from survey.db import taxonomy as tx
+from survey.db.annotations import Reattached, reattach
 from survey.db.models import Mention as MentionRow
 from survey.db.models import Tag, TaxonomyNode
 from survey.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey import graph as g
-from survey.annotations import detached
 from survey.bib import parse_year, raw_field_values
 from survey.cites import read_citations
 from survey.db import citations as cdb
 from survey.db import openalex as oa
 from survey.db import reads
 from survey.db import taxonomy as tx
+from survey.db.annotations import detached
 from survey.db.citations import EdgeRow
 from survey.edges import field_lines
 from survey.identifiers import normalize_arxiv_id, normalize_doi

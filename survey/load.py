@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey.allocation import gc_paused
-from survey.annotations import Reattached, detach, reattach
 from survey.bib import (
     BibParse,
     BibRecord,
@@ -29,6 +28,7 @@ from survey.bib import (
 )
 from survey.config import parser_workers
 from survey.db import store
+from survey.db.annotations import Reattached, detach, reattach
 from survey.db.citations import has_edges
 from survey.edges import FIELD_ORIGIN, sync_field_edges
 from survey.errors import Diagnostic, InputFileError, Severity

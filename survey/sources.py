@@ -18,10 +18,10 @@ from pathlib import Path, PurePosixPath
 
 from sqlalchemy.orm import Session
 
-from survey.annotations import detach
 from survey.db import citations as citations_db
 from survey.db import store
 from survey.db import taxonomy as tx
+from survey.db.annotations import detach
 from survey.db.models import Source
 from survey.edges import sync_field_edges
 from survey.errors import SurveyError

@@ -1,4 +1,4 @@
-"""Manual annotations outlive their papers' entries (load layer).
+"""Manual annotations outlive their papers' entries (database layer).
 
 A manual tag or manual citation is work the files do not hold. When a paper's entry
 leaves the bibliography, `detach` keeps its manual tags and manual citations by citekey
