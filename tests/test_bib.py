@@ -9,12 +9,12 @@ import pytest
 from survey.bib import (
     BibParse,
     Person,
-    normalize_title,
     parse_bibtex,
     parse_year,
     split_authors,
 )
 from survey.identifiers import normalize_arxiv_id, normalize_doi
+from survey.textnorm import normalize_title
 
 
 def parse(text: str) -> BibParse:

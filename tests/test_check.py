@@ -48,7 +48,9 @@ def test_every_planted_problem_is_reported_with_its_fix(engine: Engine) -> None:
     for finding in findings:
         assert finding.fix and finding.message
     located = {f.code: f for f in findings if f.file}
-    assert located["invalid-year"].file.endswith("refs.bib") and located["invalid-year"].line == 7
+    invalid_year = located["invalid-year"]
+    assert invalid_year.file is not None and invalid_year.file.endswith("refs.bib")
+    assert invalid_year.line == 7
     assert located["unknown-paper"].line == 5
 
 

@@ -120,7 +120,7 @@ def test_well_formed_headings_are_all_sections(labels: list[str]) -> None:
 @st.composite
 def entries(draw: st.DrawFn) -> list[dict[str, Any]]:
     count = draw(st.integers(1, 5))
-    found = []
+    found: list[dict[str, Any]] = []
     for index in range(count):
         authors = draw(st.lists(st.tuples(WORD, WORD), min_size=1, max_size=4))
         found.append(
@@ -171,7 +171,7 @@ def test_valid_entries_round_trip_through_bib_export(items: list[dict[str, Any]]
         url_a, url_b = f"sqlite:///{tmp}/a.db", f"sqlite:///{tmp}/b.db"
         with session_scope(open_database(url_a), write=True) as session:
             assert not load_bib_files(session, [first]).has_errors
-            papers = [
+            papers: list[dict[str, Any]] = [
                 {
                     "key": p.citekey,
                     "entry_type": p.entry_type,
@@ -255,7 +255,7 @@ def test_any_unicode_survives_every_export(rows: list[tuple[str, str, str]]) -> 
         assert len(list(csv.DictReader(papers_csv.open(encoding="utf-8", newline="")))) == len(
             papers
         )
-    report = {
+    report: dict[str, Any] = {
         "title": rows[0][1],
         "description": rows[0][2],
         "within": None,

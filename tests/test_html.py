@@ -24,7 +24,6 @@ from survey.export import html as html_module
 from survey.export.graphml import node_size
 from survey.export.html import (
     RELATION_COLOURS,
-    Layout,
     _script_safe,
     json_for_script,
     page_content,
@@ -32,6 +31,7 @@ from survey.export.html import (
     render_html,
     write_html,
 )
+from survey.export.layout import Layout
 
 BUNDLED = REPO / "data" / "valse2020"
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile_html"

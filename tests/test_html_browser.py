@@ -13,7 +13,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import POSTGRES, REPO, _pg_database
@@ -23,6 +23,9 @@ from survey import analysis
 from survey.build import build_survey
 from survey.db import open_database, session_scope
 from survey.export.html import RELATION_COLOURS, page_content, page_data, write_html
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Dialog
 
 playwright = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed: pip install '.[test]'"
@@ -116,9 +119,13 @@ class Opened:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("dialog", self._dismiss)
         self.page.goto(path.as_uri())
         self.page.wait_for_function("window.surveyPage && window.surveyPage.renderedAt !== null")
+
+    def _dismiss(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     def js(self, expression: str, argument: Any = None) -> Any:
         return self.page.evaluate(expression, argument)
@@ -128,10 +135,12 @@ class Opened:
         self.page.press("#search", "Enter")
 
     def selected(self) -> str | None:
-        return self.js(
+        key = self.js(
             "() => { const s = window.surveyPage.state.selected;"
             " return s === null ? null : window.surveyPage.graph.nodes()[s]; }"
         )
+        assert key is None or isinstance(key, str), key
+        return key
 
 
 @pytest.fixture
@@ -164,7 +173,7 @@ def test_loads_offline_without_errors_and_shows_every_paper(
     by_citations = sorted((bundled.papers[k]["citations"], size) for k, _, size in nodes)
     assert [size for _, size in by_citations] == sorted(size for _, size in by_citations)
     assert by_citations[0][1] < by_citations[-1][1]
-    relation = {}
+    relation: dict[tuple[str, str], str] = {}
     for edge in bundled.data["edges"]:
         relation.setdefault((edge["citing"], edge["cited"]), edge["relation"])
     for citing, cited, colour in edges:
@@ -319,10 +328,11 @@ def test_screenshot_is_not_blank(opened: Opened, tmp_path: Path) -> None:
     colours = image.getcolors(maxcolors=1 << 20) or []
     drawn = sum(count for count, rgb in colours if rgb != (255, 255, 255))
     assert drawn > image.width * image.height // 200
+    # An RGB image's colours are (r, g, b) tuples, never palette indices.
+    rgbs = [rgb for _, rgb in colours if isinstance(rgb, tuple)]
+    assert len(rgbs) == len(colours)
     # The first top-level section's colour (the GraphML export's) is drawn.
-    assert any(
-        abs(r - 78) < 8 and abs(g - 121) < 8 and abs(b - 167) < 8 for _, (r, g, b) in colours
-    )
+    assert any(abs(r - 78) < 8 and abs(g - 121) < 8 and abs(b - 167) < 8 for r, g, b in rgbs)
 
 
 def test_hostile_titles_render_as_text(browser: Any, hostile: Survey) -> None:

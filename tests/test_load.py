@@ -38,7 +38,20 @@ def load(engine: Engine, *paths: Path, strict: bool = False) -> LoadReport:
         return load_bib_files(session, list(paths), strict=strict)
 
 
-def snapshot(engine: Engine) -> dict[str, tuple[object, ...]]:
+# title, year, venue, doi, content hash, (position, family, given) of each author,
+# sorted (alias, origin) pairs.
+PaperState = tuple[
+    str | None,
+    int | None,
+    str | None,
+    str | None,
+    str,
+    tuple[tuple[int, str, str], ...],
+    tuple[tuple[str, str], ...],
+]
+
+
+def snapshot(engine: Engine) -> dict[str, PaperState]:
     """Everything a load writes, per citekey, for before/after comparisons."""
     with session_scope(engine) as session:
         papers = session.scalars(select(Paper)).all()

@@ -8,7 +8,7 @@ from conftest import BUNDLED_BIB
 from survey.bib import parse_bibtex
 from survey.load import aliases_of
 from survey.match import PaperRef, Resolver, parse_hints
-from survey.notes import parse_mention
+from survey.notes import Mention, parse_mention
 from survey.textnorm import normalize_title
 
 
@@ -30,6 +30,13 @@ def refs_from_bib(text: str) -> list[PaperRef]:
             )
         )
     return refs
+
+
+def mention(bullet: str) -> Mention:
+    """The mention a one-line bullet names; every bullet here names a paper."""
+    found = parse_mention(bullet, 1)
+    assert found is not None, bullet
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +96,7 @@ NAMED = [
 
 @pytest.mark.parametrize(("bullet", "key", "method"), NAMED, ids=[k for _, k, _ in NAMED])
 def test_the_twelve_named_mentions(resolver: Resolver, bullet: str, key: str, method: str) -> None:
-    (resolution,) = resolver.resolve(parse_mention(bullet, 1))
+    (resolution,) = resolver.resolve(mention(bullet))
     assert resolution.status == "resolved"
     assert resolution.paper is not None and resolution.paper.citekey == key
     assert resolution.method == method
@@ -97,28 +104,26 @@ def test_the_twelve_named_mentions(resolver: Resolver, bullet: str, key: str, me
 
 def test_near_miss_title_with_the_wrong_year_stays_open(resolver: Resolver) -> None:
     bullet = "cross-X learning for fine-grained visual categorization (ICCV2017)"
-    (resolution,) = resolver.resolve(parse_mention(bullet, 1))
+    (resolution,) = resolver.resolve(mention(bullet))
     assert resolution.status in ("unresolved", "ambiguous")
     assert resolution.paper is None
 
 
 def test_a_different_title_does_not_resolve(resolver: Resolver) -> None:
-    (resolution,) = resolver.resolve(
-        parse_mention("deep residual learning for image recognition", 1)
-    )
+    (resolution,) = resolver.resolve(mention("deep residual learning for image recognition"))
     assert resolution.status == "unresolved"
     assert len(resolution.candidates) <= 3
 
 
 def test_explicit_citation_wins_over_a_fuzzy_title(resolver: Resolver) -> None:
     bullet = "cross-X learning for fine-grained visual categorization [@fu2017look]"
-    (resolution,) = resolver.resolve(parse_mention(bullet, 1))
+    (resolution,) = resolver.resolve(mention(bullet))
     assert resolution.method == "citation"
     assert resolution.paper is not None and resolution.paper.citekey == "fu2017look"
 
 
 def test_citation_of_an_unknown_key_lists_candidates(resolver: Resolver) -> None:
-    (resolution,) = resolver.resolve(parse_mention("see [@fu2017lok]", 1))
+    (resolution,) = resolver.resolve(mention("see [@fu2017lok]"))
     assert resolution.status == "unresolved"
     assert resolution.candidates[0][0] == "fu2017look"
 
@@ -129,7 +134,7 @@ def test_two_equally_close_titles_are_ambiguous() -> None:
         "@article{b2019, title = {Learning to Segment Fine Structure}, year = 2019}\n"
     )
     resolver = Resolver(refs_from_bib(text))
-    (resolution,) = resolver.resolve(parse_mention("learning to segment fine structurez", 1))
+    (resolution,) = resolver.resolve(mention("learning to segment fine structurez"))
     assert resolution.status == "ambiguous"
     assert {k for k, _ in resolution.candidates} == {"a2019", "b2019"}
 
@@ -140,9 +145,9 @@ def test_hints_break_a_tie() -> None:
         "@inproceedings{a2020, title = {Attention Pooling}, booktitle = {ECCV}, year = 2020}\n"
     )
     resolver = Resolver(refs_from_bib(text))
-    (with_year,) = resolver.resolve(parse_mention("Attention pooling (ECCV2020)", 1))
+    (with_year,) = resolver.resolve(mention("Attention pooling (ECCV2020)"))
     assert with_year.paper is not None and with_year.paper.citekey == "a2020"
-    (without,) = resolver.resolve(parse_mention("Attention pooling", 1))
+    (without,) = resolver.resolve(mention("Attention pooling"))
     assert without.status == "ambiguous"
 
 

@@ -255,7 +255,7 @@ LOWER_CASE = [
 NEUTRAL = ["{von}", "{de la}", "{}", "{\\relax}", "2nd", "{\\noopsort{a}}"]
 
 letters = st.text(string.ascii_lowercase, min_size=1, max_size=7)
-word = st.one_of(
+word: st.SearchStrategy[str] = st.one_of(
     st.sampled_from(CAPITALISED),
     st.sampled_from(LOWER_CASE),
     st.sampled_from(NEUTRAL),

@@ -394,7 +394,7 @@ def test_external_works_are_fetched_in_batches_of_100(
     def answer(request: Request) -> Response:
         ids = request.args["filter"].removeprefix("openalex_id:").split("|")
         batches.append(ids)
-        results = [
+        results: list[dict[str, object]] = [
             {
                 "id": f"https://openalex.org/{w}",
                 "title": f"Work {w}",
@@ -438,7 +438,12 @@ def test_429_then_success_honours_retry_after(
 ) -> None:
     sleeps: list[float] = []
     real_sleep = time.sleep
-    monkeypatch.setattr(time, "sleep", lambda s: (sleeps.append(s), real_sleep(min(s, 0.01))))
+
+    def short_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        real_sleep(min(seconds, 0.01))
+
+    monkeypatch.setattr(time, "sleep", short_sleep)
     httpserver.expect_oneshot_request("/works", query_string=DOI_QUERY).respond_with_data(
         '{"error": "rate limited"}', status=429, headers={"Retry-After": "3"}
     )
@@ -689,8 +694,8 @@ def test_graphml_names_each_edge_origin(
 def by_identifier(httpserver: HTTPServer) -> None:
     """Answer any DOI or OpenAlex id batch from the recorded works (for other batches)."""
     works: dict[str, dict[str, Any]] = {}
-    for answer in RESPONSES:
-        for work in answer["body"]["results"]:
+    for recorded in RESPONSES:
+        for work in recorded["body"]["results"]:
             works[work["doi"] or ""] = work
             works[work["id"]] = work
 

@@ -194,8 +194,8 @@ def test_bulk_writes_leave_fresh_planner_statistics(
         assert rows > 0 and believed == rows, table
     with session_scope(engine, write=True) as session:
         ids = sorted(session.scalars(select(Paper.id)))
-        rows = [
+        edges = [
             {"citing_id": ids[0], "cited_id": other, "relation": "related"} for other in ids[1:]
         ]
-        cdb.replace_edges(session, "file", None, rows)
+        cdb.replace_edges(session, "file", None, edges)
     assert counts(engine, "citations") == (4, 4)

@@ -374,7 +374,7 @@ def test_queries_during_a_build_see_whole_states(tmp_path: Path) -> None:
     while builder.poll() is None:
         reader.execute("BEGIN")
         seen.add(
-            tuple(  # type: ignore[arg-type]
+            tuple(
                 reader.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 for table in ("papers", "citations", "mentions")
             )

@@ -36,7 +36,17 @@ def load(engine: Engine, *paths: Path) -> LoadReport:
         return load_bib_files(session, list(paths))
 
 
-def state(engine: Engine) -> tuple[object, ...]:
+# (citekey, title, line) of papers; (path, kind) of sources; (citing, cited, origin) of
+# edges; (citekey, section path, provenance) of tags.
+State = tuple[
+    list[tuple[str, str | None, int | None]],
+    list[tuple[str, str]],
+    list[tuple[str, str, str]],
+    list[tuple[str, str, str]],
+]
+
+
+def state(engine: Engine) -> State:
     """What a build leaves: papers, sources, edges and tags, for before/after comparisons."""
     with session_scope(engine) as session:
         papers = sorted((p.citekey, p.title, p.source_line) for p in session.scalars(select(Paper)))
@@ -80,7 +90,8 @@ def test_a_moved_folder_is_adopted_and_its_edits_load(engine: Engine, tmp_path: 
     assert not report.has_errors
     assert report.load.total("updated") == 1
     with session_scope(engine) as session:
-        assert find_paper(session, "RA-CNN").title.startswith("Look Closer to See Much Better")
+        title = find_paper(session, "RA-CNN").title
+        assert title is not None and title.startswith("Look Closer to See Much Better")
         locations = {s.location for s in session.scalars(select(Source))}
     assert all(str(moved) in (loc or "") for loc in locations)
 

@@ -121,19 +121,20 @@ def test_split_keys_sees_a_wrapped_cell() -> None:
 
 def test_trend_view_at_80_columns_for_a_30_year_span() -> None:
     years = list(range(1991, 2023))
+    counts = [{y: (y * (index + 3)) % 7 for y in years} for index in range(6)]
     sections = [
         {
             "path": f"a-rather-long-top-section-name/sub-{index}",
-            "counts": {y: (y * (index + 3)) % 7 for y in years},
-            "total": sum((y * (index + 3)) % 7 for y in years),
+            "counts": per_year,
+            "total": sum(per_year.values()),
         }
-        for index in range(6)
+        for index, per_year in enumerate(counts)
     ]
     result = {
         "level": 2,
         "years": years,
         "sections": sections,
-        "totals": {y: sum(s["counts"][y] for s in sections) for y in years},
+        "totals": {y: sum(per_year[y] for per_year in counts) for y in years},
     }
     console = Console(width=80, record=True, color_system=None)
     console.print(render.trend_table(result, 80))
@@ -148,7 +149,7 @@ def test_trend_view_at_80_columns_for_a_30_year_span() -> None:
     # A cut section name keeps its distinguishing end.
     assert sum("sub-" in line for line in lines) == 6
     total_row = next(line for line in lines if line.startswith("all"))
-    assert str(sum(sum(s["counts"].values()) for s in sections)) in total_row
+    assert str(sum(sum(per_year.values()) for per_year in counts)) in total_row
 
 
 def test_periods_are_single_years_when_they_fit() -> None:
