@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 from helpers import Cli
 
@@ -49,7 +50,7 @@ def test_paper_label_short_name_first_then_author_year_then_key() -> None:
     )
     dated = {"short": "RA-CNN", "year": 2017, "authors": [], "key": "k"}
     assert paper_label(dated, year_with_short=True) == "RA-CNN (2017)"
-    undated = {"short": "RA-CNN", "year": None, "authors": [], "key": "k"}
+    undated: dict[str, Any] = {"short": "RA-CNN", "year": None, "authors": [], "key": "k"}
     assert paper_label(undated, year_with_short=True) == "RA-CNN"
     assert paper_label({"short": "", "year": 2017, "authors": [author], "key": "k"}) == "Fu 2017"
     assert paper_label({"short": "", "year": None, "authors": [], "key": "k"}) == "k"
