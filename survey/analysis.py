@@ -11,47 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 import networkx as nx
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey import graph as g
 from survey import trends
 from survey.allocation import gc_paused
 from survey.db import citations as cdb
+from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
-from survey.db.models import Alias, Author, Citation, Paper, Tag, TaxonomyNode
 from survey.db.queries import find_paper, find_paper_id
 from survey.errors import SurveyError
 
-_ALIAS_RANK = {"shorthand": 0, "manifest": 1, "notes": 2, "title": 3}
-
-
-def _short_names(rows: Any) -> dict[int, str]:
-    """(paper_id, alias, origin) rows -> each paper's short name: its shorthand first."""
-    best: dict[int, tuple[int, str]] = {}
-    for paper_id, alias, origin in rows:
-        candidate = (_ALIAS_RANK.get(origin, 9), alias)
-        if paper_id not in best or candidate < best[paper_id]:
-            best[paper_id] = candidate
-    return {paper_id: alias for paper_id, (_, alias) in best.items()}
-
 
 def _describe(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
-    """Key, year, short name (shorthand, else another alias) and title of these papers."""
-    found: dict[int, dict[str, Any]] = {}
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 900):
-        chunk = ordered[start : start + 900]
-        for paper_id, key, year, title in session.execute(
-            select(Paper.id, Paper.citekey, Paper.year, Paper.title).where(Paper.id.in_(chunk))
-        ):
-            found[paper_id] = {"key": key, "year": year, "short": "", "title": title or ""}
-        aliases = session.execute(
-            select(Alias.paper_id, Alias.alias, Alias.origin).where(Alias.paper_id.in_(chunk))
-        )
-        for paper_id, alias in _short_names(aliases).items():
-            found[paper_id]["short"] = alias
-    return found
+    """Key, year, short name and title of these papers."""
+    return {paper_id: dict(brief) for paper_id, brief in papers_db.briefs(session, ids).items()}
 
 
 def _within_ids(session: Session, within: str | None) -> tuple[str | None, set[int] | None]:
@@ -118,19 +92,14 @@ def _lineage_result(
 
 def _graph(session: Session, ids: set[int] | None = None) -> tuple[nx.DiGraph, dict[int, str]]:
     """The citation graph of `ids` (default: every paper), nodes keyed by citekey."""
-    query = select(Paper.id, Paper.citekey, Paper.year)
-    keys: dict[int, str] = {}
-    papers = []
-    for paper_id, key, year in session.execute(query):
-        if ids is None or paper_id in ids:
-            keys[paper_id] = key
-            papers.append((key, {"year": year}))
+    paper_rows, edge_rows = papers_db.graph_rows(session, ids)
+    keys = {paper_id: key for paper_id, key, _ in paper_rows}
+    papers = [(key, {"year": year}) for _, key, year in paper_rows]
     edges = []
     seen: set[tuple[int, int]] = set()
-    for citing_id, cited_id, relation in session.execute(
-        select(Citation.citing_id, Citation.cited_id, Citation.relation).order_by(Citation.id)
-    ):
-        if citing_id in keys and cited_id in keys and (citing_id, cited_id) not in seen:
+    # Two papers linked more than once (several origins): the first stored edge's relation.
+    for citing_id, cited_id, relation in edge_rows:
+        if (citing_id, cited_id) not in seen:
             seen.add((citing_id, cited_id))
             edges.append((keys[citing_id], keys[cited_id], {"relation": relation}))
     return g.citation_graph(papers, edges), keys
@@ -142,21 +111,16 @@ def paths(
     """How `source` connects to `target` through citations (shortest paths)."""
     first, second = find_paper(session, source), find_paper(session, target)
     if undirected:
-        graph, _ = _graph(session)
+        graph, keys = _graph(session)
     else:
-        graph, _ = _graph(session, set(cdb.reached_generations(session, first.id)))
+        graph, keys = _graph(session, set(cdb.reached_generations(session, first.id)))
     found = (
         g.paths(graph, first.citekey, second.citekey, undirected=undirected, limit=limit)
         if second.citekey in graph
         else []
     )
-    ids = {p.id for p in (first, second)}
-    by_key = {
-        key: paper_id
-        for paper_id, key in session.execute(select(Paper.id, Paper.citekey))
-        if any(key in path for path in found)
-    }
-    ids |= set(by_key.values())
+    on_paths = {key for path in found for key in path}
+    ids = {p.id for p in (first, second)} | {i for i, key in keys.items() if key in on_paths}
     info = {d["key"]: d for d in _describe(session, ids).values()}
     return {
         "from": info[first.citekey],
@@ -243,16 +207,10 @@ def trend(
     path, _ = _within_ids(session, within)
     placements = [
         trends.Placement(node_path, key, year)
-        for node_path, key, year in session.execute(
-            select(TaxonomyNode.path, Paper.citekey, Paper.year)
-            .join(Tag, Tag.node_id == TaxonomyNode.id)
-            .join(Paper, Tag.paper_id == Paper.id)
-        )
+        for node_path, key, year in papers_db.placements(session)
     ]
     counts = trends.counts_by_year(placements)
-    labels = {
-        p: label for p, label in session.execute(select(TaxonomyNode.path, TaxonomyNode.label))
-    }
+    labels = papers_db.section_labels(session)
     depth_of = {p: p.count("/") + 1 for p in counts}
     chosen = [
         p
@@ -292,9 +250,7 @@ def trend(
                 {"path": section, "start": burst.start, "end": burst.end, "weight": burst.weight}
             )
     rising = [r for r in trends.rising(counts, since) if r.path in set(chosen)]
-    venue_rows = trends.venues_by_year(
-        (venue or "", year) for venue, year in session.execute(select(Paper.venue, Paper.year))
-    )
+    venue_rows = trends.venues_by_year(papers_db.venue_years(session))
     return {
         "level": level,
         "within": path,
@@ -342,27 +298,13 @@ def export_data(session: Session, within: str | None = None) -> dict[str, Any]:
     rank = {p: i for i, p in enumerate(order)}
     tops = [p for p in order if "/" not in p]
     colours = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(tops)}
-    sections: dict[int, list[tuple[str, str, str, str]]] = {}
-    for paper_id, node_path, label, provenance, annotation in session.execute(
-        select(
-            Tag.paper_id, TaxonomyNode.path, TaxonomyNode.label, Tag.provenance, Tag.annotation
-        ).join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
-    ):
-        sections.setdefault(paper_id, []).append((node_path, label, provenance, annotation))
-    authors: dict[int, list[dict[str, str]]] = {}
-    for paper_id, family, given, von, suffix in session.execute(
-        select(Author.paper_id, Author.family, Author.given, Author.von, Author.suffix).order_by(
-            Author.paper_id, Author.position
-        )
-    ):
-        authors.setdefault(paper_id, []).append(
-            {"family": family, "given": given, "von": von, "suffix": suffix}
-        )
+    sections = papers_db.sections_by_paper(session)
+    authors = papers_db.authors_by_paper(session)
     graph, _ = _graph(session, ids)
     influence = {i.key: i for i in g.influence(graph)}
-    short = _short_names(session.execute(select(Alias.paper_id, Alias.alias, Alias.origin)))
+    short = papers_db.short_names(session)
     papers = []
-    for paper in session.scalars(select(Paper).order_by(Paper.citekey)):
+    for paper in papers_db.papers_by_citekey(session):
         if ids is not None and paper.id not in ids:
             continue
         placed = sorted(sections.get(paper.id, []), key=lambda s: (rank.get(s[0], len(rank)), s[2]))

@@ -34,6 +34,7 @@ from survey.edges import FIELD_ORIGIN, sync_field_edges
 from survey.errors import Diagnostic, InputFileError, Severity
 from survey.sources import FileRef, attach_source, bare_file, find_source, is_live, shown
 from survey.textnorm import normalize_title
+from survey.vocab import AliasOrigin
 
 # Rows per INSERT batch; also the granularity of progress updates.
 BATCH = 2000
@@ -543,7 +544,7 @@ def aliases_of(record: BibRecord) -> list[tuple[str, str]]:
     """(alias, origin) pairs a BibTeX entry gives its paper: its shorthand, its title prefix."""
     found: list[tuple[str, str]] = []
     if record.shorthand:
-        found.append((record.shorthand, "shorthand"))
+        found.append((record.shorthand, AliasOrigin.SHORTHAND.value))
     if record.title and ":" in record.title:
         prefix = record.title.split(":", 1)[0].strip()
         if (
@@ -552,7 +553,7 @@ def aliases_of(record: BibRecord) -> list[tuple[str, str]]:
             and len(prefix.split()) <= TITLE_ALIAS_MAX_WORDS
             and all(prefix.lower() != alias.lower() for alias, _ in found)
         ):
-            found.append((prefix, "title"))
+            found.append((prefix, AliasOrigin.TITLE.value))
     return found
 
 

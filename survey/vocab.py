@@ -38,6 +38,14 @@ class Origin(StrEnum):
     OPENALEX = "openalex"  # survey enrich
 
 
+class AliasOrigin(StrEnum):
+    """Where a stored alias of a paper came from, in order of preference for the paper's
+    short name (db/papers.py `short_name_sql`)."""
+
+    SHORTHAND = "shorthand"  # the entry's shorthand field
+    TITLE = "title"  # the title's prefix before a colon ("RA-CNN: ...")
+
+
 class SectionFlag(StrEnum):
     """What the notes hold under a heading."""
 

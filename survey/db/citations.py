@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from survey.db.engine import analyze_after
 from survey.db.models import Citation, Paper, Source, Tag, TaxonomyNode
+from survey.db.papers import short_name_sql
 from survey.vocab import is_suspect
 
 
@@ -208,7 +209,7 @@ class Reached(NamedTuple):
     citekey: str
     year: int | None
     title: str
-    short: str  # the paper's shorthand, else another alias
+    short: str  # the paper's short name (db/papers.py short_name_sql)
 
 
 # The walk keeps what it has reached in a temporary table, indexed on the paper (so
@@ -237,14 +238,11 @@ FROM (
 
 _WITHIN_SQL = "AND EXISTS (SELECT 1 FROM survey_within w WHERE w.paper_id = c.{next})"
 
-# Each reached paper with its details; the short name is its shorthand, else another alias.
-_DETAILS_SQL = """
+# Each reached paper with its details and short name.
+_DETAILS_SQL = f"""
 SELECT r.paper_id, r.generation, CASE WHEN r.generation = 0 THEN NULL ELSE r.via_id END,
     COALESCE(r.relation, ''), p.citekey, p.year, COALESCE(p.title, ''),
-    COALESCE((SELECT a.alias FROM aliases a WHERE a.paper_id = r.paper_id
-     ORDER BY CASE a.origin WHEN 'shorthand' THEN 0 WHEN 'manifest' THEN 1
-              WHEN 'notes' THEN 2 ELSE 3 END, a.alias
-     LIMIT 1), '')
+    {short_name_sql("r.paper_id")}
 FROM survey_reached r JOIN papers p ON p.id = r.paper_id
 ORDER BY r.generation, r.paper_id
 """

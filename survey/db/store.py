@@ -31,6 +31,7 @@ from survey.db.models import (
     Tag,
     TaxonomyNode,
 )
+from survey.vocab import AliasOrigin
 
 # Parameters per IN (...) query: below SQLite's historic limit of 999.
 IN_CHUNK = 900
@@ -67,7 +68,7 @@ INSERT_COLUMNS = ("id", *ROW_COLUMNS, "source_id")
 AUTHOR_COLUMNS = ("paper_id", "position", "family", "given", "von", "suffix")
 ALIAS_COLUMNS = ("paper_id", "alias", "alias_lower", "origin")
 # Aliases that come from the BibTeX entry itself and are replaced when it changes.
-BIB_ALIAS_ORIGINS = ("shorthand", "title")
+BIB_ALIAS_ORIGINS = tuple(origin.value for origin in AliasOrigin)
 
 
 def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
