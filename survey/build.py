@@ -21,7 +21,7 @@ from survey.db.annotations import Reattached, reattach
 from survey.db.models import Mention as MentionRow
 from survey.db.models import Tag, TaxonomyNode
 from survey.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
-from survey.errors import Diagnostic, InputFileError, Severity, SurveyError
+from survey.errors import Diagnostic, InputFileError, SurveyError
 from survey.load import LoadReport, Progress, load_bib_files
 from survey.manifest import Manifest, read_manifest
 from survey.match import PaperRef, Resolution, Resolver
@@ -29,6 +29,7 @@ from survey.mentions import SURVEY_MANIFEST
 from survey.notes import Mention, Notes, parse_notes, read_notes_file, slugify
 from survey.sources import attach_source, survey_file
 from survey.textnorm import closest
+from survey.vocab import Severity
 
 # Settings naming the survey a database holds: its identity (SURVEY_MANIFEST, its
 # manifest, is shared with survey.mentions).

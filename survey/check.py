@@ -8,9 +8,8 @@ graph cannot live with; warnings are likely mistakes; info is worth a look.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -24,10 +23,12 @@ from survey.db import taxonomy as tx
 from survey.db.annotations import detached
 from survey.db.citations import EdgeRow
 from survey.edges import field_lines
+from survey.errors import Diagnostic
 from survey.identifiers import normalize_arxiv_id, normalize_doi
 from survey.textnorm import normalize_name, normalize_title
+from survey.vocab import Severity
 
-ERROR, WARNING, INFO = "error", "warning", "info"
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 # Required fields per entry type, as BibTeX's standard styles expect them.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -46,20 +47,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    severity: str
-    code: str
-    key: str | None
-    file: str | None
-    line: int | None
-    message: str
-    fix: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 @dataclass(slots=True)
 class _Paper:
     id: int
@@ -76,11 +63,11 @@ class _Paper:
     families: set[str]
 
 
-def check(session: Session) -> list[Finding]:
+def check(session: Session) -> list[Diagnostic]:
     """Every finding, errors first, then by file, line and key."""
     papers = _papers(session)
     edges = cdb.edges(session)
-    findings: list[Finding] = []
+    findings: list[Diagnostic] = []
     findings += _fields(papers)
     findings += _duplicates(papers)
     findings += _taxonomy(session, papers)
@@ -94,16 +81,16 @@ def check(session: Session) -> list[Finding]:
     )
 
 
-def _detached(session: Session) -> list[Finding]:
+def _detached(session: Session) -> list[Diagnostic]:
     """Manual annotations kept for papers that left the bibliography."""
-    found: list[Finding] = []
+    found: list[Diagnostic] = []
     for row in detached(session):
         if row.kind == "tag":
             what = f"manual tag of {row.citekey} in {row.node_path}"
         else:
             what = f"manual edge {row.citekey} -> {row.other_key}"
         found.append(
-            Finding(
+            _found(
                 WARNING,
                 "detached",
                 row.citekey,
@@ -147,13 +134,28 @@ def _papers(session: Session) -> list[_Paper]:
     return found
 
 
-def _finding(severity: str, code: str, paper: _Paper | None, message: str, fix: str) -> Finding:
+def _found(
+    severity: Severity,
+    code: str,
+    key: str | None,
+    file: str | None,
+    line: int | None,
+    message: str,
+    fix: str,
+) -> Diagnostic:
+    """A finding, from its parts in the order the checks below write them."""
+    return Diagnostic(severity, file or "", line, key, message, code, fix)
+
+
+def _finding(
+    severity: Severity, code: str, paper: _Paper | None, message: str, fix: str
+) -> Diagnostic:
     if paper is None:
-        return Finding(severity, code, None, None, None, message, fix)
-    return Finding(severity, code, paper.key, paper.file, paper.line, message, fix)
+        return _found(severity, code, None, None, None, message, fix)
+    return _found(severity, code, paper.key, paper.file, paper.line, message, fix)
 
 
-def _fields(papers: Iterable[_Paper]) -> list[Finding]:
+def _fields(papers: Iterable[_Paper]) -> list[Diagnostic]:
     found = []
     for paper in papers:
         present = {k for k, v in paper.values.items() if str(v).strip()}
@@ -221,13 +223,13 @@ def _is_preprint(paper: _Paper) -> bool:
 
 # A pair of entries that look like one paper: the two, the finding's code and severity,
 # why, and the fix.
-_Pair = tuple[_Paper, _Paper, str, str, str, str]
+_Pair = tuple[_Paper, _Paper, str, Severity, str, str]
 
 
-def _duplicates(papers: list[_Paper]) -> list[Finding]:
+def _duplicates(papers: list[_Paper]) -> list[Diagnostic]:
     """One finding per pair of entries that look like one paper: the same DOI or arXiv
     id first, then the same title (see `_same_title`)."""
-    found: list[Finding] = []
+    found: list[Diagnostic] = []
     seen: set[tuple[str, str]] = set()
     for a, b, code, severity, why, fix in [*_same_identifier(papers), *_same_title(papers)]:
         first, second = sorted((a, b), key=lambda p: p.key)
@@ -301,7 +303,7 @@ def _same_title(papers: list[_Paper]) -> list[_Pair]:
     return pairs
 
 
-def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:
+def _taxonomy(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
     found = []
     for mention in tx.open_mentions(session):
         best = sorted(
@@ -309,7 +311,7 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:
         )
         candidates = ", ".join(str(c.get("key")) for c in best) or "none"
         found.append(
-            Finding(
+            _found(
                 WARNING,
                 f"{mention.status}-mention",
                 None,
@@ -325,7 +327,7 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:
     for node in nodes:
         if node.flag in ("empty", "images-only") and node.id not in tagged_nodes:
             found.append(
-                Finding(
+                _found(
                     INFO,
                     f"{node.flag}-section",
                     None,
@@ -337,7 +339,7 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:
             )
         if node.flag == "orphaned":
             found.append(
-                Finding(
+                _found(
                     WARNING,
                     "orphaned-section",
                     None,
@@ -363,14 +365,14 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Finding]:
     return found
 
 
-def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Finding]:
+def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
     found = []
     by_key = {p.key: p for p in papers}
     for edge in edges:
         if edge.suspect:
             citing, cited = by_key[edge.citing], by_key[edge.cited]
             found.append(
-                Finding(
+                _found(
                     WARNING,
                     "younger-citation",
                     edge.citing,
@@ -391,13 +393,13 @@ def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> 
     )
     for cycle in g.find_cycles(graph):
         message, fix = cdb.describe_cycle(cycle, [e for e in edges if e.citing in cycle])
-        found.append(Finding(ERROR, "citation-cycle", cycle[0], None, None, message, fix))
+        found.append(_found(ERROR, "citation-cycle", cycle[0], None, None, message, fix))
     keys = {p.key.lower() for p in papers}
     aliases = {normalize_name(a) for a in reads.alias_names(session)}
     for path in reads.citation_file_locations(session):
         if not Path(path).is_file():
             found.append(
-                Finding(
+                _found(
                     WARNING,
                     "missing-file",
                     None,
@@ -414,7 +416,7 @@ def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> 
             for name in (line.citing, line.cited):
                 if name.lower() not in keys and normalize_name(name) not in aliases:
                     found.append(
-                        Finding(
+                        _found(
                             ERROR,
                             "unknown-paper",
                             name,
@@ -428,7 +430,7 @@ def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> 
         cited_name = edge_line.cited
         if cited_name.lower() not in keys and normalize_name(cited_name) not in aliases:
             found.append(
-                Finding(
+                _found(
                     WARNING,
                     "dangling-cite",
                     edge_line.citing,
@@ -441,7 +443,7 @@ def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> 
     return found
 
 
-def _openalex(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Finding]:
+def _openalex(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
     """DOI suggestions, and curated edges OpenAlex's reference lists lack."""
     by_id = {p.id: p for p in papers}
     found = []
@@ -474,7 +476,7 @@ def _openalex(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> l
         if citing is None or cited is None or not citing[1] or cited[0] in citing[1]:
             continue
         found.append(
-            Finding(
+            _found(
                 INFO,
                 "openalex-lacks-edge",
                 edge.citing,

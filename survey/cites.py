@@ -11,9 +11,10 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from survey.errors import Diagnostic, InputFileError, Severity
+from survey.errors import Diagnostic, InputFileError
 from survey.graph import RELATIONS
 from survey.inputs import decode_utf8, read_input
+from survey.vocab import Severity
 
 HEADER = ["citing", "cited", "relation", "evidence"]
 

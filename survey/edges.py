@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from survey.db import citations as citations_db
 from survey.db import taxonomy as tx
-from survey.errors import Diagnostic, Severity
+from survey.errors import Diagnostic
 from survey.textnorm import closest, normalize_name
-from survey.vocab import Origin, is_suspect
+from survey.vocab import Origin, Severity, is_suspect
 
 FIELD_ORIGIN = Origin.FIELD
 FILE_ORIGIN = Origin.FILE

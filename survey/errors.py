@@ -1,4 +1,4 @@
-"""Errors and diagnostics shared by every layer (bottom layer: imports nothing of ours).
+"""Errors and diagnostics shared by every layer (bottom layer: imports only survey.vocab).
 
 Core code raises `SurveyError` or returns `Diagnostic`s; only the CLI prints them.
 """
@@ -6,7 +6,9 @@ Core code raises `SurveyError` or returns `Diagnostic`s; only the CLI prints the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Any
+
+from survey.vocab import Severity
 
 
 class SurveyError(Exception):
@@ -45,28 +47,37 @@ class DatabaseError(SurveyError):
     """The database cannot be opened, upgraded or written."""
 
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One finding about an input file: `file:line: key: message`."""
+    """One finding, of `survey load`, `survey build` or `survey check`: what is wrong,
+    where (`file:line`, the entry's key) and, when the message does not say, how to fix it."""
 
     severity: Severity
-    file: str
+    file: str  # "" for a finding about the knowledge base as a whole
     line: int | None
     key: str | None
     message: str
-    # What sort of finding (suspect-edge, heading-level, ...): many of one kind are
-    # summarised on the terminal. Empty for findings that are always shown.
-    kind: str = ""
+    # What sort of finding (suspect-edge, heading-level, missing-field, ...): many of one
+    # kind are summarised on the terminal. Empty for findings that are always shown.
+    code: str = ""
+    fix: str = ""
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         key = f" {self.key}:" if self.key else ""
         return f"{where}:{key} {self.severity.value}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as JSON: severity, code, key, file, line, message, fix."""
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "key": self.key,
+            "file": self.file or None,
+            "line": self.line,
+            "message": self.message,
+            "fix": self.fix,
+        }
 
     @property
     def is_error(self) -> bool:

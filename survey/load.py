@@ -31,10 +31,10 @@ from survey.db import store
 from survey.db.annotations import Reattached, detach, reattach
 from survey.db.citations import has_edges
 from survey.edges import FIELD_ORIGIN, sync_field_edges
-from survey.errors import Diagnostic, InputFileError, Severity
+from survey.errors import Diagnostic, InputFileError
 from survey.sources import FileRef, attach_source, bare_file, find_source, is_live, shown
 from survey.textnorm import normalize_title
-from survey.vocab import AliasOrigin
+from survey.vocab import AliasOrigin, Severity
 
 # Rows per INSERT batch; also the granularity of progress updates.
 BATCH = 2000

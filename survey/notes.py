@@ -17,9 +17,9 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from survey.errors import Diagnostic, InputFileError, Severity
+from survey.errors import Diagnostic, InputFileError
 from survey.inputs import decode_utf8, read_input
-from survey.vocab import SectionFlag
+from survey.vocab import SectionFlag, Severity
 
 EMPTY = SectionFlag.EMPTY
 IMAGES_ONLY = SectionFlag.IMAGES_ONLY

@@ -10,6 +10,15 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class Severity(StrEnum):
+    """How bad a diagnostic is: errors stop what BibTeX or the graph cannot live with,
+    warnings are likely mistakes, info is worth a look (survey check only)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
 class Relation(StrEnum):
     """What a citation says about the cited paper (empty when nobody said)."""
 

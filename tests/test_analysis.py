@@ -18,7 +18,8 @@ from survey.check import check
 from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db.models import Paper
-from survey.errors import Severity, SurveyError, UnknownKeyError
+from survey.errors import SurveyError, UnknownKeyError
+from survey.vocab import Severity
 
 BUNDLED = REPO / "data" / "valse2020"
 

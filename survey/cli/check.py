@@ -24,11 +24,12 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
     Exit code 1 when there are errors."""
     from rich.text import Text
 
-    from survey.check import ERROR, check
+    from survey.check import check
+    from survey.vocab import Severity
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         findings = check(session)
-    errors = sum(1 for f in findings if f.severity == ERROR)
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     if output is OutputFormat.json:
         print_json([f.as_dict() for f in findings])
     elif output is OutputFormat.csv:

@@ -169,7 +169,7 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic], *, verbose: bool = True
     shown: dict[str, int] = {}
     hidden: dict[str, int] = {}
     for diagnostic in diagnostics:
-        kind = diagnostic.kind
+        kind = diagnostic.code
         if kind and not diagnostic.is_error and not verbose:
             shown[kind] = shown.get(kind, 0) + 1
             if shown[kind] > FIRST_OF_A_KIND:
