@@ -24,7 +24,12 @@ from survey.db.annotations import detached
 from survey.db.citations import EdgeRow
 from survey.edges import field_lines
 from survey.errors import Diagnostic
-from survey.identifiers import normalize_arxiv_id, normalize_doi
+from survey.identifiers import (
+    normalize_arxiv_id,
+    normalize_doi,
+    same_work_by_title,
+    work_identities,
+)
 from survey.textnorm import normalize_name, normalize_title
 from survey.vocab import Severity
 
@@ -243,12 +248,12 @@ def _duplicates(papers: list[_Paper]) -> list[Diagnostic]:
 
 def _same_identifier(papers: list[_Paper]) -> list[_Pair]:
     pairs: list[_Pair] = []
+    by_identity: dict[tuple[str, str], list[_Paper]] = {}
+    for paper in papers:
+        for identity in work_identities(paper.doi, paper.arxiv, None, None):
+            by_identity.setdefault(identity, []).append(paper)
     for name in ("doi", "arxiv"):
-        groups: dict[str, list[_Paper]] = {}
-        for paper in papers:
-            value = paper.doi if name == "doi" else paper.arxiv
-            if value:
-                groups.setdefault(value, []).append(paper)
+        groups = {value: group for (kind, value), group in by_identity.items() if kind == name}
         for value, group in sorted(groups.items()):
             pairs += [
                 (
@@ -275,8 +280,7 @@ def _same_title(papers: list[_Paper]) -> list[_Pair]:
     for group in by_title.values():
         for index, a in enumerate(group):
             for b in group[index + 1 :]:
-                near = a.year is None or b.year is None or abs(a.year - b.year) <= 1
-                if not near or not (a.families & b.families):
+                if not same_work_by_title(a.year, b.year, a.families, b.families):
                     continue
                 if _is_preprint(a) != _is_preprint(b):
                     pairs.append(

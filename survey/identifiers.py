@@ -1,4 +1,5 @@
-"""DOIs and arXiv ids: recognise and normalise them (bottom layer: imports nothing of ours).
+"""DOIs and arXiv ids: recognise and normalise them; when two entries are one work
+(bottom layer: imports nothing of ours).
 
 Used by the BibTeX reader for stored values and by the queries for what a user types:
 `10.1109/X`, `doi:10.1109/X`, `https://doi.org/10.1109/X`; `1504.07889`,
@@ -56,3 +57,36 @@ def identifier_of(text: str) -> tuple[str, str] | None:
     if arxiv_id is not None:
         return "arxiv", arxiv_id
     return None
+
+
+# ------------------------------------------------------------ when two entries are one work
+
+# Two rules, one strict and one loose. `survey load` warns with the strict one as it
+# writes (exact values, looked up in indexes); `survey check` reports both afterwards.
+
+
+def work_identities(
+    doi: str | None, arxiv_id: str | None, title_norm: str | None, year: int | None
+) -> list[tuple[str, str]]:
+    """The strict rule: two entries sharing one of these (kind, value) pairs are likely the
+    same work: the same DOI, the same arXiv id, or the same normalised title and year.
+    See `same_work_by_title` for the loose rule."""
+    found: list[tuple[str, str]] = []
+    if doi:
+        found.append(("doi", doi))
+    if arxiv_id:
+        found.append(("arxiv", arxiv_id))
+    if title_norm and year is not None:
+        found.append(("title", f"{title_norm}\x00{year}"))
+    return found
+
+
+def same_work_by_title(
+    year_a: int | None, year_b: int | None, families_a: set[str], families_b: set[str]
+) -> bool:
+    """The loose rule, for two entries with the same normalised title: years within one
+    (or unknown) and at least one author family name in common, so a preprint and its
+    published version count too. `survey check` applies it besides the DOI and arXiv parts
+    of `work_identities`."""
+    near = year_a is None or year_b is None or abs(year_a - year_b) <= 1
+    return near and bool(families_a & families_b)

@@ -32,6 +32,7 @@ from survey.db.annotations import Reattached, detach, reattach
 from survey.db.citations import has_edges
 from survey.edges import FIELD_ORIGIN, sync_field_edges
 from survey.errors import Diagnostic, InputFileError
+from survey.identifiers import work_identities
 from survey.sources import FileRef, attach_source, bare_file, find_source, is_live, shown
 from survey.textnorm import normalize_title
 from survey.vocab import AliasOrigin, Severity
@@ -325,14 +326,7 @@ def _held_elsewhere(run: _Run, item: _Input, found: store.StoredPaper) -> bool:
 
 
 def _identities(row: Sequence[Any]) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    if row[DOI]:
-        found.append(("doi", row[DOI]))
-    if row[ARXIV]:
-        found.append(("arxiv", row[ARXIV]))
-    if row[TITLE_NORM] and row[YEAR] is not None:
-        found.append(("title", f"{row[TITLE_NORM]}\x00{row[YEAR]}"))
-    return found
+    return work_identities(row[DOI], row[ARXIV], row[TITLE_NORM], row[YEAR])
 
 
 def _note_identities(run: _Run, item: _Input, entries: list[Entry]) -> None:
