@@ -31,7 +31,7 @@ from survey.identifiers import (
     work_identities,
 )
 from survey.textnorm import normalize_name, normalize_title
-from survey.vocab import Severity
+from survey.vocab import Origin, SectionFlag, Severity
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -329,7 +329,10 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
     nodes = reads.nodes_in_order(session)
     tagged_nodes = reads.tagged_node_ids(session)
     for node in nodes:
-        if node.flag in ("empty", "images-only") and node.id not in tagged_nodes:
+        if (
+            node.flag in (SectionFlag.EMPTY, SectionFlag.IMAGES_ONLY)
+            and node.id not in tagged_nodes
+        ):
             found.append(
                 _found(
                     INFO,
@@ -341,7 +344,7 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
                     "add bullets to the notes or curated papers in survey.toml",
                 )
             )
-        if node.flag == "orphaned":
+        if node.flag == SectionFlag.ORPHANED:
             found.append(
                 _found(
                     WARNING,
@@ -386,7 +389,7 @@ def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> 
                     f"({cited.year}), more than a year younger"
                     + (
                         f" (origin {edge.origin}: {edge.evidence})"
-                        if edge.origin == "openalex"
+                        if edge.origin == Origin.OPENALEX
                         else ""
                     ),
                     "check the edge; cite the preprint if that is what was read",
@@ -472,7 +475,7 @@ def _openalex(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> l
     seen: set[tuple[str, str]] = set()
     for edge in edges:
         pair = (edge.citing, edge.cited)
-        if edge.origin == "openalex" or pair in seen:
+        if edge.origin == Origin.OPENALEX or pair in seen:
             continue
         seen.add(pair)
         citing, cited = work_of.get(edge.citing), work_of.get(edge.cited)

@@ -29,6 +29,7 @@ from survey.export.bibtex import escape_text as bibtex_escape
 from survey.match import parse_hints
 from survey.openalex import OpenAlexClient, WorkRecord, parse_work
 from survey.textnorm import normalize_title
+from survey.vocab import ResolutionState
 
 _CITING_PAGES = 1  # pages of 200 works per batch of 100 section works, most cited first
 
@@ -221,7 +222,7 @@ def propose_mentions(session: Session, client: OpenAlexClient) -> list[Proposal]
         resolution, by_id = resolve_against(works, mention.title, parse_hints(mention.hints))
         accepted = (
             by_id[resolution.paper.citekey]
-            if resolution.status == "resolved" and resolution.paper is not None
+            if resolution.status == ResolutionState.RESOLVED and resolution.paper is not None
             else None
         )
         proposals.append(

@@ -35,7 +35,7 @@ from survey.db import taxonomy as tx
 from survey.match import Hints, PaperRef, Resolution, Resolver
 from survey.openalex import ARXIV_DOI_PREFIX, OpenAlexClient, WorkRecord, parse_work
 from survey.textnorm import normalize_title
-from survey.vocab import Origin, is_suspect
+from survey.vocab import Origin, ResolutionState, is_suspect
 
 ORIGIN = Origin.OPENALEX
 Progress = Callable[[str, int, int], None]
@@ -267,7 +267,7 @@ def match_by_title(client: OpenAlexClient, paper: PaperInfo) -> tuple[Match | No
     years = (paper.year - 1, paper.year, paper.year + 1) if paper.year else ()
     resolution, by_id = resolve_against(works, paper.title, Hints(years, (), paper.families))
     best = resolution.candidates[0][1] if resolution.candidates else None
-    if resolution.status == "resolved" and resolution.paper is not None:
+    if resolution.status == ResolutionState.RESOLVED and resolution.paper is not None:
         score = float(resolution.score or 0.0)
         return Match(paper, by_id[resolution.paper.citekey], "title", score), score
     return None, best

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 from survey.notes import Mention
 from survey.textnorm import closest, normalize_name, normalize_title, similarity
+from survey.vocab import ResolutionState
 
 ACCEPT = 90.0
 MARGIN = 5.0
@@ -135,7 +136,7 @@ class Hints:
 
 @dataclass(slots=True)
 class Resolution:
-    status: str  # resolved | ambiguous | unresolved
+    status: ResolutionState
     method: str | None = None  # citation | key | alias | identifier | title
     paper: PaperRef | None = None
     score: float | None = None
@@ -206,41 +207,45 @@ class Resolver:
             return [self._by_citation(key) for key in mention.citekeys]
         known = [self._by_key[k.lower()] for k in mention.soft_keys if k.lower() in self._by_key]
         if known:
-            return [Resolution("resolved", "key", paper, 100.0) for paper in known]
+            return [Resolution(ResolutionState.RESOLVED, "key", paper, 100.0) for paper in known]
         if mention.prose:
             return []
         for identifier in mention.identifiers:
             paper = self._by_identifier.get(identifier)
             if paper is not None:
-                return [Resolution("resolved", "identifier", paper, 100.0)]
+                return [Resolution(ResolutionState.RESOLVED, "identifier", paper, 100.0)]
         return [self.resolve_title(mention.title, parse_hints(mention.hints))]
 
     def _by_citation(self, key: str) -> Resolution:
         paper = self._by_key.get(key.lower())
         if paper is not None:
-            return Resolution("resolved", "citation", paper, 100.0)
+            return Resolution(ResolutionState.RESOLVED, "citation", paper, 100.0)
         near = closest(key, list(self._by_key), limit=SHOWN_CANDIDATES, cutoff=0)
         scored = [(self._by_key[k].citekey, round(similarity(key.lower(), k), 1)) for k in near]
-        return Resolution("unresolved", "citation", None, None, scored)
+        return Resolution(ResolutionState.UNRESOLVED, "citation", None, None, scored)
 
     def resolve_title(self, title: str, hints: Hints) -> Resolution:
         wanted = normalize_title(title)
         if not wanted:
-            return Resolution("unresolved")
+            return Resolution(ResolutionState.UNRESOLVED)
         by_key = self._by_key.get(title.strip().lower())
         if by_key is not None:
-            return Resolution("resolved", "key", by_key, 100.0)
+            return Resolution(ResolutionState.RESOLVED, "key", by_key, 100.0)
         chosen = self._chosen.get(normalize_name(title))
         if chosen is not None:
-            return Resolution("resolved", "alias", chosen, 100.0)
+            return Resolution(ResolutionState.RESOLVED, "alias", chosen, 100.0)
         named = self._by_alias.get(normalize_name(title), [])
         if named:
             fitting = [p for p in named if self._adjust(100.0, p, hints) is not None]
             if len(fitting) == 1:
-                return Resolution("resolved", "alias", fitting[0], 100.0)
+                return Resolution(ResolutionState.RESOLVED, "alias", fitting[0], 100.0)
             if len(fitting) > 1:
                 return Resolution(
-                    "ambiguous", "alias", None, None, [(p.citekey, 100.0) for p in fitting]
+                    ResolutionState.AMBIGUOUS,
+                    "alias",
+                    None,
+                    None,
+                    [(p.citekey, 100.0) for p in fitting],
                 )
         return self._fuzzy(wanted, hints, _subtitle(title))
 
@@ -264,12 +269,12 @@ class Resolver:
             exact = paper.title == wanted or (bool(subtitle) and paper.title == subtitle)
             titles.append((paper, _title_score(wanted, paper.title, subtitle), exact))
         strict = self._rank(titles, hints, lenient=False)
-        if strict.status == "resolved" or not any(exact for *_, exact in titles):
+        if strict.status == ResolutionState.RESOLVED or not any(exact for *_, exact in titles):
             return strict
         # No candidate fits the hints, but a title is the mention's exactly: the list may
         # give the venue's year and venue, the bibliography the preprint's.
         lenient = self._rank(titles, hints, lenient=True)
-        return lenient if lenient.status != "unresolved" else strict
+        return lenient if lenient.status != ResolutionState.UNRESOLVED else strict
 
     def _rank(
         self, titles: list[tuple[PaperRef, float, bool]], hints: Hints, *, lenient: bool
@@ -282,12 +287,12 @@ class Resolver:
         scored.sort(key=lambda pair: (-pair[0], pair[1].citekey))
         shown = [(p.citekey, round(s, 1)) for s, p in scored[:SHOWN_CANDIDATES]]
         if not scored or scored[0][0] < CONSIDER:
-            return Resolution("unresolved", None, None, None, shown)
+            return Resolution(ResolutionState.UNRESOLVED, None, None, None, shown)
         best_score, best = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
         if best_score >= ACCEPT and best_score - runner_up >= MARGIN:
-            return Resolution("resolved", "title", best, round(best_score, 1), shown)
-        return Resolution("ambiguous", "title", None, None, shown)
+            return Resolution(ResolutionState.RESOLVED, "title", best, round(best_score, 1), shown)
+        return Resolution(ResolutionState.AMBIGUOUS, "title", None, None, shown)
 
     @staticmethod
     def _adjust(

@@ -23,6 +23,7 @@ from survey.errors import InputFileError, SurveyError
 from survey.inputs import decode_utf8, read_input
 from survey.manifest import MANIFEST
 from survey.textnorm import normalize_name
+from survey.vocab import ResolutionState
 
 SURVEY_MANIFEST = "survey.manifest"
 
@@ -52,7 +53,7 @@ def list_mentions(session: Session, *, open_only: bool = False) -> list[MentionI
     """Every mention of the built notes (or only the unresolved and ambiguous ones)."""
     found: list[MentionInfo] = []
     for mention, section, file in tx.all_mentions(session):
-        if open_only and mention.status == "resolved":
+        if open_only and mention.status == ResolutionState.RESOLVED:
             continue
         found.append(
             MentionInfo(

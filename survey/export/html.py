@@ -30,15 +30,16 @@ from survey.export import write_text
 from survey.export.graphml import node_size
 from survey.export.layout import Layout
 from survey.naming import author_name, paper_label
+from survey.vocab import Relation
 
 # Edge colours by relation: darker hues than the sections' palette, so an edge is never
 # mistaken for a section; an edge of another relation is light grey.
-RELATION_COLOURS = {
-    "extends": "#b2182b",
-    "baseline": "#2166ac",
-    "compares": "#7b3294",
-    "uses-dataset": "#1b7837",
-    "related": "#8c8c8c",
+RELATION_COLOURS: dict[str, str] = {
+    Relation.EXTENDS: "#b2182b",
+    Relation.BASELINE: "#2166ac",
+    Relation.COMPARES: "#7b3294",
+    Relation.USES_DATASET: "#1b7837",
+    Relation.RELATED: "#8c8c8c",
 }
 OTHER_RELATION = "#cccccc"
 NO_SECTION_LABEL = "(no section)"

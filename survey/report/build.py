@@ -12,6 +12,7 @@ from survey import analysis, discover
 from survey import graph as g
 from survey.db import taxonomy as tx
 from survey.naming import paper_label
+from survey.vocab import Provenance, SectionFlag
 
 TOP = 10
 # A section's missing classics: external works cited by at least this many of its papers.
@@ -85,7 +86,7 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
                 "papers": [
                     {
                         **row,
-                        "curated": row["provenance"] == {"curated"},
+                        "curated": row["provenance"] == {Provenance.CURATED},
                         "provenance": sorted(row["provenance"]),
                     }
                     for row in rows.values()
@@ -130,7 +131,7 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
     curated_papers = {
         k
         for k, p in papers.items()
-        if p["sections"] and all(s["provenance"] == "curated" for s in p["sections"])
+        if p["sections"] and all(s["provenance"] == Provenance.CURATED for s in p["sections"])
     }
     years = [p["year"] for p in papers.values() if p["year"] is not None]
     venues = Counter(short_venue(p["venue"]) for p in papers.values() if p["venue"])
@@ -153,8 +154,8 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
         "top_cited": top["papers"],
         "top_pagerank": by_rank["papers"],
         "gaps": {
-            "empty": [s["path"] for s in sections if s["flag"] == "empty"],
-            "images_only": [s["path"] for s in sections if s["flag"] == "images-only"],
+            "empty": [s["path"] for s in sections if s["flag"] == SectionFlag.EMPTY],
+            "images_only": [s["path"] for s in sections if s["flag"] == SectionFlag.IMAGES_ONLY],
             "open_mentions": open_mentions,
             "no_identifier": sorted(
                 k for k, p in papers.items() if not p["doi"] and not p["arxiv_id"]

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from survey.textnorm import strip_controls
+from survey.vocab import Origin, SectionFlag
 
 # Pandoc's and CommonMark's inline syntax: `^x^` superscript, `~x~` subscript, `&name;`
 # entities, `$…$` maths, `@key` citations, plus emphasis, code, links and raw HTML.
@@ -121,9 +122,9 @@ def _section(lines: list[str], section: dict[str, Any]) -> None:
     add(f"{'#' * level} {number}{md(section['label'])}")
     add("")
     flag = {
-        "empty": " · empty in the notes",
-        "images-only": " · slides only in the notes",
-        "orphaned": " · no longer in the notes",
+        SectionFlag.EMPTY: " · empty in the notes",
+        SectionFlag.IMAGES_ONLY: " · slides only in the notes",
+        SectionFlag.ORPHANED: " · no longer in the notes",
     }.get(section["flag"], "")
     add(f"`{section['path']}`{flag}")
     add("")
@@ -181,7 +182,7 @@ def _lineage_diagram(lines: list[str], edges: list[dict[str, Any]]) -> None:
         add(f"  {ids[edge['citing']][0]} {_arrow(edge)} {ids[edge['cited']][0]}")
     add("```")
     add("")
-    if any("openalex" in edge.get("origins", ()) for edge in edges):
+    if any(Origin.OPENALEX in edge.get("origins", ()) for edge in edges):
         add(
             "Arrows: solid for curated edges (citations file, cites field, manual), "
             "thick when OpenAlex has them too, dotted for edges from OpenAlex only."
@@ -208,9 +209,9 @@ def _arrow(edge: dict[str, Any]) -> str:
     """Mermaid arrow by origin: solid curated, thick curated and OpenAlex, dotted OpenAlex."""
     label = mermaid_label(edge["relation"]) if edge["relation"] else ""
     origins = set(edge.get("origins", ()))
-    if origins == {"openalex"}:
+    if origins == {Origin.OPENALEX}:
         return f"-. {label} .->" if label else "-.->"
-    if "openalex" in origins:
+    if Origin.OPENALEX in origins:
         return f"== {label} ==>" if label else "==>"
     return f"-- {label} -->" if label else "-->"
 
