@@ -7,7 +7,6 @@ import typer
 
 from survey.cli.common import cli_errors, engine_from, err, out, print_diagnostics, session_scope
 from survey.cli.load import ProgressBar, summary_table
-from survey.cli.report import make_report
 from survey.config import bundled_survey_dir
 from survey.export import writes_in_place
 
@@ -64,10 +63,9 @@ def build(
     Building again is safe: unchanged files are skipped, tags follow the notes, and
     manual tags (survey tag add) are kept.
     """
-    from survey.analysis import export_data
     from survey.build import build_survey
-    from survey.export.graphml import write_graphml
-    from survey.export.html import page_data, write_html
+    from survey.export.formats import ExportFormat, gather, write_export
+    from survey.report.document import write_report
 
     with cli_errors():
         engine = engine_from(ctx, create=True)
@@ -90,17 +88,18 @@ def build(
     with cli_errors():
         if html is not None:
             with session_scope(engine_from(ctx)) as session:
-                write_html(page_data(session), html)
+                write_export(ExportFormat.html, gather(session, ExportFormat.html), html)
             out.print(f"wrote {html}")
         if report is not None:
             in_place = writes_in_place(report)
-            make_report(ctx, report, None, None, graph_page=html)
+            with session_scope(engine_from(ctx)) as session:
+                write_report(session, report, graph_page=html)
             (err if in_place else out).print(f"wrote {report}")
         if graphml is not None:
             with session_scope(engine_from(ctx)) as session:
-                data = export_data(session)
+                data = gather(session, ExportFormat.graphml)
             in_place = writes_in_place(graphml)
-            write_graphml(data, graphml)
+            write_export(ExportFormat.graphml, data, graphml)
             (err if in_place else out).print(f"wrote {graphml}")
     if result.has_errors:
         raise typer.Exit(1)

@@ -6,7 +6,6 @@ from typing import Annotated
 import typer
 
 from survey.cli.common import cli_errors, engine_from, out, session_scope
-from survey.errors import SurveyError
 from survey.vocab import RELATIONS
 
 # The relations survey knows (survey.vocab.Relation), as a choice: another value exits 2.
@@ -31,27 +30,20 @@ def cite_add(
 ) -> None:
     """Record that CITING cites CITED. Adding the edge again with another --relation or
     --evidence updates it."""
-    from survey.db import citations as cdb
-    from survey.db.queries import find_paper
-    from survey.vocab import is_suspect
+    from survey import manual
+    from survey.vocab import Relation as KnownRelation
 
+    chosen = None if relation is None else KnownRelation(relation.value)
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
-        first, second = find_paper(session, citing), find_paper(session, cited)
-        if first.id == second.id:
-            raise SurveyError(f"{first.citekey} cannot cite itself")
-        suspect = is_suspect(first.year, second.year)
-        done = cdb.set_edge(
-            session, first, second, None if relation is None else str(relation), evidence
-        )
-        names = (first.citekey, second.citekey)
-    edge = f"{names[0]} -> {names[1]}"
-    if done == "unchanged":
+        done = manual.add_citation(session, citing, cited, chosen, evidence)
+    edge = f"{done.citing} -> {done.cited}"
+    if done.outcome == manual.UNCHANGED:
         out.print(f"{edge} is already a manual edge")
         return
     out.print(
-        ("added " if done == "added" else "updated the relation and evidence of ")
+        ("added " if done.outcome == manual.ADDED else "updated the relation and evidence of ")
         + edge
-        + (" (suspect: the cited paper is more than a year younger)" if suspect else "")
+        + (" (suspect: the cited paper is more than a year younger)" if done.suspect else "")
     )
 
 
@@ -62,15 +54,8 @@ def cite_rm(
     cited: Annotated[str, typer.Argument(help="The cited paper.")],
 ) -> None:
     """Remove a manual edge (edges from files follow their files)."""
-    from survey.db import citations as cdb
-    from survey.db.queries import find_paper
+    from survey import manual
 
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
-        first, second = find_paper(session, citing), find_paper(session, cited)
-        if not cdb.remove_edge(session, first, second):
-            raise SurveyError(
-                f"no manual edge {first.citekey} -> {second.citekey}",
-                "edges from a citations file or a cites field are removed there",
-            )
-        names = (first.citekey, second.citekey)
-    out.print(f"removed {names[0]} -> {names[1]}")
+        done = manual.remove_citation(session, citing, cited)
+    out.print(f"removed {done.citing} -> {done.cited}")

@@ -1,6 +1,6 @@
 """`survey taxonomy` and `survey tag`: the notes' tree, and manual tags on it."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,9 +17,8 @@ from survey.cli.common import (
 
 if TYPE_CHECKING:
     from rich.tree import Tree
-    from sqlalchemy.orm import Session
 
-    from survey.db.models import TaxonomyNode
+    from survey.db.taxonomy import TreeNode
 
 tag_app = typer.Typer(help="Manual tags: file a paper under a section, or take it out.")
 
@@ -27,8 +26,10 @@ tag_app = typer.Typer(help="Manual tags: file a paper under a section, or take i
 def taxonomy(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
     """The taxonomy in the notes' order: papers per section (from the notes, curated,
     manual), empty and images-only sections, and mentions that did not resolve."""
+    from survey.db import taxonomy as tx
+
     with cli_errors(), session_scope(engine_from(ctx)) as session:
-        tree = taxonomy_tree(session)
+        tree = tx.tree(session)
     if output is OutputFormat.json:
         print_json(tree)
         return
@@ -74,60 +75,15 @@ def taxonomy(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
     out.print(root)
 
 
-def taxonomy_tree(session: "Session") -> list[dict[str, Any]]:
-    """The taxonomy as nested plain data, siblings in the notes' order."""
-    from survey.db import taxonomy as tx
-
-    counts = tx.tag_counts(session)
-    open_by_node: dict[int, list[dict[str, Any]]] = {}
-    for mention in tx.open_mentions(session):
-        open_by_node.setdefault(mention.node_id, []).append(
-            {
-                "line": mention.line,
-                "text": mention.text,
-                "status": mention.status,
-                "candidates": sorted(
-                    mention.candidates, key=lambda c: (-float(str(c["score"])), str(c["key"]))
-                ),
-            }
-        )
-    nodes = list(tx.nodes_by_path(session).values())
-    children: dict[int | None, list[TaxonomyNode]] = {}
-    for node in nodes:
-        children.setdefault(node.parent_id, []).append(node)
-
-    def build(node: "TaxonomyNode") -> dict[str, Any]:
-        c = counts.get(node.id, tx.NodeCounts(0, 0, 0, 0))
-        kids = sorted(children.get(node.id, []), key=lambda n: (n.position, n.path))
-        return {
-            "path": node.path,
-            "label": node.label,
-            "level": node.level,
-            "number": node.number,
-            "flag": node.flag,
-            "counts": {
-                "notes": c.notes,
-                "curated": c.curated,
-                "manual": c.manual,
-                "papers": c.papers,
-            },
-            "open_mentions": open_by_node.get(node.id, []),
-            "children": [build(k) for k in kids],
-        }
-
-    tops = sorted(children.get(None, []), key=lambda n: (n.source_id or 0, n.position, n.path))
-    return [build(n) for n in tops]
-
-
-def _flatten(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    found = []
+def _flatten(tree: "list[TreeNode]") -> "list[TreeNode]":
+    found: list[TreeNode] = []
     for node in tree:
         found.append(node)
         found.extend(_flatten(node["children"]))
     return found
 
 
-def _render(parent: "Tree", node: dict[str, Any]) -> None:
+def _render(parent: "Tree", node: "TreeNode") -> None:
     from rich.text import Text
 
     counts = node["counts"]
@@ -171,19 +127,17 @@ def tag_add(
 ) -> None:
     """File a paper under a section by hand; manual tags survive every rebuild. Adding
     the tag again with another --note updates its note."""
-    from survey.db import taxonomy as tx
-    from survey.db.queries import find_paper
+    from survey import manual
 
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
-        paper = find_paper(session, key)
-        section = tx.find_node(session, node)
-        done = tx.set_tag(session, paper, section, tx.MANUAL, note)
-        message = {
-            "added": f"tagged {paper.citekey} with {section.path}",
-            "updated": f"updated the note of {paper.citekey}'s manual tag on {section.path}",
-            "unchanged": f"{paper.citekey} already has a manual tag on {section.path}",
-        }[done]
-    out.print(message)
+        done = manual.add_tag(session, key, node, note)
+    out.print(
+        {
+            manual.ADDED: f"tagged {done.key} with {done.path}",
+            manual.UPDATED: f"updated the note of {done.key}'s manual tag on {done.path}",
+            manual.UNCHANGED: f"{done.key} already has a manual tag on {done.path}",
+        }[done.outcome]
+    )
 
 
 @tag_app.command("rm")
@@ -193,18 +147,8 @@ def tag_rm(
     node: Annotated[str, typer.Argument(help="Section: its slug path, label, or path ending.")],
 ) -> None:
     """Remove a manual tag (tags from the notes follow the notes; edit them there)."""
-    from survey.db import taxonomy as tx
-    from survey.db.queries import find_paper
+    from survey import manual
 
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
-        paper = find_paper(session, key)
-        section = tx.find_node(session, node)
-        if not tx.remove_tag(session, paper, section, tx.MANUAL):
-            from survey.errors import SurveyError
-
-            raise SurveyError(
-                f"{paper.citekey} has no manual tag on {section.path}",
-                "see its tags with survey query show " + paper.citekey,
-            )
-        path = section.path
-    out.print(f"removed the manual tag of {paper.citekey} on {path}")
+        done = manual.remove_tag(session, key, node)
+    out.print(f"removed the manual tag of {done.key} on {done.path}")

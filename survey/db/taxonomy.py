@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -306,3 +307,72 @@ def set_setting(session: Session, name: str, value: str) -> None:
 def get_setting(session: Session, name: str, default: str = "") -> str:
     row = session.get(Setting, name)
     return row.value if row is not None else default
+
+
+class OpenMention(TypedDict):
+    line: int
+    text: str
+    status: str
+    candidates: list[dict[str, Any]]  # {"key", "score"}, best first
+
+
+class SectionCounts(TypedDict):
+    notes: int
+    curated: int
+    manual: int
+    papers: int
+
+
+class TreeNode(TypedDict):
+    """One section of the taxonomy with its counts, open mentions and subsections."""
+
+    path: str
+    label: str
+    level: int
+    number: int | None
+    flag: str
+    counts: SectionCounts
+    open_mentions: list[OpenMention]
+    children: list[TreeNode]
+
+
+def tree(session: Session) -> list[TreeNode]:
+    """The taxonomy as nested plain data, siblings in the notes' order."""
+    counts = tag_counts(session)
+    open_by_node: dict[int, list[OpenMention]] = {}
+    for mention in open_mentions(session):
+        open_by_node.setdefault(mention.node_id, []).append(
+            {
+                "line": mention.line,
+                "text": mention.text,
+                "status": mention.status,
+                "candidates": sorted(
+                    mention.candidates, key=lambda c: (-float(str(c["score"])), str(c["key"]))
+                ),
+            }
+        )
+    children: dict[int | None, list[TaxonomyNode]] = {}
+    for node in nodes_by_path(session).values():
+        children.setdefault(node.parent_id, []).append(node)
+
+    def build(node: TaxonomyNode) -> TreeNode:
+        c = counts.get(node.id, NodeCounts(0, 0, 0, 0))
+        kids = sorted(children.get(node.id, []), key=lambda n: (n.position, n.path))
+        return {
+            "path": node.path,
+            "label": node.label,
+            "level": node.level,
+            "number": node.number,
+            "flag": node.flag,
+            "counts": {
+                "notes": c.notes,
+                "curated": c.curated,
+                "manual": c.manual,
+                "papers": c.papers,
+            },
+            "open_mentions": open_by_node.get(node.id, []),
+            "children": [build(k) for k in kids],
+        }
+
+    tops = sorted(children.get(None, []), key=lambda n: (n.source_id or 0, n.position, n.path))
+    return [build(n) for n in tops]

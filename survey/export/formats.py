@@ -1,0 +1,76 @@
+"""Which export writes which file (export layer): the formats, the data each one reads,
+and the dispatch to its writer.
+
+The command line names the formats in its signature, so this module imports only the
+standard library at load time; the writers (and NetworkX, SQLAlchemy behind them) are
+imported when an export runs.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from survey.errors import SurveyError
+from survey.export import is_stdout
+from survey.export.layout import Layout
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+class ExportFormat(StrEnum):
+    graphml = "graphml"
+    gexf = "gexf"
+    bib = "bib"
+    csljson = "csljson"
+    csv = "csv"
+    html = "html"
+
+
+def check_target(kind: ExportFormat, target: Path) -> None:
+    """Refuse a target the format cannot write, before anything is read."""
+    if kind is ExportFormat.csv and is_stdout(target):
+        raise SurveyError(
+            "csv writes two tables, papers.csv and edges.csv", "give a folder instead of -"
+        )
+
+
+def gather(session: Session, kind: ExportFormat, within: str | None = None) -> dict[str, Any]:
+    """What the format writes: the graph page's data for html, the export data otherwise
+    (papers with sections, influence and colour, and the edges among them)."""
+    if kind is ExportFormat.html:
+        from survey.export.html import page_data
+
+        return page_data(session, within)
+    from survey.analysis import export_data
+
+    return export_data(session, within)
+
+
+def write_export(
+    kind: ExportFormat, data: dict[str, Any], target: Path, layout: Layout = Layout.timeline
+) -> list[Path]:
+    """Write `data` as `kind` to `target` (a folder for csv); the paths written."""
+    from survey.export.bibtex import write_bibtex
+    from survey.export.csljson import write_csljson
+    from survey.export.csvfiles import write_csv_folder
+    from survey.export.gexf import write_gexf
+    from survey.export.graphml import write_graphml
+    from survey.export.html import write_html
+
+    check_target(kind, target)
+    if kind is ExportFormat.csv:
+        return write_csv_folder(data, target)
+    if kind is ExportFormat.html:
+        write_html(data, target, layout)
+        return [target]
+    writer = {
+        ExportFormat.graphml: write_graphml,
+        ExportFormat.gexf: write_gexf,
+        ExportFormat.bib: write_bibtex,
+        ExportFormat.csljson: write_csljson,
+    }[kind]
+    writer(data, target)
+    return [target]
