@@ -14,12 +14,16 @@ from helpers import HOSTILE_BIB, Cli
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.cli.query import paper_record
 from survey.db import open_database, records, session_scope
 from survey.db.engine import alembic_config, create_survey_engine
 from survey.db.models import OpenAlexMatch, OpenAlexWork, Paper
 from survey.db.queries import find_paper
-from survey.db.records import quick_paper_record, read_paper_record, session_fetch
+from survey.db.records import (
+    loaded_paper_record,
+    quick_paper_record,
+    read_paper_record,
+    session_fetch,
+)
 from survey.db.revisions import head_revision, revision_links
 from survey.db.taxonomy import tags_of_paper
 from survey.enrich import openalex_of
@@ -106,7 +110,7 @@ def built(cli: Cli, db_url: str, tmp_path: Path) -> str:
 
 def orm_record(session: Session, paper: Paper) -> dict[str, object]:
     """What `query show` printed before its read path was plain SQL: the ORM's objects."""
-    record = paper_record(paper)
+    record = loaded_paper_record(paper)
     record["sections"] = [
         {
             "path": tag.node.path,

@@ -1,6 +1,6 @@
 """`survey query`: questions about the papers in the database."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,32 +23,6 @@ if TYPE_CHECKING:
     from survey.db.models import Paper
 
 app = typer.Typer(help="Ask the knowledge base: one paper, or a search.", no_args_is_help=True)
-
-
-def paper_record(paper: "Paper") -> dict[str, Any]:
-    """A loaded paper as plain data, for search's JSON and CSV: the fields of
-    survey.db.records.read_paper_record before its sections (tests/test_startup.py
-    checks that the two agree)."""
-    return {
-        "citekey": paper.citekey,
-        "entry_type": paper.entry_type,
-        "title": paper.title,
-        "authors": [
-            {"family": a.family, "given": a.given, "von": a.von, "suffix": a.suffix}
-            for a in paper.authors
-        ],
-        "more_authors": paper.more_authors,
-        "year": paper.year,
-        "venue": paper.venue,
-        "doi": paper.doi,
-        "arxiv_id": paper.arxiv_id,
-        "aliases": sorted(a.alias for a in paper.aliases),
-        "abstract": paper.abstract,
-        "fields": dict(sorted(paper.fields.items())),
-        "source": (
-            {"file": paper.source.path, "line": paper.source_line} if paper.source else None
-        ),
-    }
 
 
 def author_list(paper: "Paper", limit: int | None = None) -> str:
@@ -144,10 +118,11 @@ def search(
 ) -> None:
     """Papers whose title, authors, venue, key or short name contain every word given."""
     from survey.db.queries import search_papers
+    from survey.db.records import loaded_paper_record
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         papers = search_papers(session, text, limit=limit)
-        records = [paper_record(p) for p in papers]
+        records = [loaded_paper_record(p) for p in papers]
         short = [author_list(p, limit=2) for p in papers]
     if output is OutputFormat.json:
         print_json(records)

@@ -24,6 +24,8 @@ from survey.identifiers import identifier_of
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from survey.db.models import Paper
+
 Fetch = Callable[[str, Mapping[str, Any]], list[tuple[Any, ...]]]
 
 _PAPER = (
@@ -151,3 +153,29 @@ def _plain_sqlite_file(url: str) -> str | None:
     if not path or path == ":memory:" or path.startswith("file:") or any(c in path for c in "?%#"):
         return None
     return path if Path(path).is_file() else None
+
+
+def loaded_paper_record(paper: Paper) -> dict[str, Any]:
+    """A paper already loaded through the ORM as plain data, for search's JSON and CSV:
+    the fields of `read_paper_record` before its sections (tests/test_startup.py checks
+    that the two agree)."""
+    return {
+        "citekey": paper.citekey,
+        "entry_type": paper.entry_type,
+        "title": paper.title,
+        "authors": [
+            {"family": a.family, "given": a.given, "von": a.von, "suffix": a.suffix}
+            for a in paper.authors
+        ],
+        "more_authors": paper.more_authors,
+        "year": paper.year,
+        "venue": paper.venue,
+        "doi": paper.doi,
+        "arxiv_id": paper.arxiv_id,
+        "aliases": sorted(a.alias for a in paper.aliases),
+        "abstract": paper.abstract,
+        "fields": dict(sorted(paper.fields.items())),
+        "source": (
+            {"file": paper.source.path, "line": paper.source_line} if paper.source else None
+        ),
+    }
