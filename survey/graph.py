@@ -6,7 +6,6 @@ on. Every function returns sorted, deterministic results.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,47 +28,6 @@ def citation_graph(
     for citing, cited, attributes in edges:
         graph.add_edge(citing, cited, **attributes)
     return graph
-
-
-@dataclass(frozen=True, slots=True)
-class LineageStep:
-    key: str
-    generation: int  # hops from the paper asked about
-    via: str  # the paper it was reached from (one generation closer)
-    relation: str  # the relation of the edge between `via` and `key`
-
-
-def lineage(
-    graph: nx.DiGraph,
-    key: str,
-    *,
-    descendants: bool = False,
-    depth: int | None = None,
-    within: set[str] | None = None,
-) -> list[LineageStep]:
-    """What `key` builds on (its ancestors), or what builds on it (`descendants`).
-
-    Breadth first, so each paper appears once at its nearest generation; `within`
-    restricts the walk to those papers (the paper asked about is always the start).
-    Sorted by generation, then citekey.
-    """
-    step = graph.predecessors if descendants else graph.successors
-    seen = {key: 0}
-    found: list[LineageStep] = []
-    queue = deque([key])
-    while queue:
-        current = queue.popleft()
-        generation = seen[current]
-        if depth is not None and generation >= depth:
-            continue
-        for other in sorted(step(current)):
-            if other in seen or (within is not None and other not in within):
-                continue
-            seen[other] = generation + 1
-            edge = graph.edges[other, current] if descendants else graph.edges[current, other]
-            found.append(LineageStep(other, generation + 1, current, edge.get("relation", "")))
-            queue.append(other)
-    return sorted(found, key=lambda s: (s.generation, s.key))
 
 
 def paths(
