@@ -144,21 +144,6 @@ def enrich(
     return report
 
 
-def openalex_of(session: Session, paper_id: int) -> dict[str, object] | None:
-    """What `survey enrich` stored for one paper (for `survey query show`), or None."""
-    match = oa.match_of(session, paper_id)
-    if match is None:
-        return None
-    work = match.work
-    return {
-        "work": match.work_id,
-        "method": match.method,
-        "score": match.score,
-        "cited_by_count": work.cited_by_count if work is not None else None,
-        "doi_suggestion": match.doi_suggestion,
-    }
-
-
 # -- reading ------------------------------------------------------------------------------
 
 

@@ -78,4 +78,3 @@ def is_suspect(citing_year: int | None, cited_year: int | None) -> bool:
 
 
 RELATIONS = tuple(Relation)
-PROVENANCES = tuple(Provenance)

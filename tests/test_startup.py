@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from survey.db import open_database, records, session_scope
 from survey.db.engine import alembic_config, create_survey_engine
-from survey.db.models import OpenAlexMatch, OpenAlexWork, Paper
+from survey.db.models import OpenAlexMatch, OpenAlexWork, Paper, Tag, TaxonomyNode
 from survey.db.queries import find_paper
 from survey.db.records import (
     loaded_paper_record,
@@ -25,8 +25,6 @@ from survey.db.records import (
     session_fetch,
 )
 from survey.db.revisions import head_revision, revision_links
-from survey.db.taxonomy import tags_of_paper
-from survey.enrich import openalex_of
 
 HEAVY = ("sqlalchemy", "alembic", "networkx", "scipy", "numpy", "matplotlib")
 
@@ -106,6 +104,31 @@ def built(cli: Cli, db_url: str, tmp_path: Path) -> str:
             )
         )
     return db_url
+
+
+def tags_of_paper(session: Session, paper_id: int) -> list[Tag]:
+    return list(
+        session.scalars(
+            select(Tag)
+            .where(Tag.paper_id == paper_id)
+            .join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
+            .order_by(TaxonomyNode.path, Tag.provenance)
+        )
+    )
+
+
+def openalex_of(session: Session, paper_id: int) -> dict[str, object] | None:
+    match = session.get(OpenAlexMatch, paper_id)
+    if match is None:
+        return None
+    work = match.work
+    return {
+        "work": match.work_id,
+        "method": match.method,
+        "score": match.score,
+        "cited_by_count": work.cited_by_count if work is not None else None,
+        "doi_suggestion": match.doi_suggestion,
+    }
 
 
 def orm_record(session: Session, paper: Paper) -> dict[str, object]:

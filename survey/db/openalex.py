@@ -73,10 +73,6 @@ def matched_paper_ids(session: Session) -> set[int]:
     return set(session.scalars(select(OpenAlexMatch.paper_id)))
 
 
-def match_of(session: Session, paper_id: int) -> OpenAlexMatch | None:
-    return session.get(OpenAlexMatch, paper_id)
-
-
 def stored_work_titles(session: Session) -> dict[str, str | None]:
     """Every stored work's title (None: OpenAlex answered nothing for its id), by id."""
     return {w: title for w, title in session.execute(select(OpenAlexWork.id, OpenAlexWork.title))}

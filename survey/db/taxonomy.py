@@ -18,7 +18,6 @@ from survey.vocab import Provenance, SectionFlag
 NOTES = Provenance.NOTES
 CURATED = Provenance.CURATED
 MANUAL = Provenance.MANUAL
-PROVENANCES = tuple(Provenance)
 ORPHANED = SectionFlag.ORPHANED
 
 
@@ -155,18 +154,6 @@ def all_mentions(session: Session) -> list[tuple[Mention, str, str | None]]:
         .order_by(Mention.line, Mention.id)
     )
     return [(mention, path, file) for mention, path, file in rows]
-
-
-def tags_of_paper(session: Session, paper_id: int) -> list[Tag]:
-    return list(
-        session.scalars(
-            select(Tag)
-            .where(Tag.paper_id == paper_id)
-            .options(selectinload(Tag.node))
-            .join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
-            .order_by(TaxonomyNode.path, Tag.provenance)
-        )
-    )
 
 
 def add_tag(
