@@ -8,8 +8,6 @@ a NetworkX graph of only the papers they need.
 
 from __future__ import annotations
 
-from typing import Any
-
 import networkx as nx
 from sqlalchemy.orm import Session
 
@@ -21,11 +19,27 @@ from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
 from survey.db.queries import find_paper, find_paper_id
 from survey.errors import SurveyError
+from survey.shapes import (
+    Brief,
+    BurstSpan,
+    ExportData,
+    ExportEdge,
+    ExportPaper,
+    Lineage,
+    LineageStep,
+    MainPath,
+    MainPathStep,
+    Paths,
+    Related,
+    Top,
+    Trend,
+    TrendSection,
+)
 
 
-def _describe(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
+def _describe(session: Session, ids: set[int]) -> dict[int, Brief]:
     """Key, year, short name and title of these papers."""
-    return {paper_id: dict(brief) for paper_id, brief in papers_db.briefs(session, ids).items()}
+    return papers_db.briefs(session, ids)
 
 
 def _within_ids(session: Session, within: str | None) -> tuple[str | None, set[int] | None]:
@@ -42,7 +56,7 @@ def lineage(
     descendants: bool = False,
     depth: int | None = None,
     within: str | None = None,
-) -> dict[str, Any]:
+) -> Lineage:
     """What `key` builds on (or, with `descendants`, what builds on it), by generation."""
     if depth is not None and depth < 1:
         raise SurveyError("--depth must be at least 1")
@@ -59,11 +73,11 @@ def lineage(
 
 def _lineage_result(
     rows: list[cdb.Reached], *, descendants: bool, within: str | None, depth: int | None
-) -> dict[str, Any]:
+) -> Lineage:
     # The walk already brought each paper's key, year, title and short name.
     keys = {r.paper_id: r.citekey for r in rows}
     start = rows[0]
-    steps = [
+    steps: list[LineageStep] = [
         {
             "key": r.citekey,
             "year": r.year,
@@ -107,7 +121,7 @@ def _graph(session: Session, ids: set[int] | None = None) -> tuple[nx.DiGraph, d
 
 def paths(
     session: Session, source: str, target: str, *, undirected: bool = False, limit: int = 10
-) -> dict[str, Any]:
+) -> Paths:
     """How `source` connects to `target` through citations (shortest paths)."""
     first, second = find_paper(session, source), find_paper(session, target)
     if undirected:
@@ -130,7 +144,7 @@ def paths(
     }
 
 
-def main_path(session: Session, within: str | None = None) -> dict[str, Any]:
+def main_path(session: Session, within: str | None = None) -> MainPath:
     """The global main path (SPC weights) of the papers of a section, or of all papers."""
     path, ids = _within_ids(session, within)
     graph, keys = _graph(session, ids)
@@ -142,11 +156,10 @@ def main_path(session: Session, within: str | None = None) -> dict[str, Any]:
     route, weight = g.main_path(graph)
     spc = g.spc_weights(graph) if route else {}
     info = {d["key"]: d for d in _describe(session, set(keys)).values()}
-    steps = []
-    for index, key in enumerate(route):
-        step = dict(info[key])
-        step["spc"] = spc[(route[index + 1], key)] if index + 1 < len(route) else None
-        steps.append(step)
+    steps: list[MainPathStep] = [
+        {**info[key], "spc": spc[(route[index + 1], key)] if index + 1 < len(route) else None}
+        for index, key in enumerate(route)
+    ]
     return {
         "within": path,
         "papers_considered": graph.number_of_nodes(),
@@ -158,7 +171,7 @@ def main_path(session: Session, within: str | None = None) -> dict[str, Any]:
 
 def top(
     session: Session, *, metric: str = "citations", within: str | None = None, limit: int = 10
-) -> dict[str, Any]:
+) -> Top:
     """The most influential papers: local citation count or PageRank on the whole graph,
     listing only the papers of a section with `within`."""
     if metric not in ("citations", "pagerank"):
@@ -182,7 +195,7 @@ def top(
     }
 
 
-def related(session: Session, key: str, limit: int = 10) -> dict[str, Any]:
+def related(session: Session, key: str, limit: int = 10) -> Related:
     """Papers related to `key` by co-citation and by bibliographic coupling."""
     paper = find_paper(session, key)
     graph, keys = _graph(session)
@@ -199,7 +212,7 @@ def related(session: Session, key: str, limit: int = 10) -> dict[str, Any]:
 
 def trend(
     session: Session, *, level: int = 1, within: str | None = None, since: int | None = None
-) -> dict[str, Any]:
+) -> Trend:
     """Papers per section per year at one depth of the taxonomy, with totals, rising
     sections, bursts and venues."""
     if level < 1:
@@ -223,7 +236,7 @@ def trend(
     # Every year of the span, papers or not: a sparkline or chart must not put 2001 next
     # to 2011.
     years = list(range(min(present), max(present) + 1)) if present else []
-    rows: list[dict[str, Any]] = []
+    rows: list[TrendSection] = []
     for section in chosen:
         series = [counts[section].get(y, 0) for y in years]
         rows.append(
@@ -240,7 +253,7 @@ def trend(
     all_years: dict[int, int] = {}
     for key_year in {(p.key, p.year) for p in placements if p.year is not None}:
         all_years[key_year[1]] = all_years.get(key_year[1], 0) + 1
-    burst_rows = []
+    burst_rows: list[BurstSpan] = []
     if since is not None:
         all_years = {y: n for y, n in all_years.items() if y >= since}
     for section in chosen:
@@ -290,7 +303,7 @@ PALETTE = [
 NO_SECTION = (160, 160, 160)
 
 
-def export_data(session: Session, within: str | None = None) -> dict[str, Any]:
+def export_data(session: Session, within: str | None = None) -> ExportData:
     """Everything the exports write: papers with their sections, influence and colour,
     and the citation edges among them. `within` keeps one taxonomy subtree."""
     path, ids = _within_ids(session, within)
@@ -303,7 +316,7 @@ def export_data(session: Session, within: str | None = None) -> dict[str, Any]:
     graph, _ = _graph(session, ids)
     influence = {i.key: i for i in g.influence(graph)}
     short = papers_db.short_names(session)
-    papers = []
+    papers: list[ExportPaper] = []
     for paper in papers_db.papers_by_citekey(session):
         if ids is not None and paper.id not in ids:
             continue
@@ -336,7 +349,7 @@ def export_data(session: Session, within: str | None = None) -> dict[str, Any]:
             }
         )
     kept = {p["key"] for p in papers}
-    edges = [
+    edges: list[ExportEdge] = [
         {
             "citing": e.citing,
             "cited": e.cited,

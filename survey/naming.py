@@ -1,5 +1,5 @@
 """How people and papers are named in text, tables and graphs (bottom layer: imports
-nothing of ours).
+only survey.shapes).
 
 One rule each, used by the BibTeX reader, the models, the exports, the report and the
 command line alike, so a name reads the same wherever it is shown.
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from survey.shapes import AuthorName
+
 
 def person_name(family: str, given: str = "", von: str = "", suffix: str = "") -> str:
     """A person as read in running text: `Given von Family`, then `, Suffix`
@@ -18,7 +20,7 @@ def person_name(family: str, given: str = "", von: str = "", suffix: str = "") -
     return f"{name}, {suffix}" if suffix else name
 
 
-def author_name(author: Mapping[str, str]) -> str:
+def author_name(author: AuthorName) -> str:
     """`person_name` of an author as the exports carry one (family, given, von, suffix)."""
     return person_name(author["family"], author["given"], author["von"], author["suffix"])
 

@@ -31,6 +31,7 @@ from survey.export.gexf import write_gexf
 from survey.export.graphml import write_graphml
 from survey.load import load_bib_files
 from survey.report import build_report, render_markdown
+from survey.shapes import ExportData
 from survey.textnorm import strip_controls
 
 BUNDLED = REPO / "data" / "valse2020"
@@ -51,7 +52,7 @@ def read_graphml_by_key(path: Path) -> nx.DiGraph:
     return nx.relabel_nodes(graph, {n: d["citekey"] for n, d in graph.nodes(data=True)})
 
 
-def data_of(engine: Engine, within: str | None = None) -> dict[str, Any]:
+def data_of(engine: Engine, within: str | None = None) -> ExportData:
     with session_scope(engine) as session:
         return analysis.export_data(session, within)
 

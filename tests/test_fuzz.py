@@ -22,7 +22,7 @@ from survey.bib import parse_bibtex
 from survey.db import open_database, session_scope
 from survey.db.models import Paper
 from survey.errors import InputFileError
-from survey.export.bibtex import bibtex_text
+from survey.export.bibtex import BibEntry, bibtex_text
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
 from survey.export.gexf import write_gexf
@@ -30,6 +30,7 @@ from survey.export.graphml import write_graphml
 from survey.load import load_bib_files
 from survey.notes import parse_notes
 from survey.report.markdown import render_markdown
+from survey.shapes import ExportData, ExportPaper
 
 # The CI profile is derandomised, so a run is reproducible; the long one explores.
 settings.register_profile(
@@ -171,16 +172,16 @@ def test_valid_entries_round_trip_through_bib_export(items: list[dict[str, Any]]
         url_a, url_b = f"sqlite:///{tmp}/a.db", f"sqlite:///{tmp}/b.db"
         with session_scope(open_database(url_a), write=True) as session:
             assert not load_bib_files(session, [first]).has_errors
-            papers: list[dict[str, Any]] = [
+            papers: list[BibEntry] = [
                 {
                     "key": p.citekey,
                     "entry_type": p.entry_type,
                     "raw": p.raw,
                     "fields": dict(p.fields),
-                    "title": p.title,
+                    "title": p.title or "",
                     "authors": [],
                     "year": p.year,
-                    "doi": p.doi,
+                    "doi": p.doi or "",
                 }
                 for p in session.query(Paper)
             ]
@@ -193,7 +194,7 @@ def test_valid_entries_round_trip_through_bib_export(items: list[dict[str, Any]]
 ANY_TEXT = st.text(max_size=40)
 
 
-def paper(key: str, title: str, section: str) -> dict[str, Any]:
+def paper(key: str, title: str, section: str) -> ExportPaper:
     return {
         "key": key,
         "entry_type": "article",
@@ -230,7 +231,7 @@ def test_any_unicode_survives_every_export(rows: list[tuple[str, str, str]]) -> 
     papers = [
         paper(f"k{i}{key}", title, section or "s") for i, (key, title, section) in enumerate(rows)
     ]
-    data = {"papers": papers, "edges": [], "within": None, "sections": []}
+    data: ExportData = {"papers": papers, "edges": [], "within": None, "sections": []}
     if len(papers) > 1:
         data["edges"] = [
             {

@@ -32,6 +32,7 @@ from survey.export.html import (
     write_html,
 )
 from survey.export.layout import Layout
+from survey.shapes import PageData
 
 BUNDLED = REPO / "data" / "valse2020"
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile_html"
@@ -45,7 +46,7 @@ def built(engine: Engine) -> Engine:
     return engine
 
 
-def data_of(engine: Engine, within: str | None = None) -> dict[str, Any]:
+def data_of(engine: Engine, within: str | None = None) -> PageData:
     with session_scope(engine) as session:
         return page_data(session, within)
 

@@ -204,7 +204,9 @@ def test_search_selects_ra_cnn_and_its_panel(opened: Opened, bundled: Survey) ->
     assert opened.selected() == key
     # A paper with an arXiv id links to its abstract page.
     opened.search("GAN")
-    gan = bundled.papers[opened.selected()]
+    selected = opened.selected()
+    assert selected is not None
+    gan = bundled.papers[selected]
     assert gan["short"] == "GAN" and gan["arxiv_id"]
     arxiv = opened.page.locator("#panel-arxiv")
     assert arxiv.get_attribute("href") == f"https://arxiv.org/abs/{gan['arxiv_id']}"

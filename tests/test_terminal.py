@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, select
 
 from survey.cli import render
 from survey.db.models import Paper
+from survey.shapes import Trend, TrendSection
 
 # Table borders and whitespace: what is left when a table's cells are read as one string.
 _LAYOUT = re.compile(r"[\s\u2500-\u257f…]")
@@ -122,19 +123,27 @@ def test_split_keys_sees_a_wrapped_cell() -> None:
 def test_trend_view_at_80_columns_for_a_30_year_span() -> None:
     years = list(range(1991, 2023))
     counts = [{y: (y * (index + 3)) % 7 for y in years} for index in range(6)]
-    sections = [
+    sections: list[TrendSection] = [
         {
             "path": f"a-rather-long-top-section-name/sub-{index}",
+            "label": f"Sub {index}",
             "counts": per_year,
             "total": sum(per_year.values()),
+            "cumulative": {},
+            "share_of_parent": None,
+            "sparkline": "",
         }
         for index, per_year in enumerate(counts)
     ]
-    result = {
+    result: Trend = {
         "level": 2,
+        "within": None,
         "years": years,
         "sections": sections,
         "totals": {y: sum(per_year[y] for per_year in counts) for y in years},
+        "rising": [],
+        "bursts": [],
+        "venues": {},
     }
     console = Console(width=80, record=True, color_system=None)
     console.print(render.trend_table(result, 80))

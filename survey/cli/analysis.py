@@ -1,6 +1,7 @@
 """`survey query lineage|path|mainpath|top|related|trend`: questions about the citation
 graph and how the survey's sections grew (thin wrappers over survey.analysis)."""
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
+    from survey.shapes import Brief
+
 
 class Metric(StrEnum):
     citations = "citations"
@@ -32,7 +35,7 @@ class Metric(StrEnum):
 WITHIN = typer.Option("--within", help="Only this taxonomy section (path, label or ending).")
 
 
-def _label(paper: dict[str, Any]) -> "Text":
+def _label(paper: "Brief") -> "Text":
     from rich.text import Text
 
     from survey.controls import strip_controls
@@ -56,7 +59,7 @@ def _table(title: str, header: list[str], rows: list[list[Any]]) -> "Table":
 
 
 def _emit(
-    output: OutputFormat, result: dict[str, Any], header: list[str], rows: list[list[Any]]
+    output: OutputFormat, result: Mapping[str, object], header: list[str], rows: list[list[Any]]
 ) -> bool:
     """JSON or CSV output; False when a table is wanted instead."""
     if output is OutputFormat.json:
@@ -91,7 +94,10 @@ def lineage(
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.lineage(session, key, descendants=descendants, depth=depth, within=within)
     header = ["generation", "key", "year", "short", "title", "via", "relation"]
-    rows = [[p[h] for h in header] for p in result["papers"]]
+    rows = [
+        [p["generation"], p["key"], p["year"], p["short"], p["title"], p["via"], p["relation"]]
+        for p in result["papers"]
+    ]
     if _emit(output, result, header, rows):
         return
     root = Tree(_label(result["paper"]))
@@ -100,7 +106,7 @@ def lineage(
         label = Text(f"g{paper['generation']} ", style="magenta") + _label(paper)
         if paper["relation"]:
             label.append(f"  [{paper['relation']}]", style="yellow")
-        branches[paper["key"]] = branches[paper["via"]].add(label)
+        branches[paper["key"]] = branches[paper["via"] or result["paper"]["key"]].add(label)
     out.print(root)
     word = "descendants" if descendants else "ancestors"
     out.print(f"{len(result['papers'])} {word}")
@@ -220,16 +226,16 @@ def related(
     rows += [["coupling", p["key"], p["count"]] for p in result["coupling"]]
     if _emit(output, result, ["kind", "key", "count"], rows):
         return
-    for kind, title in (
-        ("co_citation", "cited together with"),
-        ("coupling", "sharing references with"),
+    for found, title in (
+        (result["co_citation"], "cited together with"),
+        (result["coupling"], "sharing references with"),
     ):
         table = render.table(
             f"{title} {result['paper']['key']}", ["count", "key", "year", "short", "title"]
         )
-        for p in result[kind]:
+        for p in found:
             table.add_row(*render.cells([p["count"], p["key"], p["year"], p["short"], p["title"]]))
-        out.print(table if result[kind] else Text(f"nothing {title} {result['paper']['key']}"))
+        out.print(table if found else Text(f"nothing {title} {result['paper']['key']}"))
 
 
 def trend(

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
+    from survey.shapes import Trend
+
 # Columns whose values are identifiers or numbers: shown whole.
 IDENTIFIERS = frozenset(
     {
@@ -123,7 +125,7 @@ def year_periods(years: Sequence[int], width: int, fixed: int) -> list[tuple[int
     return periods
 
 
-def trend_table(result: dict[str, Any], width: int) -> Table:
+def trend_table(result: Trend, width: int) -> Table:
     """Papers per section per period, sized to `width`: years binned into periods when
     one column a year would not fit, section names cut with `…`."""
     from rich import box

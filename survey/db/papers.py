@@ -8,13 +8,13 @@ nothing here computes on the graph.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TypedDict
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from survey.db.models import Author, Citation, Paper, Tag, TaxonomyNode
 from survey.db.store import chunks
+from survey.shapes import AuthorName, Brief
 from survey.vocab import AliasOrigin
 
 
@@ -27,15 +27,6 @@ def short_name_sql(paper_id: str) -> str:
         f"COALESCE((SELECT a.alias FROM aliases a WHERE a.paper_id = {paper_id}"
         f" ORDER BY CASE a.origin {ranks} ELSE {len(AliasOrigin)} END, a.alias LIMIT 1), '')"
     )
-
-
-class Brief(TypedDict):
-    """What the analyses show of a paper."""
-
-    key: str
-    year: int | None
-    short: str
-    title: str
 
 
 _BRIEF_SQL = text(
@@ -118,9 +109,9 @@ def sections_by_paper(session: Session) -> dict[int, list[tuple[str, str, str, s
     return found
 
 
-def authors_by_paper(session: Session) -> dict[int, list[dict[str, str]]]:
+def authors_by_paper(session: Session) -> dict[int, list[AuthorName]]:
     """Every paper's authors in order (family, given, von, suffix), by paper id."""
-    found: dict[int, list[dict[str, str]]] = {}
+    found: dict[int, list[AuthorName]] = {}
     for paper_id, family, given, von, suffix in session.execute(
         select(Author.paper_id, Author.family, Author.given, Author.von, Author.suffix).order_by(
             Author.paper_id, Author.position

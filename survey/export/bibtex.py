@@ -17,11 +17,13 @@ writing it again gives the same bytes. `\\~{}` and `\\^{}` are written as
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from survey.bib import MONTH_MACROS, raw_field_values
 from survey.export import write_text
+from survey.shapes import AuthorName, ExportData, ExportEdge
 from survey.textnorm import strip_controls
 
 _MONTHS = {name: name for name in MONTH_MACROS} | {
@@ -36,7 +38,20 @@ _TRAILING_BACKSLASH = re.compile(r"(?<!\\)((?:\\\\)*)\\$")
 _BREAKS = re.compile(r"[ \t]*\n[ \t]*")
 
 
-def bibtex_text(papers: list[dict[str, Any]], edges: list[dict[str, Any]] | None = None) -> str:
+class BibEntry(TypedDict):
+    """What an entry is written from (an export's paper has all of it, and more)."""
+
+    key: str
+    entry_type: str
+    raw: str  # the entry as loaded; '' when there is none
+    fields: dict[str, str]
+    title: str
+    authors: list[AuthorName]
+    year: int | None
+    doi: str
+
+
+def bibtex_text(papers: Sequence[BibEntry], edges: list[ExportEdge] | None = None) -> str:
     originals = raw_field_values([p["raw"] for p in papers if p["raw"]])
     cited: dict[str, list[str]] = {}
     for edge in edges or []:
@@ -64,7 +79,7 @@ def _cites(stored: str, edges: list[str]) -> str:
     return ",".join(keys)
 
 
-def _values(paper: dict[str, Any], original: dict[str, str]) -> dict[str, str]:
+def _values(paper: BibEntry, original: dict[str, str]) -> dict[str, str]:
     stored: dict[str, str] = paper["fields"]
     values: dict[str, str] = {}
     for name, value in original.items():
@@ -92,7 +107,7 @@ def _field(name: str, value: str) -> str:
     return "{" + bib_value(value) + "}"
 
 
-def _name(author: dict[str, str]) -> str:
+def _name(author: AuthorName) -> str:
     """A person as `von Last, Jr, First`; a name of several words and no given name is
     braced, so BibTeX keeps it whole (a corporate author)."""
     family = escape_text(" ".join(p for p in (author["von"], author["family"]) if p))
@@ -154,5 +169,5 @@ def _drop_unpaired_braces(value: str) -> str:
     return "".join(char for index, char in enumerate(value) if index not in unpaired)
 
 
-def write_bibtex(data: dict[str, Any], path: Path) -> None:
+def write_bibtex(data: ExportData, path: Path) -> None:
     write_text(path, bibtex_text(data["papers"], data["edges"]))

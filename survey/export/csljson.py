@@ -16,6 +16,7 @@ from typing import Any
 from survey.bib import MONTH_MACROS, split_authors
 from survey.export import write_text
 from survey.latex import latex_to_unicode
+from survey.shapes import ExportData, ExportPaper
 from survey.textnorm import strip_controls
 
 # BibTeX entry types -> CSL item types.
@@ -86,7 +87,7 @@ def _number_variable(entry_type: str, fields: dict[str, str]) -> str:
     return "number"
 
 
-def csl_item(paper: dict[str, Any]) -> dict[str, Any]:
+def csl_item(paper: ExportPaper) -> dict[str, Any]:
     fields: dict[str, str] = paper["fields"]
     entry_type = paper["entry_type"]
     item: dict[str, Any] = {
@@ -138,7 +139,7 @@ def _add_venue(item: dict[str, Any], venue: str, fields: dict[str, str]) -> None
         item["publisher"] = _text(fields["publisher"])
 
 
-def _add_links(item: dict[str, Any], paper: dict[str, Any], fields: dict[str, str]) -> None:
+def _add_links(item: dict[str, Any], paper: ExportPaper, fields: dict[str, str]) -> None:
     """DOI, URL, and an arXiv preprint's number and publisher."""
     if paper["doi"]:
         item["DOI"] = paper["doi"]
@@ -151,6 +152,6 @@ def _add_links(item: dict[str, Any], paper: dict[str, Any], fields: dict[str, st
             item["number"] = f"arXiv:{paper['arxiv_id']}"
 
 
-def write_csljson(data: dict[str, Any], path: Path) -> None:
+def write_csljson(data: ExportData, path: Path) -> None:
     items = [csl_item(p) for p in sorted(data["papers"], key=lambda p: p["key"])]
     write_text(path, json.dumps(items, ensure_ascii=False, indent=2) + "\n")

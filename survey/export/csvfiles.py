@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from survey.errors import SurveyError
 from survey.export import atomic_output
 from survey.naming import author_name
+from survey.shapes import ExportData
 from survey.textnorm import strip_controls
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -44,7 +45,7 @@ def safe_cell(value: object) -> object:
     return "" if value is None else value
 
 
-def write_csv_folder(data: dict[str, Any], folder: Path) -> list[Path]:
+def write_csv_folder(data: ExportData, folder: Path) -> list[Path]:
     folder = folder.expanduser()
     if folder.exists() and not folder.is_dir():
         raise SurveyError(f"{folder} is a file", "give a folder for the CSV tables")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeGuard
 
 from survey.errors import SurveyError
 from survey.export import is_stdout
 from survey.export.layout import Layout
+from survey.shapes import ExportData, PageData
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -37,7 +38,7 @@ def check_target(kind: ExportFormat, target: Path) -> None:
         )
 
 
-def gather(session: Session, kind: ExportFormat, within: str | None = None) -> dict[str, Any]:
+def gather(session: Session, kind: ExportFormat, within: str | None = None) -> ExportData:
     """What the format writes: the graph page's data for html, the export data otherwise
     (papers with sections, influence and colour, and the edges among them)."""
     if kind is ExportFormat.html:
@@ -49,8 +50,13 @@ def gather(session: Session, kind: ExportFormat, within: str | None = None) -> d
     return export_data(session, within)
 
 
+def is_page_data(data: ExportData) -> TypeGuard[PageData]:
+    """True for the graph page's data (the exports' data with labels and title)."""
+    return "labels" in data and "title" in data
+
+
 def write_export(
-    kind: ExportFormat, data: dict[str, Any], target: Path, layout: Layout = Layout.timeline
+    kind: ExportFormat, data: ExportData, target: Path, layout: Layout = Layout.timeline
 ) -> list[Path]:
     """Write `data` as `kind` to `target` (a folder for csv); the paths written."""
     from survey.export.bibtex import write_bibtex
@@ -64,6 +70,8 @@ def write_export(
     if kind is ExportFormat.csv:
         return write_csv_folder(data, target)
     if kind is ExportFormat.html:
+        if not is_page_data(data):
+            raise ValueError("the html export writes the page's data: gather it for html")
         write_html(data, target, layout)
         return [target]
     writer = {

@@ -9,7 +9,7 @@ in the GraphML export.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from survey.export import write_with
 from survey.export.graphml import node_size
@@ -22,6 +22,7 @@ from survey.export.xmlwrite import (
     text_element,
 )
 from survey.naming import paper_label
+from survey.shapes import ExportData
 
 GEXF = "http://www.gexf.net/1.2draft"
 GEXF_XSD = "http://www.gexf.net/1.2draft/gexf.xsd"
@@ -39,11 +40,11 @@ ATTRIBUTES = [
 ]
 
 
-def write_gexf(data: dict[str, Any], path: Path) -> None:
+def write_gexf(data: ExportData, path: Path) -> None:
     write_with(path, lambda stream: _write(data, stream))
 
 
-def _write(data: dict[str, Any], out: IO[str]) -> None:
+def _write(data: ExportData, out: IO[str]) -> None:
     write = out.write
     years = {p["key"]: p["year"] for p in data["papers"]}
     write(XML_DECLARATION)

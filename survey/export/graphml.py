@@ -24,6 +24,7 @@ from survey.export.xmlwrite import (
     xml_text,
 )
 from survey.naming import paper_label
+from survey.shapes import ExportData, ExportPaper
 
 GRAPHML = "http://graphml.graphdrawing.org/xmlns"
 GRAPHML_XSD = "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
@@ -54,7 +55,7 @@ def node_size(citations: int) -> float:
     return round(10.0 + 4.0 * math.sqrt(float(citations)), 3)
 
 
-def node_values(paper: dict[str, Any]) -> dict[str, Any]:
+def node_values(paper: ExportPaper) -> dict[str, Any]:
     sections = paper["sections"]
     r, g, b = paper["colour"]
     return {
@@ -77,11 +78,11 @@ def node_values(paper: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_graphml(data: dict[str, Any], path: Path) -> None:
+def write_graphml(data: ExportData, path: Path) -> None:
     write_with(path, lambda stream: _write(data, stream))
 
 
-def _write(data: dict[str, Any], out: IO[str]) -> None:
+def _write(data: ExportData, out: IO[str]) -> None:
     write = out.write
     write(XML_DECLARATION)
     write(root_start("graphml", GRAPHML, GRAPHML_XSD) + "\n")

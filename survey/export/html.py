@@ -30,6 +30,7 @@ from survey.export import write_text
 from survey.export.graphml import node_size
 from survey.export.layout import Layout
 from survey.naming import author_name, paper_label
+from survey.shapes import ExportEdge, ExportPaper, PageData
 from survey.vocab import Relation
 
 # Edge colours by relation: darker hues than the sections' palette, so an edge is never
@@ -58,19 +59,20 @@ BOTH_LAYOUTS_BELOW = 500
 _MARKER = re.compile(r"@@([a-z]+)@@")
 
 
-def page_data(session: Session, within: str | None = None) -> dict[str, Any]:
+def page_data(session: Session, within: str | None = None) -> PageData:
     """The exports' data (analysis.export_data) with every section's label."""
-    data = analysis.export_data(session, within)
-    data["labels"] = {path: node.label for path, node in tx.nodes_by_path(session).items()}
-    data["title"] = tx.get_setting(session, "survey.title", "")
-    return data
+    return {
+        **analysis.export_data(session, within),
+        "labels": {path: node.label for path, node in tx.nodes_by_path(session).items()},
+        "title": tx.get_setting(session, "survey.title", ""),
+    }
 
 
-def write_html(data: dict[str, Any], path: Path, layout: Layout = Layout.timeline) -> None:
+def write_html(data: PageData, path: Path, layout: Layout = Layout.timeline) -> None:
     write_text(path, render_html(data, layout))
 
 
-def render_html(data: dict[str, Any], layout: Layout = Layout.timeline) -> str:
+def render_html(data: PageData, layout: Layout = Layout.timeline) -> str:
     """The whole page as text: template, vendored library, licences and the survey."""
     content = page_content(data, layout)
     title = content["title"] or "Citation graph"
@@ -102,11 +104,11 @@ def json_for_script(value: Any) -> str:
     return text
 
 
-def page_content(data: dict[str, Any], layout: Layout = Layout.timeline) -> dict[str, Any]:
+def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, Any]:
     """What the page's script reads: papers with positions, edges by index, the section
     tree, legends. Plain data, sorted, rounded: the same input gives the same JSON."""
-    papers: list[dict[str, Any]] = data["papers"]
-    labels: dict[str, str] = data.get("labels", {})
+    papers = data["papers"]
+    labels = data["labels"]
     within = data["within"]
     paths = [p for p in data["sections"] if within is None or _inside(p, within)]
     section_index = {p: i for i, p in enumerate(paths)}
@@ -118,7 +120,7 @@ def page_content(data: dict[str, Any], layout: Layout = Layout.timeline) -> dict
         else None
     )
     positions = force if layout is Layout.force and force is not None else timeline
-    relations = [*g.RELATIONS]
+    relations: list[str] = [*g.RELATIONS]
     for edge in data["edges"]:
         if edge["relation"] not in relations:
             relations.append(edge["relation"])
@@ -135,7 +137,7 @@ def page_content(data: dict[str, Any], layout: Layout = Layout.timeline) -> dict
         legend.setdefault(paper["top_section"], _hex(paper["colour"]))
     tops = [p for p in paths if "/" not in p or p == within]
     return {
-        "title": data.get("title", ""),
+        "title": data["title"],
         "within": within,
         "layout": str(layout),
         "sections": [
@@ -194,32 +196,33 @@ def page_content(data: dict[str, Any], layout: Layout = Layout.timeline) -> dict
 
 
 def timeline_layout(
-    papers: Sequence[dict[str, Any]], paths: Sequence[str]
+    papers: Sequence[ExportPaper], paths: Sequence[str]
 ) -> dict[str, tuple[float, float]]:
     """x = year (papers without one in a column before the first year); y = a band per
     top-level section in the notes' order, papers of one subsection next to each other."""
     rank = {p: i for i, p in enumerate(paths)}
     years = sorted({p["year"] for p in papers if p["year"] is not None})
     first = years[0] if years else 0
-    column = {y: y - first + 1 for y in years}  # column 0: no year
-    bands: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    column: dict[int | None, int] = {y: y - first + 1 for y in years}  # column 0: no year
+    # Each band's papers with their order inside it: (section rank, section, key).
+    bands: dict[tuple[int, str], list[tuple[tuple[int, str, str], ExportPaper]]] = defaultdict(list)
     for paper in papers:
         section = paper["sections"][0]["path"] if paper["sections"] else ""
         top = paper["top_section"]
         bands[(rank.get(top, len(rank)) if top else len(rank) + 1, top)].append(
-            {"paper": paper, "order": (rank.get(section, len(rank)), section, paper["key"])}
+            ((rank.get(section, len(rank)), section, paper["key"]), paper)
         )
     placed: dict[str, tuple[float, int]] = {}
     row = 0
     for band in sorted(bands):
-        by_column: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        by_column: dict[int, list[tuple[tuple[int, str, str], ExportPaper]]] = defaultdict(list)
         for item in bands[band]:
-            by_column[column.get(item["paper"]["year"], 0)].append(item)
+            by_column[column.get(item[1]["year"], 0)].append(item)
         height = 0
         for col, items in by_column.items():
-            items.sort(key=lambda item: item["order"])
-            for depth, item in enumerate(items):
-                placed[item["paper"]["key"]] = (float(col), row + depth)
+            items.sort(key=lambda item: item[0])
+            for depth, (_, paper) in enumerate(items):
+                placed[paper["key"]] = (float(col), row + depth)
             height = max(height, len(items))
         row += height + BAND_GAP
     total = max(row - BAND_GAP, 1) * ROW
@@ -230,8 +233,8 @@ def timeline_layout(
 
 
 def force_layout(
-    papers: Sequence[dict[str, Any]],
-    edges: Sequence[dict[str, Any]],
+    papers: Sequence[ExportPaper],
+    edges: Sequence[ExportEdge],
     start: dict[str, tuple[float, float]],
 ) -> dict[str, tuple[float, float]]:
     """Fruchterman-Reingold (networkx) started from `start` (the timeline), seeded:
@@ -251,7 +254,7 @@ def force_layout(
 
 
 def _year_axis(
-    papers: Sequence[dict[str, Any]], positions: dict[str, tuple[float, float]]
+    papers: Sequence[ExportPaper], positions: dict[str, tuple[float, float]]
 ) -> list[list[float]]:
     xs: dict[int, float] = {}
     for paper in papers:
@@ -268,7 +271,7 @@ def _rank(path: str, order: Sequence[str]) -> int:
     return order.index(path) if path in order else len(order)
 
 
-def _authors(paper: dict[str, Any]) -> str:
+def _authors(paper: ExportPaper) -> str:
     names = [author_name(a) for a in paper["authors"]]
     return ", ".join(names) + (" and others" if paper["more_authors"] else "")
 

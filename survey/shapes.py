@@ -1,0 +1,173 @@
+"""The shapes of the data that crosses layers (bottom layer: imports nothing of ours).
+
+The analyses return these, the exports, the report and the command line read them. They
+are TypedDicts because their point is JSON: `survey query ... --format json` prints
+them as they are, and the exports write them out; mypy checks every key on both sides.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class Brief(TypedDict):
+    """What the analyses show of a paper."""
+
+    key: str
+    year: int | None
+    short: str
+    title: str
+
+
+class LineageStep(Brief):
+    generation: int  # hops from the paper asked about
+    via: str | None  # the paper of the generation before that links to it
+    relation: str  # of the edge between `via` and this paper ('' when nobody said)
+
+
+class Lineage(TypedDict):
+    paper: Brief
+    direction: str  # ancestors | descendants
+    within: str | None
+    depth: int | None
+    papers: list[LineageStep]
+
+
+# "from" is a Python keyword, hence the functional form.
+Paths = TypedDict(
+    "Paths", {"from": Brief, "to": Brief, "undirected": bool, "paths": list[list[Brief]]}
+)
+
+
+class MainPathStep(Brief):
+    spc: int | None  # search path count of the edge to the next paper; None for the last
+
+
+class MainPath(TypedDict):
+    within: str | None
+    papers_considered: int
+    edges_considered: int
+    weight: int
+    path: list[MainPathStep]
+
+
+class Ranked(Brief):
+    citations: int
+    pagerank: float
+
+
+class Top(TypedDict):
+    metric: str
+    within: str | None
+    papers: list[Ranked]
+
+
+class Counted(Brief):
+    count: int
+
+
+class Related(TypedDict):
+    paper: Brief
+    co_citation: list[Counted]
+    coupling: list[Counted]
+
+
+class TrendSection(TypedDict):
+    path: str
+    label: str
+    counts: dict[int, int]  # papers per year, every year of the span
+    total: int
+    cumulative: dict[int, int]
+    share_of_parent: float | None
+    sparkline: str
+
+
+class RisingSection(TypedDict):
+    path: str
+    recent_share: float
+    earlier_share: float
+    change: float
+    recent: int
+    earlier: int
+
+
+class BurstSpan(TypedDict):
+    path: str
+    start: int
+    end: int
+    weight: float
+
+
+class Trend(TypedDict):
+    level: int
+    within: str | None
+    years: list[int]
+    sections: list[TrendSection]
+    totals: dict[int, int]
+    rising: list[RisingSection]
+    bursts: list[BurstSpan]
+    venues: dict[str, dict[int, int]]
+
+
+class AuthorName(TypedDict):
+    family: str
+    given: str
+    von: str
+    suffix: str
+
+
+class PaperSection(TypedDict):
+    path: str
+    label: str
+    provenance: str
+    annotation: str
+
+
+class ExportPaper(TypedDict):
+    """A paper as every export reads it."""
+
+    key: str
+    entry_type: str
+    title: str
+    authors: list[AuthorName]
+    more_authors: bool
+    year: int | None
+    venue: str
+    doi: str
+    arxiv_id: str
+    abstract: str
+    short: str
+    fields: dict[str, str]
+    raw: str
+    sections: list[PaperSection]  # the notes' order
+    top_section: str  # '' for a paper in no section
+    colour: tuple[int, int, int]
+    citations: int
+    pagerank: float
+
+
+class ExportEdge(TypedDict):
+    citing: str
+    cited: str
+    origin: str
+    relation: str
+    evidence: str
+    suspect: bool
+
+
+class ExportData(TypedDict):
+    """What the exports write: papers by citekey, the edges among them (sorted citing,
+    cited, origin), every section path in the notes' order."""
+
+    within: str | None
+    papers: list[ExportPaper]
+    edges: list[ExportEdge]
+    sections: list[str]
+
+
+class PageData(ExportData):
+    """The graph page's data: the exports' data with every section's label and the
+    survey's title."""
+
+    labels: dict[str, str]
+    title: str
