@@ -14,7 +14,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from survey.enrich import resolve_against
 from survey.export.bibtex import escape_text as bibtex_escape
 from survey.match import parse_hints
 from survey.openalex import OpenAlexClient, WorkRecord, parse_work
+from survey.shapes import MissingWork
 from survey.textnorm import normalize_title
 from survey.vocab import ResolutionState
 
@@ -52,7 +52,7 @@ class Candidate:
     def count(self) -> int:
         return len(self.keys)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> MissingWork:
         return {
             "work": self.work_id,
             "count": self.count,

@@ -171,3 +171,17 @@ class PageData(ExportData):
 
     labels: dict[str, str]
     title: str
+
+
+class MissingWork(TypedDict):
+    """A work the survey's papers cite (per OpenAlex) that is not in the knowledge base."""
+
+    work: str  # OpenAlex id
+    count: int  # how many of the section's papers cite it
+    title: str
+    year: int | None
+    venue: str
+    first_author: str
+    doi: str | None
+    cited_by_count: int | None
+    papers: list[str]  # the citing papers' keys

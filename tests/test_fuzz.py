@@ -29,6 +29,7 @@ from survey.export.gexf import write_gexf
 from survey.export.graphml import write_graphml
 from survey.load import load_bib_files
 from survey.notes import parse_notes
+from survey.report.build import Report
 from survey.report.markdown import render_markdown
 from survey.shapes import ExportData, ExportPaper
 
@@ -256,7 +257,7 @@ def test_any_unicode_survives_every_export(rows: list[tuple[str, str, str]]) -> 
         assert len(list(csv.DictReader(papers_csv.open(encoding="utf-8", newline="")))) == len(
             papers
         )
-    report: dict[str, Any] = {
+    report: Report = {
         "title": rows[0][1],
         "description": rows[0][2],
         "within": None,
@@ -293,10 +294,20 @@ def test_any_unicode_survives_every_export(rows: list[tuple[str, str, str]]) -> 
                 "edges": [],
                 "main_path": [],
                 "main_path_weight": 0,
+                "missing": [],
             }
             for p in papers
         ],
-        "trend": {"level": 1, "years": [], "sections": [], "rising": [], "bursts": []},
+        "trend": {
+            "level": 1,
+            "within": None,
+            "years": [],
+            "sections": [],
+            "totals": {},
+            "rising": [],
+            "bursts": [],
+            "venues": {},
+        },
         "top_cited": [],
         "top_pagerank": [],
         "gaps": {

@@ -171,7 +171,20 @@ def _render(found: "list[Candidate]", output: OutputFormat, citing: bool, path: 
         return
     header = ["work", "count", "year", "first_author", "title", "venue", "doi", "cited_by_count"]
     if output is OutputFormat.csv:
-        rows = [[c.as_dict()[h] for h in header] + ["; ".join(c.keys)] for c in found]
+        rows = [
+            [
+                c.work_id,
+                c.count,
+                c.year,
+                c.first_author,
+                c.title,
+                c.venue,
+                c.doi,
+                c.cited_by_count,
+                "; ".join(c.keys),
+            ]
+            for c in found
+        ]
         print_csv([*header, "papers"], rows)
         return
     if not found:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +12,7 @@ from survey import analysis, discover
 from survey import graph as g
 from survey.db import taxonomy as tx
 from survey.naming import paper_label
+from survey.shapes import ExportPaper, MissingWork, Ranked, Trend
 from survey.vocab import Provenance, SectionFlag
 
 TOP = 10
@@ -27,44 +28,118 @@ def short_venue(venue: str) -> str:
     return match.group(1) if match else venue
 
 
-def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
+class ReportPaper(TypedDict):
+    key: str
+    year: int | None
+    venue: str  # abbreviated (CVPR)
+    short: str
+    title: str
+    provenance: list[str]  # how it got into the section: notes, curated, manual
+    annotations: list[str]  # the notes' text about it there
+    curated: bool  # only curated there
+
+
+class ReportEdge(TypedDict):
+    citing: str
+    cited: str
+    relation: str
+    citing_label: str
+    cited_label: str
+    origins: list[str]  # every origin that has this edge
+
+
+class PathNode(TypedDict):
+    key: str
+    label: str
+
+
+class ReportSection(TypedDict):
+    path: str
+    label: str
+    level: int
+    number: int | None
+    flag: str
+    description: str
+    papers: list[ReportPaper]
+    edges: list[ReportEdge]  # among the section's subtree
+    main_path: list[PathNode]
+    main_path_weight: int
+    missing: list[MissingWork]
+
+
+class ReportMention(TypedDict):
+    line: int
+    text: str
+    status: str
+    section: str
+    candidates: list[dict[str, Any]]  # {"key", "score"}
+
+
+class Overview(TypedDict):
+    papers: int
+    sections: int
+    citations: int
+    from_notes: int
+    curated: int
+    first_year: int | None
+    last_year: int | None
+    venues: list[tuple[str, int]]  # the most frequent, with their counts
+
+
+class Gaps(TypedDict):
+    empty: list[str]
+    images_only: list[str]
+    open_mentions: list[ReportMention]
+    no_identifier: list[str]
+    no_citations: list[str]
+
+
+class Report(TypedDict):
+    """The report object: everything the Markdown shows, as plain data."""
+
+    title: str
+    description: str
+    within: str | None
+    overview: Overview
+    sections: list[ReportSection]
+    trend: Trend
+    top_cited: list[Ranked]
+    top_pagerank: list[Ranked]
+    gaps: Gaps
+
+
+def build_report(session: Session, within: str | None = None) -> Report:
     data = analysis.export_data(session, within)
     papers = {p["key"]: p for p in data["papers"]}
     # One edge per pair, with every origin that has it (a file and OpenAlex, say).
-    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    relations: dict[tuple[str, str], str] = {}
+    origins: dict[tuple[str, str], set[str]] = {}
     for e in data["edges"]:
-        pair = pairs.setdefault((e["citing"], e["cited"]), {"relation": "", "origins": set()})
-        pair["relation"] = pair["relation"] or e["relation"]
-        pair["origins"].add(e["origin"])
-    edges = [(a, b, pair["relation"]) for (a, b), pair in sorted(pairs.items())]
+        pair = (e["citing"], e["cited"])
+        relations[pair] = relations.get(pair) or e["relation"]
+        origins.setdefault(pair, set()).add(e["origin"])
+    edges = [(a, b, relation) for (a, b), relation in sorted(relations.items())]
     missing = discover.missing_by_section(session, MISSING_MIN_CITING)
     nodes = tx.nodes_by_path(session)
     order = [p for p in data["sections"] if within is None or _inside(p, data["within"])]
 
-    sections = []
+    sections: list[ReportSection] = []
     for path in order:
         node = nodes[path]
         direct = sorted(
             ((p, s) for p in papers.values() for s in p["sections"] if s["path"] == path),
             key=lambda pair: (pair[0]["year"] or 0, pair[0]["key"], pair[1]["provenance"]),
         )
-        rows: dict[str, dict[str, Any]] = {}
+        # Each paper once, with every provenance and annotation it has in the section.
+        listed: dict[str, ExportPaper] = {}
+        provenances: dict[str, set[str]] = {}
+        annotations: dict[str, list[str]] = {}
         for paper, tag in direct:
-            row = rows.setdefault(
-                paper["key"],
-                {
-                    "key": paper["key"],
-                    "year": paper["year"],
-                    "venue": short_venue(paper["venue"]),
-                    "short": paper["short"],
-                    "title": paper["title"],
-                    "provenance": set(),
-                    "annotations": [],
-                },
-            )
-            row["provenance"].add(tag["provenance"])
-            if tag["annotation"] and tag["annotation"] not in row["annotations"]:
-                row["annotations"].append(tag["annotation"])
+            listed.setdefault(paper["key"], paper)
+            provenances.setdefault(paper["key"], set()).add(tag["provenance"])
+            notes = annotations.setdefault(paper["key"], [])
+            if tag["annotation"] and tag["annotation"] not in notes:
+                notes.append(tag["annotation"])
         subtree = {
             p["key"]
             for p in papers.values()
@@ -85,11 +160,16 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
                 "description": node.description,
                 "papers": [
                     {
-                        **row,
-                        "curated": row["provenance"] == {Provenance.CURATED},
-                        "provenance": sorted(row["provenance"]),
+                        "key": key,
+                        "year": paper["year"],
+                        "venue": short_venue(paper["venue"]),
+                        "short": paper["short"],
+                        "title": paper["title"],
+                        "provenance": sorted(provenances[key]),
+                        "annotations": annotations[key],
+                        "curated": provenances[key] == {Provenance.CURATED},
                     }
-                    for row in rows.values()
+                    for key, paper in listed.items()
                 ],
                 "edges": [
                     {
@@ -98,7 +178,7 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
                         "relation": r,
                         "citing_label": paper_label(papers[a], year_with_short=True),
                         "cited_label": paper_label(papers[b], year_with_short=True),
-                        "origins": sorted(pairs[(a, b)]["origins"]),
+                        "origins": sorted(origins[(a, b)]),
                     }
                     for a, b, r in inner
                 ],
@@ -114,7 +194,7 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
     top = analysis.top(session, within=within, limit=TOP)
     by_rank = analysis.top(session, metric="pagerank", within=within, limit=TOP)
     connected = {a for a, _, _ in edges} | {b for _, b, _ in edges}
-    open_mentions = [
+    open_mentions: list[ReportMention] = [
         {
             "line": m.line,
             "text": m.text,
@@ -126,7 +206,9 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
         if within is None or _inside(m.node.path, data["within"])
     ]
     notes_papers = {
-        k for k, p in papers.items() if any(s["provenance"] == "notes" for s in p["sections"])
+        k
+        for k, p in papers.items()
+        if any(s["provenance"] == Provenance.NOTES for s in p["sections"])
     }
     curated_papers = {
         k
@@ -162,7 +244,6 @@ def build_report(session: Session, within: str | None = None) -> dict[str, Any]:
             ),
             "no_citations": sorted(k for k in papers if k not in connected),
         },
-        "keys": sorted(papers),
     }
 
 

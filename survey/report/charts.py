@@ -12,12 +12,13 @@ from typing import Any
 
 from survey import DISTRIBUTION
 from survey.errors import SurveyError
+from survey.shapes import Trend
 
 WIDTH_PX, HEIGHT_PX, DPI = 1000, 500, 100
 TOP_SECTIONS = 5
 
 
-def write_charts(trend: dict[str, Any], folder: Path) -> list[tuple[str, Path]]:
+def write_charts(trend: Trend, folder: Path) -> list[tuple[str, Path]]:
     """Papers per section per year (stacked bars, every year of the span, the five largest
     sections named and the rest as "other") and the growth of the top sections (cumulative
     lines). Returns (alt text, path) per chart."""

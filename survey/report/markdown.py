@@ -9,10 +9,14 @@ are Mermaid `flowchart`s, which GitHub renders. No control character reaches the
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from survey.textnorm import strip_controls
+
+if TYPE_CHECKING:
+    from survey.report.build import Gaps, Report, ReportEdge, ReportPaper, ReportSection
+    from survey.shapes import MissingWork, Ranked, Trend
 from survey.vocab import Origin, SectionFlag
 
 # Pandoc's and CommonMark's inline syntax: `^x^` superscript, `~x~` subscript, `&name;`
@@ -53,7 +57,7 @@ def mermaid_label(text: str) -> str:
 
 
 def render_markdown(
-    report: dict[str, Any],
+    report: Report,
     charts: list[tuple[str, str]] | None = None,
     graph_page: str | None = None,
 ) -> str:
@@ -115,17 +119,21 @@ def render_markdown(
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _section(lines: list[str], section: dict[str, Any]) -> None:
+# What a section's flag adds after its path.
+_FLAG_NOTES: dict[str, str] = {
+    SectionFlag.EMPTY: " · empty in the notes",
+    SectionFlag.IMAGES_ONLY: " · slides only in the notes",
+    SectionFlag.ORPHANED: " · no longer in the notes",
+}
+
+
+def _section(lines: list[str], section: ReportSection) -> None:
     add = lines.append
     level = min(section["level"] + 2, 6)
     number = f"{section['number']}. " if section["number"] is not None else ""
     add(f"{'#' * level} {number}{md(section['label'])}")
     add("")
-    flag = {
-        SectionFlag.EMPTY: " · empty in the notes",
-        SectionFlag.IMAGES_ONLY: " · slides only in the notes",
-        SectionFlag.ORPHANED: " · no longer in the notes",
-    }.get(section["flag"], "")
+    flag = _FLAG_NOTES.get(section["flag"], "")
     add(f"`{section['path']}`{flag}")
     add("")
     if section["description"]:
@@ -139,11 +147,11 @@ def _section(lines: list[str], section: dict[str, Any]) -> None:
         route = " → ".join(md(step["label"]) for step in section["main_path"])
         add(f"Main path (search path count {section['main_path_weight']}): {route}")
         add("")
-    if section.get("missing"):
+    if section["missing"]:
         _missing_works(lines, section["missing"])
 
 
-def _papers_table(lines: list[str], papers: list[dict[str, Any]]) -> None:
+def _papers_table(lines: list[str], papers: list[ReportPaper]) -> None:
     """A section's papers as a table, then their annotations from the notes."""
     add = lines.append
     add("| year | venue | short name | paper | |")
@@ -164,7 +172,7 @@ def _papers_table(lines: list[str], papers: list[dict[str, Any]]) -> None:
         add("")
 
 
-def _lineage_diagram(lines: list[str], edges: list[dict[str, Any]]) -> None:
+def _lineage_diagram(lines: list[str], edges: list[ReportEdge]) -> None:
     """A section's citation edges as a Mermaid flowchart, nodes numbered in first use."""
     add = lines.append
     ids: dict[str, tuple[str, str]] = {}
@@ -182,7 +190,7 @@ def _lineage_diagram(lines: list[str], edges: list[dict[str, Any]]) -> None:
         add(f"  {ids[edge['citing']][0]} {_arrow(edge)} {ids[edge['cited']][0]}")
     add("```")
     add("")
-    if any(Origin.OPENALEX in edge.get("origins", ()) for edge in edges):
+    if any(Origin.OPENALEX in edge["origins"] for edge in edges):
         add(
             "Arrows: solid for curated edges (citations file, cites field, manual), "
             "thick when OpenAlex has them too, dotted for edges from OpenAlex only."
@@ -190,7 +198,7 @@ def _lineage_diagram(lines: list[str], edges: list[dict[str, Any]]) -> None:
         add("")
 
 
-def _missing_works(lines: list[str], missing: list[dict[str, Any]]) -> None:
+def _missing_works(lines: list[str], missing: list[MissingWork]) -> None:
     add = lines.append
     add("Missing from this section (works its papers cite that the survey lacks; OpenAlex):")
     add("")
@@ -205,10 +213,10 @@ def _missing_works(lines: list[str], missing: list[dict[str, Any]]) -> None:
     add("")
 
 
-def _arrow(edge: dict[str, Any]) -> str:
+def _arrow(edge: ReportEdge) -> str:
     """Mermaid arrow by origin: solid curated, thick curated and OpenAlex, dotted OpenAlex."""
     label = mermaid_label(edge["relation"]) if edge["relation"] else ""
-    origins = set(edge.get("origins", ()))
+    origins = set(edge["origins"])
     if origins == {Origin.OPENALEX}:
         return f"-. {label} .->" if label else "-.->"
     if Origin.OPENALEX in origins:
@@ -216,7 +224,7 @@ def _arrow(edge: dict[str, Any]) -> str:
     return f"-- {label} -->" if label else "-->"
 
 
-def _trends(lines: list[str], trend: dict[str, Any], charts: list[tuple[str, str]]) -> None:
+def _trends(lines: list[str], trend: Trend, charts: list[tuple[str, str]]) -> None:
     add = lines.append
     add("## Trends")
     add("")
@@ -254,13 +262,13 @@ def _trends(lines: list[str], trend: dict[str, Any], charts: list[tuple[str, str
         add("")
 
 
-def _influence(lines: list[str], report: dict[str, Any]) -> None:
+def _influence(lines: list[str], report: Report) -> None:
     add = lines.append
     add("## Influence")
     add("")
-    for title, rows, column in (
-        ("Most cited within the survey", report["top_cited"], "citations"),
-        ("Highest PageRank", report["top_pagerank"], "pagerank"),
+    for title, rows, column, value in (
+        ("Most cited within the survey", report["top_cited"], "citations", _citations),
+        ("Highest PageRank", report["top_pagerank"], "pagerank", _pagerank),
     ):
         add(f"{title}:")
         add("")
@@ -268,11 +276,19 @@ def _influence(lines: list[str], report: dict[str, Any]) -> None:
         add("|---:|---|---:|")
         for rank, row in enumerate(rows, start=1):
             name = md(row["short"] or row["key"])
-            add(f"| {rank} | {name} {cite(row['key'])} | {row[column]} |")
+            add(f"| {rank} | {name} {cite(row['key'])} | {value(row)} |")
         add("")
 
 
-def _gaps(lines: list[str], gaps: dict[str, Any]) -> None:
+def _citations(row: Ranked) -> object:
+    return row["citations"]
+
+
+def _pagerank(row: Ranked) -> object:
+    return row["pagerank"]
+
+
+def _gaps(lines: list[str], gaps: Gaps) -> None:
     add = lines.append
     add("## Gaps")
     add("")
