@@ -24,9 +24,9 @@ import networkx as nx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.lineage import build
-from survey import analysis
 from survey.db import open_database, session_scope
 from survey.export.graphml import NODE_KEYS, node_values, write_graphml
+from survey.graph import analysis
 from survey.report import build_report, render_markdown
 
 

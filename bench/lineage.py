@@ -4,7 +4,7 @@ A deterministic citation DAG (preferential attachment: each new paper cites olde
 papers, picked in proportion to how often they are already cited, plus one) is written
 into a fresh survey database. Then, in the same run:
 
-- in process: `survey.analysis.lineage` (the generation-by-generation walk + the paper
+- in process: `survey.graph.analysis.lineage` (the generation-by-generation walk + the paper
   details the command shows) for the most cited paper (descendants) and for the newest
   paper (ancestors), against the bare recursive CTE that only computes (paper,
   generation); issue 13's targets and floors are in bench/perf_lineage.py;
@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from survey import analysis
 from survey.db import open_database, session_scope
+from survey.graph import analysis
 
 BARE = """
 WITH RECURSIVE walk(paper_id, depth) AS (

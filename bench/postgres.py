@@ -32,9 +32,9 @@ from pgserver import Server
 
 from bench.lineage import build
 from bench.run import corpus
-from survey import analysis
 from survey.db import open_database, session_scope
-from survey.load import load_bib_files
+from survey.graph import analysis
+from survey.ingest.load import load_bib_files
 
 
 def timed_load(url: str, bib: Path) -> float:

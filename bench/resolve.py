@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from survey.match import PaperRef, Resolver
-from survey.notes import parse_mention
+from survey.ingest.match import PaperRef, Resolver
+from survey.sources.notes import parse_mention
 from survey.textnorm import normalize_title
 
 

@@ -102,7 +102,7 @@ def child(mode: str, bib: str, db: str, sample_memory: bool) -> None:
             count = len(library.entries)
         else:
             from survey.db import open_database, session_scope
-            from survey.load import load_bib_files
+            from survey.ingest.load import load_bib_files
 
             engine = open_database(f"sqlite:///{db}")
             start = time.perf_counter()

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from survey.build import build_survey
 from survey.config import bundled_survey_dir
 from survey.db import open_database, session_scope
 from survey.export.html import page_data, write_html
+from survey.ingest.folder import build_survey
 
 HERE = Path(__file__).resolve().parent
 

@@ -12,13 +12,13 @@ from conftest import REPO
 from helpers import Cli
 from sqlalchemy import Engine, select
 
-from survey import analysis
-from survey.build import build_survey
-from survey.check import check
 from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db.models import Paper
 from survey.errors import SurveyError, UnknownKeyError
+from survey.graph import analysis
+from survey.ingest.folder import build_survey
+from survey.review.check import check
 from survey.vocab import Severity
 
 BUNDLED = REPO / "data" / "valse2020"

@@ -12,11 +12,11 @@ from conftest import POSTGRES
 from helpers import Cli
 from sqlalchemy import Engine
 
-from survey.build import build_survey
 from survey.db import session_scope
-from survey.match import PaperRef, Resolver
-from survey.mentions import list_mentions
-from survey.notes import Mention, parse_mention, parse_notes
+from survey.ingest.folder import build_survey
+from survey.ingest.match import PaperRef, Resolver
+from survey.ingest.mentions import list_mentions
+from survey.sources.notes import Mention, parse_mention, parse_notes
 from survey.textnorm import normalize_name, normalize_title
 
 AWESOME = Path(__file__).resolve().parent / "fixtures" / "awesome"

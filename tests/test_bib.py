@@ -6,14 +6,14 @@ import textwrap
 
 import pytest
 
-from survey.bib import (
+from survey.identifiers import normalize_arxiv_id, normalize_doi
+from survey.sources.bibtex import (
     BibParse,
     Person,
     parse_bibtex,
     parse_year,
     split_authors,
 )
-from survey.identifiers import normalize_arxiv_id, normalize_doi
 from survey.textnorm import normalize_title
 
 

@@ -11,12 +11,12 @@ from helpers import Cli
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from survey.build import BuildReport, build_survey
 from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.db.models import Mention, Paper, Tag, TaxonomyNode
 from survey.db.queries import find_paper
 from survey.errors import InputFileError
+from survey.ingest.folder import BuildReport, build_survey
 
 BUNDLED = REPO / "data" / "valse2020"
 SEED = REPO.parent / "shared" / "seed" / "valse2020-notes.md"

@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import BUNDLED_BIB
 
-from survey.bib import parse_bibtex
+from survey.sources.bibtex import parse_bibtex
 
 # Short names the notes and the community use, by citekey.
 EXPECTED = {

@@ -9,9 +9,9 @@ from conftest import REPO
 from helpers import Cli
 from sqlalchemy import Engine
 
-from survey.build import build_survey
-from survey.check import check
 from survey.db import session_scope
+from survey.ingest.folder import build_survey
+from survey.review.check import check
 
 PLANTED = Path(__file__).resolve().parent / "fixtures" / "planted"
 

@@ -20,14 +20,14 @@ from conftest import REPO
 from helpers import HOSTILE_KEYS, hostile_survey
 from sqlalchemy import Engine
 
-from survey import analysis
-from survey.build import build_survey
 from survey.db import session_scope
 from survey.export.bibtex import write_bibtex
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
 from survey.export.gexf import write_gexf
 from survey.export.graphml import write_graphml
+from survey.graph import analysis
+from survey.ingest.folder import build_survey
 from survey.report import build_report, render_markdown
 from survey.textnorm import strip_controls
 

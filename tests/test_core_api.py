@@ -11,13 +11,13 @@ import pytest
 from conftest import REPO
 from sqlalchemy import Engine
 
-from survey import manual
-from survey.build import build_survey
 from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.errors import SurveyError
 from survey.export.formats import ExportFormat, gather, write_export
+from survey.ingest.folder import build_survey
 from survey.report.document import write_report
+from survey.review import manual
 from survey.vocab import Relation
 
 BUNDLED = REPO / "data" / "valse2020"

@@ -12,9 +12,9 @@ import pytest
 from conftest import REPO
 from sqlalchemy import Engine, inspect
 
-from survey.build import build_survey
 from survey.db import session_scope
 from survey.db.models import Base
+from survey.ingest.folder import build_survey
 
 METADATA = REPO / "docs" / "datasette-metadata.json"
 BUNDLED = REPO / "data" / "valse2020"

@@ -14,11 +14,11 @@ import pytest
 from conftest import REPO
 from sqlalchemy import Engine, event
 
-from survey import analysis
-from survey.build import build_survey
 from survey.db import papers as papers_db
 from survey.db import session_scope
-from survey.load import load_bib_files
+from survey.graph import analysis
+from survey.ingest.folder import build_survey
+from survey.ingest.load import load_bib_files
 
 BUNDLED = REPO / "data" / "valse2020"
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from helpers import Cli
 
-from survey.bib import parse_bibtex
-from survey.check import check
 from survey.db import open_database, session_scope
 from survey.errors import Diagnostic
-from survey.load import load_bib_files
+from survey.ingest.load import load_bib_files
+from survey.review.check import check
+from survey.sources.bibtex import parse_bibtex
 from survey.vocab import Severity
 
 BIB = """\

@@ -19,8 +19,6 @@ from conftest import REPO
 from helpers import Cli, hostile_survey
 from sqlalchemy import Engine, select
 
-from survey import analysis
-from survey.build import build_survey
 from survey.db import open_database, session_scope
 from survey.db.models import Paper
 from survey.export import write_with
@@ -29,7 +27,9 @@ from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
 from survey.export.gexf import write_gexf
 from survey.export.graphml import write_graphml
-from survey.load import load_bib_files
+from survey.graph import analysis
+from survey.ingest.folder import build_survey
+from survey.ingest.load import load_bib_files
 from survey.report import build_report, render_markdown
 from survey.shapes import ExportData
 from survey.textnorm import strip_controls

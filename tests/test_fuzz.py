@@ -18,7 +18,6 @@ import networkx as nx
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from survey.bib import parse_bibtex
 from survey.db import open_database, session_scope
 from survey.db.models import Paper
 from survey.errors import InputFileError
@@ -27,11 +26,12 @@ from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
 from survey.export.gexf import write_gexf
 from survey.export.graphml import write_graphml
-from survey.load import load_bib_files
-from survey.notes import parse_notes
-from survey.report.build import Report
+from survey.ingest.load import load_bib_files
+from survey.report.gather import Report
 from survey.report.markdown import render_markdown
 from survey.shapes import ExportData, ExportPaper
+from survey.sources.bibtex import parse_bibtex
+from survey.sources.notes import parse_notes
 
 # The CI profile is derandomised, so a run is reproducible; the long one explores.
 settings.register_profile(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from survey import graph as g
+from survey.graph import network as g
 
 # citing -> cited:  B->A, C->A, D->B, D->C, E->D, E->C   (A oldest, E newest)
 EDGES = [("B", "A"), ("C", "A"), ("D", "B"), ("D", "C"), ("E", "D"), ("E", "C")]

@@ -16,8 +16,6 @@ from conftest import REPO
 from helpers import Cli
 from sqlalchemy import Engine
 
-from survey import analysis
-from survey.build import build_survey
 from survey.db import session_scope
 from survey.errors import SurveyError
 from survey.export import html as html_module
@@ -32,6 +30,8 @@ from survey.export.html import (
     write_html,
 )
 from survey.export.layout import Layout
+from survey.graph import analysis
+from survey.ingest.folder import build_survey
 from survey.shapes import PageData
 
 BUNDLED = REPO / "data" / "valse2020"

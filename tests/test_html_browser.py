@@ -19,10 +19,10 @@ import pytest
 from conftest import POSTGRES, REPO, _pg_database
 from helpers import Cli
 
-from survey import analysis
-from survey.build import build_survey
 from survey.db import open_database, session_scope
 from survey.export.html import RELATION_COLOURS, page_content, page_data, write_html
+from survey.graph import analysis
+from survey.ingest.folder import build_survey
 
 if TYPE_CHECKING:
     from playwright.sync_api import Dialog

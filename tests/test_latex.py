@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.latex import latex_to_unicode
+from survey.sources.latex import latex_to_unicode
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Our LaTeX decoder against pylatexenc's `LatexNodes2Text`, the reference reader.
 
-`survey/latex.py` stays hand-written for speed; this pins it to pylatexenc on real
+`survey/sources/latex.py` stays hand-written for speed; this pins it to pylatexenc on real
 title, author and abstract strings and on generated ones. Two normalisations only: a
 tie is a no-break space there and a plain space here, and white space is collapsed
 (ours always is). Inside `$...$` TeX ignores blanks, so a value with math is compared
@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pylatexenc.latex2text import LatexNodes2Text
 
-from survey.latex import latex_to_unicode
+from survey.sources.latex import latex_to_unicode
 
 REFERENCE = LatexNodes2Text()
 

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, func, insert, select, text
 
-from survey import analysis
 from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db.models import Citation, Paper, Tag, TaxonomyNode
+from survey.graph import analysis
 
 CHAIN = 10_000
 ORIGINS = ("bib-field", "file", "manual")

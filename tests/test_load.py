@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from survey.db import session_scope
 from survey.db.models import Alias, Author, Paper
 from survey.errors import InputFileError
-from survey.load import LoadReport, load_bib_files
+from survey.ingest.load import LoadReport, load_bib_files
 
 TWO = """
 @article{lin2015bilinear,

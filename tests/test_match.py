@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import BUNDLED_BIB
 
-from survey.bib import parse_bibtex
-from survey.load import aliases_of
-from survey.match import PaperRef, Resolver, parse_hints
-from survey.notes import Mention, parse_mention
+from survey.ingest.load import aliases_of
+from survey.ingest.match import PaperRef, Resolver, parse_hints
+from survey.sources.bibtex import parse_bibtex
+from survey.sources.notes import Mention, parse_mention
 from survey.textnorm import normalize_title
 
 

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey.bib import NameParts, Person, split_authors, split_name_parts
-from survey.latex import latex_to_unicode
+from survey.sources.bibtex import NameParts, Person, split_authors, split_name_parts
+from survey.sources.latex import latex_to_unicode
 
 BIBTEX = shutil.which("bibtex")
 pytestmark = pytest.mark.skipif(

@@ -11,8 +11,8 @@ from typing import Any
 
 from helpers import Cli
 
-from survey.bib import parse_bibtex
 from survey.naming import author_name, paper_label, person_name
+from survey.sources.bibtex import parse_bibtex
 
 # A name with a von part and one with a suffix, in the three BibTeX forms.
 SUFFIX_BIB = """\

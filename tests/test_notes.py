@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from survey.errors import InputFileError
-from survey.notes import Notes, parse_notes, read_notes_file, slugify
+from survey.sources.notes import Notes, parse_notes, read_notes_file, slugify
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notes"
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "valse2020-notes.md"

@@ -23,16 +23,16 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine, delete, func, select
 from werkzeug import Request, Response
 
-from survey.build import build_survey
-from survey.check import check
 from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db.models import Citation, OpenAlexMatch, OpenAlexReference, OpenAlexWork, Paper
-from survey.discover import citing_works, missing_works
-from survey.enrich import EnrichReport, enrich
-from survey.openalex import ClientSettings, OpenAlexClient, OpenAlexError
-from survey.report.build import build_report
+from survey.ingest.enrich import EnrichReport, enrich
+from survey.ingest.folder import build_survey
+from survey.report.gather import build_report
 from survey.report.markdown import render_markdown
+from survey.review.check import check
+from survey.review.discover import citing_works, missing_works
+from survey.sources.openalex import ClientSettings, OpenAlexClient, OpenAlexError
 
 # A snapshot of the bundled survey (69 papers) that the recorded answers were made for.
 BUNDLED = REPO / "tests" / "fixtures" / "openalex" / "survey"
@@ -372,7 +372,7 @@ def one_work(references: list[str]) -> dict[str, Any]:
 def one_paper(
     engine: Engine, tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> Engine:
-    from survey.load import load_bib_files
+    from survey.ingest.load import load_bib_files
 
     bib = tmp_path / "one.bib"
     bib.write_text(ONE_PAPER, encoding="utf-8")
@@ -679,8 +679,8 @@ def test_enrich_mentions_writes_proposals_for_review(
 def test_graphml_names_each_edge_origin(
     built: Engine, recorded: HTTPServer, tmp_path: Path
 ) -> None:
-    from survey.analysis import export_data
     from survey.export.graphml import write_graphml
+    from survey.graph.analysis import export_data
 
     run(built)
     out = tmp_path / "survey.graphml"

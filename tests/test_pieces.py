@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from survey import bib
 from survey.db import session_scope
 from survey.db.models import Paper
-from survey.load import load_bib_files
+from survey.ingest.load import load_bib_files
+from survey.sources import bibtex as bib
 
 
 def corpus() -> str:

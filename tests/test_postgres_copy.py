@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select, text
 from survey.db import citations as cdb
 from survey.db import open_database, session_scope, store
 from survey.db.models import Alias, Author, Paper
-from survey.load import LoadReport, load_bib_files
+from survey.ingest.load import LoadReport, load_bib_files
 
 pytestmark = pytest.mark.skipif(not POSTGRES, reason="COPY is PostgreSQL's bulk path")
 

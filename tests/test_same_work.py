@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from survey.check import check
 from survey.db import open_database, session_scope
 from survey.identifiers import same_work_by_title, work_identities
-from survey.load import load_bib_files
+from survey.ingest.load import load_bib_files
+from survey.review.check import check
 
 
 def test_the_strict_rule_is_exact_values() -> None:

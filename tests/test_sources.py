@@ -12,15 +12,15 @@ from conftest import REPO
 from helpers import Cli
 from sqlalchemy import Engine, select, text
 
-from survey.build import BuildReport, build_survey
 from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.db.models import Paper, Source, Tag
 from survey.db.queries import find_paper
 from survey.errors import DatabaseError, SurveyError
-from survey.load import LoadReport, load_bib_files
-from survey.sources import forget_source, list_sources
+from survey.ingest.files import forget_source, list_sources
+from survey.ingest.folder import BuildReport, build_survey
+from survey.ingest.load import LoadReport, load_bib_files
 
 BUNDLED = REPO / "data" / "valse2020"
 NOW = datetime(2026, 1, 1)

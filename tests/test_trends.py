@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from survey import trends
-from survey.trends import Placement
+from survey.graph import trends
+from survey.graph.trends import Placement
 
 
 def test_counts_include_subsections_once() -> None:

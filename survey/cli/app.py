@@ -5,13 +5,13 @@ from typing import Annotated
 import typer
 
 from survey import __version__
-from survey.cli import analysis as analysis_commands
 from survey.cli import build as build_commands
 from survey.cli import check as check_commands
 from survey.cli import cite as cite_commands
 from survey.cli import db as db_commands
 from survey.cli import enrich as enrich_commands
 from survey.cli import export as export_commands
+from survey.cli import graph as graph_commands
 from survey.cli import load as load_commands
 from survey.cli import mentions as mentions_commands
 from survey.cli import query as query_commands
@@ -70,7 +70,7 @@ app.command("report")(report_commands.report)
 app.command("taxonomy")(taxonomy_commands.taxonomy)
 app.add_typer(taxonomy_commands.tag_app, name="tag")
 for name in ("lineage", "path", "mainpath", "top", "related", "trend"):
-    query_commands.app.command(name)(getattr(analysis_commands, name))
+    query_commands.app.command(name)(getattr(graph_commands, name))
 app.add_typer(query_commands.app, name="query")
 app.add_typer(cite_commands.app, name="cite")
 app.add_typer(sources_commands.app, name="sources")

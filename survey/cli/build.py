@@ -11,7 +11,7 @@ from survey.config import bundled_survey_dir
 from survey.export import writes_in_place
 
 if TYPE_CHECKING:
-    from survey.build import BuildReport
+    from survey.ingest.folder import BuildReport
 
 
 def build(
@@ -63,8 +63,8 @@ def build(
     Building again is safe: unchanged files are skipped, tags follow the notes, and
     manual tags (survey tag add) are kept.
     """
-    from survey.build import build_survey
     from survey.export.formats import ExportFormat, gather, write_export
+    from survey.ingest.folder import build_survey
     from survey.report.document import write_report
 
     with cli_errors():

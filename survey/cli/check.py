@@ -24,7 +24,7 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
     Exit code 1 when there are errors."""
     from rich.text import Text
 
-    from survey.check import check
+    from survey.review.check import check
     from survey.vocab import Severity
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:

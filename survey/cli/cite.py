@@ -30,7 +30,7 @@ def cite_add(
 ) -> None:
     """Record that CITING cites CITED. Adding the edge again with another --relation or
     --evidence updates it."""
-    from survey import manual
+    from survey.review import manual
     from survey.vocab import Relation as KnownRelation
 
     chosen = None if relation is None else KnownRelation(relation.value)
@@ -54,7 +54,7 @@ def cite_rm(
     cited: Annotated[str, typer.Argument(help="The cited paper.")],
 ) -> None:
     """Remove a manual edge (edges from files follow their files)."""
-    from survey import manual
+    from survey.review import manual
 
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
         done = manual.remove_citation(session, citing, cited)

@@ -24,8 +24,8 @@ from survey.errors import SurveyError
 from survey.export import write_text
 
 if TYPE_CHECKING:
-    from survey.discover import Candidate
-    from survey.enrich import EnrichReport
+    from survey.ingest.enrich import EnrichReport
+    from survey.review.discover import Candidate
 
 OFFLINE = typer.Option("--offline", help="Use only the on-disk cache; never the network.")
 WITHIN = typer.Option("--within", help="Only the papers of this section (slug path or label).")
@@ -46,7 +46,7 @@ def _interruptible() -> Iterator[None]:
 
 def enrich_core(*args: Any, **kwargs: Any) -> "EnrichReport":
     """survey.enrich.enrich, imported when the command runs (it pulls in the HTTP client)."""
-    from survey.enrich import enrich as run
+    from survey.ingest.enrich import enrich as run
 
     return run(*args, **kwargs)
 
@@ -73,8 +73,8 @@ def enrich(
     survey lacks. A re-run asks only for what is new; --offline uses the cache alone."""
     if mentions and bib is None:
         raise typer.BadParameter("--mentions writes its proposals to a file: add --bib FILE")
-    from survey.discover import proposals_bibtex, propose_mentions
-    from survey.openalex import ClientSettings, OpenAlexClient
+    from survey.review.discover import proposals_bibtex, propose_mentions
+    from survey.sources.openalex import ClientSettings, OpenAlexClient
 
     with cli_errors(), _interruptible():
         engine = engine_from(ctx)
@@ -133,8 +133,8 @@ def discover(
     """Works the survey is missing: those cited by many papers of a section (its missing
     classics), or with --citing those citing many of them (recent follow-ups). Run
     survey enrich first."""
-    from survey.discover import candidates_bibtex, citing_works, missing_works
-    from survey.openalex import ClientSettings, OpenAlexClient
+    from survey.review.discover import candidates_bibtex, citing_works, missing_works
+    from survey.sources.openalex import ClientSettings, OpenAlexClient
 
     with cli_errors(), _interruptible():
         engine = engine_from(ctx)

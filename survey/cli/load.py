@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
     from rich.table import Table
 
-    from survey.load import LoadReport
+    from survey.ingest.load import LoadReport
 
 
 def load(
@@ -34,7 +34,7 @@ def load(
     entry failed; the good entries are still loaded unless --strict is given.
     """
     from survey.db.queries import count_papers
-    from survey.load import load_bib_files
+    from survey.ingest.load import load_bib_files
 
     with cli_errors():
         engine = engine_from(ctx, create=True)

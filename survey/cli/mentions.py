@@ -37,7 +37,7 @@ def mentions(
     from rich.markup import escape
     from rich.table import Table
 
-    from survey.mentions import list_mentions
+    from survey.ingest.mentions import list_mentions
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         rows = list_mentions(session, open_only=open_only)
@@ -105,7 +105,7 @@ def accept(
     stay the source of truth); the next survey build resolves it."""
     from rich.markup import escape
 
-    from survey.mentions import accept_mention
+    from survey.ingest.mentions import accept_mention
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         done = accept_mention(session, where, key, survey)

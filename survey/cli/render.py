@@ -131,7 +131,7 @@ def trend_table(result: Trend, width: int) -> Table:
     from rich import box
     from rich.table import Table
 
-    from survey.trends import sparkline
+    from survey.graph.trends import sparkline
 
     years: list[int] = result["years"]
     name_width = min(max(len(s["path"]) for s in result["sections"]), 28)

@@ -31,7 +31,7 @@ def sources(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
         return
     from rich.table import Table
 
-    from survey.sources import list_sources
+    from survey.ingest.files import list_sources
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         rows = list_sources(session)
@@ -72,7 +72,7 @@ def forget(
     Manual tags and manual edges of the papers that remain are kept. A survey file is
     loaded again by the next `survey build` unless it leaves survey.toml.
     """
-    from survey.sources import forget_source
+    from survey.ingest.files import forget_source
 
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
         gone = forget_source(session, file)

@@ -127,7 +127,7 @@ def tag_add(
 ) -> None:
     """File a paper under a section by hand; manual tags survive every rebuild. Adding
     the tag again with another --note updates its note."""
-    from survey import manual
+    from survey.review import manual
 
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
         done = manual.add_tag(session, key, node, note)
@@ -147,7 +147,7 @@ def tag_rm(
     node: Annotated[str, typer.Argument(help="Section: its slug path, label, or path ending.")],
 ) -> None:
     """Remove a manual tag (tags from the notes follow the notes; edit them there)."""
-    from survey import manual
+    from survey.review import manual
 
     with cli_errors(), session_scope(engine_from(ctx), write=True) as session:
         done = manual.remove_tag(session, key, node)

@@ -284,7 +284,9 @@ class OpenAlexWork(Base):
     # OpenAlex's type of the venue (journal, conference, repository): the BibTeX entry type.
     venue_type: Mapped[str | None] = mapped_column(String(32))
     first_author: Mapped[str | None] = mapped_column(Text)
-    doi: Mapped[str | None] = mapped_column(String(255))  # normalised, as survey.bib stores DOIs
+    doi: Mapped[str | None] = mapped_column(
+        String(255)
+    )  # normalised, as survey.sources.bibtex stores DOIs
     # OpenAlex's type: article, preprint, book-chapter, ...
     kind: Mapped[str | None] = mapped_column(String(32))
     # Global citation count, as OpenAlex reported it when fetched.

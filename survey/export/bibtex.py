@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TypedDict
 
-from survey.bib import MONTH_MACROS, raw_field_values
 from survey.export import write_text
 from survey.shapes import AuthorName, ExportData, ExportEdge
+from survey.sources.bibtex import MONTH_MACROS, raw_field_values
 from survey.textnorm import strip_controls
 
 _MONTHS = {name: name for name in MONTH_MACROS} | {

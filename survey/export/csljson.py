@@ -13,10 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from survey.bib import MONTH_MACROS, split_authors
 from survey.export import write_text
-from survey.latex import latex_to_unicode
 from survey.shapes import ExportData, ExportPaper
+from survey.sources.bibtex import MONTH_MACROS, split_authors
+from survey.sources.latex import latex_to_unicode
 from survey.textnorm import strip_controls
 
 # BibTeX entry types -> CSL item types.

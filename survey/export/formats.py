@@ -45,7 +45,7 @@ def gather(session: Session, kind: ExportFormat, within: str | None = None) -> E
         from survey.export.html import page_data
 
         return page_data(session, within)
-    from survey.analysis import export_data
+    from survey.graph.analysis import export_data
 
     return export_data(session, within)
 

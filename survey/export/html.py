@@ -22,16 +22,15 @@ from typing import Any
 import networkx as nx
 from sqlalchemy.orm import Session
 
-from survey import analysis
-from survey import graph as g
 from survey.db import taxonomy as tx
 from survey.errors import SurveyError
 from survey.export import write_text
 from survey.export.graphml import node_size
 from survey.export.layout import Layout
+from survey.graph import analysis
 from survey.naming import author_name, paper_label
 from survey.shapes import ExportEdge, ExportPaper, PageData
-from survey.vocab import Relation
+from survey.vocab import RELATIONS, Relation
 
 # Edge colours by relation: darker hues than the sections' palette, so an edge is never
 # mistaken for a section; an edge of another relation is light grey.
@@ -120,7 +119,7 @@ def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, 
         else None
     )
     positions = force if layout is Layout.force and force is not None else timeline
-    relations: list[str] = [*g.RELATIONS]
+    relations: list[str] = [*RELATIONS]
     for edge in data["edges"]:
         if edge["relation"] not in relations:
             relations.append(edge["relation"])

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from survey.export import is_stdout, write_text
-from survey.report.build import build_report
 from survey.report.charts import write_charts
+from survey.report.gather import build_report
 from survey.report.markdown import render_markdown
 
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from survey.textnorm import strip_controls
 
 if TYPE_CHECKING:
-    from survey.report.build import Gaps, Report, ReportEdge, ReportPaper, ReportSection
+    from survey.report.gather import Gaps, Report, ReportEdge, ReportPaper, ReportSection
     from survey.shapes import MissingWork, Ranked, Trend
 from survey.vocab import Origin, SectionFlag
 

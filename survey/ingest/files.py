@@ -23,8 +23,8 @@ from survey.db import store
 from survey.db import taxonomy as tx
 from survey.db.annotations import detach
 from survey.db.models import Source
-from survey.edges import sync_field_edges
 from survey.errors import SurveyError
+from survey.ingest.edges import sync_field_edges
 from survey.textnorm import closest
 
 

@@ -8,10 +8,11 @@ from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
-from survey import analysis, discover
-from survey import graph as g
 from survey.db import taxonomy as tx
+from survey.graph import analysis
+from survey.graph import network as g
 from survey.naming import paper_label
+from survey.review import discover
 from survey.shapes import ExportPaper, MissingWork, Ranked, Trend
 from survey.vocab import Provenance, SectionFlag
 

@@ -1,7 +1,7 @@
 """`survey enrich`: papers matched to OpenAlex works, their references as edges (core layer).
 
 A run has three steps, so an interrupted one leaves the database as it was: read what
-to do (one read transaction), ask OpenAlex through `survey.openalex` (every answer is
+to do (one read transaction), ask OpenAlex through `survey.sources.openalex` (every answer is
 cached on disk as it arrives, so a re-run resumes where the last one stopped), then
 write everything in one write transaction.
 
@@ -9,7 +9,7 @@ Matching, for each paper not matched yet (every paper in scope with `refresh`):
 
 1. its DOI, asked 100 at a time (`filter=doi:A|B|...`);
 2. its arXiv id, as the DOI arXiv registers (`10.48550/arXiv.ID`), also batched;
-3. a title search, each result scored with the project's resolver (`survey.match`)
+3. a title search, each result scored with the project's resolver (`survey.ingest.match`)
    with the paper's year (within one: a preprint and its proceedings differ) and its
    authors' family names as hints; only a resolved match (score >= ACCEPT, clear of the
    runner-up) is taken, and its score is stored.
@@ -32,8 +32,8 @@ from survey.db import citations as cdb
 from survey.db import openalex as oa
 from survey.db import reads, session_scope
 from survey.db import taxonomy as tx
-from survey.match import Hints, PaperRef, Resolution, Resolver
-from survey.openalex import ARXIV_DOI_PREFIX, OpenAlexClient, WorkRecord, parse_work
+from survey.ingest.match import Hints, PaperRef, Resolution, Resolver
+from survey.sources.openalex import ARXIV_DOI_PREFIX, OpenAlexClient, WorkRecord, parse_work
 from survey.textnorm import normalize_title
 from survey.vocab import Origin, ResolutionState, is_suspect
 

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from survey.notes import Mention
+from survey.sources.notes import Mention
 from survey.textnorm import closest, normalize_name, normalize_title, similarity
 from survey.vocab import ResolutionState
 

@@ -13,26 +13,26 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from survey.cites import read_citations
 from survey.db import citations as citations_db
 from survey.db import store
 from survey.db import taxonomy as tx
 from survey.db.annotations import Reattached, reattach
 from survey.db.models import Mention as MentionRow
 from survey.db.models import Tag, TaxonomyNode
-from survey.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
 from survey.errors import Diagnostic, InputFileError, SurveyError
-from survey.load import LoadReport, Progress, load_bib_files
-from survey.manifest import Manifest, read_manifest
-from survey.match import PaperRef, Resolution, Resolver
-from survey.mentions import SURVEY_MANIFEST
-from survey.notes import Mention, Notes, parse_notes, read_notes_file, slugify
-from survey.sources import attach_source, survey_file
+from survey.ingest.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
+from survey.ingest.files import attach_source, survey_file
+from survey.ingest.load import LoadReport, Progress, load_bib_files
+from survey.ingest.match import PaperRef, Resolution, Resolver
+from survey.ingest.mentions import SURVEY_MANIFEST
+from survey.sources.citations import read_citations
+from survey.sources.manifest import Manifest, read_manifest
+from survey.sources.notes import Mention, Notes, parse_notes, read_notes_file, slugify
 from survey.textnorm import closest
 from survey.vocab import Severity
 
 # Settings naming the survey a database holds: its identity (SURVEY_MANIFEST, its
-# manifest, is shared with survey.mentions).
+# manifest, is shared with survey.ingest.mentions).
 SURVEY_ID = "survey.id"
 
 

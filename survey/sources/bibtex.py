@@ -32,8 +32,8 @@ from survey.allocation import gc_paused
 from survey.errors import Diagnostic, InputFileError
 from survey.identifiers import ARXIV_DOI, normalize_arxiv_id, normalize_doi
 from survey.inputs import read_input
-from survey.latex import latex_to_unicode, strip_braces
 from survey.naming import person_name
+from survey.sources.latex import latex_to_unicode, strip_braces
 from survey.textnorm import normalize_title
 from survey.vocab import Severity
 

@@ -21,7 +21,7 @@ from survey.db import taxonomy as tx
 from survey.db.queries import find_paper
 from survey.errors import InputFileError, SurveyError
 from survey.inputs import decode_utf8, read_input
-from survey.manifest import MANIFEST
+from survey.sources.manifest import MANIFEST
 from survey.textnorm import normalize_name
 from survey.vocab import ResolutionState
 

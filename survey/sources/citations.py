@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from survey.errors import Diagnostic, InputFileError
-from survey.graph import RELATIONS
 from survey.inputs import decode_utf8, read_input
-from survey.vocab import Severity
+from survey.vocab import RELATIONS, Severity
 
 HEADER = ["citing", "cited", "relation", "evidence"]
 

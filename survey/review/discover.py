@@ -23,11 +23,11 @@ from survey.db import openalex as oa
 from survey.db import reads
 from survey.db import taxonomy as tx
 from survey.db.models import OpenAlexWork
-from survey.enrich import resolve_against
 from survey.export.bibtex import escape_text as bibtex_escape
-from survey.match import parse_hints
-from survey.openalex import OpenAlexClient, WorkRecord, parse_work
+from survey.ingest.enrich import resolve_against
+from survey.ingest.match import parse_hints
 from survey.shapes import MissingWork
+from survey.sources.openalex import OpenAlexClient, WorkRecord, parse_work
 from survey.textnorm import normalize_title
 from survey.vocab import ResolutionState
 

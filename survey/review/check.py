@@ -13,23 +13,23 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from survey import graph as g
-from survey.bib import parse_year, raw_field_values
-from survey.cites import read_citations
 from survey.db import citations as cdb
 from survey.db import openalex as oa
 from survey.db import reads
 from survey.db import taxonomy as tx
 from survey.db.annotations import detached
 from survey.db.citations import EdgeRow
-from survey.edges import field_lines
 from survey.errors import Diagnostic
+from survey.graph import network as g
 from survey.identifiers import (
     normalize_arxiv_id,
     normalize_doi,
     same_work_by_title,
     work_identities,
 )
+from survey.ingest.edges import field_lines
+from survey.sources.bibtex import parse_year, raw_field_values
+from survey.sources.citations import read_citations
 from survey.textnorm import normalize_name, normalize_title
 from survey.vocab import Origin, SectionFlag, Severity
 

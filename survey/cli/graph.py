@@ -1,5 +1,5 @@
 """`survey query lineage|path|mainpath|top|related|trend`: questions about the citation
-graph and how the survey's sections grew (thin wrappers over survey.analysis)."""
+graph and how the survey's sections grew (thin wrappers over survey.graph.analysis)."""
 
 from collections.abc import Mapping
 from enum import StrEnum
@@ -89,7 +89,7 @@ def lineage(
     from rich.text import Text
     from rich.tree import Tree
 
-    from survey import analysis
+    from survey.graph import analysis
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.lineage(session, key, descendants=descendants, depth=depth, within=within)
@@ -128,7 +128,7 @@ def path(
     from rich.text import Text
     from rich.tree import Tree
 
-    from survey import analysis
+    from survey.graph import analysis
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.paths(session, source, target, undirected=undirected, limit=limit)
@@ -155,7 +155,7 @@ def mainpath(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """The backbone of a section: the global main path by search path count (SPC)."""
-    from survey import analysis
+    from survey.graph import analysis
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.main_path(session, within)
@@ -185,7 +185,7 @@ def top(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """The most influential papers: cited most often here, or by PageRank."""
-    from survey import analysis
+    from survey.graph import analysis
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.top(session, metric=metric.value, within=within, limit=limit)
@@ -218,7 +218,7 @@ def related(
     (sharing references)."""
     from rich.text import Text
 
-    from survey import analysis
+    from survey.graph import analysis
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.related(session, key, limit=limit)
@@ -248,7 +248,7 @@ def trend(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Papers per section per year, with totals and a sparkline; rising sections and bursts."""
-    from survey import analysis
+    from survey.graph import analysis
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.trend(session, level=level, within=within, since=since)

@@ -12,10 +12,6 @@ from typing import Any
 
 import networkx as nx
 
-from survey.vocab import RELATIONS
-
-__all__ = ["RELATIONS"]
-
 
 def citation_graph(
     papers: Iterable[tuple[str, Mapping[str, Any]]],

@@ -19,21 +19,21 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey.allocation import gc_paused
-from survey.bib import (
+from survey.config import parser_workers
+from survey.db import store
+from survey.db.annotations import Reattached, detach, reattach
+from survey.db.citations import has_edges
+from survey.errors import Diagnostic, InputFileError
+from survey.identifiers import work_identities
+from survey.ingest.edges import FIELD_ORIGIN, sync_field_edges
+from survey.ingest.files import FileRef, attach_source, bare_file, find_source, is_live, shown
+from survey.sources.bibtex import (
     BibParse,
     BibRecord,
     entry_keys,
     iter_bibtex_pieces,
     read_bib_file,
 )
-from survey.config import parser_workers
-from survey.db import store
-from survey.db.annotations import Reattached, detach, reattach
-from survey.db.citations import has_edges
-from survey.edges import FIELD_ORIGIN, sync_field_edges
-from survey.errors import Diagnostic, InputFileError
-from survey.identifiers import work_identities
-from survey.sources import FileRef, attach_source, bare_file, find_source, is_live, shown
 from survey.textnorm import normalize_title
 from survey.vocab import AliasOrigin, Severity
 
@@ -130,7 +130,7 @@ def load_bib_files(
     """Load BibTeX files into the database in the caller's transaction.
 
     A plain `Path` is a file on its own (named by its file name); a `FileRef` from
-    `survey.sources.survey_file` is a file of a survey. With `field_edges`, the entries'
+    `survey.ingest.files.survey_file` is a file of a survey. With `field_edges`, the entries'
     `cites` fields become citation edges (origin bib-field); a cited key that names no
     paper is a warning. Raises `InputFileError`, before anything is written, for a file
     that cannot be read.

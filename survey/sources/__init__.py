@@ -1,0 +1,2 @@
+"""Reading the inputs: BibTeX (and the LaTeX in it), notes, citations files, the
+manifest, and the OpenAlex client."""
