@@ -11,7 +11,8 @@ from sqlalchemy import Engine, select
 from survey.db import session_scope
 from survey.db.models import Paper
 from survey.ingest.load import load_bib_files
-from survey.sources import bibtex as bib
+from survey.sources import bibtex
+from survey.sources.bibtex import pieces as splitter
 
 
 def corpus() -> str:
@@ -36,14 +37,14 @@ def corpus() -> str:
 
 @pytest.fixture
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bib, "PARALLEL_MIN_CHARS", 0)
-    monkeypatch.setattr(bib, "PIECES_PER_WORKER", 6)
+    monkeypatch.setattr(splitter, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(splitter, "PIECES_PER_WORKER", 6)
 
 
 def test_pieces_parse_like_the_whole_text(small_pieces: None) -> None:
     text = corpus()
-    whole = bib.parse_bibtex(text, "big.bib")
-    pieces = list(bib.iter_bibtex_pieces(text, "big.bib", workers=2))
+    whole = bibtex.parse_bibtex(text, "big.bib")
+    pieces = list(bibtex.iter_bibtex_pieces(text, "big.bib", workers=2))
     assert len(pieces) > 4
     records = [r for p in pieces for r in p.records]
     diagnostics = [d for p in pieces for d in p.diagnostics]
@@ -63,7 +64,7 @@ def test_pieces_parse_like_the_whole_text(small_pieces: None) -> None:
 
 def test_piece_cuts_never_fall_inside_a_value() -> None:
     text = corpus()
-    for start, end in bib._piece_bounds(text, 12):
+    for start, end in splitter._piece_bounds(text, 12):
         assert text[start] == "@"
         assert end == len(text) or text[end] == "@"
         assert not text[start:end].startswith("@ not an entry")
@@ -90,14 +91,14 @@ def test_loader_catches_duplicate_keys_across_pieces(
 def test_crossref_scan_finds_the_field_across_slices_and_case(
     monkeypatch: pytest.MonkeyPatch, scan: int
 ) -> None:
-    monkeypatch.setattr(bib, "_SCAN_CHARS", scan)
+    monkeypatch.setattr(splitter, "_SCAN_CHARS", scan)
     child = "@inbook{c, CrossRef  = {p}, title = {T}}\n"
-    assert bib._uses_crossref("x" * 50 + child)
+    assert splitter._uses_crossref("x" * 50 + child)
     # A letter whose lower case is two characters shifts offsets in the lowered slice.
-    assert bib._uses_crossref("\u0130" * 40 + child)
-    assert not bib._uses_crossref("@misc{a, note = {acrossref = no, crossreference}}\n" * 3)
+    assert splitter._uses_crossref("\u0130" * 40 + child)
+    assert not splitter._uses_crossref("@misc{a, note = {acrossref = no, crossreference}}\n" * 3)
 
 
 def test_string_scan_takes_only_blocks_that_start_a_line() -> None:
     text = '  @String{a = "1"}\nnote = {x @string{b = "2"}}\n\t@STRING( c = "3" )\n'
-    assert list(bib._string_starts(text, len(text))) == [2, text.index("@STRING")]
+    assert list(splitter._string_starts(text, len(text))) == [2, text.index("@STRING")]
