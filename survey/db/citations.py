@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from survey.db.engine import analyze_after
 from survey.db.models import Citation, Paper, Source, Tag, TaxonomyNode
 from survey.db.papers import short_name_sql
-from survey.vocab import is_suspect
+from survey.vocab import Origin, is_suspect
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,19 +81,19 @@ def describe_cycle(cycle: Sequence[str], rows: Sequence[EdgeRow]) -> tuple[str, 
 
 
 def _edge_origin(row: EdgeRow) -> str:
-    if row.origin == "file" and row.file:
+    if row.origin == Origin.FILE and row.file:
         return f"{Path(row.file).name}:{row.line}" if row.line else Path(row.file).name
-    if row.origin == "bib-field":
+    if row.origin == Origin.FIELD:
         return f"cites field of {row.citing}"
     return row.origin
 
 
 def _edge_fix(row: EdgeRow) -> str:
-    if row.origin == "manual":
+    if row.origin == Origin.MANUAL:
         return f"survey cite rm {row.citing} {row.cited}"
-    if row.origin == "bib-field":
+    if row.origin == Origin.FIELD:
         return f"remove {row.cited} from the cites field of {row.citing}"
-    if row.origin == "file" and row.file:
+    if row.origin == Origin.FILE and row.file:
         where = f"line {row.line} of {row.file}" if row.line else row.file
         return f"delete {where}"
     return f"remove the {row.origin} edge {row.citing} -> {row.cited} where it comes from"
@@ -133,12 +133,12 @@ def add_edge(session: Session, citing: Paper, cited: Paper, **values: Any) -> bo
         select(Citation.id).where(
             Citation.citing_id == citing.id,
             Citation.cited_id == cited.id,
-            Citation.origin == "manual",
+            Citation.origin == Origin.MANUAL,
         )
     )
     if exists:
         return False
-    session.add(Citation(citing_id=citing.id, cited_id=cited.id, origin="manual", **values))
+    session.add(Citation(citing_id=citing.id, cited_id=cited.id, origin=Origin.MANUAL, **values))
     session.flush()
     return True
 
@@ -152,7 +152,7 @@ def set_edge(
         select(Citation).where(
             Citation.citing_id == citing.id,
             Citation.cited_id == cited.id,
-            Citation.origin == "manual",
+            Citation.origin == Origin.MANUAL,
         )
     )
     if edge is None:
@@ -182,7 +182,7 @@ def remove_edge(session: Session, citing: Paper, cited: Paper) -> bool:
         delete(Citation).where(
             Citation.citing_id == citing.id,
             Citation.cited_id == cited.id,
-            Citation.origin == "manual",
+            Citation.origin == Origin.MANUAL,
         )
     )
     return bool(getattr(result, "rowcount", 0))

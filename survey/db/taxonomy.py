@@ -13,7 +13,7 @@ from survey.db.models import Alias, Author, Mention, Paper, Setting, Source, Tag
 from survey.db.store import chunks
 from survey.errors import SurveyError
 from survey.textnorm import closest, normalize_name, normalize_title
-from survey.vocab import Provenance, SectionFlag
+from survey.vocab import Provenance, ResolutionState, SectionFlag
 
 NOTES = Provenance.NOTES
 CURATED = Provenance.CURATED
@@ -136,7 +136,7 @@ def open_mentions(session: Session) -> list[Mention]:
     return list(
         session.scalars(
             select(Mention)
-            .where(Mention.status != "resolved")
+            .where(Mention.status != ResolutionState.RESOLVED)
             .options(selectinload(Mention.node))
             .order_by(Mention.line)
         )
