@@ -7,7 +7,7 @@ them as they are, and the exports write them out; mypy checks every key on both 
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class Brief(TypedDict):
@@ -185,3 +185,41 @@ class MissingWork(TypedDict):
     doi: str | None
     cited_by_count: int | None
     papers: list[str]  # the citing papers' keys
+
+
+class SourceRef(TypedDict):
+    file: str
+    line: int | None
+
+
+class OpenAlexSummary(TypedDict):
+    work: str | None  # None: OpenAlex has no work for the paper
+    method: str  # doi | arxiv | title | none
+    score: float | None
+    cited_by_count: int | None
+    doi_suggestion: str | None
+
+
+class LoadedPaper(TypedDict):
+    """A paper's own record: what `survey query search` prints of each paper."""
+
+    citekey: str
+    entry_type: str
+    title: str | None
+    authors: list[AuthorName]
+    more_authors: bool
+    year: int | None
+    venue: str | None
+    doi: str | None
+    arxiv_id: str | None
+    aliases: list[str]
+    abstract: str | None
+    fields: dict[str, str]
+    source: SourceRef | None
+
+
+class PaperRecord(LoadedPaper):
+    """One paper as `survey query show --format json` prints it."""
+
+    sections: list[PaperSection]
+    openalex: NotRequired[OpenAlexSummary]  # only after survey enrich

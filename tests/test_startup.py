@@ -133,7 +133,7 @@ def openalex_of(session: Session, paper_id: int) -> dict[str, object] | None:
 
 def orm_record(session: Session, paper: Paper) -> dict[str, object]:
     """What `query show` printed before its read path was plain SQL: the ORM's objects."""
-    record = loaded_paper_record(paper)
+    record: dict[str, object] = dict(loaded_paper_record(paper))
     record["sections"] = [
         {
             "path": tag.node.path,

@@ -21,6 +21,7 @@ from survey.naming import author_name
 
 if TYPE_CHECKING:
     from survey.db.models import Paper
+    from survey.shapes import OpenAlexSummary
 
 app = typer.Typer(help="Ask the knowledge base: one paper, or a search.", no_args_is_help=True)
 
@@ -73,9 +74,17 @@ def show(
             "arxiv_id",
             "aliases",
         ]
-        row = [record[h] if h not in ("authors", "aliases") else None for h in header]
-        row[3] = authors
-        row[8] = "; ".join(record["aliases"])
+        row = [
+            record["citekey"],
+            record["entry_type"],
+            record["title"],
+            authors,
+            record["year"],
+            record["venue"],
+            record["doi"],
+            record["arxiv_id"],
+            "; ".join(record["aliases"]),
+        ]
         print_csv(header, [row])
         return
     table = Table(show_header=False, title=record["citekey"], title_justify="left")
@@ -169,7 +178,7 @@ def search(
     out.print(table)
 
 
-def _openalex_text(openalex: dict[str, object] | None) -> str | None:
+def _openalex_text(openalex: "OpenAlexSummary | None") -> str | None:
     if openalex is None:
         return None
     if openalex["work"] is None:

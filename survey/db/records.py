@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from survey.db.revisions import VERSION_TABLE, head_revision
 from survey.db.sqlite import configure_connection
 from survey.identifiers import identifier_of
+from survey.shapes import LoadedPaper, PaperRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -47,7 +48,7 @@ _OPENALEX = (
 )
 
 
-def read_paper_record(fetch: Fetch, paper_id: int) -> dict[str, Any]:
+def read_paper_record(fetch: Fetch, paper_id: int) -> PaperRecord:
     """The paper with id `paper_id` as `survey query show --format json` prints it: its
     metadata, authors, short names, source, sections, and what OpenAlex said of it."""
     row = fetch(_PAPER, {"id": paper_id})[0]
@@ -55,7 +56,7 @@ def read_paper_record(fetch: Fetch, paper_id: int) -> dict[str, Any]:
     fields, source_path, source_line = row[9:]
     if isinstance(fields, str | bytes):  # SQLite hands JSON back as text
         fields = json.loads(fields)
-    record: dict[str, Any] = {
+    record: PaperRecord = {
         "citekey": citekey,
         "entry_type": entry_type,
         "title": title,
@@ -98,7 +99,7 @@ def session_fetch(session: Session) -> Fetch:
     return fetch
 
 
-def quick_paper_record(url: str, key: str) -> dict[str, Any] | None:
+def quick_paper_record(url: str, key: str) -> PaperRecord | None:
     """`read_paper_record` of the paper `key` names, read with `sqlite3` alone when `url`
     is an existing SQLite file at the newest schema and `key` is a citekey or the short
     name of one paper (case-insensitive); None when the general path must answer."""
@@ -155,7 +156,7 @@ def _plain_sqlite_file(url: str) -> str | None:
     return path if Path(path).is_file() else None
 
 
-def loaded_paper_record(paper: Paper) -> dict[str, Any]:
+def loaded_paper_record(paper: Paper) -> LoadedPaper:
     """A paper already loaded through the ORM as plain data, for search's JSON and CSV:
     the fields of `read_paper_record` before its sections (tests/test_startup.py checks
     that the two agree)."""
