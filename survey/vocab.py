@@ -55,6 +55,14 @@ class AliasOrigin(StrEnum):
     TITLE = "title"  # the title's prefix before a colon ("RA-CNN: ...")
 
 
+class SourceKind(StrEnum):
+    """What a loaded file is to the knowledge base."""
+
+    BIB = "bib"  # a BibTeX file
+    CITATIONS = "citations"  # a citations CSV file
+    NOTES = "notes"  # the survey's Markdown notes
+
+
 class SectionFlag(StrEnum):
     """What the notes hold under a heading."""
 

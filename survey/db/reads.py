@@ -17,6 +17,7 @@ from survey.db.models import (
     Tag,
     TaxonomyNode,
 )
+from survey.vocab import SourceKind
 
 
 def author_families(session: Session) -> dict[int, list[str]]:
@@ -65,7 +66,7 @@ def citation_file_locations(session: Session) -> list[str]:
     return list(
         session.scalars(
             select(func.coalesce(Source.location, Source.path))
-            .where(Source.kind == "citations")
+            .where(Source.kind == SourceKind.CITATIONS)
             .order_by(func.coalesce(Source.location, Source.path))
         )
     )

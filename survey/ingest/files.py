@@ -26,6 +26,7 @@ from survey.db.models import Source
 from survey.errors import SurveyError
 from survey.ingest.edges import sync_field_edges
 from survey.textnorm import closest
+from survey.vocab import SourceKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def find_source(session: Session, ref: FileRef, kind: str, sha256: str) -> Source | None:
+def find_source(session: Session, ref: FileRef, kind: SourceKind, sha256: str) -> Source | None:
     """The stored source that is this file, renamed to its identity; None for a new file.
 
     Adopts a row stored under another identity when it is the same file: read from the
@@ -99,7 +100,9 @@ def find_source(session: Session, ref: FileRef, kind: str, sha256: str) -> Sourc
     return found
 
 
-def attach_source(session: Session, ref: FileRef, kind: str, sha256: str, size: int) -> Source:
+def attach_source(
+    session: Session, ref: FileRef, kind: SourceKind, sha256: str, size: int
+) -> Source:
     """The source row for this file, found (or adopted) or created, with its new facts."""
     source = find_source(session, ref, kind, sha256)
     if source is None:
@@ -235,12 +238,12 @@ def forget_source(session: Session, name: str) -> Forgotten:
     are kept; a section of the notes that holds manual tags is kept, flagged orphaned."""
     source = match_source(session, name)
     papers = edges = sections = orphaned = 0
-    if source.kind == "bib":
+    if source.kind == SourceKind.BIB:
         ids = [paper_id for paper_id, _ in store.keys_from_source(session, source.id)]
         detach(session, ids)
         store.delete_papers(session, ids)
         papers = len(ids)
-    elif source.kind == "citations":
+    elif source.kind == SourceKind.CITATIONS:
         edges = citations_db.delete_source_edges(session, source.id)
     else:
         sections, orphaned = tx.drop_source_nodes(session, source.id)

@@ -29,7 +29,7 @@ from survey.sources.citations import read_citations
 from survey.sources.manifest import Manifest, read_manifest
 from survey.sources.notes import Mention, Notes, parse_notes, read_notes_file, slugify
 from survey.textnorm import closest
-from survey.vocab import Severity
+from survey.vocab import Severity, SourceKind
 
 # Settings naming the survey a database holds: its identity (SURVEY_MANIFEST, its
 # manifest, is shared with survey.ingest.mentions).
@@ -153,7 +153,7 @@ def build_survey(
     notes_name = str(notes_file or manifest.path)
     if notes_file is not None:
         notes_ref = survey_file(manifest.folder, notes_file)
-        source_id = attach_source(session, notes_ref, "notes", "", len(text.encode())).id
+        source_id = attach_source(session, notes_ref, SourceKind.NOTES, "", len(text.encode())).id
     nodes = _sync_nodes(session, notes, source_id, report)
     tx.clear_derived(session, [n.id for n in nodes.values()])
 
@@ -380,7 +380,7 @@ def _load_citations(
         edge_lines, diagnostics = read_citations(path)
         report.diagnostics.extend(diagnostics)
         ref = survey_file(manifest.folder, path)
-        source = attach_source(session, ref, "citations", "", path.stat().st_size)
+        source = attach_source(session, ref, SourceKind.CITATIONS, "", path.stat().st_size)
         lines.extend(
             EdgeLine(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source.id)
             for e in edge_lines

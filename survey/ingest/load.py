@@ -35,7 +35,7 @@ from survey.sources.bibtex import (
     read_bib_file,
 )
 from survey.textnorm import normalize_title
-from survey.vocab import AliasOrigin, Severity
+from survey.vocab import AliasOrigin, Severity, SourceKind
 
 # Rows per INSERT batch; also the granularity of progress updates.
 BATCH = 2000
@@ -145,7 +145,7 @@ def load_bib_files(
         result = FileResult(ref.display, ref.short_name)
         report.files.append(result)
         report.diagnostics.extend(diagnostics)
-        source = find_source(session, ref, "bib", sha256)
+        source = find_source(session, ref, SourceKind.BIB, sha256)
         if source is not None:
             run.source_ids.add(source.id)
         if source is not None and source.sha256 == sha256:
@@ -181,7 +181,7 @@ def load_bib_files(
 
 def _load_file(run: _Run, item: _Input, workers: int) -> None:
     session, result = run.session, item.result
-    source = attach_source(session, item.ref, "bib", "", item.size)
+    source = attach_source(session, item.ref, SourceKind.BIB, "", item.size)
     item.source_id = source.id
     run.source_ids.add(source.id)
     seen_entries = 0

@@ -17,7 +17,7 @@ from survey.db import citations as cdb
 from survey.db import openalex as oa
 from survey.db import reads
 from survey.db import taxonomy as tx
-from survey.db.annotations import detached
+from survey.db.annotations import TAG, detached
 from survey.db.citations import EdgeRow
 from survey.errors import Diagnostic
 from survey.graph import network as g
@@ -90,7 +90,7 @@ def _detached(session: Session) -> list[Diagnostic]:
     """Manual annotations kept for papers that left the bibliography."""
     found: list[Diagnostic] = []
     for row in detached(session):
-        if row.kind == "tag":
+        if row.kind == TAG:
             what = f"manual tag of {row.citekey} in {row.node_path}"
         else:
             what = f"manual edge {row.citekey} -> {row.other_key}"
