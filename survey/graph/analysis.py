@@ -1,5 +1,5 @@
 """Lineage, paths, main paths, influence, relatedness and trends over the database
-(query layer: reads with db helpers, computes with graph and trends, returns plain data).
+(graph layer: reads with db helpers, computes with network and trends, returns plain data).
 
 Each function takes a session and returns dicts and lists ready for a table or JSON;
 nothing here prints. Lineage runs as a walk in SQL; the other analyses build

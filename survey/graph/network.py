@@ -1,4 +1,4 @@
-"""The citation graph (core layer; pure NetworkX, no database, no printing).
+"""The citation graph (graph layer; pure NetworkX, no database, no printing).
 
 Edges point citing -> cited: following edges goes back in time, to what a paper builds
 on. Every function returns sorted, deterministic results.

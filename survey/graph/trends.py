@@ -1,4 +1,4 @@
-"""How each section of the survey grew (core layer; pure Python, no database).
+"""How each section of the survey grew (graph layer; pure Python, no database).
 
 Counts are per taxonomy node and year, a paper counting once for its section and for
 every section above it. "Rising" compares a section's share of its parent's papers in

@@ -1,4 +1,4 @@
-"""Citation edges from citations files and BibTeX `cites` fields (load layer).
+"""Citation edges from citations files and BibTeX `cites` fields (ingest layer).
 
 Names on either end of an edge are citekeys (any case), a paper's alias, or an alias
 of the manifest. A name that is no paper is reported with the closest keys; an edge

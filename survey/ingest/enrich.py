@@ -1,4 +1,4 @@
-"""`survey enrich`: papers matched to OpenAlex works, their references as edges (core layer).
+"""`survey enrich`: papers matched to OpenAlex works, their references as edges (ingest layer).
 
 A run has three steps, so an interrupted one leaves the database as it was: read what
 to do (one read transaction), ask OpenAlex through `survey.sources.openalex` (every answer is

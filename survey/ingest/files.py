@@ -1,4 +1,4 @@
-"""Which stored source a file on disk is: stable file identities (load layer).
+"""Which stored source a file on disk is: stable file identities (ingest layer).
 
 A survey's files are named by their path relative to its `survey.toml`, so the same
 survey built from another checkout, a moved folder or a new virtualenv finds its rows

@@ -1,4 +1,4 @@
-"""A survey folder -> database: bibliography, taxonomy, mentions and tags (load layer).
+"""A survey folder -> database: bibliography, taxonomy, mentions and tags (ingest layer).
 
 `build_survey` runs in the caller's transaction: it loads the manifest's BibTeX files,
 parses the notes into taxonomy nodes (kept by slug path, so manual tags survive),

@@ -1,4 +1,4 @@
-"""Files -> database, one transaction per load (load layer, above bib and db).
+"""Files -> database, one transaction per load (ingest layer, above sources and db).
 
 `load_bib_files` reads every file first (a file that cannot be read stops the load
 before anything is written), then parses and writes each file piece by piece: large

@@ -1,4 +1,4 @@
-"""Resolving the notes' mentions to papers (core layer).
+"""Resolving the notes' mentions to papers (ingest layer).
 
 Order of evidence: an explicit pandoc citation `[@key]`; a citekey or alias (biblatex
 shorthand, the title before a colon, an alias from the manifest) equal to the mention;

@@ -1,5 +1,5 @@
 """Reviewing the notes' mentions: list them with their candidates, accept a choice
-(core layer).
+(ingest layer).
 
 An accepted choice is written to the survey's `survey.toml` as an alias (the mention's
 title -> the chosen citekey), so the files stay the source of truth and the next

@@ -1,4 +1,4 @@
-"""`survey check`: an integrity report over the knowledge base (query layer).
+"""`survey check`: an integrity report over the knowledge base (review layer).
 
 Each finding has a severity (error, warning, info), the key it is about, the file and
 line when known, what is wrong and how to fix it. Errors are things BibTeX or the

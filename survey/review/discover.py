@@ -1,4 +1,4 @@
-"""`survey discover` and `survey enrich --mentions`: what the survey is missing (query layer).
+"""`survey discover` and `survey enrich --mentions`: what the survey is missing (review layer).
 
 `missing_works` ranks the external works stored by `survey enrich` by how many papers of
 a section cite them: the section's classics that the survey lacks. `citing_works` asks

@@ -1,4 +1,4 @@
-"""Manual curation: the citations and tags a researcher adds by hand (query layer).
+"""Manual curation: the citations and tags a researcher adds by hand (review layer).
 
 Both survive every rebuild (the files never hold them) and follow a paper whose entry
 leaves for a while (db/annotations.py). `survey cite` and `survey tag` are thin wrappers

@@ -1,4 +1,4 @@
-"""Citations files (`citing,cited,relation,evidence` CSV) -> edge rows (core layer).
+"""Citations files (`citing,cited,relation,evidence` CSV) -> edge rows (sources layer).
 
 `#` starts a comment line. Keys are checked against the database by the builder; this
 module only reads the file and reports malformed lines with their line numbers.

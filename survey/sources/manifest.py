@@ -1,4 +1,4 @@
-"""A survey folder's manifest, `survey.toml` (core layer).
+"""A survey folder's manifest, `survey.toml` (sources layer).
 
 title = "..."            # optional: else the notes' only H1, else the folder's name
 id = "..."               # optional: the survey's identity in a database (else from the title)
