@@ -94,6 +94,10 @@ def test_export_dispatch_writes_each_format(built: Engine, tmp_path: Path) -> No
     assert sorted(p.name for p in tables) == ["edges.csv", "papers.csv"]
     with pytest.raises(SurveyError, match="csv writes two tables"):
         write_export(ExportFormat.csv, data, Path("-"))
+    # The page needs its labels and title: the exports' data alone is refused, unwritten.
+    with pytest.raises(ValueError, match="gather it for html"):
+        write_export(ExportFormat.html, data, tmp_path / "bare.html")
+    assert not (tmp_path / "bare.html").exists()
 
 
 def test_report_document_links_the_graph_page_relative_to_the_report(

@@ -22,6 +22,7 @@ from typing import Any
 import networkx as nx
 from sqlalchemy.orm import Session
 
+from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
 from survey.errors import SurveyError
 from survey.export import write_text
@@ -62,7 +63,7 @@ def page_data(session: Session, within: str | None = None) -> PageData:
     """The exports' data (analysis.export_data) with every section's label."""
     return {
         **analysis.export_data(session, within),
-        "labels": {path: node.label for path, node in tx.nodes_by_path(session).items()},
+        "labels": papers_db.section_labels(session),
         "title": tx.get_setting(session, "survey.title", ""),
     }
 

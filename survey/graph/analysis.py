@@ -20,7 +20,6 @@ from survey.errors import SurveyError
 from survey.graph import network as g
 from survey.graph import trends
 from survey.shapes import (
-    Brief,
     BurstSpan,
     ExportData,
     ExportEdge,
@@ -35,11 +34,6 @@ from survey.shapes import (
     Trend,
     TrendSection,
 )
-
-
-def _describe(session: Session, ids: set[int]) -> dict[int, Brief]:
-    """Key, year, short name and title of these papers."""
-    return papers_db.briefs(session, ids)
 
 
 def _within_ids(session: Session, within: str | None) -> tuple[str | None, set[int] | None]:
@@ -135,7 +129,7 @@ def paths(
     )
     on_paths = {key for path in found for key in path}
     ids = {p.id for p in (first, second)} | {i for i, key in keys.items() if key in on_paths}
-    info = {d["key"]: d for d in _describe(session, ids).values()}
+    info = {d["key"]: d for d in papers_db.briefs(session, ids).values()}
     return {
         "from": info[first.citekey],
         "to": info[second.citekey],
@@ -155,7 +149,12 @@ def main_path(session: Session, within: str | None = None) -> MainPath:
         raise SurveyError(message + more, fix)
     route, weight = g.main_path(graph)
     spc = g.spc_weights(graph) if route else {}
-    info = {d["key"]: d for d in _describe(session, set(keys)).values()}
+    # Only the papers on the path are shown: describe those, not the whole graph.
+    on_route = set(route)
+    info = {
+        d["key"]: d
+        for d in papers_db.briefs(session, {i for i, k in keys.items() if k in on_route}).values()
+    }
     steps: list[MainPathStep] = [
         {**info[key], "spc": spc[(route[index + 1], key)] if index + 1 < len(route) else None}
         for index, key in enumerate(route)
@@ -184,7 +183,7 @@ def top(
     allowed = {keys[i] for i in ids} if ids is not None else None
     chosen = [i for i in ranked if allowed is None or i.key in allowed][:limit]
     by_key = {v: k for k, v in keys.items()}
-    info = _describe(session, {by_key[i.key] for i in chosen})
+    info = papers_db.briefs(session, {by_key[i.key] for i in chosen})
     return {
         "metric": metric,
         "within": path,
@@ -202,7 +201,7 @@ def related(session: Session, key: str, limit: int = 10) -> Related:
     co = g.co_citation(graph, paper.citekey)[:limit]
     coupled = g.coupling(graph, paper.citekey)[:limit]
     by_key = {v: k for k, v in keys.items()}
-    info = _describe(session, {by_key[k] for k, _ in co + coupled} | {paper.id})
+    info = papers_db.briefs(session, {by_key[k] for k, _ in co + coupled} | {paper.id})
     return {
         "paper": info[paper.id],
         "co_citation": [{**info[by_key[k]], "count": n} for k, n in co],

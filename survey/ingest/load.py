@@ -325,15 +325,11 @@ def _held_elsewhere(run: _Run, item: _Input, found: store.StoredPaper) -> bool:
     return found.source_id in run.source_ids or is_live(found.source_location, item.ref)
 
 
-def _identities(row: Sequence[Any]) -> list[tuple[str, str]]:
-    return work_identities(row[DOI], row[ARXIV], row[TITLE_NORM], row[YEAR])
-
-
 def _note_identities(run: _Run, item: _Input, entries: list[Entry]) -> None:
     """The same work under two keys of this load: same DOI, arXiv id, or title and year."""
     for entry in entries:
         row = entry[0]
-        for identity in _identities(row):
+        for identity in work_identities(row[DOI], row[ARXIV], row[TITLE_NORM], row[YEAR]):
             first = run.identities.get(identity)
             if first is None:
                 run.identities[identity] = (row[KEY], item.display, row[LINE])
