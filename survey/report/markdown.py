@@ -266,26 +266,23 @@ def _influence(lines: list[str], report: Report) -> None:
     add = lines.append
     add("## Influence")
     add("")
-    for title, rows, column, value in (
-        ("Most cited within the survey", report["top_cited"], "citations", _citations),
-        ("Highest PageRank", report["top_pagerank"], "pagerank", _pagerank),
-    ):
+    tables: list[tuple[str, str, list[tuple[Ranked, object]]]] = [
+        (
+            "Most cited within the survey",
+            "citations",
+            [(r, r["citations"]) for r in report["top_cited"]],
+        ),
+        ("Highest PageRank", "pagerank", [(r, r["pagerank"]) for r in report["top_pagerank"]]),
+    ]
+    for title, column, rows in tables:
         add(f"{title}:")
         add("")
         add(f"| | paper | {column} |")
         add("|---:|---|---:|")
-        for rank, row in enumerate(rows, start=1):
+        for rank, (row, value) in enumerate(rows, start=1):
             name = md(row["short"] or row["key"])
-            add(f"| {rank} | {name} {cite(row['key'])} | {value(row)} |")
+            add(f"| {rank} | {name} {cite(row['key'])} | {value} |")
         add("")
-
-
-def _citations(row: Ranked) -> object:
-    return row["citations"]
-
-
-def _pagerank(row: Ranked) -> object:
-    return row["pagerank"]
 
 
 def _gaps(lines: list[str], gaps: Gaps) -> None:
