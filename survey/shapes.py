@@ -174,9 +174,10 @@ class PageData(ExportData):
 
 
 class MissingWork(TypedDict):
-    """A work the survey's papers cite (per OpenAlex) that is not in the knowledge base."""
+    """A work the survey's papers cite (per the citation indexes) that is not in the
+    knowledge base."""
 
-    work: str  # OpenAlex id
+    work: str  # the index's id (the first index's, for a work several indexes know)
     count: int  # how many of the section's papers cite it
     title: str
     year: int | None
@@ -192,8 +193,11 @@ class SourceRef(TypedDict):
     line: int | None
 
 
-class OpenAlexSummary(TypedDict):
-    work: str | None  # None: OpenAlex has no work for the paper
+class IndexSummary(TypedDict):
+    """What one citation index said of a paper."""
+
+    source: str  # openalex | semanticscholar | opencitations
+    work: str | None  # None: the index has no work for the paper
     method: str  # doi | arxiv | title | none
     score: float | None
     cited_by_count: int | None
@@ -222,4 +226,4 @@ class PaperRecord(LoadedPaper):
     """One paper as `survey query show --format json` prints it."""
 
     sections: list[PaperSection]
-    openalex: NotRequired[OpenAlexSummary]  # only after survey enrich
+    indexes: NotRequired[list[IndexSummary]]  # only after survey enrich, by index

@@ -44,7 +44,23 @@ class Origin(StrEnum):
     FILE = "file"  # a citations CSV file of the survey
     FIELD = "bib-field"  # a `cites` field of a BibTeX entry
     MANUAL = "manual"  # survey cite add
-    OPENALEX = "openalex"  # survey enrich
+    OPENALEX = "openalex"  # survey enrich, from OpenAlex
+    SEMANTICSCHOLAR = "semanticscholar"  # survey enrich, from Semantic Scholar
+    OPENCITATIONS = "opencitations"  # survey enrich, from OpenCitations
+
+
+# The origins of edges a citation index witnessed (survey enrich), in the order enrich asks.
+INDEX_ORIGINS = (Origin.OPENALEX, Origin.SEMANTICSCHOLAR, Origin.OPENCITATIONS)
+INDEX_LABELS = {
+    Origin.OPENALEX: "OpenAlex",
+    Origin.SEMANTICSCHOLAR: "Semantic Scholar",
+    Origin.OPENCITATIONS: "OpenCitations",
+}
+
+
+def index_label(source: str) -> str:
+    """How messages name a citation index (its origin value otherwise)."""
+    return INDEX_LABELS.get(Origin(source), source) if source in INDEX_LABELS else source
 
 
 class AliasOrigin(StrEnum):

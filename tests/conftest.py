@@ -97,11 +97,18 @@ def _pg_database() -> tuple[str, Callable[[], None]]:
 def isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The test's database: SURVEY_DB points at it. On SQLite the path is the file."""
     monkeypatch.setenv("COLUMNS", "200")
-    # No test reaches OpenAlex: a closed local port unless a test serves recorded answers.
-    monkeypatch.setenv("SURVEY_OPENALEX_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("SURVEY_OPENALEX_CACHE", str(tmp_path / "openalex-cache.sqlite"))
-    monkeypatch.setenv("SURVEY_OPENALEX_BACKOFF", "0.01")
-    for name in ("SURVEY_OPENALEX_EMAIL", "SURVEY_OPENALEX_API_KEY"):
+    # No test reaches a citation index: a closed local port unless a test serves recorded
+    # answers; the answer caches live in the test's folder.
+    for name in ("SURVEY_OPENALEX_URL", "SURVEY_S2_URL", "SURVEY_OPENCITATIONS_URL"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path / "index-cache"))
+    monkeypatch.setenv("SURVEY_INDEX_BACKOFF", "0.01")
+    for name in (
+        "SURVEY_OPENALEX_EMAIL",
+        "SURVEY_OPENALEX_API_KEY",
+        "SURVEY_S2_API_KEY",
+        "SURVEY_OPENCITATIONS_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "survey.db"
     if not POSTGRES:

@@ -25,14 +25,15 @@ from werkzeug import Request, Response
 
 from survey.db import citations as cdb
 from survey.db import session_scope
-from survey.db.models import Citation, OpenAlexMatch, OpenAlexReference, OpenAlexWork, Paper
-from survey.ingest.enrich import EnrichReport, enrich
+from survey.db.models import Citation, IndexMatch, IndexReference, IndexWork, Paper
+from survey.ingest.enrich import EnrichReport, SourceReport, enrich
 from survey.ingest.folder import build_survey
 from survey.report.gather import build_report
 from survey.report.markdown import render_markdown
 from survey.review.check import check
 from survey.review.discover import citing_works, missing_works
-from survey.sources.openalex import ClientSettings, OpenAlexClient, OpenAlexError
+from survey.sources.indexes.http import Limits
+from survey.sources.indexes.openalex import OpenAlexClient
 
 # A snapshot of the bundled survey (69 papers) that the recorded answers were made for.
 BUNDLED = REPO / "tests" / "fixtures" / "openalex" / "survey"
@@ -113,20 +114,24 @@ def built(engine: Engine) -> Engine:
     return engine
 
 
-def client(**changes: Any) -> OpenAlexClient:
-    settings = ClientSettings.from_env(
-        offline=changes.pop("offline", False), refresh=changes.pop("refresh", False)
-    )
-    if changes:
-        settings = dataclasses.replace(settings, **changes)
-    return OpenAlexClient(settings)
+def client(**limits: Any) -> OpenAlexClient:
+    offline = limits.pop("offline", False)
+    refresh = limits.pop("refresh", False)
+    made = OpenAlexClient.from_env(offline=offline, refresh=refresh)
+    if limits:
+        made.http.limits = dataclasses.replace(made.http.limits, **limits)
+    return made
 
 
-def run(engine: Engine, **options: Any) -> EnrichReport:
+def run(engine: Engine, **options: Any) -> SourceReport:
+    """One run against OpenAlex alone: what it gave (its failure, if any, in `failure`)."""
     offline = options.pop("offline", False)
     refresh = options.get("refresh", False)
-    with client(offline=offline, refresh=refresh) as c:
-        return enrich(engine, c, **options)
+    c = client(offline=offline, refresh=refresh)
+    try:
+        return enrich(engine, [c], **options).sources[0]
+    finally:
+        c.close()
 
 
 def openalex_state(engine: Engine) -> dict[str, Any]:
@@ -140,14 +145,14 @@ def openalex_state(engine: Engine) -> dict[str, Any]:
             ],
             "matches": sorted(
                 (keys[m.paper_id], m.work_id, m.method, m.score, m.doi_suggestion)
-                for m in session.scalars(select(OpenAlexMatch))
+                for m in session.scalars(select(IndexMatch))
             ),
             "references": sorted(
-                (keys[r.paper_id], r.work_id) for r in session.scalars(select(OpenAlexReference))
+                (keys[r.paper_id], r.work_id) for r in session.scalars(select(IndexReference))
             ),
             "works": sorted(
                 (w.id, w.title, w.year, w.cited_by_count)
-                for w in session.scalars(select(OpenAlexWork))
+                for w in session.scalars(select(IndexWork))
             ),
         }
 
@@ -164,12 +169,12 @@ def test_enrich_the_bundled_survey(built: Engine, recorded: HTTPServer) -> None:
         assert openalex == EXPECTED_EDGES
         cited: dict[str, list[str]] = {}
         for paper_id, work_id in session.execute(
-            select(OpenAlexReference.paper_id, OpenAlexReference.work_id)
+            select(IndexReference.paper_id, IndexReference.work_id)
         ):
             cited.setdefault(work_id, []).append(session.get(Paper, paper_id).citekey)  # type: ignore[union-attr]
         assert {w: sorted(keys) for w, keys in cited.items()} == EXPECTED_EXTERNAL
         # Stored once each, with OpenAlex's metadata.
-        resnet = session.get(OpenAlexWork, RESNET)
+        resnet = session.get(IndexWork, RESNET)
         assert resnet is not None
         assert (resnet.title, resnet.year, resnet.first_author, resnet.doi) == (
             "Deep Residual Learning for Image Recognition",
@@ -180,7 +185,7 @@ def test_enrich_the_bundled_survey(built: Engine, recorded: HTTPServer) -> None:
         # The user's fields are untouched: lin2015bilinear still has no DOI.
         lin = session.scalars(select(Paper).where(Paper.citekey == "lin2015bilinear")).one()
         assert lin.doi is None
-        match = session.get(OpenAlexMatch, lin.id)
+        match = session.get(IndexMatch, (lin.id, "openalex"))
         assert match is not None
         assert (match.method, match.doi_suggestion) == ("title", "10.1109/iccv.2015.170")
         assert match.score >= 90
@@ -192,9 +197,9 @@ def test_matching_by_doi_arxiv_and_title(built: Engine, recorded: HTTPServer) ->
         methods = {
             key: (method, score, work.cited_by_count)
             for key, method, score, work in session.execute(
-                select(Paper.citekey, OpenAlexMatch.method, OpenAlexMatch.score, OpenAlexWork)
-                .join(OpenAlexMatch, OpenAlexMatch.paper_id == Paper.id)
-                .join(OpenAlexWork, OpenAlexWork.id == OpenAlexMatch.work_id)
+                select(Paper.citekey, IndexMatch.method, IndexMatch.score, IndexWork)
+                .join(IndexMatch, IndexMatch.paper_id == Paper.id)
+                .join(IndexWork, IndexWork.id == IndexMatch.work_id)
             )
         }
     assert methods["fu2017look"][:2] == ("doi", 100.0)
@@ -221,9 +226,9 @@ def test_second_run_makes_no_request(built: Engine, recorded: HTTPServer) -> Non
     assert second.edges == first.edges
     # A database that forgot it all asks again, and the cache answers every request.
     with session_scope(built, write=True) as session:
-        session.execute(delete(OpenAlexMatch))
-        session.execute(delete(OpenAlexReference))
-        session.execute(delete(OpenAlexWork))
+        session.execute(delete(IndexMatch))
+        session.execute(delete(IndexReference))
+        session.execute(delete(IndexWork))
         session.execute(delete(Citation).where(Citation.origin == "openalex"))
     third = run(built)
     assert len(recorded.log) == TOTAL_REQUESTS
@@ -241,8 +246,7 @@ def test_offline_uses_only_the_cache(built: Engine, recorded: HTTPServer) -> Non
 
 
 def test_offline_with_an_empty_cache_fails_cleanly(built: Engine, recorded: HTTPServer) -> None:
-    with pytest.raises(OpenAlexError, match="not in the cache"):
-        run(built, offline=True)
+    assert "not in the cache" in (run(built, offline=True).failure or "")
     assert len(recorded.log) == 0
     assert openalex_state(built)["matches"] == []
 
@@ -302,11 +306,11 @@ def test_check_reports_suggestions_and_agreement(built: Engine, recorded: HTTPSe
     assert "10.1109/iccv.2015.170" in suggestion.message and "confidence" in suggestion.message
     younger = [f for f in by_code["younger-citation"] if "openalex" in f.message]
     assert [(f.key, f.severity) for f in younger] == [("fu2017look", "warning")]
-    lacking = {(f.key, f.message.split()[2]) for f in by_code["openalex-lacks-edge"]}
+    lacking = {(f.key, f.message.split()[2]) for f in by_code["index-lacks-edge"]}
     # zheng2019learning -> zhang2019learning? No: curated edges the citing work's OpenAlex
     # references do not list, for citing papers OpenAlex has references of.
     assert ("zhuang2020learning", "zhang2019learning") not in lacking
-    assert all(f.severity == "info" for f in by_code["openalex-lacks-edge"])
+    assert all(f.severity == "info" for f in by_code["index-lacks-edge"])
     assert lacking, "the citations file has fine-grained edges OpenAlex's fixture lacks"
     for key, cited in lacking:
         assert (key, cited) not in EXPECTED_EDGES
@@ -321,7 +325,8 @@ def test_report_lists_missing_works_and_edge_origins(built: Engine, recorded: HT
     assert "Deep Residual Learning for Image Recognition (Kaiming He, 2016" in section
     assert "cited by 6:" in section
     assert "-.->" in text  # an edge only OpenAlex has
-    assert "dotted for edges from OpenAlex only" in text
+    assert "dotted for edges from the indexes only" in text
+    assert "| OpenAlex | 63 of 69 | 16 | 5 |" in text  # the coverage table
 
 
 def test_interrupted_run_writes_nothing_and_resumes(built: Engine, recorded: HTTPServer) -> None:
@@ -329,13 +334,15 @@ def test_interrupted_run_writes_nothing_and_resumes(built: Engine, recorded: HTT
 
     def interrupt(description: str, done: int, total: int) -> None:
         nonlocal searches
-        if description.endswith("title searches"):
+        if description.endswith("titles"):
             searches += 1
             if searches == 3:
                 raise KeyboardInterrupt
 
-    with client() as c, pytest.raises(KeyboardInterrupt):
-        enrich(built, c, progress=interrupt)
+    c = client()
+    with pytest.raises(KeyboardInterrupt):
+        enrich(built, [c], progress=interrupt)
+    c.close()
     asked = len(recorded.log)
     assert asked == 5  # DOI batch, arXiv batch, three titles
     assert openalex_state(built) == {"edges": [], "matches": [], "references": [], "works": []}
@@ -356,16 +363,16 @@ ONE_PAPER = """@inproceedings{he2016deep,
 }
 """
 SELECT = RESPONSES[0]["query"]["select"]
-DOI_QUERY = {"filter": "doi:10.1109/cvpr.2016.90", "per_page": "200", "select": SELECT}
+# One paper with a DOI is asked as a single work: singleton lookups are free.
+DOI_PATH = "/works/doi:10.1109/cvpr.2016.90"
+DOI_QUERY = {"select": SELECT}
 
 
 def one_work(references: list[str]) -> dict[str, Any]:
-    work = json.loads(json.dumps(RESPONSES[-1]["body"]["results"][0]))
+    """The Work object OpenAlex answers for DOI_PATH, citing `references`."""
+    work: dict[str, Any] = json.loads(json.dumps(RESPONSES[-1]["body"]["results"][0]))
     work["referenced_works"] = [f"https://openalex.org/{r}" for r in references]
-    return {
-        "meta": {"count": 1, "db_response_time_ms": 12, "page": 1, "per_page": 200},
-        "results": [work],
-    }
+    return work
 
 
 @pytest.fixture
@@ -386,7 +393,7 @@ def test_external_works_are_fetched_in_batches_of_100(
     one_paper: Engine, httpserver: HTTPServer
 ) -> None:
     references = [f"W{8_000_000_000 + i}" for i in range(150)]
-    httpserver.expect_request("/works", query_string=DOI_QUERY).respond_with_json(
+    httpserver.expect_request(DOI_PATH, query_string=DOI_QUERY).respond_with_json(
         one_work(references)
     )
     batches: list[list[str]] = []
@@ -407,14 +414,19 @@ def test_external_works_are_fetched_in_batches_of_100(
             for w in ids
         ]
         body = {
-            "meta": {"count": len(results), "db_response_time_ms": 9, "page": 1, "per_page": 200},
+            "meta": {"count": len(results), "db_response_time_ms": 9, "per_page": 100},
             "results": results,
         }
         return Response(json.dumps(body), content_type="application/json")
 
     httpserver.expect_request(
         "/works",
-        query_string={"filter": _Prefix("openalex_id:"), "per_page": "200", "select": SELECT},
+        query_string={
+            "filter": _Prefix("openalex_id:"),
+            "per_page": "100",
+            "select": SELECT,
+            "cursor": "*",
+        },
     ).respond_with_handler(answer)
     report = run(one_paper)
     assert [len(b) for b in batches] == [100, 50]
@@ -444,10 +456,10 @@ def test_429_then_success_honours_retry_after(
         real_sleep(min(seconds, 0.01))
 
     monkeypatch.setattr(time, "sleep", short_sleep)
-    httpserver.expect_oneshot_request("/works", query_string=DOI_QUERY).respond_with_data(
+    httpserver.expect_oneshot_request(DOI_PATH, query_string=DOI_QUERY).respond_with_data(
         '{"error": "rate limited"}', status=429, headers={"Retry-After": "3"}
     )
-    httpserver.expect_request("/works", query_string=DOI_QUERY).respond_with_json(one_work([]))
+    httpserver.expect_request(DOI_PATH, query_string=DOI_QUERY).respond_with_json(one_work([]))
     report = run(one_paper)
     assert report.by_doi == 1
     assert [r.status_code for _, r in httpserver.log] == [429, 200]
@@ -455,21 +467,20 @@ def test_429_then_success_honours_retry_after(
 
 
 def test_500_then_success(one_paper: Engine, httpserver: HTTPServer) -> None:
-    httpserver.expect_oneshot_request("/works", query_string=DOI_QUERY).respond_with_data(
+    httpserver.expect_oneshot_request(DOI_PATH, query_string=DOI_QUERY).respond_with_data(
         "upstream error", status=500
     )
-    httpserver.expect_request("/works", query_string=DOI_QUERY).respond_with_json(one_work([]))
+    httpserver.expect_request(DOI_PATH, query_string=DOI_QUERY).respond_with_json(one_work([]))
     assert run(one_paper).by_doi == 1
     assert [r.status_code for _, r in httpserver.log] == [500, 200]
 
 
 def test_persistent_500_fails_with_one_line(one_paper: Engine, httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/works").respond_with_json(
+    httpserver.expect_request(DOI_PATH).respond_with_json(
         {"error": "boom", "message": "Internal"}, status=500
     )
-    with pytest.raises(OpenAlexError, match="answered 500"):
-        run(one_paper)
-    assert len(httpserver.log) == 6  # the first try and five retries
+    assert "answered 500" in (run(one_paper).failure or "")
+    assert len(httpserver.log) == 5  # the first try and four retries
     assert openalex_state(one_paper)["matches"] == []
 
 
@@ -478,12 +489,11 @@ def test_timeout(one_paper: Engine, httpserver: HTTPServer) -> None:
         time.sleep(0.6)
         return Response(json.dumps(one_work([])), content_type="application/json")
 
-    httpserver.expect_request("/works", query_string=DOI_QUERY).respond_with_handler(slow)
-    with (
-        client(timeout=(2.0, 0.2), retries=1) as c,
-        pytest.raises(OpenAlexError, match=r"did not answer within 0\.2 s"),
-    ):
-        enrich(one_paper, c)
+    httpserver.expect_request(DOI_PATH, query_string=DOI_QUERY).respond_with_handler(slow)
+    c = client(read_timeout=0.2, retries=1)
+    part = enrich(one_paper, [c]).sources[0]
+    c.close()
+    assert "no answer within 0.2 s" in (part.failure or "")
     assert openalex_state(one_paper)["matches"] == []
     # Let the server finish the abandoned requests before the next test uses it.
     deadline = time.monotonic() + 10
@@ -493,21 +503,22 @@ def test_timeout(one_paper: Engine, httpserver: HTTPServer) -> None:
 
 
 def test_malformed_json_is_not_cached(one_paper: Engine, httpserver: HTTPServer) -> None:
-    httpserver.expect_oneshot_request("/works", query_string=DOI_QUERY).respond_with_data(
+    httpserver.expect_oneshot_request(DOI_PATH, query_string=DOI_QUERY).respond_with_data(
         '{"meta": {"count": 1}, "results": [', content_type="application/json"
     )
-    with pytest.raises(OpenAlexError, match="malformed JSON"):
-        run(one_paper)
+    assert "malformed JSON" in (run(one_paper).failure or "")
     assert openalex_state(one_paper)["matches"] == []
-    httpserver.expect_request("/works", query_string=DOI_QUERY).respond_with_json(one_work([]))
+    httpserver.expect_request(DOI_PATH, query_string=DOI_QUERY).respond_with_json(one_work([]))
     assert run(one_paper).by_doi == 1
     assert len(httpserver.log) == 2
 
 
-def test_results_missing_from_the_answer(one_paper: Engine, httpserver: HTTPServer) -> None:
+def test_results_missing_from_the_answer(
+    built: Engine, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     httpserver.expect_request("/works").respond_with_json({"meta": {"count": 0}})
-    with pytest.raises(OpenAlexError, match="without a `results` list"):
-        run(one_paper)
+    monkeypatch.setenv("SURVEY_OPENALEX_URL", httpserver.url_for("/").rstrip("/"))
+    assert "without a `results` list" in (run(built).failure or "")
 
 
 def test_no_network_is_one_line_and_changes_nothing(
@@ -516,11 +527,12 @@ def test_no_network_is_one_line_and_changes_nothing(
     monkeypatch.setenv("SURVEY_OPENALEX_URL", "http://127.0.0.1:9")
     with session_scope(built) as session:
         edges = session.scalar(select(func.count()).select_from(Citation))
-    result = Cli()("--db", db_url, "enrich")
+    result = Cli()("--db", db_url, "enrich", "--source", "openalex")
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "cannot reach OpenAlex at http://127.0.0.1:9" in lines[0]
+    assert len(lines) == 2 and "OpenAlex: cannot reach http://127.0.0.1:9" in lines[0]
     assert "--offline" in lines[0]
+    assert "nothing of it was written" in lines[1]
     with session_scope(built) as session:
         assert session.scalar(select(func.count()).select_from(Citation)) == edges
     assert openalex_state(built)["matches"] == []
@@ -533,12 +545,15 @@ def test_cli_enrich_then_discover(
     built: Engine, recorded: HTTPServer, db_url: str, tmp_path: Path
 ) -> None:
     cli = Cli()
-    result = cli("--db", db_url, "enrich")
+    result = cli("--db", db_url, "enrich", "--source", "openalex", "--verbose")
     assert result.exit_code == 0, result.stderr
-    assert "matched 63 papers (26 by DOI, 33 by arXiv id, 4 by title" in result.stdout
-    assert "16 openalex edges, 5 external works cited, 1 DOI suggestions" in result.stdout
+    assert "OpenAlex: matched 63 of 69 papers (26 by DOI, 33 by arXiv id, 4 by title" in (
+        result.stdout
+    )
+    assert "16 edges, 5 external works cited, 1 DOI suggestions" in result.stdout
+    assert "13 requests (3 list, 10 search)" in result.stdout
     assert "sun2020fine: not matched in OpenAlex (best title score" in result.stderr
-    again = cli("--db", db_url, "enrich", "--offline")
+    again = cli("--db", db_url, "enrich", "--offline", "--source", "openalex")
     assert again.exit_code == 0 and "0 requests" in again.stdout
     listed = cli("--db", db_url, "discover", "--within", "fine-grained", "--format", "json")
     assert listed.exit_code == 0, listed.stderr
@@ -578,6 +593,8 @@ def test_cli_bad_input(built: Engine, recorded: HTTPServer, db_url: str, tmp_pat
     assert unknown.exit_code == 1 and "no-such-section" in unknown.stderr
     needs_bib = cli("--db", db_url, "enrich", "--mentions")
     assert needs_bib.exit_code == 2
+    unknown_index = cli("--db", db_url, "enrich", "--source", "crossref")
+    assert unknown_index.exit_code == 1 and "unknown citation index crossref" in unknown_index.stderr
     empty = cli("--db", db_url, "discover", "--bib", tmp_path / "x.bib")
     assert empty.exit_code == 1 and "no works to write" in empty.stderr
     assert not (tmp_path / "x.bib").exists()
@@ -588,8 +605,8 @@ def test_discover_citing_asks_the_cites_filter(built: Engine, recorded: HTTPServ
     with session_scope(built) as session:
         work_of = dict(
             session.execute(
-                select(Paper.citekey, OpenAlexMatch.work_id).join(
-                    Paper, Paper.id == OpenAlexMatch.paper_id
+                select(Paper.citekey, IndexMatch.work_id).join(
+                    Paper, Paper.id == IndexMatch.paper_id
                 )
             ).all()
         )
@@ -611,17 +628,20 @@ def test_discover_citing_asks_the_cites_filter(built: Engine, recorded: HTTPServ
         query_string={
             "filter": _Prefix("cites:"),
             "sort": "cited_by_count:desc",
-            "per_page": "200",
+            "per_page": "100",
             "select": SELECT,
+            "cursor": "*",
         },
     ).respond_with_json(
         {
-            "meta": {"count": 2, "db_response_time_ms": 40, "page": 1, "per_page": 200},
+            "meta": {"count": 2, "db_response_time_ms": 40, "per_page": 100, "next_cursor": None},
             "results": [other, follow_up],
         }
     )
-    with session_scope(built) as session, client() as c:
-        _, found = citing_works(session, c, "fine-grained/end-to-end-encoding", min_citing=1)
+    c = client()
+    with session_scope(built) as session:
+        _, found = citing_works(session, [c], "fine-grained/end-to-end-encoding", min_citing=1)
+    c.close()
     # lin2015bilinear and zheng2019learning are in that section; fu2017look is not.
     assert [(w.work_id, w.keys) for w in found] == [
         ("W7000000020", ("lin2015bilinear", "zheng2019learning"))
@@ -650,11 +670,7 @@ def test_enrich_mentions_writes_proposals_for_review(
     )
     httpserver.expect_request(
         "/works",
-        query_string={
-            "filter": "title.search:A paper nobody wrote down",
-            "per_page": "10",
-            "select": SELECT,
-        },
+        query_string={"search": "A paper nobody wrote down", "per_page": "10", "select": SELECT},
     ).respond_with_json(
         {
             "meta": {"count": 1, "db_response_time_ms": 8, "page": 1, "per_page": 10},
@@ -663,9 +679,9 @@ def test_enrich_mentions_writes_proposals_for_review(
     )
     monkeypatch.setenv("SURVEY_OPENALEX_URL", httpserver.url_for("/").rstrip("/"))
     bib = tmp_path / "proposals.bib"
-    result = Cli()("--db", db_url, "enrich", "--mentions", "--bib", bib)
+    result = Cli()("--db", db_url, "enrich", "--source", "openalex", "--mentions", "--bib", bib)
     assert result.exit_code == 0, result.stderr
-    assert "1 of 1 open mentions found in OpenAlex" in result.stdout
+    assert "1 of 1 open mentions found;" in result.stdout
     text = bib.read_text(encoding="utf-8")
     assert text.startswith("@inproceedings{he2020paper,")
     assert "title = {A Paper Nobody Wrote Down}" in text
@@ -704,25 +720,26 @@ def by_identifier(httpserver: HTTPServer) -> None:
         prefix = "https://doi.org/" if name == "doi" else "https://openalex.org/"
         results = [works[prefix + v] for v in values.split("|") if prefix + v in works]
         body = {
-            "meta": {"count": len(results), "db_response_time_ms": 20, "page": 1, "per_page": 200},
+            "meta": {"count": len(results), "db_response_time_ms": 20, "per_page": 100},
             "results": results,
         }
         return Response(json.dumps(body), content_type="application/json")
 
     for name in ("doi:", "openalex_id:"):
-        httpserver.expect_request(
-            "/works", query_string={"filter": _Prefix(name), "per_page": "200", "select": SELECT}
-        ).respond_with_handler(answer)
+        query = {"filter": _Prefix(name), "per_page": "100", "select": SELECT, "cursor": "*"}
+        httpserver.expect_request("/works", query_string=query).respond_with_handler(answer)
 
 
 def test_enrich_within_a_section(built: Engine, recorded: HTTPServer) -> None:
     by_identifier(recorded)
-    report = run(built, within="fine-grained")
-    assert report.scope == "fine-grained" and report.papers == 30
+    c = client()
+    whole = enrich(built, [c], within="fine-grained")
+    c.close()
+    assert whole.scope == "fine-grained" and whole.papers == 30
     with session_scope(built) as session:
         keys = set(
             session.scalars(
-                select(Paper.citekey).join(OpenAlexMatch, OpenAlexMatch.paper_id == Paper.id)
+                select(Paper.citekey).join(IndexMatch, IndexMatch.paper_id == Paper.id)
             )
         )
     assert "isola2017image" not in keys and "fu2017look" in keys
@@ -760,17 +777,17 @@ def test_contact_address_and_key_are_sent_and_kept_out_of_the_cache(
 ) -> None:
     monkeypatch.setenv("SURVEY_OPENALEX_EMAIL", "someone@example.org")
     monkeypatch.setenv("SURVEY_OPENALEX_API_KEY", "k123")
-    query = {**DOI_QUERY, "mailto": "someone@example.org", "api_key": "k123"}
-    httpserver.expect_request("/works", query_string=query).respond_with_json(one_work([]))
+    httpserver.expect_request(DOI_PATH, query_string=DOI_QUERY).respond_with_json(one_work([]))
     assert run(one_paper).by_doi == 1
     request = httpserver.log[0][0]
     assert request.headers["User-Agent"].endswith("(mailto:someone@example.org)")
-    cache = Path(os.environ["SURVEY_OPENALEX_CACHE"]).read_bytes()
+    assert request.headers["Authorization"] == "Bearer k123"
+    cache = (Path(os.environ["SURVEY_CACHE_DIR"]) / "openalex.sqlite").read_bytes()
     assert b"k123" not in cache
     # Another address asks nothing again: the answer does not depend on it.
     monkeypatch.setenv("SURVEY_OPENALEX_EMAIL", "other@example.org")
     with session_scope(one_paper, write=True) as session:
-        session.execute(delete(OpenAlexMatch))
+        session.execute(delete(IndexMatch))
     assert run(one_paper).requests == 0
 
 
@@ -787,22 +804,24 @@ def test_query_show_gives_the_openalex_match(
     record = json.loads(
         cli("--db", db_url, "query", "show", "fu2017look", "--format", "json").stdout
     )
-    assert record["openalex"]["method"] == "doi" and record["openalex"]["cited_by_count"] > 0
+    [summary] = record["indexes"]
+    assert summary["source"] == "openalex"
+    assert summary["method"] == "doi" and summary["cited_by_count"] > 0
     missing = json.loads(
         cli("--db", db_url, "query", "show", "niu2018webly", "--format", "json").stdout
     )
-    assert missing["openalex"]["work"] is None
+    assert missing["indexes"][0]["work"] is None
 
 
 def test_cli_ctrl_c_says_how_to_resume(
     built: Engine, recorded: HTTPServer, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import survey.cli.enrich as command
+    import survey.ingest.enrich as core
 
     def interrupted(*_args: Any, **_kwargs: Any) -> EnrichReport:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(command, "enrich_core", interrupted)
+    monkeypatch.setattr(core, "enrich", interrupted)
     result = Cli()("--db", db_url, "enrich")
     assert result.exit_code == 130
     assert "interrupted: nothing was written to the database" in result.stderr
@@ -832,14 +851,14 @@ def test_killed_run_leaves_the_database_as_it_was_and_resumes(
 
     for answer in RESPONSES:
         handler = httpserver.expect_request(answer["path"], query_string=answer["query"])
-        if answer["query"]["filter"].startswith("title.search:"):
+        if "search" in answer["query"]:
             handler.respond_with_handler(slowly(answer))
         else:
             handler.respond_with_json(answer["body"])
     url = httpserver.url_for("/").rstrip("/")
     environment = {**os.environ, "SURVEY_OPENALEX_URL": url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "survey", "enrich"],
+        [sys.executable, "-m", "survey", "enrich", "--source", "openalex"],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -1,4 +1,5 @@
-"""`survey enrich` and `survey discover`: citation data and missing papers from OpenAlex."""
+"""`survey enrich` and `survey discover`: citation data and missing papers from the
+citation indexes (OpenAlex, Semantic Scholar, OpenCitations)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -6,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from survey.cli.common import (
     FORMAT_OPTION,
@@ -26,9 +28,15 @@ from survey.export import write_text
 if TYPE_CHECKING:
     from survey.ingest.enrich import EnrichReport
     from survey.review.discover import Candidate
+    from survey.sources.indexes.records import PlannedCalls
 
-OFFLINE = typer.Option("--offline", help="Use only the on-disk cache; never the network.")
+OFFLINE = typer.Option("--offline", help="Use only the on-disk caches; never the network.")
 WITHIN = typer.Option("--within", help="Only the papers of this section (slug path or label).")
+SOURCE = typer.Option(
+    "--source",
+    help="Citation index to ask: openalex, semanticscholar, opencitations or all "
+    "(repeatable). Default: every index usable with the keys that are set.",
+)
 
 
 @contextmanager
@@ -44,72 +52,126 @@ def _interruptible() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def enrich_core(*args: Any, **kwargs: Any) -> "EnrichReport":
-    """survey.enrich.enrich, imported when the command runs (it pulls in the HTTP client)."""
-    from survey.ingest.enrich import enrich as run
+def _clients(sources: "list[str] | None", offline: bool, refresh: bool = False) -> "list[Any]":
+    """The index clients a command asks, after one line per index left out by default."""
+    from survey.sources.indexes.choice import open_clients
 
-    return run(*args, **kwargs)
+    clients, notes = open_clients(sources, offline=offline, refresh=refresh)
+    for note in notes:
+        err.print(f"[yellow]{escape(note)}[/yellow]")
+    return clients
 
 
 def enrich(
     ctx: typer.Context,
     within: Annotated[str | None, WITHIN] = None,
+    source: Annotated[list[str] | None, SOURCE] = None,
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Match again and re-fetch, replacing the edges.")
     ] = False,
     offline: Annotated[bool, OFFLINE] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the calls a run would make and their cost; ask nothing."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", help="List unmatched papers and the rate-limit and cost figures."
+        ),
+    ] = False,
     mentions: Annotated[
         bool,
         typer.Option(
-            "--mentions", help="Search OpenAlex for the notes' open mentions (needs --bib)."
+            "--mentions", help="Search the indexes for the notes' open mentions (needs --bib)."
         ),
     ] = False,
     bib: Annotated[
         Path | None, typer.Option("--bib", help="With --mentions: write the proposals here.")
     ] = None,
 ) -> None:
-    """Match papers to OpenAlex works (DOI, arXiv id, title) and store their citation
-    counts, the edges among the papers (origin openalex) and the works they cite that the
-    survey lacks. A re-run asks only for what is new; --offline uses the cache alone."""
+    """Match papers to the works of the citation indexes (OpenAlex, Semantic Scholar,
+    OpenCitations: DOI, arXiv id, title) and store their citation counts, the edges among
+    the papers (one origin per index) and the works they cite that the survey lacks. A
+    re-run asks only for what is new; --offline uses the caches alone."""
     if mentions and bib is None:
         raise typer.BadParameter("--mentions writes its proposals to a file: add --bib FILE")
+    from survey.ingest.enrich import enrich as run
+    from survey.ingest.enrich import planned_calls
     from survey.review.discover import proposals_bibtex, propose_mentions
-    from survey.sources.openalex import ClientSettings, OpenAlexClient
 
     with cli_errors(), _interruptible():
         engine = engine_from(ctx)
-        settings = ClientSettings.from_env(offline=offline, refresh=refresh)
-        with OpenAlexClient(settings) as client:
+        clients = _clients(source, offline, refresh)
+        try:
+            if dry_run:
+                _print_plan(planned_calls(engine, clients, within=within, refresh=refresh))
+                return
             if mentions:
                 assert bib is not None
                 with session_scope(engine) as session:
-                    proposals = propose_mentions(session, client)
+                    proposals = propose_mentions(session, clients)
                     taken_text = proposals_bibtex(session, proposals)
                 write_text(bib, taken_text)
                 found = sum(1 for p in proposals if p.work is not None)
                 out.print(
-                    f"{found} of {len(proposals)} open mentions found in OpenAlex; "
-                    f"proposals written to {bib} for review (nothing was added)"
+                    f"{found} of {len(proposals)} open mentions found; proposals written to "
+                    f"{escape(str(bib))} for review (nothing was added)"
                 )
                 return
             with ProgressBar() as progress:
-                report = enrich_core(
-                    engine, client, within=within, refresh=refresh, progress=progress
-                )
-    for key, best in report.unmatched:
-        why = f"best title score {best:g}" if best is not None else "nothing found"
-        err.print(f"[yellow]{key}: not matched in OpenAlex ({why})[/yellow]")
+                report = run(engine, clients, within=within, refresh=refresh, progress=progress)
+        finally:
+            for client in clients:
+                client.close()
+    _print_report(report, verbose)
+
+
+def _print_plan(planned: "list[tuple[str, list[PlannedCalls]]]") -> None:
+    total = 0.0
+    for label, calls in planned:
+        for call in calls:
+            cost = (
+                "free" if call.cost_usd is None or call.cost_usd == 0 else f"${call.cost_usd:.4f}"
+            )
+            count = f"{call.calls} {call.kind}" if call.calls else call.kind
+            note = f" ({call.note})" if call.note else ""
+            out.print(escape(f"{label}: {count} calls, {cost}{note}"))
+            total += call.cost_usd or 0.0
+    out.print(f"estimated cost before cited works: ${total:.4f}; nothing was asked")
+
+
+def _print_report(report: "EnrichReport", verbose: bool) -> None:
     scope = f" in {report.scope}" if report.scope else ""
-    out.print(
-        f"matched {report.matched} papers{scope} ({report.by_doi} by DOI, {report.by_arxiv} "
-        f"by arXiv id, {report.by_title} by title; {report.already} asked before, "
-        f"{len(report.unmatched)} not found)"
-    )
-    out.print(
-        f"{report.edges} openalex edges, {report.external} external works cited, "
-        f"{report.suggestions} DOI suggestions (see survey check); "
-        f"{report.requests} requests, {report.cached} answers from the cache"
-    )
+    for part in report.sources:
+        if part.failure is not None:
+            err.print(f"[red]{escape(part.failure)}[/red]")
+            err.print(
+                f"[yellow]{escape(part.label)}: nothing of it was written this run; its other "
+                "indexes' edges were[/yellow]"
+            )
+        if verbose:
+            for key, best in part.unmatched:
+                why = f"best title score {best:g}" if best is not None else "nothing found"
+                err.print(escape(f"{key}: not matched in {part.label} ({why})"))
+            for name, value in sorted(part.limits.items()):
+                err.print(escape(f"{part.label}: {name}: {value}"))
+        kinds = ", ".join(f"{n} {k}" for k, n in part.by_kind.items())
+        out.print(
+            escape(
+                f"{part.label}: matched {part.matched} of {report.papers} papers{scope} "
+                f"({part.by_doi} by DOI, {part.by_arxiv} by arXiv id, {part.by_title} by "
+                f"title; {part.already} asked before, {len(part.unmatched)} not found); "
+                f"{part.edges} edges, {part.external} external works cited, "
+                f"{part.suggestions} DOI suggestions; {part.requests} requests"
+                + (f" ({kinds})" if kinds else "")
+                + f", {part.cached} answers from the cache"
+            )
+        )
+    if all(part.failure is not None for part in report.sources) and report.sources:
+        raise typer.Exit(1)
 
 
 def discover(
@@ -121,7 +183,9 @@ def discover(
     ] = DEFAULT_MIN_CITING,
     citing: Annotated[
         bool,
-        typer.Option("--citing", help="Works citing many of the section's papers (asks OpenAlex)."),
+        typer.Option(
+            "--citing", help="Works citing many of the section's papers (asks the indexes)."
+        ),
     ] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N works.")] = None,
     output: OutputFormat = FORMAT_OPTION,
@@ -129,21 +193,32 @@ def discover(
         Path | None, typer.Option("--bib", help="Write BibTeX entries of the works for review.")
     ] = None,
     offline: Annotated[bool, OFFLINE] = False,
+    source: Annotated[list[str] | None, SOURCE] = None,
 ) -> None:
     """Works the survey is missing: those cited by many papers of a section (its missing
     classics), or with --citing those citing many of them (recent follow-ups). Run
     survey enrich first."""
     from survey.review.discover import candidates_bibtex, citing_works, missing_works
-    from survey.sources.openalex import ClientSettings, OpenAlexClient
+    from survey.vocab import index_label
 
     with cli_errors(), _interruptible():
         engine = engine_from(ctx)
         with session_scope(engine) as session:
             if citing:
-                with OpenAlexClient(ClientSettings.from_env(offline=offline)) as client:
-                    path, found = citing_works(
-                        session, client, within, min_citing=min_citing, limit=limit
-                    )
+                clients = _clients(source, offline)
+                try:
+                    with ProgressBar() as progress:
+                        path, found = citing_works(
+                            session,
+                            clients,
+                            within,
+                            min_citing=min_citing,
+                            limit=limit,
+                            progress=progress,
+                        )
+                finally:
+                    for client in clients:
+                        client.close()
             else:
                 path, found = missing_works(session, within, min_citing=min_citing, limit=limit)
             where = path or "the survey"
@@ -151,7 +226,8 @@ def discover(
 
             def origin(c: "Candidate") -> str:
                 return (
-                    f"survey discover: OpenAlex {c.work_id} {verb} {c.count} papers of "
+                    f"survey discover: {index_label(c.source)} {c.work_id} {verb} {c.count} "
+                    f"papers of "
                     f"{where}; review before adding"
                 )
 

@@ -21,7 +21,7 @@ from survey.naming import author_name
 
 if TYPE_CHECKING:
     from survey.db.models import Paper
-    from survey.shapes import OpenAlexSummary
+    from survey.shapes import IndexSummary
 
 app = typer.Typer(help="Ask the knowledge base: one paper, or a search.", no_args_is_help=True)
 
@@ -57,7 +57,7 @@ def show(
             with session_scope(engine_from(ctx)) as session:
                 paper = find_paper(session, key)
                 record = read_paper_record(session_fetch(session), paper.id)
-    openalex = record.get("openalex")
+    indexes = record.get("indexes", [])
     if output is OutputFormat.json:
         print_json(record)
         return
@@ -101,7 +101,7 @@ def show(
         ("arxiv", record["arxiv_id"]),
         ("short names", ", ".join(record["aliases"])),
         ("source", f"{render.display_path(source['file'])}:{source['line']}" if source else None),
-        ("openalex", _openalex_text(openalex)),
+        *((summary["source"], _index_text(summary)) for summary in indexes),
     ]
     for name, value in rows:
         if value not in (None, ""):
@@ -178,14 +178,12 @@ def search(
     out.print(table)
 
 
-def _openalex_text(openalex: "OpenAlexSummary | None") -> str | None:
-    if openalex is None:
-        return None
-    if openalex["work"] is None:
+def _index_text(summary: "IndexSummary") -> str:
+    if summary["work"] is None:
         return "not found (survey enrich --refresh asks again)"
-    text = f"{openalex['work']} ({openalex['method']} match, score {openalex['score']:g})"
-    if openalex["cited_by_count"] is not None:
-        text += f", cited by {openalex['cited_by_count']}"
-    if openalex["doi_suggestion"]:
-        text += f"; suggested doi {openalex['doi_suggestion']}"
+    text = f"{summary['work']} ({summary['method']} match, score {summary['score']:g})"
+    if summary["cited_by_count"] is not None:
+        text += f", cited by {summary['cited_by_count']}"
+    if summary["doi_suggestion"]:
+        text += f"; suggested doi {summary['doi_suggestion']}"
     return text

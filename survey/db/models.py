@@ -272,41 +272,47 @@ class Detached(Base):
     detached_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class OpenAlexWork(Base):
-    """An OpenAlex work: one a paper matched, or one the papers reference (stored once)."""
+class IndexWork(Base):
+    """A work of a citation index: one a paper matched, or one the papers reference
+    (stored once). The id is qualified by the index: OpenAlex `W…`, Semantic Scholar
+    `S2:…`, OpenCitations `doi:…` or `omid:…`."""
 
-    __tablename__ = "openalex_works"
+    __tablename__ = "index_works"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # W2963..., no URL prefix
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # openalex | semanticscholar | opencitations (a citation Origin)
+    source: Mapped[str] = mapped_column(String(16), index=True)
     title: Mapped[str | None] = mapped_column(Text)
     year: Mapped[int | None] = mapped_column(Integer)
     venue: Mapped[str | None] = mapped_column(Text)
-    # OpenAlex's type of the venue (journal, conference, repository): the BibTeX entry type.
+    # The index's type of the venue (journal, conference, repository): the BibTeX entry type.
     venue_type: Mapped[str | None] = mapped_column(String(32))
     first_author: Mapped[str | None] = mapped_column(Text)
-    doi: Mapped[str | None] = mapped_column(
-        String(255)
-    )  # normalised, as survey.sources.bibtex stores DOIs
-    # OpenAlex's type: article, preprint, book-chapter, ...
+    doi: Mapped[str | None] = mapped_column(String(255))  # normalised, as papers store DOIs
+    arxiv_id: Mapped[str | None] = mapped_column(String(64))
+    # The index's type of the work: article, preprint, book-chapter, ...
     kind: Mapped[str | None] = mapped_column(String(32))
-    # Global citation count, as OpenAlex reported it when fetched.
+    # Global citation count, as the index reported it when fetched.
     cited_by_count: Mapped[int | None] = mapped_column(Integer)
-    # Work ids this work cites (kept for matched works; empty for external ones).
-    referenced_works: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Ids of the works this work cites (kept for matched works); None: the index gave no
+    # reference list.
+    referenced_works: Mapped[list[str] | None] = mapped_column(JSON)
 
 
-class OpenAlexMatch(Base):
-    """The OpenAlex work a paper was matched to, how, and how sure (never a user field)."""
+class IndexMatch(Base):
+    """The work of one index a paper was matched to, how, and how sure (never a user
+    field)."""
 
-    __tablename__ = "openalex_matches"
+    __tablename__ = "index_matches"
 
     paper_id: Mapped[int] = mapped_column(
         ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
     )
-    # None when OpenAlex had nothing for the paper (method "none"): not asked again
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # None when the index had nothing for the paper (method "none"): not asked again
     # until `survey enrich --refresh`.
     work_id: Mapped[str | None] = mapped_column(
-        ForeignKey("openalex_works.id", ondelete="CASCADE"), index=True
+        ForeignKey("index_works.id", ondelete="CASCADE"), index=True
     )
     # doi | arxiv | title | none
     method: Mapped[str] = mapped_column(String(16))
@@ -316,17 +322,17 @@ class OpenAlexMatch(Base):
     # The work's DOI when the paper has none: shown by `survey check`, never written to it.
     doi_suggestion: Mapped[str | None] = mapped_column(String(255))
 
-    work: Mapped[OpenAlexWork | None] = relationship()
+    work: Mapped[IndexWork | None] = relationship()
 
 
-class OpenAlexReference(Base):
+class IndexReference(Base):
     """A paper of the knowledge base cites a work that is not in it (an external work)."""
 
-    __tablename__ = "openalex_references"
+    __tablename__ = "index_references"
 
     paper_id: Mapped[int] = mapped_column(
         ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
     )
     work_id: Mapped[str] = mapped_column(
-        ForeignKey("openalex_works.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("index_works.id", ondelete="CASCADE"), primary_key=True, index=True
     )

@@ -41,16 +41,16 @@ _SECTIONS = (
     " FROM tags t JOIN taxonomy_nodes n ON n.id = t.node_id"
     " WHERE t.paper_id = :id ORDER BY n.path, t.provenance"
 )
-_OPENALEX = (
-    "SELECT m.work_id, m.method, m.score, w.cited_by_count, m.doi_suggestion"
-    " FROM openalex_matches m LEFT JOIN openalex_works w ON w.id = m.work_id"
-    " WHERE m.paper_id = :id"
+_INDEXES = (
+    "SELECT m.source, m.work_id, m.method, m.score, w.cited_by_count, m.doi_suggestion"
+    " FROM index_matches m LEFT JOIN index_works w ON w.id = m.work_id"
+    " WHERE m.paper_id = :id ORDER BY m.source"
 )
 
 
 def read_paper_record(fetch: Fetch, paper_id: int) -> PaperRecord:
     """The paper with id `paper_id` as `survey query show --format json` prints it: its
-    metadata, authors, short names, source, sections, and what OpenAlex said of it."""
+    metadata, authors, short names, source, sections, and what each citation index said of it."""
     row = fetch(_PAPER, {"id": paper_id})[0]
     citekey, entry_type, title, more_authors, year, venue, doi, arxiv_id, abstract = row[:9]
     fields, source_path, source_line = row[9:]
@@ -78,14 +78,19 @@ def read_paper_record(fetch: Fetch, paper_id: int) -> PaperRecord:
             for path, label, provenance, annotation in fetch(_SECTIONS, {"id": paper_id})
         ],
     }
-    for work, method, score, cited_by_count, doi_suggestion in fetch(_OPENALEX, {"id": paper_id}):
-        record["openalex"] = {
-            "work": work,
-            "method": method,
-            "score": score,
-            "cited_by_count": cited_by_count,
-            "doi_suggestion": doi_suggestion,
-        }
+    matches = fetch(_INDEXES, {"id": paper_id})
+    if matches:
+        record["indexes"] = [
+            {
+                "source": source,
+                "work": work,
+                "method": method,
+                "score": score,
+                "cited_by_count": cited_by_count,
+                "doi_suggestion": doi_suggestion,
+            }
+            for source, work, method, score, cited_by_count, doi_suggestion in matches
+        ]
     return record
 
 

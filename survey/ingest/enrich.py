@@ -1,43 +1,54 @@
-"""`survey enrich`: papers matched to OpenAlex works, their references as edges (ingest layer).
+"""`survey enrich`: papers matched to the works of the citation indexes, their references
+as edges (ingest layer).
 
 A run has three steps, so an interrupted one leaves the database as it was: read what
-to do (one read transaction), ask OpenAlex through `survey.sources.openalex` (every answer is
-cached on disk as it arrives, so a re-run resumes where the last one stopped), then
-write everything in one write transaction.
+to do (one read transaction), ask each index through its client in
+`survey.sources.indexes` (every answer is cached on disk as it arrives, so a re-run
+resumes where the last one stopped), then write everything in one write transaction.
+An index that fails (down, out of budget, answering garbage) is named in the report and
+its part is left out; the other indexes' edges still land.
 
-Matching, for each paper not matched yet (every paper in scope with `refresh`):
+Matching, per index, for each paper not matched in it yet (every paper in scope with
+`refresh`):
 
-1. its DOI, asked 100 at a time (`filter=doi:A|B|...`);
-2. its arXiv id, as the DOI arXiv registers (`10.48550/arXiv.ID`), also batched;
-3. a title search, each result scored with the project's resolver (`survey.ingest.match`)
-   with the paper's year (within one: a preprint and its proceedings differ) and its
-   authors' family names as hints; only a resolved match (score >= ACCEPT, clear of the
-   runner-up) is taken, and its score is stored.
+1. its DOI, asked in batches;
+2. its arXiv id, also batched;
+3. the index's title candidates, each scored with the project's resolver
+   (`survey.ingest.match`) with the paper's year (within one: a preprint and its
+   proceedings differ) and its authors' family names as hints; only a resolved match
+   (score >= ACCEPT, clear of the runner-up) is taken, and its score is stored.
 
-Edges: a matched work's `referenced_works` that are matched to papers of the knowledge
-base become `openalex` edges; the others are external works, fetched in batches and
-stored once with the papers citing them. Edges and external references are recomputed
-from every stored match on each run, so they always agree with the matches.
+Edges: a matched work's references that are matched to papers of the knowledge base
+become edges of the index's origin (`openalex`, `semanticscholar`, `opencitations`); an
+edge several indexes witness is one citation with every origin. The other references
+are external works, stored once with the papers citing them. Edges and external
+references are recomputed from every stored match on each run, so they always agree
+with the matches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from survey.db import citations as cdb
-from survey.db import openalex as oa
+from survey.db import indexes as idx
 from survey.db import reads, session_scope
 from survey.db import taxonomy as tx
 from survey.ingest.match import Hints, PaperRef, Resolution, Resolver
-from survey.sources.openalex import ARXIV_DOI_PREFIX, OpenAlexClient, WorkRecord, parse_work
+from survey.sources.indexes.http import IndexSourceError
+from survey.sources.indexes.records import (
+    ARXIV_DOI_PREFIX,
+    IndexClient,
+    PlannedCalls,
+    WorkRecord,
+)
 from survey.textnorm import normalize_title
-from survey.vocab import Origin, ResolutionState, is_suspect
+from survey.vocab import ResolutionState, index_label, is_suspect
 
-ORIGIN = Origin.OPENALEX
 Progress = Callable[[str, int, int], None]
 
 
@@ -71,9 +82,11 @@ class Match:
 
 
 @dataclass(slots=True)
-class EnrichReport:
-    scope: str | None
-    papers: int = 0  # papers in scope
+class SourceReport:
+    """What one index gave in a run."""
+
+    source: str
+    label: str
     already: int = 0  # asked before (matched or not) and kept
     by_doi: int = 0
     by_arxiv: int = 0
@@ -81,70 +94,122 @@ class EnrichReport:
     # Papers left unmatched: (key, best title score or None when nothing came back).
     unmatched: list[tuple[str, float | None]] = field(default_factory=list)
     external_fetched: int = 0
-    external_missing: int = 0  # referenced ids OpenAlex returned nothing for
-    edges: int = 0  # openalex edges in the database after the run
+    external_missing: int = 0  # referenced ids the index returned nothing for
+    edges: int = 0  # edges of this origin in the database after the run
     external: int = 0  # external works cited by the knowledge base
     suggestions: int = 0  # DOI suggestions stored
     requests: int = 0  # requests sent to the network
     cached: int = 0  # answers read from the cache
+    by_kind: dict[str, int] = field(default_factory=dict)  # requests sent, by kind
+    limits: dict[str, str] = field(default_factory=dict)  # the last rate/cost headers
+    failure: str | None = None  # why the index's part was left out
 
     @property
     def matched(self) -> int:
         return self.by_doi + self.by_arxiv + self.by_title
 
 
+@dataclass(slots=True)
+class EnrichReport:
+    scope: str | None
+    papers: int = 0  # papers in scope
+    sources: list[SourceReport] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What the database says before a run: the papers, and per index what is stored."""
+
+    scope: str | None
+    papers: list[PaperInfo]
+    matched: dict[str, set[int]]  # index -> papers asked before
+    kept: dict[str, dict[int, str]]  # index -> paper id -> work id
+    references: dict[str, dict[str, list[str] | None]]  # index -> work id -> its references
+    fetched: dict[str, set[str]]  # index -> works stored
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What asking one index brought back (written in the final transaction)."""
+
+    targets: list[PaperInfo]
+    matches: list[Match]
+    unmatched: dict[str, float | None]
+    externals: list[WorkRecord]
+
+
 def enrich(
     engine: Engine,
-    client: OpenAlexClient,
+    clients: Sequence[IndexClient],
     *,
     within: str | None = None,
     refresh: bool = False,
     progress: Progress | None = None,
 ) -> EnrichReport:
-    """Match the papers (of one section with `within`) and store OpenAlex's citation data."""
+    """Match the papers (of one section with `within`) in each index and store their
+    citation data; an index that fails is reported and left out."""
     tick = progress or (lambda _d, _n, _t: None)
+    sources = [c.source for c in clients]
     with session_scope(engine) as session:
-        scope, papers = _papers_in_scope(session, within)
-        matched = oa.matched_paper_ids(session)
-        stored_refs = _stored_references(session)
-        fetched = set(oa.stored_work_titles(session))
-    report = EnrichReport(scope, papers=len(papers))
-    targets = papers if refresh else [p for p in papers if p.id not in matched]
-    report.already = len(papers) - len(targets)
-
-    matches = _match_papers(client, targets, report, tick)
-    tried = dict(report.unmatched)
-    kb_works = {m.work.id for m in matches}
-    target_ids = {p.id for p in targets}
-    kept = {pid: wid for pid, wid in stored_refs.matched.items() if pid not in target_ids}
-    kb_works |= set(kept.values())
-    referenced: set[str] = {r for m in matches for r in m.work.referenced_works}
-    for work_id in kept.values():
-        referenced |= set(stored_refs.references.get(work_id, ()))
-    wanted = referenced - kb_works
-    if not refresh:
-        wanted -= fetched
-    externals = _fetch_works(client, sorted(wanted), tick)
-    report.external_fetched = len(externals)
-    # Ids OpenAlex answers nothing for (merged or withdrawn works) are stored without
-    # metadata, so the next run does not ask for them again.
-    answered = {w.id for w in externals}
-    gone = [
-        WorkRecord(i, "", None, "", "", (), None, None, "", None) for i in sorted(wanted - answered)
-    ]
-    report.external_missing = len(gone)
-    externals += gone
-    report.requests = client.counts.network
-    report.cached = client.counts.cached
-
+        plan = _read_plan(session, within, sources)
+    report = EnrichReport(plan.scope, papers=len(plan.papers))
+    outcomes: dict[str, _Outcome] = {}
+    for client in clients:
+        part = SourceReport(client.source, client.label)
+        report.sources.append(part)
+        try:
+            outcomes[client.source] = _ask(client, plan, part, refresh, tick)
+        except IndexSourceError as exc:
+            part.failure = str(exc)
+        part.requests = client.counts.network
+        part.cached = client.counts.cached
+        part.by_kind = dict(sorted(client.counts.by_kind.items()))
+        part.limits = dict(client.last_limits)
     with session_scope(engine, write=True) as session:
-        _store(session, targets, matches, externals, tried)
-        report.edges, report.external = rebuild_openalex_edges(session)
-        report.suggestions = sum(1 for m in matches if m.doi_suggestion)
+        for part in report.sources:
+            outcome = outcomes.get(part.source)
+            if outcome is not None:
+                _store(session, part.source, outcome)
+                part.suggestions = sum(1 for m in outcome.matches if m.doi_suggestion)
+            part.edges, part.external = rebuild_index_edges(session, part.source)
     return report
 
 
+def planned_calls(
+    engine: Engine,
+    clients: Sequence[IndexClient],
+    *,
+    within: str | None = None,
+    refresh: bool = False,
+) -> list[tuple[str, list[PlannedCalls]]]:
+    """What a run would ask each index, by kind of call and documented cost; asks nothing."""
+    sources = [c.source for c in clients]
+    with session_scope(engine) as session:
+        plan = _read_plan(session, within, sources)
+    planned = []
+    for client in clients:
+        targets = _targets(plan, client.source, refresh)
+        dois = len({p.doi for p in targets if p.doi})
+        arxiv = len({p.arxiv_id for p in targets if not p.doi and p.arxiv_id})
+        titles = sum(
+            1 for p in targets if not p.doi and not p.arxiv_id and normalize_title(p.title)
+        )
+        planned.append((client.label, client.plan(dois, arxiv, titles)))
+    return planned
+
+
 # -- reading ------------------------------------------------------------------------------
+
+
+def _read_plan(session: Session, within: str | None, sources: Iterable[str]) -> _Plan:
+    scope, papers = _papers_in_scope(session, within)
+    plan = _Plan(scope, papers, {}, {}, {}, {})
+    for source in sources:
+        plan.matched[source] = idx.matched_paper_ids(session, source)
+        plan.kept[source] = dict(idx.matched_works(session, source))
+        plan.references[source] = dict(idx.referenced_works(session, source))
+        plan.fetched[source] = set(idx.stored_work_titles(session, source))
+    return plan
 
 
 def _papers_in_scope(session: Session, within: str | None) -> tuple[str | None, list[PaperInfo]]:
@@ -174,64 +239,92 @@ def _papers_in_scope(session: Session, within: str | None) -> tuple[str | None, 
     return path, papers
 
 
-@dataclass(slots=True)
-class _Stored:
-    matched: dict[int, str]  # paper id -> work id
-    references: dict[str, list[str]]  # work id -> referenced work ids
+def _targets(plan: _Plan, source: str, refresh: bool) -> list[PaperInfo]:
+    if refresh:
+        return list(plan.papers)
+    asked = plan.matched.get(source, set())
+    return [p for p in plan.papers if p.id not in asked]
 
 
-def _stored_references(session: Session) -> _Stored:
-    matched = dict(oa.matched_works(session))
-    return _Stored(matched, dict(oa.referenced_works(session)))
+# -- asking one index ---------------------------------------------------------------------
 
 
-# -- asking OpenAlex ------------------------------------------------------------------
+def _ask(
+    client: IndexClient, plan: _Plan, part: SourceReport, refresh: bool, tick: Progress
+) -> _Outcome:
+    source = client.source
+    targets = _targets(plan, source, refresh)
+    part.already = len(plan.papers) - len(targets)
+    matches, also = _match_papers(client, targets, part, tick)
+    target_ids = {p.id for p in targets}
+    kept = {pid: wid for pid, wid in plan.kept[source].items() if pid not in target_ids}
+    kb_works = {m.work.id for m in matches} | set(kept.values())
+    referenced: set[str] = {r for m in matches for r in m.work.references or ()}
+    for work_id in kept.values():
+        referenced |= set(plan.references[source].get(work_id) or ())
+    wanted = referenced - kb_works
+    if not refresh:
+        wanted -= plan.fetched[source]
+    came_along = {i: also[i] for i in sorted(wanted & set(also))}
+    asked = sorted(wanted - set(came_along))
+    fetched = {w.id: w for w in client.by_id(asked, tick)} if asked else {}
+    part.external_fetched = len(fetched) + len(came_along)
+    externals = list(came_along.values()) + [fetched[i] for i in sorted(fetched)]
+    # Ids an index answers nothing for (merged or withdrawn works) are stored without
+    # metadata, so the next run does not ask for them again.
+    gone = [WorkRecord(source, i, "") for i in asked if i not in fetched]
+    part.external_missing = len(gone)
+    return _Outcome(targets, matches, dict(part.unmatched), externals + gone)
 
 
 def _match_papers(
-    client: OpenAlexClient, targets: list[PaperInfo], report: EnrichReport, tick: Progress
-) -> list[Match]:
+    client: IndexClient, targets: list[PaperInfo], part: SourceReport, tick: Progress
+) -> tuple[list[Match], dict[str, WorkRecord]]:
     matches: dict[int, Match] = {}
-
-    def by_identifier(method: str, ids: dict[str, list[PaperInfo]]) -> None:
-        if not ids:
-            return
-        found = client.works_by_filter(
-            "doi", ids, on_batch=lambda d, t: tick(f"OpenAlex: {method} batches", d, t)
-        )
-        for raw in found:
-            work = parse_work(raw)
-            if work is None or work.doi is None:
-                continue
-            for paper in ids.get(work.doi, []):
-                if paper.id not in matches:
-                    matches[paper.id] = Match(paper, work, method, 100.0)
-
-    by_identifier("doi", _group(targets, lambda p: p.doi))
+    also: dict[str, WorkRecord] = {}
+    by_doi = _group(targets, lambda p: p.doi)
+    if by_doi:
+        found = client.by_doi(sorted(by_doi), tick)
+        also.update(found.also)
+        _take(matches, by_doi, found.works, "doi")
     rest = [p for p in targets if p.id not in matches]
-    by_identifier(
-        "arxiv", _group(rest, lambda p: ARXIV_DOI_PREFIX + p.arxiv_id if p.arxiv_id else None)
-    )
+    by_arxiv = _group(rest, lambda p: p.arxiv_id)
+    if by_arxiv:
+        found = client.by_arxiv(sorted(by_arxiv), tick)
+        also.update(found.also)
+        _take(matches, by_arxiv, found.works, "arxiv")
     rest = [p for p in targets if p.id not in matches and normalize_title(p.title)]
     for done, paper in enumerate(rest, start=1):
-        match, best = match_by_title(client, paper)
+        match, best = match_by_title(client.title_candidates(paper.title), paper)
         if match is not None:
             matches[paper.id] = match
         else:
-            report.unmatched.append((paper.key, best))
-        tick("OpenAlex: title searches", done, len(rest))
+            part.unmatched.append((paper.key, best))
+        tick(f"{client.label}: titles", done, len(rest))
     for match in matches.values():
         if match.method == "doi":
-            report.by_doi += 1
+            part.by_doi += 1
         elif match.method == "arxiv":
-            report.by_arxiv += 1
+            part.by_arxiv += 1
         else:
-            report.by_title += 1
-    report.unmatched += [
+            part.by_title += 1
+    part.unmatched += [
         (p.key, None) for p in targets if p.id not in matches and not normalize_title(p.title)
     ]
-    report.unmatched.sort()
-    return [matches[p.id] for p in targets if p.id in matches]
+    part.unmatched.sort(key=lambda item: item[0])
+    return [matches[p.id] for p in targets if p.id in matches], also
+
+
+def _take(
+    matches: dict[int, Match],
+    papers_by_value: dict[str, list[PaperInfo]],
+    works: dict[str, WorkRecord],
+    method: str,
+) -> None:
+    for value, work in sorted(works.items()):
+        for paper in papers_by_value.get(value, []):
+            if paper.id not in matches:
+                matches[paper.id] = Match(paper, work, method, 100.0)
 
 
 def _group(
@@ -240,15 +333,13 @@ def _group(
     grouped: dict[str, list[PaperInfo]] = {}
     for paper in papers:
         key = value(paper)
-        # A comma or a bar would end the filter value: such a DOI goes to title search.
-        if key and "," not in key and "|" not in key:
+        if key:
             grouped.setdefault(key.lower(), []).append(paper)
     return grouped
 
 
-def match_by_title(client: OpenAlexClient, paper: PaperInfo) -> tuple[Match | None, float | None]:
-    """The work a title search finds for `paper` if the resolver accepts it, and the best score."""
-    works = [w for w in (parse_work(r) for r in client.search_titles(paper.title)) if w]
+def match_by_title(works: list[WorkRecord], paper: PaperInfo) -> tuple[Match | None, float | None]:
+    """The work among `works` the resolver accepts for `paper`, and the best score."""
     years = (paper.year - 1, paper.year, paper.year + 1) if paper.year else ()
     resolution, by_id = resolve_against(works, paper.title, Hints(years, (), paper.families))
     best = resolution.candidates[0][1] if resolution.candidates else None
@@ -284,58 +375,51 @@ def resolve_against(
     return Resolver(refs).resolve_title(title, hints), by_id
 
 
-def _fetch_works(client: OpenAlexClient, ids: list[str], tick: Progress) -> list[WorkRecord]:
-    if not ids:
-        return []
-    found = client.works_by_filter(
-        "openalex_id", ids, on_batch=lambda d, t: tick("OpenAlex: cited works", d, t)
-    )
-    works = {w.id: w for w in (parse_work(r) for r in found) if w is not None}
-    return [works[i] for i in sorted(works)]
-
-
 # -- writing ------------------------------------------------------------------------------
 
 
-def _store(
-    session: Session,
-    targets: list[PaperInfo],
-    matches: list[Match],
-    externals: list[WorkRecord],
-    unmatched: dict[str, float | None],
-) -> None:
-    rows: list[oa.MatchRow] = [
-        (m.paper.id, m.work.id, m.method, round(m.score, 1), m.doi_suggestion) for m in matches
+def _store(session: Session, source: str, outcome: _Outcome) -> None:
+    rows: list[idx.MatchRow] = [
+        (m.paper.id, m.work.id, m.method, round(m.score, 1), m.doi_suggestion)
+        for m in outcome.matches
     ]
     rows += [
-        (p.id, None, "none", unmatched[p.key] or 0.0, None) for p in targets if p.key in unmatched
+        (p.id, None, "none", outcome.unmatched[p.key] or 0.0, None)
+        for p in outcome.targets
+        if p.key in outcome.unmatched
     ]
-    works = {m.work.id: (m.work, True) for m in matches}
-    for work in externals:
+    works = {m.work.id: (m.work, True) for m in outcome.matches}
+    for work in outcome.externals:
         works.setdefault(work.id, (work, False))
     # Matched works first, so a match's foreign key finds its work.
-    oa.upsert_works(session, [_work_columns(w, keep) for w, keep in works.values()])
-    oa.replace_matches(session, [p.id for p in targets], rows)
+    idx.upsert_works(session, [_work_columns(w, keep) for w, keep in works.values()])
+    idx.replace_matches(session, source, [p.id for p in outcome.targets], rows)
 
 
 def _work_columns(work: WorkRecord, keep_references: bool) -> dict[str, object]:
     """A work's row: its metadata, and its reference list for works of the survey only."""
+    references = list(work.references) if keep_references and work.references is not None else None
     return {
         "id": work.id,
+        "source": work.source,
         "title": work.title or None,
         "year": work.year,
         "venue": work.venue or None,
         "venue_type": work.venue_type or None,
         "first_author": work.first_author or None,
         "doi": work.doi,
+        "arxiv_id": work.arxiv_id,
         "kind": work.kind or None,
         "cited_by_count": work.cited_by_count,
-        "referenced_works": list(work.referenced_works) if keep_references else [],
+        "referenced_works": references,
     }
 
 
 def _edges_to(
-    citing_id: int, cited_ids: list[int], work_id: str, ref: str, years: dict[int, int | None]
+    citing_id: int,
+    cited_ids: list[int],
+    evidence: str,
+    years: dict[int, int | None],
 ) -> dict[tuple[int, int], dict[str, object]]:
     """The edges from one paper to every paper matched to a work its work references."""
     return {
@@ -343,7 +427,7 @@ def _edges_to(
             "citing_id": citing_id,
             "cited_id": cited_id,
             "relation": "",
-            "evidence": f"OpenAlex {work_id} references {ref}",
+            "evidence": evidence,
             "suspect": is_suspect(years.get(citing_id), years.get(cited_id)),
             "line": None,
         }
@@ -352,34 +436,35 @@ def _edges_to(
     }
 
 
-def rebuild_openalex_edges(session: Session) -> tuple[int, int]:
-    """Recompute `openalex` edges and external references from the stored matches.
+def rebuild_index_edges(session: Session, source: str) -> tuple[int, int]:
+    """Recompute one index's edges and external references from its stored matches.
 
     Returns (edges, external works cited). Works no paper matches or cites are dropped.
     """
+    label = index_label(source)
     papers_of: dict[str, list[int]] = {}
-    for paper_id, work_id in oa.matched_works(session):
+    for paper_id, work_id in idx.matched_works(session, source):
         papers_of.setdefault(work_id, []).append(paper_id)
     years = reads.paper_years(session)
-    titles = oa.stored_work_titles(session)
+    titles = idx.stored_work_titles(session, source)
     known = {work_id for work_id, title in titles.items() if title}  # works with metadata
-    works = oa.referenced_works(session, list(papers_of))
     edges: dict[tuple[int, int], dict[str, object]] = {}
     references: set[tuple[int, str]] = set()
     referenced: set[str] = set()
-    for work_id, refs in works:
+    for work_id, refs in idx.referenced_works(session, source, list(papers_of)):
         referenced.update(refs or [])
         for citing_id in papers_of[work_id]:
             for ref in refs or []:
                 if ref in papers_of:
-                    edges.update(_edges_to(citing_id, papers_of[ref], work_id, ref, years))
+                    evidence = f"{label} {work_id} references {ref}"
+                    edges.update(_edges_to(citing_id, papers_of[ref], evidence, years))
                 elif ref in known:
                     references.add((citing_id, ref))
-    cdb.replace_edges(session, ORIGIN, None, [edges[k] for k in sorted(edges)])
-    oa.replace_references(session, sorted(references))
+    cdb.replace_edges(session, source, None, [edges[k] for k in sorted(edges)])
+    idx.replace_references(session, source, sorted(references))
     cited = {w for _, w in references}
-    oa.delete_works(session, sorted(set(titles) - referenced - set(papers_of)))
+    idx.delete_works(session, sorted(set(titles) - referenced - set(papers_of)))
     return len(edges), len(cited)
 
 
-__all__ = ["ORIGIN", "EnrichReport", "Match", "PaperInfo", "enrich"]
+__all__ = ["EnrichReport", "Match", "PaperInfo", "SourceReport", "enrich", "planned_calls"]

@@ -8,13 +8,14 @@ from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
+from survey.db import indexes as idx
 from survey.db import taxonomy as tx
 from survey.graph import analysis
 from survey.graph import network as g
 from survey.naming import paper_label
 from survey.review import discover
 from survey.shapes import ExportPaper, MissingWork, Ranked, Trend
-from survey.vocab import Provenance, SectionFlag
+from survey.vocab import Provenance, SectionFlag, index_label
 
 TOP = 10
 # A section's missing classics: external works cited by at least this many of its papers.
@@ -95,6 +96,16 @@ class Gaps(TypedDict):
     no_citations: list[str]
 
 
+class IndexCoverage(TypedDict):
+    """What one citation index contributed (after `survey enrich`)."""
+
+    index: str  # its label: OpenAlex, Semantic Scholar, OpenCitations
+    asked: int  # papers looked up
+    matched: int  # papers it has a work for
+    edges: int  # edges among the papers it witnesses
+    external: int  # works outside the survey the papers cite, per this index
+
+
 class Report(TypedDict):
     """The report object: everything the Markdown shows, as plain data."""
 
@@ -107,12 +118,13 @@ class Report(TypedDict):
     top_cited: list[Ranked]
     top_pagerank: list[Ranked]
     gaps: Gaps
+    coverage: list[IndexCoverage]  # empty before survey enrich
 
 
 def build_report(session: Session, within: str | None = None) -> Report:
     data = analysis.export_data(session, within)
     papers = {p["key"]: p for p in data["papers"]}
-    # One edge per pair, with every origin that has it (a file and OpenAlex, say).
+    # One edge per pair, with every origin that has it (a file and an index, say).
     relations: dict[tuple[str, str], str] = {}
     origins: dict[tuple[str, str], set[str]] = {}
     for e in data["edges"]:
@@ -236,6 +248,7 @@ def build_report(session: Session, within: str | None = None) -> Report:
         "trend": trend,
         "top_cited": top["papers"],
         "top_pagerank": by_rank["papers"],
+        "coverage": _coverage(session, origins, within is None),
         "gaps": {
             "empty": [s["path"] for s in sections if s["flag"] == SectionFlag.EMPTY],
             "images_only": [s["path"] for s in sections if s["flag"] == SectionFlag.IMAGES_ONLY],
@@ -246,6 +259,26 @@ def build_report(session: Session, within: str | None = None) -> Report:
             "no_citations": sorted(k for k in papers if k not in connected),
         },
     }
+
+
+def _coverage(
+    session: Session, origins: dict[tuple[str, str], set[str]], whole: bool
+) -> list[IndexCoverage]:
+    """Papers matched and edges per citation index (for the whole survey only: the
+    matches are not per section)."""
+    if not whole:
+        return []
+    edges = Counter(origin for found in origins.values() for origin in found)
+    return [
+        {
+            "index": index_label(source),
+            "asked": asked,
+            "matched": matched,
+            "edges": edges.get(source, 0),
+            "external": external,
+        }
+        for source, (asked, matched, external) in idx.coverage(session).items()
+    ]
 
 
 def _inside(path: str, top: str | None) -> bool:

@@ -15,9 +15,16 @@ from urllib.parse import quote
 from survey.textnorm import strip_controls
 
 if TYPE_CHECKING:
-    from survey.report.gather import Gaps, Report, ReportEdge, ReportPaper, ReportSection
+    from survey.report.gather import (
+        Gaps,
+        IndexCoverage,
+        Report,
+        ReportEdge,
+        ReportPaper,
+        ReportSection,
+    )
     from survey.shapes import MissingWork, Ranked, Trend
-from survey.vocab import Origin, SectionFlag
+from survey.vocab import INDEX_ORIGINS, SectionFlag
 
 # Pandoc's and CommonMark's inline syntax: `^x^` superscript, `~x~` subscript, `&name;`
 # entities, `$…$` maths, `@key` citations, plus emphasis, code, links and raw HTML.
@@ -91,6 +98,8 @@ def render_markdown(
         link = f"[{md(graph_page)}]({quote(graph_page)})"
         add(f"- Citation graph: {link} (interactive, opens offline)")
     add("")
+    if report["coverage"]:
+        _coverage(lines, report["coverage"])
     if overview["venues"]:
         add("| venue | papers |")
         add("|---|---:|")
@@ -190,38 +199,58 @@ def _lineage_diagram(lines: list[str], edges: list[ReportEdge]) -> None:
         add(f"  {ids[edge['citing']][0]} {_arrow(edge)} {ids[edge['cited']][0]}")
     add("```")
     add("")
-    if any(Origin.OPENALEX in edge["origins"] for edge in edges):
+    if any(set(edge["origins"]) & set(INDEX_ORIGINS) for edge in edges):
         add(
             "Arrows: solid for curated edges (citations file, cites field, manual), "
-            "thick when OpenAlex has them too, dotted for edges from OpenAlex only."
+            "thick when a citation index has them too, dotted for edges from the indexes "
+            "only."
         )
         add("")
 
 
 def _missing_works(lines: list[str], missing: list[MissingWork]) -> None:
     add = lines.append
-    add("Missing from this section (works its papers cite that the survey lacks; OpenAlex):")
+    add(
+        "Missing from this section (works its papers cite that the survey lacks, per the "
+        "citation indexes):"
+    )
     add("")
     for work in missing:
         who = ", ".join(cite(k) for k in work["papers"])
         year = f", {work['year']}" if work["year"] else ""
         doi = f", doi {md(work['doi'])}" if work["doi"] else ""
         add(
-            f"- {md(work['title'])} ({md(work['first_author'])}{year}; OpenAlex "
-            f"{work['work']}{doi}): cited by {work['count']}: {who}"
+            f"- {md(work['title'])} ({md(work['first_author'])}{year}; "
+            f"{md(work['work'])}{doi}): cited by {work['count']}: {who}"
         )
     add("")
 
 
 def _arrow(edge: ReportEdge) -> str:
-    """Mermaid arrow by origin: solid curated, thick curated and OpenAlex, dotted OpenAlex."""
+    """Mermaid arrow by origin: solid curated, thick curated and seen by an index, dotted
+    seen by the indexes only."""
     label = mermaid_label(edge["relation"]) if edge["relation"] else ""
     origins = set(edge["origins"])
-    if origins == {Origin.OPENALEX}:
+    if origins <= set(INDEX_ORIGINS):
         return f"-. {label} .->" if label else "-.->"
-    if Origin.OPENALEX in origins:
+    if origins & set(INDEX_ORIGINS):
         return f"== {label} ==>" if label else "==>"
     return f"-- {label} -->" if label else "-->"
+
+
+def _coverage(lines: list[str], coverage: list[IndexCoverage]) -> None:
+    add = lines.append
+    add("Citation indexes (survey enrich): papers matched, edges among the papers each index")
+    add("witnesses, and works outside the survey the papers cite.")
+    add("")
+    add("| index | papers matched | edges | external works |")
+    add("|---|---:|---:|---:|")
+    for row in coverage:
+        add(
+            f"| {md(row['index'])} | {row['matched']} of {row['asked']} | {row['edges']} "
+            f"| {row['external']} |"
+        )
+    add("")
 
 
 def _trends(lines: list[str], trend: Trend, charts: list[tuple[str, str]]) -> None:

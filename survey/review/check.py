@@ -7,6 +7,7 @@ graph cannot live with; warnings are likely mistakes; info is worth a look.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from survey.db import citations as cdb
-from survey.db import openalex as oa
+from survey.db import indexes as idx
 from survey.db import reads
 from survey.db import taxonomy as tx
 from survey.db.annotations import TAG, detached
@@ -31,7 +32,7 @@ from survey.ingest.edges import field_lines
 from survey.sources.bibtex import parse_year, raw_field_values
 from survey.sources.citations import read_citations
 from survey.textnorm import normalize_name, normalize_title
-from survey.vocab import Origin, SectionFlag, Severity
+from survey.vocab import INDEX_ORIGINS, SectionFlag, Severity, index_label
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -78,7 +79,7 @@ def check(session: Session) -> list[Diagnostic]:
     findings += _taxonomy(session, papers)
     findings += _citations(session, papers, edges)
     findings += _detached(session)
-    findings += _openalex(session, papers, edges)
+    findings += _indexes(session, papers, edges)
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(
         findings,
@@ -389,7 +390,7 @@ def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> 
                     f"({cited.year}), more than a year younger"
                     + (
                         f" (origin {edge.origin}: {edge.evidence})"
-                        if edge.origin == Origin.OPENALEX
+                        if edge.origin in INDEX_ORIGINS
                         else ""
                     ),
                     "check the edge; cite the preprint if that is what was read",
@@ -450,49 +451,118 @@ def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> 
     return found
 
 
-def _openalex(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
-    """DOI suggestions, and curated edges OpenAlex's reference lists lack."""
+def _indexes(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
+    """DOI suggestions, curated edges no citation index confirms, and how far the
+    indexes agree with each other."""
     by_id = {p.id: p for p in papers}
-    found = []
-    matches = oa.matches_with_references(session)
-    work_of: dict[str, tuple[str, list[str]]] = {}
-    for paper_id, work_id, method, score, suggestion, refs in matches:
+    found: list[Diagnostic] = []
+    # index -> paper key -> (work id, its references or None)
+    work_of: dict[str, dict[str, tuple[str, list[str] | None]]] = {}
+    suggested: dict[tuple[str, str], list[str]] = {}
+    for paper_id, source, work_id, method, score, suggestion, refs in idx.matches_with_references(
+        session
+    ):
         paper = by_id[paper_id]
-        if work_id is None:
-            continue
-        work_of[paper.key] = (work_id, list(refs or []))
+        work_of.setdefault(source, {})[paper.key] = (work_id, refs)
         if suggestion and not paper.doi:
-            found.append(
-                _finding(
-                    INFO,
-                    "doi-suggestion",
-                    paper,
-                    f"OpenAlex {work_id} suggests doi {suggestion} for {paper.key} "
-                    f"({method} match, confidence {score:g}/100)",
-                    f"check it, then add doi = {{{suggestion}}} to the entry",
-                )
+            label = f"{index_label(source)} {work_id} ({method} match, confidence {score:g}/100)"
+            suggested.setdefault((paper.key, suggestion), []).append(label)
+    for (key, suggestion), labels in sorted(suggested.items()):
+        found.append(
+            _finding(
+                INFO,
+                "doi-suggestion",
+                next(p for p in papers if p.key == key),
+                f"{'; '.join(labels)} suggests doi {suggestion} for {key}",
+                f"check it, then add doi = {{{suggestion}}} to the entry",
             )
+        )
+    found += _unconfirmed_edges(edges, work_of)
+    found += _agreement(edges, work_of)
+    return found
+
+
+def _confirms(
+    works: dict[str, tuple[str, list[str] | None]], citing: str, cited: str
+) -> bool | None:
+    """Whether one index's references of `citing` hold `cited`; None when it cannot say
+    (it lacks either work, or a reference list for the citing one)."""
+    citing_work, cited_work = works.get(citing), works.get(cited)
+    if citing_work is None or cited_work is None or not citing_work[1]:
+        return None
+    return cited_work[0] in citing_work[1]
+
+
+def _unconfirmed_edges(
+    edges: list[EdgeRow], work_of: dict[str, dict[str, tuple[str, list[str] | None]]]
+) -> list[Diagnostic]:
+    found = []
     seen: set[tuple[str, str]] = set()
     for edge in edges:
         pair = (edge.citing, edge.cited)
-        if edge.origin == Origin.OPENALEX or pair in seen:
+        if edge.origin in INDEX_ORIGINS or pair in seen:
             continue
         seen.add(pair)
-        citing, cited = work_of.get(edge.citing), work_of.get(edge.cited)
-        # Only when OpenAlex knows both works and has a reference list for the citing one.
-        if citing is None or cited is None or not citing[1] or cited[0] in citing[1]:
+        verdicts = {
+            source: _confirms(works, edge.citing, edge.cited)
+            for source, works in sorted(work_of.items())
+        }
+        able = [source for source, verdict in verdicts.items() if verdict is not None]
+        if not able or any(verdicts[source] for source in able):
             continue
+        names = ", ".join(index_label(source) for source in able)
         found.append(
             _found(
                 INFO,
-                "openalex-lacks-edge",
+                "index-lacks-edge",
                 edge.citing,
                 edge.file,
                 edge.line,
-                f"{edge.citing} -> {edge.cited} ({edge.origin}) is not in OpenAlex's "
-                f"references of {citing[0]}",
-                "nothing to do if the edge is right (reference lists in OpenAlex are "
+                f"{edge.citing} -> {edge.cited} ({edge.origin}) is in no index's references "
+                f"({names} know both papers)",
+                "nothing to do if the edge is right (the indexes' reference lists are "
                 "incomplete); otherwise remove it",
+            )
+        )
+    return found
+
+
+def _agreement(
+    edges: list[EdgeRow], work_of: dict[str, dict[str, tuple[str, list[str] | None]]]
+) -> list[Diagnostic]:
+    """Per pair of indexes: of the edges among papers both matched (with a reference list
+    for the citing one in both), how many both have and how many only one has."""
+    witnessed: dict[str, set[tuple[str, str]]] = {}
+    for edge in edges:
+        if edge.origin in INDEX_ORIGINS:
+            witnessed.setdefault(edge.origin, set()).add((edge.citing, edge.cited))
+    found = []
+    for first, second in itertools.combinations(sorted(work_of), 2):
+        both_know = {
+            key
+            for key, (_, refs) in work_of[first].items()
+            if refs and key in work_of[second] and work_of[second][key][1]
+        }
+        if not both_know:
+            continue
+        mine = {e for e in witnessed.get(first, set()) if e[0] in both_know and e[1] in both_know}
+        theirs = {
+            e for e in witnessed.get(second, set()) if e[0] in both_know and e[1] in both_know
+        }
+        shared = len(mine & theirs)
+        total = len(mine | theirs)
+        a, b = index_label(first), index_label(second)
+        found.append(
+            _found(
+                INFO,
+                "index-agreement",
+                None,
+                None,
+                None,
+                f"{a} and {b} agree on {shared} of {total} edges among the {len(both_know)} "
+                f"papers both matched ({len(mine - theirs)} only in {a}, "
+                f"{len(theirs - mine)} only in {b})",
+                "",
             )
         )
     return found

@@ -2,36 +2,41 @@
 
 `missing_works` ranks the external works stored by `survey enrich` by how many papers of
 a section cite them: the section's classics that the survey lacks. `citing_works` asks
-OpenAlex (through its cache) for works citing the section's papers and ranks them by
-how many of those papers each cites: recent follow-ups. `propose_mentions` searches
-OpenAlex for the notes' open mentions. Nothing here writes to the database; proposals
-go to a BibTeX file for the user to review.
+the citation indexes (through their caches) for works citing the section's papers and
+ranks them by how many of those papers each cites: recent follow-ups. `propose_mentions`
+searches the indexes for the notes' open mentions. A work several indexes know (the same
+DOI, arXiv id, or normalised title and year) counts once. Nothing here writes to the
+database; proposals go to a BibTeX file for the user to review.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from survey.config import DEFAULT_MIN_CITING
+from survey.controls import strip_controls
 from survey.db import citations as cdb
-from survey.db import openalex as oa
+from survey.db import indexes as idx
 from survey.db import reads
 from survey.db import taxonomy as tx
-from survey.db.models import OpenAlexWork
+from survey.db.models import IndexWork
 from survey.export.bibtex import escape_text as bibtex_escape
+from survey.identifiers import work_identities
 from survey.ingest.enrich import resolve_against
 from survey.ingest.match import parse_hints
 from survey.shapes import MissingWork
-from survey.sources.openalex import OpenAlexClient, WorkRecord, parse_work
+from survey.sources.indexes.records import IndexClient, WorkRecord
 from survey.textnorm import normalize_title
-from survey.vocab import ResolutionState
+from survey.vocab import INDEX_ORIGINS, Origin, ResolutionState, index_label
 
-_CITING_PAGES = 1  # pages of 200 works per batch of 100 section works, most cited first
+Progress = Callable[[str, int, int], None]
+# Citing works asked per cited work (OpenAlex: of each batch of 100), most cited first.
+CITING_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +51,8 @@ class Candidate:
     doi: str | None
     cited_by_count: int | None
     keys: tuple[str, ...]  # the section's papers that cite it (or that it cites)
-    venue_type: str = ""  # OpenAlex's source type: journal, conference, repository, ...
+    venue_type: str = ""  # the index's venue type: journal, conference, repository, ...
+    source: str = "openalex"  # the index the work's record came from
 
     @property
     def count(self) -> int:
@@ -94,14 +100,7 @@ def missing_works(
     Ties: more global citations first, then the work id. Needs `survey enrich` first.
     """
     path, keys = _scope(session, within)
-    citing: dict[str, set[str]] = {}
-    for paper_id, work_id in oa.external_references(session):
-        if paper_id in keys:
-            citing.setdefault(work_id, set()).add(keys[paper_id])
-    wanted = [w for w, papers in citing.items() if len(papers) >= min_citing]
-    works = oa.works(session, wanted)
-    candidates = [_candidate(w, tuple(sorted(citing[w.id]))) for w in works.values()]
-    return path, _ranked(candidates, min_citing, limit)
+    return path, missing_by_section(session, min_citing)(keys.values())[:limit]
 
 
 def missing_by_section(
@@ -112,10 +111,13 @@ def missing_by_section(
     The references and works are read once, so the report asks it for every section.
     """
     keys = reads.citekeys_by_id(session)
+    references = idx.external_references(session)
+    works = idx.works(session) if references else {}
+    one_of = same_works(works.values())
     cites: dict[str, set[str]] = {}
-    for paper_id, work_id in oa.external_references(session):
-        cites.setdefault(keys[paper_id], set()).add(work_id)
-    works = oa.works(session) if cites else {}
+    for paper_id, work_id in references:
+        if work_id in works:
+            cites.setdefault(keys[paper_id], set()).add(one_of[work_id])
 
     def missing(section_keys: Iterable[str]) -> list[Candidate]:
         citing: dict[str, set[str]] = {}
@@ -126,7 +128,7 @@ def missing_by_section(
             (
                 _candidate(works[w], tuple(sorted(papers)))
                 for w, papers in citing.items()
-                if len(papers) >= min_citing and w in works
+                if len(papers) >= min_citing
             ),
             min_citing,
             None,
@@ -135,7 +137,33 @@ def missing_by_section(
     return missing
 
 
-def _candidate(work: OpenAlexWork, keys: tuple[str, ...]) -> Candidate:
+def same_works(works: Iterable[IndexWork | WorkRecord]) -> dict[str, str]:
+    """Each work id -> the id standing for its work: works of several indexes sharing a DOI,
+    an arXiv id, or a normalised title and year are one work, named by the id of the first
+    index that has it (OpenAlex, then Semantic Scholar, then OpenCitations; then by id)."""
+    order = {str(origin): rank for rank, origin in enumerate(INDEX_ORIGINS)}
+    ranked = sorted(works, key=lambda w: (order.get(w.source, len(order)), w.id))
+    rank = {work.id: position for position, work in enumerate(ranked)}
+    parent = {work.id: work.id for work in ranked}
+    owner: dict[tuple[str, str], str] = {}
+
+    def root(work_id: str) -> str:
+        while parent[work_id] != work_id:
+            parent[work_id] = parent[parent[work_id]]
+            work_id = parent[work_id]
+        return work_id
+
+    for work in ranked:
+        title = normalize_title(work.title or "") or None
+        for identity in work_identities(work.doi, work.arxiv_id, title, work.year):
+            a, b = root(owner.setdefault(identity, work.id)), root(work.id)
+            if a != b:
+                keep, drop = (a, b) if rank[a] < rank[b] else (b, a)
+                parent[drop] = keep
+    return {work_id: root(work_id) for work_id in parent}
+
+
+def _candidate(work: IndexWork | WorkRecord, keys: tuple[str, ...]) -> Candidate:
     return Candidate(
         work.id,
         work.title or "",
@@ -146,56 +174,64 @@ def _candidate(work: OpenAlexWork, keys: tuple[str, ...]) -> Candidate:
         work.cited_by_count,
         keys,
         work.venue_type or "",
+        work.source,
     )
 
 
 def citing_works(
     session: Session,
-    client: OpenAlexClient,
+    clients: Sequence[IndexClient],
     within: str | None = None,
     *,
     min_citing: int = DEFAULT_MIN_CITING,
     limit: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[str | None, list[Candidate]]:
     """Works outside the knowledge base citing at least `min_citing` of the section's papers.
 
-    Asks OpenAlex `filter=cites:W1|W2|...` (100 works a request, the 200 most cited
-    citing works of each batch) and counts, for each answer, the section's works in its
-    references.
+    Asks each index for the works citing the section's papers it matched (the most cited
+    first where the index sorts), and counts, for each citing work, the section's papers
+    it cites; a work several indexes return counts once.
     """
+    tick = progress or (lambda _d, _n, _t: None)
     path, keys = _scope(session, within)
-    papers_of: dict[str, set[str]] = {}
-    all_matched: set[str] = set()
-    for paper_id, work_id in oa.matched_works(session):
-        all_matched.add(work_id)
-        if paper_id in keys:
-            papers_of.setdefault(work_id, set()).add(keys[paper_id])
-    if not papers_of:
-        return path, []
-    found = client.works_by_filter(
-        "cites",
-        papers_of,
-        extra={"sort": "cited_by_count:desc"},
-        max_pages=_CITING_PAGES,
-    )
-    candidates: dict[str, Candidate] = {}
-    for raw in found:
-        work = parse_work(raw)
-        if work is None or work.id in all_matched or work.id in candidates:
+    matched = idx.matched_works(session)
+    in_survey = {work_id for _, work_id in matched}
+    identities = {i for p in reads.paper_identities(session) for i in _paper_identities(p)}
+    cited_by: dict[str, set[str]] = {}
+    records: dict[str, WorkRecord] = {}
+    for client in clients:
+        papers_of: dict[str, set[str]] = {}
+        for paper_id, work_id in idx.matched_works(session, client.source):
+            if paper_id in keys:
+                papers_of.setdefault(work_id, set()).add(keys[paper_id])
+        if not papers_of:
             continue
-        cited = sorted({k for ref in work.referenced_works for k in papers_of.get(ref, ())})
-        candidates[work.id] = Candidate(
-            work.id,
-            work.title,
-            work.year,
-            work.venue,
-            work.first_author,
-            work.doi,
-            work.cited_by_count,
-            tuple(cited),
-            work.venue_type,
-        )
-    return path, _ranked(candidates.values(), min_citing, limit)
+        for cited, found in client.citing(sorted(papers_of), tick, CITING_LIMIT).items():
+            for work in found.works.values():
+                if work.id in in_survey or _is_known(work, identities):
+                    continue
+                records.setdefault(work.id, work)
+                cited_by.setdefault(work.id, set()).update(papers_of.get(cited, ()))
+    one_of = same_works(records.values())
+    merged: dict[str, set[str]] = {}
+    for work_id, papers in cited_by.items():
+        merged.setdefault(one_of[work_id], set()).update(papers)
+    candidates = [_candidate(records[w], tuple(sorted(p))) for w, p in merged.items()]
+    return path, _ranked(candidates, min_citing, limit)
+
+
+def _paper_identities(row: tuple[object, ...]) -> list[tuple[str, str]]:
+    """The identities of a paper of the knowledge base (its DOI and arXiv id)."""
+    _, _, _, _, doi, arxiv = row
+    return work_identities(
+        str(doi).lower() if doi else None, str(arxiv).lower() if arxiv else None, None, None
+    )
+
+
+def _is_known(work: WorkRecord, identities: set[tuple[str, str]]) -> bool:
+    """Whether a fetched work is a paper of the knowledge base by its DOI or arXiv id."""
+    return any(i in identities for i in work_identities(work.doi, work.arxiv_id, None, None))
 
 
 # -- unresolved mentions ------------------------------------------------------------
@@ -203,7 +239,7 @@ def citing_works(
 
 @dataclass(frozen=True, slots=True)
 class Proposal:
-    """An OpenAlex work proposed for an open mention of the notes."""
+    """A work of a citation index proposed for an open mention of the notes."""
 
     section: str
     line: int
@@ -214,11 +250,16 @@ class Proposal:
     candidates: list[tuple[str, float]] = field(default_factory=list)
 
 
-def propose_mentions(session: Session, client: OpenAlexClient) -> list[Proposal]:
-    """For each open mention, the OpenAlex work its title (and hints) resolve to, if any."""
+def propose_mentions(session: Session, clients: Sequence[IndexClient]) -> list[Proposal]:
+    """For each open mention, the work its title (and hints) resolve to among the title
+    candidates of every index (a work several indexes return counted once), if any."""
     proposals = []
     for mention in tx.open_mentions(session):
-        works = [w for w in (parse_work(r) for r in client.search_titles(mention.title)) if w]
+        found: list[WorkRecord] = []
+        for client in clients:
+            found += client.title_candidates(mention.title)
+        one_of = same_works(found)
+        works = [w for w in found if one_of[w.id] == w.id]
         resolution, by_id = resolve_against(works, mention.title, parse_hints(mention.hints))
         accepted = (
             by_id[resolution.paper.citekey]
@@ -296,11 +337,28 @@ def bibtex_entry(
         (venue_field, bibtex_escape(venue)),
         ("year", str(year) if year else ""),
         ("doi", bibtex_escape(doi or "")),
-        ("openalex", work_id),
+        _work_field(work_id),
         ("x-survey-origin", bibtex_escape(origin)),
     ]
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    # Stored text may predate the cleaning of index answers: no control character is written.
+    body = ",\n".join(f"  {name} = {{{strip_controls(value)}}}" for name, value in fields if value)
     return f"@{entry_type}{{{key},\n{body}\n}}\n"
+
+
+def _work_field(work_id: str) -> tuple[str, str]:
+    """The field naming the index work an entry came from: `openalex` for OpenAlex ids,
+    `x-survey-work` for the other indexes'."""
+    if _source_of(work_id) == Origin.OPENALEX:
+        return "openalex", work_id
+    return "x-survey-work", bibtex_escape(work_id)
+
+
+def _source_of(work_id: str) -> str:
+    if work_id.startswith("S2:"):
+        return Origin.SEMANTICSCHOLAR
+    if work_id.startswith(("doi:", "omid:")):
+        return Origin.OPENCITATIONS
+    return Origin.OPENALEX
 
 
 def candidates_bibtex(
@@ -349,7 +407,8 @@ def proposals_bibtex(session: Session, proposals: list[Proposal]) -> str:
                 doi=work.doi,
                 work_id=work.id,
                 origin=(
-                    f"survey enrich --mentions: OpenAlex {work.id} for the {proposal.status} "
+                    f"survey enrich --mentions: {index_label(work.source)} {work.id} for the "
+                    f"{proposal.status} "
                     f"mention on line {proposal.line} in {proposal.section} "
                     f"(score {proposal.score or 0:g}); review before adding"
                 ),

@@ -23,10 +23,13 @@ class CacheError(SurveyError):
     """The answer cache cannot be created, read or written."""
 
 
-def request_key(method: str, path: str, params: Mapping[str, str], body: object) -> str:
-    """The cache key of one request: what identifies the answer, nothing secret."""
+def request_key(
+    base_url: str, method: str, path: str, params: Mapping[str, str], body: object
+) -> str:
+    """The cache key of one request: what identifies the answer (the server too, so a
+    mirror or a stand-in never answers for another), nothing secret."""
     canonical = json.dumps(
-        [method, path, sorted(params.items()), body], sort_keys=True, ensure_ascii=True
+        [base_url, method, path, sorted(params.items()), body], sort_keys=True, ensure_ascii=True
     )
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 

@@ -119,6 +119,7 @@ class Endpoint:
     base_url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     url_env: str = ""  # the variable that overrides base_url, for messages
+    budget_hint: str = "run again when the budget is renewed; the answers so far are cached"
 
 
 @dataclass(slots=True)
@@ -201,7 +202,7 @@ class IndexHttp:
         kind: str,
         missing_ok: bool = False,
     ) -> Any:
-        key = request_key(method, path, params, body)
+        key = request_key(self.endpoint.base_url, method, path, params, body)
         described = describe(path, params)
         if not self.refresh or self.offline:
             stored = self.cache.get(key)
@@ -382,7 +383,9 @@ class IndexHttp:
     def _refusal(self, status: int, payload: bytes, described: str) -> IndexSourceError:
         text = _error_text(payload)
         if self._budget_rule(status, _text(payload)):
-            return BudgetExhausted(self.label, f"the budget is spent ({text})")
+            return BudgetExhausted(
+                self.label, f"the budget is spent ({text})", self.endpoint.budget_hint
+            )
         if status in (401, 403):
             return SourceUnavailable(
                 self.label, f"refused the request ({status}: {text})", "check the API key"

@@ -68,8 +68,14 @@ class IndexClient(Protocol):
 
     source: str  # the citation origin: openalex | semanticscholar | opencitations
     label: str  # for messages: OpenAlex, Semantic Scholar, OpenCitations
-    counts: Counts
-    last_limits: dict[str, str]
+
+    @property
+    def counts(self) -> Counts:
+        """Requests of this run, by what they cost."""
+
+    @property
+    def last_limits(self) -> dict[str, str]:
+        """The rate-limit and cost headers of the last answer."""
 
     def by_doi(self, dois: Sequence[str], progress: Progress) -> Found:
         """Works by DOI (lower case); `works` is keyed by the DOI asked."""
