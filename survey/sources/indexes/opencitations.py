@@ -321,7 +321,7 @@ class OpenCitationsClient:
             listed = references.get(doi)
             record = described.get(work_id)
             if record is None:
-                if not listed:
+                if listed is None or not listed.cited:
                     continue  # neither the Index nor Meta knows this DOI
                 record = bare_record(listed.citing, work_id, listed.date)
             record = replace(record, references=listed.cited if listed else ())
