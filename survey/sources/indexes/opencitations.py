@@ -109,7 +109,7 @@ def parse_pids(value: object) -> _Pids:
     dois: list[str] = []
     omid: str | None = None
     if isinstance(value, str):
-        for token in clean(value).split():
+        for token in value.split():  # each DOI is cleaned, each OMID checked
             scheme, _, literal = token.partition(":")
             scheme = scheme.lower()
             if scheme == "doi":
@@ -324,7 +324,8 @@ class OpenCitationsClient:
                 if listed is None or not listed.cited:
                     continue  # neither the Index nor Meta knows this DOI
                 record = bare_record(listed.citing, work_id, listed.date)
-            record = replace(record, references=listed.cited if listed else ())
+            # The Index's [] is an empty list; a DOI it refused or was never asked: unknown.
+            record = replace(record, references=listed.cited if listed is not None else None)
             for key in keys[doi]:
                 found.works[key] = record
         return found
@@ -354,26 +355,26 @@ class OpenCitationsClient:
         groups = batches([i for i in ids if meta_askable(i)], META_BATCH)
         records: dict[str, WorkRecord] = {}
         for done, group in enumerate(groups, start=1):
-            for part in self._meta_calls(group):
-                records.update(part)
+            records.update(self._meta_call(group))
             progress("OpenCitations: metadata", done, len(groups))
         return records
 
-    def _meta_calls(self, group: list[str]) -> list[dict[str, WorkRecord]]:
+    def _meta_call(self, group: list[str]) -> dict[str, WorkRecord]:
         """One /metadata call for `group`; when it is refused with a 404 (an id the
         server cannot match), each id alone, so one bad id costs only itself."""
         rows = self._rows(f"{META}/metadata/" + "__".join(map(path_id, group)), "metadata")
-        if rows is None:
-            if len(group) == 1:
-                return []
-            return [part for one in group for part in self._meta_calls([one])]
         records: dict[str, WorkRecord] = {}
+        if rows is None:
+            if len(group) > 1:
+                for work_id in group:
+                    records.update(self._meta_call([work_id]))
+            return records
         for row in rows:
             pids = parse_pids(row.get("id"))
             for work_id in group:
                 if work_id in pids.ids() and work_id not in records:
                     records[work_id] = meta_record(row, pids, work_id)
-        return [records]
+        return records
 
     def _rows(self, path: str, kind: str) -> list[Mapping[str, Any]] | None:
         """The rows of a list answer (None for a 404); anything but a list is refused."""
