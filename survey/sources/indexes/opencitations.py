@@ -85,11 +85,8 @@ class _Pids:
     dois: tuple[str, ...]
     omid: str | None  # "omid:br/…"
 
-    def work_id(self, asked: str | None = None) -> str | None:
-        """This work's id: the id asked when it is one of them, else its first DOI,
-        else its OMID."""
-        if asked is not None and asked in self.ids():
-            return asked
+    def work_id(self) -> str | None:
+        """This work's id: its first DOI, else its OMID (None: neither)."""
         if self.dois:
             return f"doi:{self.dois[0]}"
         return self.omid
@@ -170,8 +167,8 @@ def bare_record(pids: _Pids, work_id: str, date: object) -> WorkRecord:
 
 
 def authors(value: object) -> tuple[str, ...]:
-    """ "Surname, Given [orcid:… omid:ra/…]; …" -> ("Given Surname", …); a name without a
-    comma (an organisation) is kept whole."""
+    """Meta's author list, "Surname, Given [orcid:… omid:ra/…]; …", as ("Given Surname",
+    …); a name without a comma (an organisation) is kept whole."""
     if not isinstance(value, str):
         return ()
     names: list[str] = []
