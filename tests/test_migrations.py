@@ -24,7 +24,7 @@ from survey.db.models import Base
 
 def test_empty_database_is_upgraded_on_open(db_url: str) -> None:
     engine = open_database(db_url)
-    assert current_revision(engine) == head_revision(engine) == "0008"
+    assert current_revision(engine) == head_revision(engine) == "0010"
     tables = set(inspect(engine).get_table_names())
     assert {"papers", "authors", "aliases", "sources", "citations", "settings"} <= tables
     if engine.dialect.name == "sqlite":
@@ -55,7 +55,7 @@ def test_downgrade_to_base_and_up_again(db_url: str) -> None:
         command.downgrade(config, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     reopened = open_database(db_url)
-    assert current_revision(reopened) == "0008"
+    assert current_revision(reopened) == "0010"
 
 
 def test_current_does_not_create_tables(db_url: str) -> None:
@@ -119,9 +119,15 @@ DATA_AT = {
     "0007": [],
     # 0008 adds an index on citations, over the rows above.
     "0008": [],
+    "0010": [
+        "INSERT INTO index_works (id, source, title, year, doi, arxiv_id, referenced_works)"
+        " VALUES ('S2:abc', 'semanticscholar', 'Bilinear', 2015, NULL, '1504.07889', NULL)",
+        "INSERT INTO index_matches (paper_id, source, work_id, method, score)"
+        " VALUES (1, 'semanticscholar', 'S2:abc', 'arxiv', 100)",
+    ],
 }
 # Revisions in the order they apply (0007 was numbered before 0009 landed, and follows it).
-CHAIN = ["0001", "0002", "0003", "0004", "0005", "0006", "0009", "0007", "0008"]
+CHAIN = ["0001", "0002", "0003", "0004", "0005", "0006", "0009", "0007", "0008", "0010"]
 EARLIER = CHAIN[:-1]
 
 
@@ -180,16 +186,23 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
                 "SELECT path, location FROM sources WHERE id = 2"
             ).fetchall() == [("notes.md", "/y/notes.md")]
         if revision >= "0006":
+            # 0010 moved OpenAlex's rows into the tables of every index, marked openalex.
             assert connection.exec_driver_sql(
-                "SELECT paper_id, work_id, method, score, doi_suggestion FROM openalex_matches"
-                " ORDER BY paper_id"
+                "SELECT paper_id, source, work_id, method, score, doi_suggestion"
+                " FROM index_matches WHERE source = 'openalex' ORDER BY paper_id"
             ).fetchall() == [
-                (1, "W1", "title", 96.5, "10.1109/iccv.2015.170"),
-                (2, None, "none", 0.0, None),
+                (1, "openalex", "W1", "title", 96.5, "10.1109/iccv.2015.170"),
+                (2, "openalex", None, "none", 0.0, None),
             ]
             assert connection.exec_driver_sql(
-                "SELECT paper_id, work_id FROM openalex_references"
+                "SELECT paper_id, work_id FROM index_references"
             ).fetchall() == [(1, "W2")]
+            assert connection.exec_driver_sql(
+                "SELECT id, source, title, cited_by_count FROM index_works ORDER BY id"
+            ).fetchall()[:2] == [
+                ("W1", "openalex", "Bilinear", 42),
+                ("W2", "openalex", "Cited", None),
+            ]
             assert connection.exec_driver_sql(
                 "SELECT origin FROM citations ORDER BY origin"
             ).fetchall() == [("manual",), ("openalex",)]

@@ -594,7 +594,9 @@ def test_cli_bad_input(built: Engine, recorded: HTTPServer, db_url: str, tmp_pat
     needs_bib = cli("--db", db_url, "enrich", "--mentions")
     assert needs_bib.exit_code == 2
     unknown_index = cli("--db", db_url, "enrich", "--source", "crossref")
-    assert unknown_index.exit_code == 1 and "unknown citation index crossref" in unknown_index.stderr
+    assert (
+        unknown_index.exit_code == 1 and "unknown citation index crossref" in unknown_index.stderr
+    )
     empty = cli("--db", db_url, "discover", "--bib", tmp_path / "x.bib")
     assert empty.exit_code == 1 and "no works to write" in empty.stderr
     assert not (tmp_path / "x.bib").exists()
@@ -738,9 +740,7 @@ def test_enrich_within_a_section(built: Engine, recorded: HTTPServer) -> None:
     assert whole.scope == "fine-grained" and whole.papers == 30
     with session_scope(built) as session:
         keys = set(
-            session.scalars(
-                select(Paper.citekey).join(IndexMatch, IndexMatch.paper_id == Paper.id)
-            )
+            session.scalars(select(Paper.citekey).join(IndexMatch, IndexMatch.paper_id == Paper.id))
         )
     assert "isola2017image" not in keys and "fu2017look" in keys
     edges = [(a, b) for a, b, _, _ in openalex_state(built)["edges"]]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from survey.db import open_database, records, session_scope
 from survey.db.engine import alembic_config, create_survey_engine
-from survey.db.models import OpenAlexMatch, OpenAlexWork, Paper, Tag, TaxonomyNode
+from survey.db.models import IndexMatch, IndexWork, Paper, Tag, TaxonomyNode
 from survey.db.queries import find_paper
 from survey.db.records import (
     loaded_paper_record,
@@ -93,14 +93,21 @@ def built(cli: Cli, db_url: str, tmp_path: Path) -> str:
     hostile.write_text(text[: text.index("@inproceedings{choi2018stargan")], encoding="utf-8")
     assert cli("load", hostile).exit_code == 0
     with session_scope(open_database(db_url), write=True) as session:
-        session.add(OpenAlexWork(id="W1", title="Look closer", cited_by_count=42))
+        session.add(IndexWork(id="W1", source="openalex", title="Look closer", cited_by_count=42))
         session.flush()
         fu = find_paper(session, "fu2017look")
         other = find_paper(session, "B-CNN")
-        session.add(OpenAlexMatch(paper_id=fu.id, work_id="W1", method="doi", score=100.0))
         session.add(
-            OpenAlexMatch(
-                paper_id=other.id, work_id=None, method="none", score=0.0, doi_suggestion="10.1/x"
+            IndexMatch(source="openalex", paper_id=fu.id, work_id="W1", method="doi", score=100.0)
+        )
+        session.add(
+            IndexMatch(
+                source="openalex",
+                paper_id=other.id,
+                work_id=None,
+                method="none",
+                score=0.0,
+                doi_suggestion="10.1/x",
             )
         )
     return db_url
@@ -117,18 +124,21 @@ def tags_of_paper(session: Session, paper_id: int) -> list[Tag]:
     )
 
 
-def openalex_of(session: Session, paper_id: int) -> dict[str, object] | None:
-    match = session.get(OpenAlexMatch, paper_id)
-    if match is None:
-        return None
-    work = match.work
-    return {
-        "work": match.work_id,
-        "method": match.method,
-        "score": match.score,
-        "cited_by_count": work.cited_by_count if work is not None else None,
-        "doi_suggestion": match.doi_suggestion,
-    }
+def indexes_of(session: Session, paper_id: int) -> list[dict[str, object]]:
+    matches = session.scalars(
+        select(IndexMatch).where(IndexMatch.paper_id == paper_id).order_by(IndexMatch.source)
+    )
+    return [
+        {
+            "source": match.source,
+            "work": match.work_id,
+            "method": match.method,
+            "score": match.score,
+            "cited_by_count": match.work.cited_by_count if match.work is not None else None,
+            "doi_suggestion": match.doi_suggestion,
+        }
+        for match in matches
+    ]
 
 
 def orm_record(session: Session, paper: Paper) -> dict[str, object]:
@@ -143,9 +153,9 @@ def orm_record(session: Session, paper: Paper) -> dict[str, object]:
         }
         for tag in tags_of_paper(session, paper.id)
     ]
-    openalex = openalex_of(session, paper.id)
-    if openalex is not None:
-        record["openalex"] = openalex
+    indexes = indexes_of(session, paper.id)
+    if indexes:
+        record["indexes"] = indexes
     return record
 
 
@@ -161,7 +171,7 @@ def test_the_sql_record_is_the_orm_record_for_every_paper(built: str) -> None:
             for a in p.aliases:
                 named.setdefault(a.alias_lower, set()).add(p.citekey)
     assert got == expected
-    assert "openalex" in got["fu2017look"] and got["fu2017look"]["openalex"]["cited_by_count"] == 42
+    assert got["fu2017look"]["indexes"][0]["cited_by_count"] == 42
     assert any(r["sections"] for r in got.values()) and any(r["source"] for r in got.values())
     if not built.startswith("sqlite"):
         assert quick_paper_record(built, "fu2017look") is None  # the general path's
