@@ -27,6 +27,7 @@ from survey.errors import Diagnostic, InputFileError
 from survey.identifiers import work_identities
 from survey.ingest.edges import FIELD_ORIGIN, sync_field_edges
 from survey.ingest.files import FileRef, attach_source, bare_file, find_source, is_live, shown
+from survey.sources.bibliography import BIBTEX, EXTENSIONS, NAMES, detect_format, parse_records
 from survey.sources.bibtex import (
     BibParse,
     BibRecord,
@@ -34,6 +35,7 @@ from survey.sources.bibtex import (
     iter_bibtex_pieces,
     read_bib_file,
 )
+from survey.sources.items import keep_stored_keys
 from survey.textnorm import normalize_title
 from survey.vocab import AliasOrigin, Severity, SourceKind
 
@@ -93,6 +95,8 @@ class _Input:
     # is read again and takes the entry over if the other file drops it.
     deferred: bool = False
     present: set[str] = field(default_factory=set)
+    kind: str = BIBTEX  # the file's format
+    parsed: BibParse | None = None  # a RIS or CSL-JSON file, read whole
 
 
 @dataclass(slots=True)
@@ -141,7 +145,9 @@ def load_bib_files(
     savepoint = session.begin_nested()
     for given in paths:
         ref = given if isinstance(given, FileRef) else bare_file(given)
-        text, sha256, size, diagnostics = read_bib_file(ref.path)
+        what = NAMES[EXTENSIONS.get(ref.path.suffix.lower(), BIBTEX)]
+        text, sha256, size, diagnostics = read_bib_file(ref.path, what)
+        kind = detect_format(ref.path, text)
         result = FileResult(ref.display, ref.short_name)
         report.files.append(result)
         report.diagnostics.extend(diagnostics)
@@ -152,9 +158,16 @@ def load_bib_files(
             result.skipped = True
             result.unchanged = store.count_from_source(session, source.id)
             continue
+        parsed = None if kind == BIBTEX else parse_records(kind, text, ref.display)
+        if parsed is not None and source is not None and parsed.made_keys:
+            keep_stored_keys(parsed, store.identities_from_source(session, source.id))
         if source is not None:
-            run.keys_in[source.id] = entry_keys(text)
-        inputs.append(_Input(ref, ref.display, text, sha256, size, result))
+            run.keys_in[source.id] = (
+                entry_keys(text) if parsed is None else {r.citekey.lower() for r in parsed.records}
+            )
+        inputs.append(
+            _Input(ref, ref.display, text, sha256, size, result, kind=kind, parsed=parsed)
+        )
 
     with gc_paused():
         for item in inputs:
@@ -186,7 +199,7 @@ def _load_file(run: _Run, item: _Input, workers: int) -> None:
     run.source_ids.add(source.id)
     seen_entries = 0
     estimate = item.text.count("\n@") + 1  # for the progress bar only
-    for piece in iter_bibtex_pieces(item.text, item.display, workers, _prepare_piece):
+    for piece in _pieces(item, workers):
         run.report.diagnostics.extend(piece.diagnostics)
         result.failed += piece.failed
         item.has_errors = item.has_errors or piece.failed > 0
@@ -204,11 +217,20 @@ def _load_file(run: _Run, item: _Input, workers: int) -> None:
             run.progress(f"loading {item.display}", done, max(estimate, done))
     if seen_entries == 0:
         raise InputFileError(
-            f"{item.display}: holds no BibTeX entries", "check that this is the right file"
+            f"{item.display}: holds no {NAMES[item.kind]} entries",
+            "check that this is the right file (survey reads BibTeX .bib, RIS .ris and "
+            "CSL-JSON .json bibliographies)",
         )
     # A file with errors keeps no hash, so loading it again re-reports its problems.
     source.sha256 = "" if item.has_errors or item.deferred else item.sha256
     session.flush()
+
+
+def _pieces(item: _Input, workers: int) -> Iterable[_Piece]:
+    """A BibTeX file's pieces as they are parsed; a RIS or CSL-JSON file in one piece."""
+    if item.parsed is not None:
+        return [_prepare_piece(item.parsed)]
+    return iter_bibtex_pieces(item.text, item.display, workers, _prepare_piece)
 
 
 def _drop_stale(run: _Run, item: _Input) -> None:
