@@ -398,3 +398,34 @@ def test_manifest_bibliography_takes_ris_and_json(engine: Engine, tmp_path: Path
         report = build_survey(session, folder)
     assert not report.has_errors, [str(d) for d in report.diagnostics]
     assert len(papers_of(engine)) == 5
+
+
+def test_hostile_strings_survive_ris_to_bibtex_and_back(engine: Engine, tmp_path: Path) -> None:
+    from survey.export.bibtex import write_bibtex
+
+    title = "50% of {braces} & $math$ #1 ~ ^ back\\slash | `ticks` <tag> 中文 🚀"
+    path = tmp_path / "hostile.ris"
+    path.write_text(
+        f"TY  - JOUR\nTI  - {title}\nAU  - Ñúñez, José\nAU  - 王, 小明\nT2  - J & P_Q\n"
+        "PY  - 2021\nUR  - https://example.org/a_b%20c?x=1&y=2\nER  - \n",
+        encoding="utf-8",
+    )
+    with session_scope(engine, write=True) as session:
+        assert not load_bib_files(session, [path]).has_errors
+    before = papers_of(engine)
+    assert list(before.values()) == [(title, ["Ñúñez", "王"], 2021, None)]
+    with session_scope(engine) as session:
+        data = analysis.export_data(session, None)
+    target = tmp_path / "back.bib"
+    write_bibtex(data, target)
+    other = open_database(f"sqlite:///{tmp_path / 'other.db'}")
+    with session_scope(other, write=True) as session:
+        report = load_bib_files(session, [target])
+    assert not report.has_errors, [str(d) for d in report.diagnostics]
+    assert papers_of(other) == before
+    with session_scope(other) as session:
+        paper = session.scalars(select(Paper)).one()
+        assert (paper.venue, paper.fields["url"]) == (
+            "J & P_Q",
+            "https://example.org/a_b%20c?x=1&y=2",
+        )
