@@ -1,5 +1,7 @@
 """`survey check`: the integrity report."""
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from survey.cli import render
@@ -15,6 +17,10 @@ from survey.cli.common import (
 )
 from survey.cli.render import plural
 
+if TYPE_CHECKING:
+    from rich.console import Group
+    from rich.table import Table
+
 
 def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
     """Check the knowledge base: missing fields, invalid years, DOIs and arXiv ids,
@@ -22,8 +28,6 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
     cycles, citations of younger papers, papers in no section, edges to unknown papers,
     DOIs suggested by OpenAlex and curated edges OpenAlex lacks.
     Exit code 1 when there are errors."""
-    from rich.text import Text
-
     from survey.review.check import check
     from survey.vocab import Severity
 
@@ -38,22 +42,70 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
     elif not findings:
         out.print("no problems found")
     else:
-        table = render.table(
+        title = (
             f"{len(findings)} {plural(len(findings), 'finding')}, {errors} "
-            f"{plural(errors, 'error')}",
-            ["severity", "key", "where", "problem", "fix"],
+            f"{plural(errors, 'error')}"
         )
-        colours = {"error": "red", "warning": "yellow", "info": "cyan"}
-        for f in findings:
-            file = render.display_path(f.file) if f.file else ""
-            where = f"{file}:{f.line}" if file and f.line else file
-            table.add_row(
-                Text(f.severity, style=colours[f.severity]),
+        rows = [
+            (
+                f.severity.value,
                 f.key or "",
-                where,
-                Text(f.message),
-                Text(f.fix),
+                _where(f.file, f.line),
+                f.message,
+                f.fix,
             )
-        out.print(table)
+            for f in findings
+        ]
+        out.print(_as_table(title, rows) if _table_fits(rows, out.width) else _stacked(title, rows))
     if errors:
         raise typer.Exit(1)
+
+
+# The narrowest a prose column (problem, fix) may get before findings are stacked.
+PROSE_MIN = 24
+_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
+Row = tuple[str, str, str, str, str]  # severity, key, where, message, fix
+
+
+def _where(file: str, line: int | None) -> str:
+    shown = render.display_path(file) if file else ""
+    return f"{shown}:{line}" if shown and line else shown
+
+
+def _table_fits(rows: list[Row], width: int) -> bool:
+    """True when severity, key and place fit whole with room for the prose columns."""
+    widest = [max(len(row[i]) for row in rows) for i in range(3)]
+    return sum(widest) + 3 + 2 * (PROSE_MIN + 1) <= width
+
+
+def _as_table(title: str, rows: list[Row]) -> "Table":
+    from rich.text import Text
+
+    table = render.table(title, ["severity", "key", "where", "problem", "fix"])
+    table.columns[2].no_wrap = True
+    for severity, key, where, message, fix in rows:
+        table.add_row(
+            Text(severity, style=_COLOURS[severity]), key, where, Text(message), Text(fix)
+        )
+    return table
+
+
+def _stacked(title: str, rows: list[Row]) -> "Group":
+    """One block per finding, for a terminal too narrow for the table: the severity and
+    key, then the place, the problem and the fix on lines of their own (wrapping at
+    spaces), so no column is dropped or cut."""
+    from rich.console import Group
+    from rich.text import Text
+
+    blocks: list[Text] = [Text(title, style="italic")]
+    for severity, key, where, message, fix in rows:
+        block = Text()
+        block.append(severity, style=_COLOURS[severity])
+        if key:
+            block.append(f"  {key}", style="bold")
+        for prefix, value in (("at  ", where), ("    ", message), ("fix ", fix)):
+            if value:
+                block.append(f"\n  {prefix}")
+                block.append(value)
+        blocks.append(Text("\n") + block if blocks else block)
+    return Group(*blocks)

@@ -1,4 +1,4 @@
-"""`survey load FILE...`: BibTeX files into the database."""
+"""`survey load FILE...`: bibliography files (BibTeX, RIS, CSL-JSON) into the database."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +18,11 @@ if TYPE_CHECKING:
 def load(
     ctx: typer.Context,
     files: Annotated[
-        list[Path], typer.Argument(help="BibTeX files to load (.bib).", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="Bibliographies to load: BibTeX (.bib), RIS (.ris), CSL-JSON (.json).",
+            show_default=False,
+        ),
     ],
     strict: Annotated[
         bool, typer.Option("--strict", help="Load nothing if any entry has an error.")
@@ -28,7 +32,10 @@ def load(
         typer.Option("--verbose", "-v", help="List every warning, not a summary of each kind."),
     ] = False,
 ) -> None:
-    """Load BibTeX files: add new entries, update edited ones, skip unchanged files.
+    """Load bibliographies: add new entries, update edited ones, skip unchanged files.
+
+    BibTeX, RIS and CSL-JSON are told apart by extension and content; the BibTeX files
+    of one call share their @string macros and crossref parents, in the order given.
 
     Every problem is printed as `file:line: key: message`. The exit code is 1 when any
     entry failed; the good entries are still loaded unless --strict is given.

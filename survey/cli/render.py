@@ -67,6 +67,29 @@ def table(title: str, header: Sequence[str], *, show_header: bool = True) -> Tab
     return result
 
 
+def break_at(text: str, width: int, marks: str = "/-") -> list[str]:
+    """`text` in lines of at most `width`, broken only after one of `marks` (a slug path
+    after `/` or `-`), so no word is split; a word longer than `width` has a line of its own."""
+    lines: list[str] = []
+    current = ""
+    start = 0
+    pieces: list[str] = []
+    for index, char in enumerate(text):
+        if char in marks:
+            pieces.append(text[start : index + 1])
+            start = index + 1
+    if start < len(text):
+        pieces.append(text[start:])
+    for piece in pieces:
+        if current and len(current) + len(piece) > width:
+            lines.append(current)
+            current = ""
+        current += piece
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
 def plural(count: int, word: str) -> str:
     """`word` for one, `words` otherwise: `1 finding`, `2 findings`."""
     return word if count == 1 else word + "s"

@@ -71,7 +71,7 @@ def taxonomy(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
 
     root = Tree(Text("taxonomy", style="bold"))
     for node in tree:
-        _render(root, node)
+        _render(root, node, out.width - 4)
     out.print(root)
 
 
@@ -83,15 +83,26 @@ def _flatten(tree: "list[TreeNode]") -> "list[TreeNode]":
     return found
 
 
-def _render(parent: "Tree", node: "TreeNode") -> None:
+def _render(parent: "Tree", node: "TreeNode", width: int) -> None:
+    """`width`: the columns left for this node's label after the tree's guides."""
+    from rich.cells import cell_len
     from rich.text import Text
+
+    from survey.cli.render import break_at
 
     counts = node["counts"]
     label = Text()
     if node["number"] is not None:
         label.append(f"{node['number']}. ")
-    label.append(node["label"], style="bold")
-    label.append(f"  {node['path']}", style="dim")
+    heading = node["label"]
+    if label.cell_len + cell_len(heading) > width:  # a long hyphenated word breaks at a hyphen
+        heading = "\n".join(line.rstrip() for line in break_at(heading, max(width, 20), " -/"))
+    label.append(heading, style="bold")
+    if label.cell_len + 2 + len(node["path"]) <= width:
+        label.append(f"  {node['path']}", style="dim")
+    else:
+        # The path on lines of its own, broken after a `/` or `-`: never inside a word.
+        label.append("\n" + "\n".join(break_at(node["path"], max(width, 20))), style="dim")
     parts = []
     if counts["notes"]:
         parts.append(f"{counts['notes']} from notes")
@@ -115,7 +126,7 @@ def _render(parent: "Tree", node: "TreeNode") -> None:
             )
         )
     for child in node["children"]:
-        _render(branch, child)
+        _render(branch, child, width - 4)
 
 
 @tag_app.command("add")

@@ -188,6 +188,18 @@ def keys_from_source(session: Session, source_id: int) -> list[tuple[int, str]]:
     ]
 
 
+def identities_from_source(
+    session: Session, source_id: int
+) -> list[tuple[str, str | None, str | None, str | None]]:
+    """(citekey, DOI, arXiv id, normalised title) of each paper loaded from a source."""
+    rows = session.execute(
+        select(Paper.citekey, Paper.doi, Paper.arxiv_id, Paper.title_norm).where(
+            Paper.source_id == source_id
+        )
+    )
+    return [(key, doi, arxiv, title) for key, doi, arxiv, title in rows]
+
+
 def has_papers(session: Session) -> bool:
     return session.execute(select(Paper.id).limit(1)).first() is not None
 

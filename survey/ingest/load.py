@@ -10,6 +10,7 @@ load's writes are rolled back when anything failed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,13 +28,19 @@ from survey.errors import Diagnostic, InputFileError
 from survey.identifiers import work_identities
 from survey.ingest.edges import FIELD_ORIGIN, sync_field_edges
 from survey.ingest.files import FileRef, attach_source, bare_file, find_source, is_live, shown
+from survey.sources.bibliography import BIBTEX, EXTENSIONS, NAMES, detect_format, parse_records
 from survey.sources.bibtex import (
     BibParse,
     BibRecord,
+    Parents,
+    crossref_parents,
+    defines_macros,
     entry_keys,
     iter_bibtex_pieces,
     read_bib_file,
+    shared_macros,
 )
+from survey.sources.items import keep_stored_keys
 from survey.textnorm import normalize_title
 from survey.vocab import AliasOrigin, Severity, SourceKind
 
@@ -93,6 +100,8 @@ class _Input:
     # is read again and takes the entry over if the other file drops it.
     deferred: bool = False
     present: set[str] = field(default_factory=set)
+    kind: str = BIBTEX  # the file's format
+    parsed: BibParse | None = None  # a RIS or CSL-JSON file, read whole
 
 
 @dataclass(slots=True)
@@ -116,6 +125,9 @@ class _Run:
     cites_seen: bool = False
     # The database held no paper when the load began: no stored key or identity to check.
     empty: bool = False
+    # What the BibTeX files of this load share: @string macros, crossref parents.
+    macros: dict[str, str] = field(default_factory=dict)
+    parents: Parents = field(default_factory=dict)
 
 
 def load_bib_files(
@@ -139,22 +151,25 @@ def load_bib_files(
     run = _Run(session, report, progress, empty=not store.has_papers(session))
     inputs: list[_Input] = []
     savepoint = session.begin_nested()
+    files: list[tuple[FileRef, str, str, int, str, FileResult]] = []
     for given in paths:
         ref = given if isinstance(given, FileRef) else bare_file(given)
-        text, sha256, size, diagnostics = read_bib_file(ref.path)
+        what = NAMES[EXTENSIONS.get(ref.path.suffix.lower(), BIBTEX)]
+        text, sha256, size, diagnostics = read_bib_file(ref.path, what)
         result = FileResult(ref.display, ref.short_name)
         report.files.append(result)
         report.diagnostics.extend(diagnostics)
-        source = find_source(session, ref, SourceKind.BIB, sha256)
-        if source is not None:
-            run.source_ids.add(source.id)
-        if source is not None and source.sha256 == sha256:
-            result.skipped = True
-            result.unchanged = store.count_from_source(session, source.id)
-            continue
-        if source is not None:
-            run.keys_in[source.id] = entry_keys(text)
-        inputs.append(_Input(ref, ref.display, text, sha256, size, result))
+        files.append((ref, text, sha256, size, detect_format(ref.path, text), result))
+    shared = _share_between_files(run, [(f[0].display, f[1]) for f in files if f[4] == BIBTEX])
+    for ref, text, sha256, size, kind, result in files:
+        if shared and kind == BIBTEX:
+            # What the other files define is part of this file's content: editing a macro
+            # in one file reloads the files that may use it.
+            sha256 = hashlib.sha256(f"{sha256}\x00{shared}".encode()).hexdigest()
+        item = _Input(ref, ref.display, text, sha256, size, result, kind=kind)
+        if _read_now(run, item):
+            inputs.append(item)
+    files.clear()
 
     with gc_paused():
         for item in inputs:
@@ -186,7 +201,7 @@ def _load_file(run: _Run, item: _Input, workers: int) -> None:
     run.source_ids.add(source.id)
     seen_entries = 0
     estimate = item.text.count("\n@") + 1  # for the progress bar only
-    for piece in iter_bibtex_pieces(item.text, item.display, workers, _prepare_piece):
+    for piece in _pieces(run, item, workers):
         run.report.diagnostics.extend(piece.diagnostics)
         result.failed += piece.failed
         item.has_errors = item.has_errors or piece.failed > 0
@@ -202,13 +217,68 @@ def _load_file(run: _Run, item: _Input, workers: int) -> None:
         if run.progress:
             done = result.added + result.updated + result.unchanged + result.failed
             run.progress(f"loading {item.display}", done, max(estimate, done))
-    if seen_entries == 0:
+    if seen_entries == 0 and not (item.kind == BIBTEX and defines_macros(item.text)):
         raise InputFileError(
-            f"{item.display}: holds no BibTeX entries", "check that this is the right file"
+            f"{item.display}: holds no {NAMES[item.kind]} entries",
+            "check that this is the right file (survey reads BibTeX .bib, RIS .ris and "
+            "CSL-JSON .json bibliographies)",
         )
     # A file with errors keeps no hash, so loading it again re-reports its problems.
     source.sha256 = "" if item.has_errors or item.deferred else item.sha256
     session.flush()
+
+
+def _read_now(run: _Run, item: _Input) -> bool:
+    """False for a file unchanged since its last load (skipped); else its keys are noted
+    and a RIS or CSL-JSON file is parsed (keeping the keys its papers had)."""
+    session, ref = run.session, item.ref
+    source = find_source(session, ref, SourceKind.BIB, item.sha256)
+    if source is not None:
+        run.source_ids.add(source.id)
+    if source is not None and source.sha256 == item.sha256:
+        item.result.skipped = True
+        item.result.unchanged = store.count_from_source(session, source.id)
+        return False
+    if item.kind != BIBTEX:
+        item.parsed = parse_records(item.kind, item.text, ref.display)
+        if source is not None and item.parsed.made_keys:
+            keep_stored_keys(item.parsed, store.identities_from_source(session, source.id))
+    if source is not None:
+        run.keys_in[source.id] = (
+            entry_keys(item.text)
+            if item.parsed is None
+            else {r.citekey.lower() for r in item.parsed.records}
+        )
+    return True
+
+
+def _share_between_files(run: _Run, files: list[tuple[str, str]]) -> str:
+    """The @string macros and crossref parents several BibTeX files of one load share,
+    kept in `run`; a digest of them ('' when they share nothing)."""
+    if len(files) < 2:
+        return ""
+    macros, diagnostics = shared_macros(files)
+    run.report.diagnostics.extend(diagnostics)
+    run.parents = crossref_parents(files, macros)
+    run.macros = macros
+    if not macros and not run.parents:
+        return ""
+    shared = json.dumps([sorted(macros.items()), sorted(run.parents.items())])
+    return hashlib.sha256(shared.encode()).hexdigest()
+
+
+def _pieces(run: _Run, item: _Input, workers: int) -> Iterable[_Piece]:
+    """A BibTeX file's pieces as they are parsed; a RIS or CSL-JSON file in one piece."""
+    if item.parsed is not None:
+        return [_prepare_piece(item.parsed)]
+    return iter_bibtex_pieces(
+        item.text,
+        item.display,
+        workers,
+        _prepare_piece,
+        macros=run.macros or None,
+        parents=run.parents or None,
+    )
 
 
 def _drop_stale(run: _Run, item: _Input) -> None:

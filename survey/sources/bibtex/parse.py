@@ -65,11 +65,14 @@ def parse_bibtex(
     *,
     line_offset: int = 0,
     macros: dict[str, str] | None = None,
+    parents: dict[str, tuple[str, dict[str, str]]] | None = None,
 ) -> BibParse:
     """Parse BibTeX text into records and diagnostics; never raises on bad entries.
 
     `line_offset` and `macros` let a piece of a larger file be parsed on its own: its
     lines are numbered as in the whole file, and the macros defined before it are known.
+    `macros` and `parents` (crossref targets by lower-cased key: entry type, values)
+    also carry what the other files of one bibliography define.
     """
     try:
         library = parse_string(text, parse_stack=[])
@@ -90,16 +93,20 @@ def parse_bibtex(
     records: list[BibRecord] = []
     for entry, line, values, used in resolved.values():
         if "crossref" in values:
-            parent = resolved.get(values["crossref"].strip().lower())
-            if parent is None:
+            target = values["crossref"].strip().lower()
+            parent = resolved.get(target)
+            elsewhere = (parents or {}).get(target)
+            if parent is not None:
+                elsewhere = (parent[0].entry_type.lower(), parent[2])
+            if elsewhere is None:
                 report(
                     Severity.WARNING,
                     line,
                     entry.key,
-                    f"crossref {values['crossref']!r} names no entry in this file",
+                    f"crossref {values['crossref']!r} names no entry in this bibliography",
                 )
             else:
-                inherited = inherit(values, parent[0].entry_type.lower(), parent[2])
+                inherited = inherit(values, *elsewhere)
                 used = used + [f"{k}={v}" for k, v in sorted(inherited.items())]
         record = make_record(entry, line, values, filename, diagnostics)
         # The entry's text plus whatever it took from @string macros and its crossref parent:
@@ -136,6 +143,18 @@ def _sort_blocks(
                 f"field {names} given more than once; the first value is kept",
             )
             entries.append((entry, line))
+        elif isinstance(block, DuplicateBlockKeyBlock) and isinstance(
+            block.ignore_error_block, String
+        ):
+            previous = (block.previous_block.start_line or 0) + 1 + line_offset
+            report(
+                Severity.WARNING,
+                line,
+                f"@string {block.key}",
+                f"macro redefined: first defined at line {previous}, again at line {line}; "
+                "the later value is used",
+            )
+            _define_macro(block.ignore_error_block, line, macros, report)
         elif isinstance(block, DuplicateBlockKeyBlock):
             previous = (block.previous_block.start_line or 0) + 1 + line_offset
             report(

@@ -39,12 +39,25 @@ def _as_is(piece: BibParse) -> BibParse:
 
 
 @overload
-def iter_bibtex_pieces(text: str, filename: str, workers: int) -> Iterator[BibParse]: ...
+def iter_bibtex_pieces(
+    text: str,
+    filename: str,
+    workers: int,
+    *,
+    macros: dict[str, str] | None = None,
+    parents: dict[str, tuple[str, dict[str, str]]] | None = None,
+) -> Iterator[BibParse]: ...
 
 
 @overload
 def iter_bibtex_pieces(
-    text: str, filename: str, workers: int, prepare: Callable[[BibParse], T]
+    text: str,
+    filename: str,
+    workers: int,
+    prepare: Callable[[BibParse], T],
+    *,
+    macros: dict[str, str] | None = None,
+    parents: dict[str, tuple[str, dict[str, str]]] | None = None,
 ) -> Iterator[T]: ...
 
 
@@ -53,6 +66,9 @@ def iter_bibtex_pieces(
     filename: str,
     workers: int,
     prepare: Callable[[BibParse], Any] = _as_is,
+    *,
+    macros: dict[str, str] | None = None,
+    parents: dict[str, tuple[str, dict[str, str]]] | None = None,
 ) -> Iterator[Any]:
     """Parse a BibTeX text as consecutive pieces, in order, with `workers` processes.
 
@@ -64,9 +80,12 @@ def iter_bibtex_pieces(
     `prepare`, a module-level function, turns each parsed piece into what the caller
     needs (rows for the database) in the worker that parsed it, so this process gets
     compact results that are cheap to receive and has less work of its own.
+
+    `macros` and `parents` are what the other files of the bibliography define (see
+    `survey.sources.bibtex.shared`).
     """
-    if workers <= 1 or len(text) < PARALLEL_MIN_CHARS or _uses_crossref(text):
-        yield prepare(parse_bibtex(text, filename))
+    if workers <= 1 or len(text) < PARALLEL_MIN_CHARS or parents or _uses_crossref(text):
+        yield prepare(parse_bibtex(text, filename, macros=macros, parents=parents))
         return
     bounds = _piece_bounds(text, workers * PIECES_PER_WORKER)
     # Forked workers inherit the text and get only the offsets of their piece; spawned
@@ -78,11 +97,11 @@ def iter_bibtex_pieces(
     jobs: list[tuple[str | tuple[int, int], str, int, dict[str, str], Callable[..., Any]]] = []
     lines_before = 0
     counted = 0
-    for (start, end), macros in zip(bounds, _macros_before(text, bounds), strict=True):
+    for (start, end), known in zip(bounds, _macros_before(text, bounds, macros), strict=True):
         lines_before += text.count("\n", counted, start)
         counted = start
         piece = (start, end) if fork else text[start:end]
-        jobs.append((piece, filename, lines_before, macros, prepare))
+        jobs.append((piece, filename, lines_before, known, prepare))
     global _SHARED_TEXT
     _SHARED_TEXT = text if fork else ""
     try:
@@ -154,8 +173,10 @@ def _piece_bounds(text: str, pieces: int) -> list[tuple[int, int]]:
     return bounds
 
 
-def _macros_before(text: str, bounds: list[tuple[int, int]]) -> list[dict[str, str]]:
-    """For each piece, the @string macros defined in the text before it."""
+def _macros_before(
+    text: str, bounds: list[tuple[int, int]], initial: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """For each piece, the @string macros defined in the text before it (after `initial`)."""
     definitions: list[tuple[int, str]] = []
     for start in _string_starts(text, bounds[-1][0]):
         opening = _STRING_AT.match(text, start)
@@ -163,7 +184,7 @@ def _macros_before(text: str, bounds: list[tuple[int, int]]) -> list[dict[str, s
         end = _block_end(text, opening.end() - 1)
         definitions.append((start, text[start:end]))
     snapshots: list[dict[str, str]] = []
-    macros: dict[str, str] = {}
+    macros: dict[str, str] = dict(initial or {})
     index = 0
     for start, _end in bounds:
         while index < len(definitions) and definitions[index][0] < start:

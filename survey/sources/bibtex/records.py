@@ -50,6 +50,8 @@ class BibParse:
 
     records: list[BibRecord]
     diagnostics: list[Diagnostic]
+    # Keys made up for items their file gave none (RIS, CSL-JSON), lower-cased.
+    made_keys: set[str] = field(default_factory=set)
 
     @property
     def failed(self) -> int:
