@@ -313,7 +313,7 @@ def _record_mention(
         report.unresolved += 1
     report.open_mentions.append(
         OpenMention(
-            filename,
+            mention.file or filename,
             mention.line,
             node.path,
             resolution.status,

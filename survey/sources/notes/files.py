@@ -43,8 +43,13 @@ def load_notes(
     Raises `InputFileError` for unreadable notes and for notes with no heading and no
     mention.
     """
-    text = read_notes_file(path)
-    notes, size = parse_notes(text, str(path), slugs, exclude=exclude), len(text.encode())
+    if path.suffix.lower() == ".tex":
+        from survey.sources.notes.latex import read_latex_notes
+
+        notes, size = read_latex_notes(path, folder, slugs, exclude=exclude)
+    else:
+        text = read_notes_file(path)
+        notes, size = parse_notes(text, str(path), slugs, exclude=exclude), len(text.encode())
     if not notes.nodes and not notes.root.mentions and not notes.title:
         raise InputFileError(
             f"{path}: holds no heading and no mention of a paper, so it gives the survey "
