@@ -142,12 +142,8 @@ def parse_mention(text: str, line: int) -> Mention | None:
     plain = cleaned.text
     if not plain and not cleaned.citekeys and not cleaned.soft_keys:
         return None
-    if cleaned.links and all(h.startswith("#") for _, h, *_ in cleaned.links):
-        rest = plain
-        for link_text, *_ in cleaned.links:
-            rest = rest.replace(link_text, " ")
-        if not re.sub(r"[\W_]+", "", rest):
-            return None
+    if in_page_links(cleaned):
+        return None
     mention = Mention(
         line=line,
         text=text,
@@ -178,6 +174,35 @@ def parse_mention(text: str, line: int) -> Mention | None:
     mention.hints = hints
     mention.annotation = annotation
     return mention
+
+
+def in_page_links(cleaned: Inline) -> list[str]:
+    """The anchors a bullet links to when it is only links inside the page (a table of
+    contents, a cross-index), else []."""
+    if not cleaned.links or not all(h.startswith("#") for _, h, *_ in cleaned.links):
+        return []
+    rest = cleaned.text
+    for link_text, *_ in cleaned.links:
+        rest = rest.replace(link_text, " ")
+    if re.sub(r"[\W_]+", "", rest):
+        return []
+    return [h[1:] for _, h, *_ in cleaned.links if len(h) > 1]
+
+
+def names_no_paper(mention: Mention) -> bool:
+    """True for a bullet that reads as a statistic or a label (`Papers: 174`, `Last
+    update 2024-06`) rather than a paper: what a list's title block holds."""
+    if mention.citekeys or mention.soft_keys or mention.identifiers:
+        return False
+    plain = clean_inline(mention.text).text
+    label = _LABEL_VALUE.match(plain)
+    if label and (re.search(r"\d", label.group(1)) or len(label.group(1).split()) <= 3):
+        return True
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", plain)]
+    return bool(re.search(r"\d", plain)) and len(words) <= 5
+
+
+_LABEL_VALUE = re.compile(r"^[^:：]{1,40}[:：]\s*(.+)$")
 
 
 def link_identifiers(hrefs: Iterable[str]) -> list[tuple[str, str]]:

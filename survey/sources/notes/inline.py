@@ -13,6 +13,9 @@ from markdown_it.token import Token
 
 _MD_INLINE = MarkdownIt("commonmark")
 _COMMENT_ONLY = re.compile(r"^\s*(?:<!--.*?-->\s*)+$", re.DOTALL)
+_HTML_ANCHOR = re.compile(r"<[A-Za-z][^>]*?\b(?:id|name)\s*=\s*[\"']?([^\"'\s>]+)", re.I)
+# A pandoc/kramdown attribute block naming an id: {#sec:intro}, {#id .class}.
+_ATTRIBUTE_ID = re.compile(r"\s*\{#([^\s{}]+)[^{}]*\}")
 _COMMENT = re.compile(r"<!--+\s*(.*?)\s*-*-->", re.DOTALL)
 # Pandoc's citation key: starts with a letter, digit or _, then word characters and
 # internal punctuation (:.#$%&-+?<>~/), punctuation only between word characters.
@@ -34,6 +37,7 @@ class Inline:
     comments: list[str] = field(default_factory=list)
     citekeys: list[str] = field(default_factory=list)  # [@key]
     soft_keys: list[str] = field(default_factory=list)  # @key in text, <!--key-->
+    anchors: list[str] = field(default_factory=list)  # <a id="x">, <a name="x">, {#x}
 
 
 def clean_inline_text(text: str) -> str:
@@ -100,7 +104,11 @@ class _InlineReader:
             self.comment(child.content)
 
     def text(self, content: str) -> None:
-        """Text outside links may hold pandoc citations; inside a link it is the label."""
+        """Text outside links may hold pandoc citations; inside a link it is the label.
+        An attribute block `{#id}` names an anchor and is no text."""
+        if "{#" in content:
+            self.result.anchors.extend(_ATTRIBUTE_ID.findall(content))
+            content = _ATTRIBUTE_ID.sub("", content)
         if self.link_start:
             self.add(content)
             return
@@ -108,10 +116,23 @@ class _InlineReader:
         self.add(_strip_citations(content))
 
     def comment(self, html: str) -> None:
+        self.result.anchors.extend(html_anchors(html))
         comment = _COMMENT.fullmatch(html.strip())
         if comment and comment.group(1).strip():
             self.result.comments.append(comment.group(1).strip())
             self.result.soft_keys.extend(_comment_keys(comment.group(1)))
+
+
+def html_anchors(html: str) -> list[str]:
+    """The anchors an HTML fragment defines: the `id` and `name` of its tags."""
+    return _HTML_ANCHOR.findall(html) if "<" in html else []
+
+
+def github_anchor(text: str) -> str:
+    """The id GitHub gives a heading with this text: lower case, punctuation dropped,
+    spaces as hyphens (a repeated heading's `-1`, `-2` are added by the caller)."""
+    kept = re.sub(r"[^\w\- ]", "", text.strip().lower())
+    return kept.replace(" ", "-")
 
 
 def _squeeze(text: str) -> tuple[str, Callable[[int], int]]:

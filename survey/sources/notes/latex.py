@@ -19,7 +19,8 @@ from pathlib import Path
 from survey.errors import Diagnostic, InputFileError
 from survey.sources.latex import latex_to_unicode
 from survey.sources.notes.files import read_notes_file
-from survey.sources.notes.tex import SECTIONING, TexItem, TexSyntaxError, tex_items
+from survey.sources.notes.tex import TexItem, TexSyntaxError, tex_items
+from survey.sources.notes.texnames import SECTIONING
 from survey.sources.notes.tree import Mention, Node, Notes, open_section, order_sections
 from survey.vocab import Severity
 

@@ -15,8 +15,20 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from survey.errors import Diagnostic, InputFileError
-from survey.sources.notes.bullets import detail_hints, is_detail_line, parse_mention
-from survey.sources.notes.inline import clean_inline, clean_inline_text
+from survey.sources.notes.anchors import Anchors
+from survey.sources.notes.bullets import (
+    detail_hints,
+    in_page_links,
+    is_detail_line,
+    names_no_paper,
+    parse_mention,
+)
+from survey.sources.notes.inline import (
+    clean_inline,
+    clean_inline_text,
+    github_anchor,
+    html_anchors,
+)
 from survey.sources.notes.tree import Mention, Node, Notes, open_section, order_sections
 from survey.vocab import Severity
 
@@ -47,8 +59,9 @@ def parse_notes(
     tokens = MarkdownIt("commonmark").parse(body)
     title_line = _lone_h1(tokens)
     notes = _walk(tokens, front_matter, filename, slugs or {}, exclude, title_line)
-    if title_line is not None and notes.root.mentions:
-        # The H1 names papers of its own: it is a section after all, not a title.
+    if title_line is not None and not all(names_no_paper(m) for m in notes.root.mentions):
+        # The H1 names papers of its own: it is a section after all, not a title. Its
+        # statistics and labels (`Papers: 174`) name none.
         notes = _walk(tokens, front_matter, filename, slugs or {}, exclude, None)
     return notes
 
@@ -75,7 +88,7 @@ def _walk(
             continue
         current = walker.stack[-1]
         if token.type == "bullet_list_open" or token.type == "ordered_list_open":
-            index = _read_list(tokens, index, current)
+            index = _read_list(tokens, index, current, walker.anchors)
             continue
         if token.type == "html_block":
             walker.html_block(token.content, line)
@@ -108,6 +121,7 @@ class _Walker:
         self.skip_below: int | None = None  # inside an excluded subtree at this level
         self.details: list[int] = []  # stack sizes at each open <details>
         self.notes = Notes(self.root, front_matter, self.diagnostics)
+        self.anchors = Anchors()
 
     def open(self, raw_label: str, label: str, level: int, line: int) -> None:
         open_section(
@@ -124,8 +138,10 @@ class _Walker:
 
     def heading(self, token: Token, inline: Token, line: int) -> None:
         raw_label = inline.content.strip()
-        label = clean_inline(inline).text or raw_label
+        cleaned = clean_inline(inline)
+        label = cleaned.text or raw_label
         level = int(token.tag[1:])
+        self.anchors.heading(label, cleaned.anchors, github_anchor(label))
         if self.title_line is not None:
             if line == self.title_line:
                 self.notes.title = label
@@ -148,6 +164,7 @@ class _Walker:
         """`<details><summary>` opens a subsection, `</details>` closes it; images count
         as slides; comments are dropped; other HTML is the section's text."""
         current = self.stack[-1]
+        self.anchors.pending.extend(html_anchors(content))
         summary = _SUMMARY.search(content)
         if summary and _DETAILS_OPEN.search(content):
             label = clean_inline_text(summary.group(1)) or "details"
@@ -165,6 +182,7 @@ class _Walker:
             current.text.append(content.strip())
 
     def finish(self) -> Notes:
+        self.anchors.resolve(self.diagnostics, self.filename)
         for name in sorted(self.excluded - self.used):
             self.diagnostics.append(
                 Diagnostic(
@@ -218,11 +236,12 @@ def _split_front_matter(text: str, filename: str) -> tuple[str, dict[str, str]]:
     return body, values
 
 
-def _read_list(tokens: list[Token], index: int, node: Node) -> int:
+def _read_list(tokens: list[Token], index: int, node: Node, anchors: Anchors) -> int:
     """Read one (possibly nested) list into mentions; returns the index after it.
 
     A nested bullet that only gives facts of the bullet above it (authors, venue,
-    year, links) adds them as hints to that bullet's mention instead of being one.
+    year, links) adds them as hints to that bullet's mention instead of being one. A
+    bullet that is only in-page links is left to `anchors` (a cross-index).
     """
     depth = 0
     item_line = 0
@@ -244,21 +263,39 @@ def _read_list(tokens: list[Token], index: int, node: Node) -> int:
             open_items.extend([None] * (depth - len(open_items)))
         elif token.type == "inline" and not item_has_text:
             item_has_text = True
-            lines = token.content.strip().split("\n")
             parent = open_items[depth - 2] if depth >= 2 else None
-            first = lines[0].strip()
-            if parent is not None and is_detail_line(first):
-                parent.hints.extend(detail_hints(first))
-            elif first and not _TIMESTAMP.match(first):
-                mention = parse_mention(first, item_line)
-                if mention is not None:
-                    for more in lines[1:]:
-                        if is_detail_line(more.strip()):
-                            mention.hints.extend(detail_hints(more.strip()))
-                    node.mentions.append(mention)
-                    open_items[depth - 1] = mention
+            mention = _read_item(token.content, item_line, parent, node, anchors)
+            if mention is not None:
+                open_items[depth - 1] = mention
         index += 1
     return index
+
+
+def _read_item(
+    content: str, line: int, parent: Mention | None, node: Node, anchors: Anchors
+) -> Mention | None:
+    """One bullet: hints of its parent's paper, a link of a cross-index, or the
+    mention of a paper (returned)."""
+    lines = content.strip().split("\n")
+    first = lines[0].strip()
+    if parent is not None and is_detail_line(first):
+        parent.hints.extend(detail_hints(first))
+        return None
+    if not first or _TIMESTAMP.match(first):
+        return None
+    if "](#" in first and (targets := in_page_links(clean_inline(first))):
+        anchors.link(node, targets, line, first)
+        return None
+    mention = parse_mention(first, line)
+    if mention is None:
+        return None
+    if "<" in first or "{#" in first or anchors.pending:
+        anchors.bullet(mention, clean_inline(first).anchors)
+    for more in lines[1:]:
+        if is_detail_line(more.strip()):
+            mention.hints.extend(detail_hints(more.strip()))
+    node.mentions.append(mention)
+    return mention
 
 
 def _read_paragraph(token: Token, line: int, node: Node) -> None:

@@ -30,129 +30,17 @@ from pylatexenc.latexwalker import (
 )
 from pylatexenc.macrospec import MacroSpec
 
-# Sectioning commands and their depth; the notes' levels are relative to the shallowest.
-SECTIONING = {
-    "part": 0,
-    "chapter": 1,
-    "section": 2,
-    "subsection": 3,
-    "subsubsection": 4,
-    "paragraph": 5,
-    "subparagraph": 6,
-}
+from survey.sources.notes.texnames import (
+    ASIDES,
+    BREAKS,
+    DROPPED,
+    INPUTS,
+    MULTI_CITES,
+    SECTIONING,
+    SINGLE_CITES,
+    SKIPPED_ENVIRONMENTS,
+)
 
-# Citation commands of LaTeX, natbib and biblatex taking one key list:
-# \cmd*[pre][post]{keys}. Capitalised forms (\Citet, \Parencite) start a sentence.
-_SINGLE_CITES = [
-    "cite",
-    "nocite",
-    "citet",
-    "citep",
-    "citealt",
-    "citealp",
-    "citeauthor",
-    "citefullauthor",
-    "citeyear",
-    "citeyearpar",
-    "citenum",
-    "citetitle",
-    "parencite",
-    "textcite",
-    "autocite",
-    "footcite",
-    "footcitetext",
-    "smartcite",
-    "supercite",
-    "fullcite",
-    "footfullcite",
-    "citeurl",
-    "citedate",
-    "volcite",
-    "pvolcite",
-    "fvolcite",
-    "tvolcite",
-    "avolcite",
-]
-SINGLE_CITES = frozenset(
-    [*_SINGLE_CITES, *(n[0].upper() + n[1:] for n in _SINGLE_CITES if n != "nocite")]
-)
-# biblatex's multicite commands: \cites(pre)(post)[pre][post]{k1}[pre][post]{k2}...
-_MULTI_CITES = ["cites", "parencites", "textcites", "autocites", "footcites", "smartcites"]
-_MULTI_CITES += ["supercites"]
-MULTI_CITES = frozenset([*_MULTI_CITES, *(n[0].upper() + n[1:] for n in _MULTI_CITES)])
-
-INPUTS = frozenset(["input", "include", "subfile"])
-# Text set apart from the paragraph: its citations get its own sentence.
-ASIDES = frozenset(["footnote", "footnotetext", "caption", "captionof", "marginpar", "thanks"])
-# Commands whose arguments print nothing a reader of the sentence needs.
-_DROPPED = frozenset(
-    [
-        "label",
-        "ref",
-        "eqref",
-        "autoref",
-        "cref",
-        "Cref",
-        "pageref",
-        "nameref",
-        "vref",
-        "hyperref",
-        "url",
-        "includegraphics",
-        "vspace",
-        "hspace",
-        "bibliography",
-        "bibliographystyle",
-        "addbibresource",
-        "printbibliography",
-        "maketitle",
-        "tableofcontents",
-        "listoffigures",
-        "listoftables",
-        "newcommand",
-        "renewcommand",
-        "providecommand",
-        "def",
-        "let",
-        "setlength",
-        "addtolength",
-        "setcounter",
-        "newpage",
-        "clearpage",
-        "centering",
-        "noindent",
-        "index",
-        "glossary",
-        "acrodef",
-        "newacronym",
-    ]
-)
-_SKIPPED_ENVIRONMENTS = frozenset(
-    [
-        "verbatim",
-        "Verbatim",
-        "lstlisting",
-        "minted",
-        "comment",
-        "equation",
-        "equation*",
-        "align",
-        "align*",
-        "gather",
-        "gather*",
-        "multline",
-        "multline*",
-        "eqnarray",
-        "eqnarray*",
-        "displaymath",
-        "math",
-        "tikzpicture",
-        "thebibliography",
-        "filecontents",
-        "filecontents*",
-    ]
-)
-_BREAKS = frozenset(["item", "par", "bibitem"])
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 _CONTEXT = get_default_latex_context_db()
@@ -272,7 +160,7 @@ def _node_items(node: LatexNode) -> Iterator[TexItem]:
     elif isinstance(node, LatexGroupNode):
         yield from _items(node.nodelist)
     elif isinstance(node, LatexEnvironmentNode):
-        if node.environmentname in _SKIPPED_ENVIRONMENTS:
+        if node.environmentname in SKIPPED_ENVIRONMENTS:
             return
         yield TexItem("break", node.pos)
         yield from _items(node.nodelist)
@@ -309,11 +197,11 @@ def _macro(node: LatexMacroNode) -> Iterator[TexItem]:
         yield TexItem("open", node.pos, name=name)
         yield from _items(_arg_nodes(args[-1]))
         yield TexItem("close", node.pos + node.len, name=name)
-    elif name in _BREAKS:
+    elif name in BREAKS:
         yield TexItem("break", node.pos)
     elif name == "href" and len(args) == 2:
         yield from _items(_arg_nodes(args[1]))
-    elif name in _DROPPED:
+    elif name in DROPPED:
         return
     elif any(_structural(arg) for arg in args):
         for arg in args:
