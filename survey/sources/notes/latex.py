@@ -34,6 +34,7 @@ _ABBREVIATION = re.compile(
     r"|\bvol|\bpp|\bp|\bch|\b[A-Z])\.$"
 )
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]])")
+_LEFT_MACRO = re.compile(r"\\[A-Za-z]+\*?")
 _EMPTY_BRACKETS = re.compile(r"\(\s*[,;]?\s*\)|\[\s*[,;]?\s*\]")
 
 
@@ -273,8 +274,9 @@ def _sentences(text: str) -> list[str]:
 
 
 def _clean(sentence: str) -> str:
-    """A sentence without its citation marks and the brackets they leave empty."""
-    text = " ".join(sentence.replace(_MARK, " ").split())
+    """A sentence without its citation marks, the brackets they leave empty, and the
+    user's own macros the decoder left standing (`\\etal`)."""
+    text = " ".join(_LEFT_MACRO.sub(" ", sentence.replace(_MARK, " ")).split())
     text = _EMPTY_BRACKETS.sub("", text)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     return " ".join(text.split())
