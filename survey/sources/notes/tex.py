@@ -157,8 +157,12 @@ def _node_items(node: LatexNode) -> Iterator[TexItem]:
         yield TexItem("text", node.pos, value=node.latex_verbatim())
     elif isinstance(node, LatexMathNode):
         yield TexItem("math", node.pos, value=node.latex_verbatim())
-    elif isinstance(node, LatexGroupNode):
+    elif isinstance(node, LatexGroupNode) and _structural(node):
         yield from _items(node.nodelist)
+    elif isinstance(node, LatexGroupNode):
+        # Kept whole: a group may be the argument of a macro the walker does not know
+        # (`\IEEEPARstart{T}{he}`), which the decoder reads with it.
+        yield TexItem("text", node.pos, value=node.latex_verbatim())
     elif isinstance(node, LatexEnvironmentNode):
         if node.environmentname in SKIPPED_ENVIRONMENTS:
             return
