@@ -27,7 +27,7 @@ from survey.ingest.match import PaperRef, Resolution, Resolver
 from survey.ingest.mentions import SURVEY_MANIFEST
 from survey.sources.citations import read_citations
 from survey.sources.manifest import Manifest, read_manifest
-from survey.sources.notes import Mention, Notes, parse_notes, read_notes_file, slugify
+from survey.sources.notes import Mention, Notes, load_notes, parse_notes, slugify
 from survey.textnorm import closest
 from survey.vocab import Severity, SourceKind
 
@@ -120,10 +120,12 @@ def build_survey(
     """
     manifest = read_manifest(folder)
     notes_file = notes_path or manifest.notes
-    text = read_notes_file(notes_file) if notes_file is not None else ""
-    notes = parse_notes(
-        text, str(notes_file or manifest.path), manifest.slugs, exclude=manifest.exclude
-    )
+    if notes_file is not None:
+        notes, notes_size = load_notes(
+            notes_file, manifest.folder, manifest.slugs, exclude=manifest.exclude
+        )
+    else:
+        notes, notes_size = parse_notes("", str(manifest.path)), 0
     if not manifest.title:
         manifest.title = notes.title or manifest.folder.resolve().name
     survey_id = manifest.survey_id or slugify(manifest.title)
@@ -153,7 +155,7 @@ def build_survey(
     notes_name = str(notes_file or manifest.path)
     if notes_file is not None:
         notes_ref = survey_file(manifest.folder, notes_file)
-        source_id = attach_source(session, notes_ref, SourceKind.NOTES, "", len(text.encode())).id
+        source_id = attach_source(session, notes_ref, SourceKind.NOTES, "", notes_size).id
     nodes = _sync_nodes(session, notes, source_id, report)
     tx.clear_derived(session, [n.id for n in nodes.values()])
 
@@ -311,7 +313,7 @@ def _record_mention(
         report.unresolved += 1
     report.open_mentions.append(
         OpenMention(
-            filename,
+            mention.file or filename,
             mention.line,
             node.path,
             resolution.status,
