@@ -32,7 +32,6 @@ from survey.report.gather import build_report
 from survey.report.markdown import render_markdown
 from survey.review.check import check
 from survey.review.discover import citing_works, missing_works
-from survey.sources.indexes.http import Limits
 from survey.sources.indexes.openalex import OpenAlexClient
 
 # A snapshot of the bundled survey (69 papers) that the recorded answers were made for.
