@@ -13,7 +13,6 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -375,26 +374,6 @@ def test_escape_sequences_never_reach_the_terminal_and_csv_formulas_are_neutral(
         assert "ALERT" in result.stdout
     rows = cli("query", "search", "hyperlink", "--format", "csv").stdout
     assert "'=HYPERLINK" in rows
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1.5 MiB tmpfs inside the test's folder (needs root; skipped elsewhere)."""
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
-    try:
-        yield mount_point
-    finally:
-        # Lazy: a file still open on it (a connection not yet collected) must not keep
-        # the mount alive after the test.
-        subprocess.run(["umount", "--lazy", str(mount_point)], check=False)
 
 
 @pytest.mark.sqlite_only(reason="fills the disk under an SQLite file")

@@ -136,7 +136,7 @@ def _print_plan(planned: "list[tuple[str, list[PlannedCalls]]]") -> None:
             cost = (
                 "free" if call.cost_usd is None or call.cost_usd == 0 else f"${call.cost_usd:.4f}"
             )
-            count = f"{call.calls} {call.kind}" if call.calls else call.kind
+            count = f"{call.calls} {call.kind}"
             note = f" ({call.note})" if call.note else ""
             out.print(escape(f"{label}: {count} calls, {cost}{note}"))
             total += call.cost_usd or 0.0

@@ -8,6 +8,7 @@ and none half-written, and a re-run resumes where the last one stopped.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import sqlite3
@@ -87,8 +88,10 @@ class AnswerCache:
 
     def _error(self, verb: str, exc: BaseException) -> CacheError:
         reason = getattr(exc, "strerror", None) or str(exc)
-        if "full" in reason.lower() or getattr(exc, "errno", None) == 28:
+        if "full" in reason.lower() or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
             reason = "the disk is full"
+        elif "disk i/o error" in reason.lower():
+            reason = "disk I/O error (the disk may be full, or a size limit reached)"
         return CacheError(
             f"{verb} the {self._label} answer cache {self.path}: {reason}",
             "free some space or point SURVEY_CACHE_DIR at a writable folder; "

@@ -35,6 +35,7 @@ BACKOFF_ENV = "SURVEY_INDEX_BACKOFF"
 DEADLINE_ENV = "SURVEY_INDEX_DEADLINE"
 MAX_BYTES_ENV = "SURVEY_INDEX_MAX_BYTES"
 RETRY_AFTER_CAP_ENV = "SURVEY_INDEX_RETRY_AFTER_CAP"
+RATE_ENV = "SURVEY_INDEX_RATE"
 # Semantic Scholar documents 10 MB as the largest batch answer; four times that is room
 # for any honest answer and refuses a runaway one before it fills memory.
 MAX_BYTES = 40 * 2**20
@@ -78,11 +79,12 @@ class Limits:
 
     @classmethod
     def from_env(cls, rate: float) -> Limits:
-        """Limits with the overrides of SURVEY_INDEX_BACKOFF, _DEADLINE, _MAX_BYTES and
-        _RETRY_AFTER_CAP (for slow links, and for tests)."""
+        """Limits with the overrides of SURVEY_INDEX_RATE, _BACKOFF, _DEADLINE, _MAX_BYTES
+        and _RETRY_AFTER_CAP (for slow links, a mirror of one's own, and tests; 0 for the
+        rate means no pacing)."""
         deadline = _number(DEADLINE_ENV, DEADLINE)
         return cls(
-            rate=rate,
+            rate=_number(RATE_ENV, rate),
             backoff=_number(BACKOFF_ENV, 1.0),
             deadline=deadline,
             read_timeout=min(60.0, deadline),
