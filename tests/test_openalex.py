@@ -529,9 +529,9 @@ def test_no_network_is_one_line_and_changes_nothing(
     result = Cli()("--db", db_url, "enrich", "--source", "openalex")
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 2 and "OpenAlex: cannot reach http://127.0.0.1:9" in lines[0]
-    assert "--offline" in lines[0]
-    assert "nothing of it was written" in lines[1]
+    assert len(lines) == 3 and f"OpenAlex without {'SURVEY_OPENALEX_API_KEY'}" in lines[0]
+    assert "OpenAlex: cannot reach http://127.0.0.1:9" in lines[1] and "--offline" in lines[1]
+    assert "nothing of it was written" in lines[2]
     with session_scope(built) as session:
         assert session.scalar(select(func.count()).select_from(Citation)) == edges
     assert openalex_state(built)["matches"] == []
@@ -552,6 +552,8 @@ def test_cli_enrich_then_discover(
     assert "16 edges, 5 external works cited, 1 DOI suggestions" in result.stdout
     assert "13 requests (3 list, 10 search)" in result.stdout
     assert "sun2020fine: not matched in OpenAlex (best title score" in result.stderr
+    # --verbose: what the answers said the run cost (13 answers of the recorded fixture).
+    assert "OpenAlex: meta.cost_usd, summed over this run's answers: 0.0013" in result.stderr
     again = cli("--db", db_url, "enrich", "--offline", "--source", "openalex")
     assert again.exit_code == 0 and "0 requests" in again.stdout
     listed = cli("--db", db_url, "discover", "--within", "fine-grained", "--format", "json")

@@ -33,6 +33,12 @@ def open_clients(
             )
     elif ALL in wanted:
         wanted = [str(o) for o in INDEX_ORIGINS]
+    if Origin.OPENALEX in wanted and not os.environ.get(openalex.API_KEY_ENV) and names:
+        notes.append(
+            f"OpenAlex without {openalex.API_KEY_ENV}: single-work lookups are free, but "
+            "list calls and searches spend a daily allowance of a few cents that a large "
+            f"survey exhausts (a free key: {openalex.KEY_PAGE})"
+        )
     unknown = sorted(set(wanted) - {str(o) for o in INDEX_ORIGINS})
     if unknown:
         raise SurveyError(

@@ -90,6 +90,7 @@ class OpenAlexClient:
     def __init__(self, http: IndexHttp, *, keyed: bool) -> None:
         self.http = http
         self.keyed = keyed
+        self.spent_usd = 0.0  # the `meta.cost_usd` of this run's answers, summed
 
     @classmethod
     def from_env(cls, *, offline: bool = False, refresh: bool = False) -> OpenAlexClient:
@@ -127,7 +128,11 @@ class OpenAlexClient:
 
     @property
     def last_limits(self) -> dict[str, str]:
-        return self.http.last_limits
+        """The last rate-limit and cost headers, and what the answers said they cost."""
+        limits = dict(self.http.last_limits)
+        if self.spent_usd:
+            limits["meta.cost_usd, summed over this run's answers"] = f"{self.spent_usd:.4f}"
+        return limits
 
     def close(self) -> None:
         self.http.close()
@@ -258,6 +263,9 @@ class OpenAlexClient:
             cursor = following
 
     def _results(self, body: object) -> list[dict[str, Any]]:
+        cost = as_dict(as_dict(body).get("meta")).get("cost_usd")
+        if isinstance(cost, int | float) and not isinstance(cost, bool) and 0 <= cost < 1e6:
+            self.spent_usd += float(cost)
         results = as_dict(body).get("results")
         if not isinstance(results, list):
             raise SourceUnavailable(LABEL, "answered without a `results` list", f"check {URL_ENV}")
