@@ -287,7 +287,23 @@ def test_dry_run_asks_nothing_and_prices_the_calls(
     lines = result.stdout.splitlines()
     assert "OpenAlex: 3 singleton calls, free (single-work lookups are free)" in lines
     assert "OpenAlex: 1 search calls, $0.0010 (one per paper without ids)" in lines
-    assert any(line.startswith("Semantic Scholar: 2 batch calls, free") for line in lines)
-    assert any(line.startswith("OpenCitations: 3 references calls, free") for line in lines)
+    assert any(line.startswith("Semantic Scholar: 2 batch calls (free;") for line in lines)
+    assert any(line.startswith("OpenCitations: 3 references calls (free;") for line in lines)
     assert lines[-1] == "estimated cost before cited works: $0.0010; nothing was asked"
     assert json.dumps(edges_by_pair(four)) == "{}"
+
+
+def test_the_bundled_survey_dry_run_works_offline(db_url: str, tmp_path: Path) -> None:
+    cli = Cli()
+    built = cli("--db", db_url, "build")
+    assert built.exit_code == 0, built.stderr
+    result = cli("--db", db_url, "enrich", "--dry-run", "--offline", "--source", "all")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    # 75 papers: a DOI batch and an arXiv batch (more than 3 each), 9 titles.
+    assert "OpenAlex: 2 list calls, $0.0002 (100 DOIs a call)" in lines
+    assert "OpenAlex: 9 search calls, $0.0090 (one per paper without ids)" in lines
+    assert any(line.startswith("Semantic Scholar: 2 batch calls (free;") for line in lines)
+    assert any(line.startswith("OpenCitations: ") for line in lines)
+    assert lines[-1].endswith("nothing was asked")
+    assert not (tmp_path / "index-cache").exists()  # no cache opened, nothing asked

@@ -878,3 +878,31 @@ def test_killed_run_leaves_the_database_as_it_was_and_resumes(
     # Answers received before the kill came from the cache (one in flight may be asked again).
     assert TOTAL_REQUESTS - asked <= report.requests <= TOTAL_REQUESTS - asked + 1
     assert report.edges == len(EXPECTED_EDGES) and report.external == 5
+
+
+def test_a_spent_budget_stops_openalex_at_once_and_says_to_set_the_key(
+    built: Engine, httpserver: HTTPServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the DOI batch, OpenAlex answers 429 "Insufficient budget": no retry, one line
+    naming the key; the answer already fetched stays cached, so the next run resumes."""
+    serve(httpserver, RESPONSES[:1])
+    spent = {
+        "error": "Rate limit exceeded",
+        "message": "Insufficient budget. This request costs $0.0001 but you only have "
+        "$0.0000 remaining. Resets at midnight UTC.",
+    }
+    httpserver.expect_request("/works").respond_with_json(
+        spent, status=429, headers={"Retry-After": "40000"}
+    )
+    monkeypatch.setenv("SURVEY_OPENALEX_URL", httpserver.url_for("/").rstrip("/"))
+    result = Cli()("--db", db_url, "enrich", "--source", "openalex")
+    assert result.exit_code == 1
+    assert len(httpserver.log) == 2  # the DOI batch, then one refused call: no retries
+    [line] = [x for x in result.stderr.splitlines() if "budget is spent" in x]
+    assert "Insufficient budget" in line and "set SURVEY_OPENALEX_API_KEY" in line
+    assert openalex_state(built)["matches"] == []
+    # With the budget renewed, the run resumes: the DOI batch comes from the cache.
+    httpserver.clear()
+    serve(httpserver)
+    part = run(built)
+    assert part.failure is None and part.cached == 1 and part.requests == TOTAL_REQUESTS - 1

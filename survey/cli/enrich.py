@@ -130,15 +130,19 @@ def enrich(
 
 
 def _print_plan(planned: "list[tuple[str, list[PlannedCalls]]]") -> None:
+    """One line per index and kind of call: how many, what they cost, and the index's note."""
     total = 0.0
     for label, calls in planned:
         for call in calls:
-            cost = (
-                "free" if call.cost_usd is None or call.cost_usd == 0 else f"${call.cost_usd:.4f}"
-            )
-            count = f"{call.calls} {call.kind}"
-            note = f" ({call.note})" if call.note else ""
-            out.print(escape(f"{label}: {count} calls, {cost}{note}"))
+            if not call.calls:
+                line = f"{label}: {call.note}"
+            else:
+                cost = "" if call.cost_usd is None else f", ${call.cost_usd:.4f}"
+                if call.cost_usd == 0:
+                    cost = ", free"
+                note = f" ({call.note})" if call.note else ""
+                line = f"{label}: {call.calls} {call.kind} calls{cost}{note}"
+            out.print(escape(line), soft_wrap=True)
             total += call.cost_usd or 0.0
     out.print(f"estimated cost before cited works: ${total:.4f}; nothing was asked")
 
@@ -168,7 +172,8 @@ def _print_report(report: "EnrichReport", verbose: bool) -> None:
                 f"{part.suggestions} DOI suggestions; {part.requests} requests"
                 + (f" ({kinds})" if kinds else "")
                 + f", {part.cached} answers from the cache"
-            )
+            ),
+            soft_wrap=True,
         )
     if all(part.failure is not None for part in report.sources) and report.sources:
         raise typer.Exit(1)
