@@ -33,7 +33,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
@@ -70,10 +70,15 @@ class Corpus:
             n = paper["n"]
             old = f"  doi = {{10.5555/bench.{n}}},\n"
             if paper.get("arxiv"):
-                bib = bib.replace(old, f"  eprint = {{{paper['arxiv']}}},\n  archiveprefix = {{arXiv}},\n")
+                eprint = f"  eprint = {{{paper['arxiv']}}},\n  archiveprefix = {{arXiv}},\n"
+                bib = bib.replace(old, eprint)
             elif paper["doi"] is None:
                 bib = bib.replace(old, "")
         return bib
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
 
 
 class StandIn(BaseHTTPRequestHandler):
@@ -81,7 +86,7 @@ class StandIn(BaseHTTPRequestHandler):
 
     corpus: Corpus
     latency = 0.05
-    calls: dict[str, int] = {}
+    calls: ClassVar[dict[str, int]] = {}
     lock = threading.Lock()
 
     def log_message(self, *_args: object) -> None:  # quiet
@@ -100,20 +105,36 @@ class StandIn(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _by_doi(self) -> dict[str, int]:
+        papers = self.corpus.papers
+        found = {p["doi"]: p["n"] for p in papers if p["doi"]}
+        found.update({f"10.48550/arxiv.{p['arxiv']}": p["n"] for p in papers if p.get("arxiv")})
+        return found
+
     # -- works in each schema ---------------------------------------------------------
 
-    def _openalex(self, n: int | None, ext: int | None = None) -> dict[str, Any]:
-        if ext is not None:
-            return {"id": f"https://openalex.org/W9{ext:06d}", "title": f"External {ext}",
-                    "publication_year": 2010, "doi": f"https://doi.org/10.5555/ext.{ext}"}
-        paper = self.corpus.papers[n or 0]
+    def _openalex(self, n: int) -> dict[str, Any]:
+        paper = self.corpus.papers[n]
         doi = paper["doi"] or (f"10.48550/arxiv.{paper['arxiv']}" if paper.get("arxiv") else None)
+        references = [f"https://openalex.org/W1{r:06d}" for r in paper["refs"]]
+        references += [f"https://openalex.org/W9{e:06d}" for e in paper["ext"]]
         return {
-            "id": f"https://openalex.org/W1{paper['n']:06d}", "title": paper["title"],
-            "publication_year": 2020, "doi": f"https://doi.org/{doi}" if doi else None,
-            "authorships": [], "cited_by_count": 3,
-            "referenced_works": [f"https://openalex.org/W1{r:06d}" for r in paper["refs"]]
-            + [f"https://openalex.org/W9{e:06d}" for e in paper["ext"]],
+            "id": f"https://openalex.org/W1{n:06d}",
+            "title": paper["title"],
+            "publication_year": 2020,
+            "doi": f"https://doi.org/{doi}" if doi else None,
+            "authorships": [],
+            "cited_by_count": 3,
+            "referenced_works": references,
+        }
+
+    @staticmethod
+    def _external(e: int) -> dict[str, Any]:
+        return {
+            "id": f"https://openalex.org/W9{e:06d}",
+            "title": f"External {e}",
+            "publication_year": 2010,
+            "doi": f"https://doi.org/10.5555/ext.{e}",
         }
 
     def _scholar(self, n: int) -> dict[str, Any]:
@@ -123,77 +144,131 @@ class StandIn(BaseHTTPRequestHandler):
             ids["DOI"] = paper["doi"]
         if paper.get("arxiv"):
             ids["ArXiv"] = paper["arxiv"]
-        refs = [{"paperId": f"{r:040d}", "title": self.corpus.papers[r]["title"]} for r in paper["refs"]]
-        refs += [{"paperId": f"e{e:039d}", "title": f"External {e}", "externalIds": {"DOI": f"10.5555/ext.{e}"}} for e in paper["ext"]]
-        return {"paperId": f"{n:040d}", "externalIds": ids, "title": paper["title"], "year": 2020,
-                "authors": [], "citationCount": 3, "references": refs}
+        titles = self.corpus.papers
+        refs: list[dict[str, Any]] = [
+            {"paperId": f"{r:040d}", "title": titles[r]["title"]} for r in paper["refs"]
+        ]
+        refs += [
+            {
+                "paperId": f"e{e:039d}",
+                "title": f"External {e}",
+                "externalIds": {"DOI": f"10.5555/ext.{e}"},
+            }
+            for e in paper["ext"]
+        ]
+        return {
+            "paperId": f"{n:040d}",
+            "externalIds": ids,
+            "title": paper["title"],
+            "year": 2020,
+            "authors": [],
+            "citationCount": 3,
+            "references": refs,
+        }
+
+    def _reference_row(self, citing: int, cited: int) -> dict[str, str]:
+        papers = self.corpus.papers
+        cited_doi = papers[cited]["doi"]
+        return {
+            "oci": f"1{citing}-1{cited}",
+            "citing": f"omid:br/1{citing} doi:{papers[citing]['doi']}",
+            "cited": f"omid:br/1{cited} doi:{cited_doi}" if cited_doi else f"omid:br/1{cited}",
+            "creation": "2020",
+            "timespan": "",
+            "journal_sc": "no",
+            "author_sc": "no",
+        }
 
     # -- routes ----------------------------------------------------------------------
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         path = unquote(url.path)
-        by_doi = {p["doi"]: p["n"] for p in self.corpus.papers if p["doi"]}
-        by_doi.update({f"10.48550/arxiv.{p['arxiv']}": p["n"] for p in self.corpus.papers if p.get("arxiv")})
-        if path == "/works":
-            if int(query.get("per_page", "25")) > 100:
-                return self._send(400, {"error": "per_page above 100"})
-            if "search" in query:
-                self._count("openalex search")
-                wanted = query["search"].lower().split()
-                found = [p["n"] for p in self.corpus.papers if re.sub(r"[^a-z0-9 ]", " ", p["title"].lower()).split() == wanted]
-                return self._send(200, {"meta": {"count": len(found)}, "results": [self._openalex(n) for n in found]})
-            name, _, values = query.get("filter", "").partition(":")
-            items = values.split("|")
-            if len(items) > 100:
-                return self._send(400, {"error": "more than 100 values"})
-            self._count("openalex list")
-            if name == "doi":
-                results = [self._openalex(by_doi[v]) for v in items if v in by_doi]
-            else:
-                results = [self._openalex(None, int(v[2:])) for v in items if v.startswith("W9")]
-            return self._send(200, {"meta": {"count": len(results), "next_cursor": None}, "results": results})
-        if path.startswith("/works/doi:"):
-            self._count("openalex singleton")
-            n = by_doi.get(path.removeprefix("/works/doi:"))
-            return self._send(200, self._openalex(n)) if n is not None else self._send(404, {"error": "not found"})
-        if path == "/paper/search/match":
-            self._count("semanticscholar search")
-            wanted = re.findall(r"\w+", query.get("query", "").lower())
-            for p in self.corpus.papers:
-                if re.findall(r"\w+", p["title"].lower()) == wanted:
-                    return self._send(200, {"data": [self._scholar(p["n"])]})
-            return self._send(404, {"error": "Title match not found"})
-        if path.startswith("/index/v2/references/doi:"):
-            self._count("opencitations references")
-            n = by_doi.get(path.removeprefix("/index/v2/references/doi:"))
-            rows = [] if n is None else [
-                {"oci": "x", "citing": f"omid:br/1{n} doi:{self.corpus.papers[n]['doi'] or 'x'}",
-                 "cited": f"omid:br/1{r} doi:{self.corpus.papers[r]['doi']}" if self.corpus.papers[r]["doi"] else f"omid:br/1{r}",
-                 "creation": "2020", "timespan": "", "journal_sc": "no", "author_sc": "no"}
-                for r in self.corpus.papers[n]["refs"]
-            ]
-            return self._send(200, rows)
-        if path.startswith("/meta/v1/metadata/"):
-            ids = path.removeprefix("/meta/v1/metadata/").split("__")
-            if len(ids) > 10:
-                return self._send(500, "too many ids")
-            self._count("opencitations metadata")
-            rows = []
-            for pid in ids:
-                n = by_doi.get(pid.removeprefix("doi:"))
-                if n is not None:
-                    rows.append({"id": pid, "title": self.corpus.papers[n]["title"], "author": "", "pub_date": "2020", "venue": "", "type": "journal article"})
-            return self._send(200, rows)
-        return self._send(404, {"error": f"no route {path}"})
+        routes = (
+            ("/works/doi:", self._openalex_singleton),
+            ("/works", self._openalex_list),
+            ("/paper/search/match", self._scholar_match),
+            ("/index/v2/references/doi:", self._citations_references),
+            ("/meta/v1/metadata/", self._citations_meta),
+        )
+        for prefix, route in routes:
+            if path.startswith(prefix):
+                route(path.removeprefix(prefix), query)
+                return
+        self._send(404, {"error": f"no route {path}"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def _openalex_singleton(self, doi: str, _query: dict[str, str]) -> None:
+        self._count("openalex singleton")
+        n = self._by_doi().get(doi)
+        if n is None:
+            self._send(404, {"error": "not found"})
+        else:
+            self._send(200, self._openalex(n))
+
+    def _openalex_list(self, _rest: str, query: dict[str, str]) -> None:
+        if int(query.get("per_page", "25")) > 100:
+            self._send(400, {"error": "per_page above 100"})
+            return
+        if "search" in query:
+            self._count("openalex search")
+            wanted = _words(query["search"])
+            found = [p["n"] for p in self.corpus.papers if _words(p["title"]) == wanted]
+            results = [self._openalex(n) for n in found]
+            self._send(200, {"meta": {"count": len(found)}, "results": results})
+            return
+        name, _, values = query.get("filter", "").partition(":")
+        items = values.split("|")
+        if len(items) > 100:
+            self._send(400, {"error": "more than 100 values"})
+            return
+        self._count("openalex list")
+        by_doi = self._by_doi()
+        if name == "doi":
+            results = [self._openalex(by_doi[v]) for v in items if v in by_doi]
+        else:
+            results = [self._external(int(v[2:])) for v in items if v.startswith("W9")]
+        self._send(200, {"meta": {"count": len(results), "next_cursor": None}, "results": results})
+
+    def _scholar_match(self, _rest: str, query: dict[str, str]) -> None:
+        self._count("semanticscholar search")
+        wanted = _words(query.get("query", ""))
+        for paper in self.corpus.papers:
+            if _words(paper["title"]) == wanted:
+                self._send(200, {"data": [self._scholar(paper["n"])]})
+                return
+        self._send(404, {"error": "Title match not found"})
+
+    def _citations_references(self, doi: str, _query: dict[str, str]) -> None:
+        self._count("opencitations references")
+        n = self._by_doi().get(doi)
+        refs = [] if n is None else self.corpus.papers[n]["refs"]
+        self._send(200, [self._reference_row(n or 0, r) for r in refs])
+
+    def _citations_meta(self, joined: str, _query: dict[str, str]) -> None:
+        ids = joined.split("__")
+        if len(ids) > 10:
+            self._send(500, "too many ids")
+            return
+        self._count("opencitations metadata")
+        by_doi = self._by_doi()
+        rows = []
+        for pid in ids:
+            n = by_doi.get(pid.removeprefix("doi:"))
+            if n is not None:
+                title = self.corpus.papers[n]["title"]
+                rows.append(
+                    {"id": pid, "title": title, "author": "", "pub_date": "2020", "venue": ""}
+                )
+        self._send(200, rows)
+
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length))
         ids = body.get("ids", [])
         if len(ids) > 500 or "fields" in body:
-            return self._send(400, {"error": "Can only process 500 paper ids at a time"})
+            self._send(400, {"error": "Can only process 500 paper ids at a time"})
+            return
         self._count("semanticscholar batch")
         by_key = {}
         for p in self.corpus.papers:
@@ -202,8 +277,7 @@ class StandIn(BaseHTTPRequestHandler):
             if p.get("arxiv"):
                 by_key[f"ARXIV:{p['arxiv']}"] = p["n"]
             by_key[f"{p['n']:040d}"] = p["n"]
-        answer = [self._scholar(by_key[i]) if i in by_key else None for i in ids]
-        return self._send(200, answer)
+        self._send(200, [self._scholar(by_key[i]) if i in by_key else None for i in ids])
 
 
 def run_enrich(db: str, source: str) -> tuple[float, dict[str, int]]:
@@ -213,7 +287,9 @@ def run_enrich(db: str, source: str) -> tuple[float, dict[str, int]]:
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "survey", "--db", db, "enrich", "--source", source],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
@@ -246,15 +322,18 @@ def main() -> None:
         folder = Path(tmp)
         (folder / "papers.bib").write_text(corpus.rewrite(bib_text), encoding="utf-8")
         os.environ.update(
-            SURVEY_OPENALEX_URL=url, SURVEY_S2_URL=url, SURVEY_OPENCITATIONS_URL=url,
-            SURVEY_CACHE_DIR=str(folder / "cache"), SURVEY_INDEX_RATE="0",
+            SURVEY_OPENALEX_URL=url,
+            SURVEY_S2_URL=url,
+            SURVEY_OPENCITATIONS_URL=url,
+            SURVEY_CACHE_DIR=str(folder / "cache"),
+            SURVEY_INDEX_RATE="0",
             SURVEY_OPENALEX_API_KEY="bench",
         )
         import subprocess
 
         db = str(folder / "survey.db")
-        subprocess.run([sys.executable, "-m", "survey", "--db", db, "load", str(folder / "papers.bib")],
-                       check=True, capture_output=True)
+        load = [sys.executable, "-m", "survey", "--db", db, "load", str(folder / "papers.bib")]
+        subprocess.run(load, check=True, capture_output=True)
         with_ids = sum(1 for p in corpus.papers if p["doi"] or p.get("arxiv"))
         per100 = 100 / options.papers
         rows = []
@@ -268,10 +347,12 @@ def main() -> None:
             baseline = bare_requests(url, count)
             kinds = ", ".join(f"{k.split()[1]} {v * per100:.2f}" for k, v in sorted(calls.items()))
             rows.append((source, kinds, elapsed, baseline))
-        print(f"{options.papers} papers ({with_ids} with a DOI or arXiv id), {options.latency * 1000:.0f} ms per answer")
+        latency = f"{options.latency * 1000:.0f} ms per answer"
+        print(f"{options.papers} papers ({with_ids} with a DOI or arXiv id), {latency}")
         print(f"{'index':<16} {'calls per 100 papers':<44} {'time':>8} {'bare':>8} {'ratio':>6}")
         for source, kinds, elapsed, baseline in rows:
-            print(f"{source:<16} {kinds:<44} {elapsed:7.1f}s {baseline:7.1f}s {elapsed / baseline:6.2f}")
+            ratio = elapsed / baseline
+            print(f"{source:<16} {kinds:<44} {elapsed:7.1f}s {baseline:7.1f}s {ratio:6.2f}")
         print(f"all three: {total_calls} calls, {total_time:.1f} s (target <= 30 s)")
     server.shutdown()
 
