@@ -85,13 +85,14 @@ def edit_table(path: Path, table: str, plan: Plan) -> ManifestEdit:
 def _real_manifest(path: Path) -> Path:
     """The file to replace: `path`, or the file its symlink (chain) names."""
     try:
-        target = path.resolve(strict=True) if path.is_symlink() else path
-    except (OSError, RuntimeError) as exc:
-        raise InputFileError(
-            f"{path}: the symlink names no file ({exc})", "point it at the survey.toml"
-        ) from None
+        target = path.resolve() if path.is_symlink() else path
+    except (OSError, RuntimeError) as exc:  # a loop of links
+        raise InputFileError(f"{path}: cannot follow the symlink: {exc}") from None
     if not target.is_file():
-        raise InputFileError(f"{path}: no such file", "give the survey folder with --survey")
+        named = f" (the symlink names {target})" if target != path else ""
+        raise InputFileError(
+            f"{path}: no such file{named}", "give the survey folder with --survey"
+        )
     return target
 
 
