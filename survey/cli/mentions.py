@@ -10,6 +10,7 @@ from survey.cli.common import (
     OutputFormat,
     cli_errors,
     engine_from,
+    err,
     out,
     print_csv,
     print_json,
@@ -109,6 +110,13 @@ def accept(
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         done = accept_mention(session, where, key, survey)
+    if done.other_here is not None:
+        err.print(
+            escape(
+                f"note: editing {done.manifest}, the survey this database was built from, "
+                f"not {done.other_here} (give --survey . to edit this folder's)"
+            )
+        )
     if done.unchanged:
         out.print(escape(f"{done.manifest} already maps {done.alias!r} to {done.key}"))
     else:

@@ -89,6 +89,19 @@ def create_survey_engine(url: str) -> Engine:
     return engine
 
 
+def database_folder(session: Session) -> Path | None:
+    """The folder of the session's SQLite database file; None for a server or in-memory
+    database (paths the database remembers are relative to this folder, so a survey
+    folder copied with its database is a new place)."""
+    url = session.get_bind().engine.url
+    database = url.database
+    if url.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    if database.startswith("file:") and "mode=memory" in database:
+        return None
+    return Path(database.removeprefix("file:").split("?")[0]).expanduser().resolve().parent
+
+
 def _connect_args(backend: str) -> dict[str, Any]:
     if backend == "sqlite":
         return {"timeout": busy_timeout_seconds(), "check_same_thread": False}

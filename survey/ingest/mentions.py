@@ -9,14 +9,16 @@ title -> the chosen citekey), so the files stay the source of truth and the next
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from survey.db import taxonomy as tx
+from survey.db.engine import database_folder
 from survey.db.queries import find_paper
 from survey.errors import SurveyError
 from survey.sources.manifest import MANIFEST
@@ -46,6 +48,8 @@ class Accepted:
     alias: str
     key: str
     unchanged: bool  # the alias was already there
+    # The survey.toml of the folder the command ran in, when another one was edited.
+    other_here: Path | None = None
 
 
 def list_mentions(session: Session, *, open_only: bool = False) -> list[MentionInfo]:
@@ -108,20 +112,47 @@ def accept_mention(
     """Record that the mention at `where` names the paper `key`: an alias in survey.toml."""
     mention = find_mention(session, where)
     paper = find_paper(session, key)
-    path = manifest_path or _built_manifest(session)
+    path = manifest_path
+    if path is None:
+        path = built_manifest(session)
+        if path is None:
+            raise SurveyError(
+                "this database was not built from a survey folder",
+                "give the folder: survey mentions accept --survey DIR FILE:LINE KEY",
+            )
     if path.is_dir():
         path = path / MANIFEST
-    return add_alias(path, mention.title, paper.citekey)
+    done = add_alias(path, mention.title, paper.citekey)
+    return replace(done, other_here=_other_manifest_here(path))
 
 
-def _built_manifest(session: Session) -> Path:
+def remembered_path(session: Session, manifest: Path) -> str:
+    """How the database remembers the manifest it was built from: relative to the
+    database file's folder (else to the folder the build ran in), so a survey folder
+    copied with its database edits its own manifest, not the original's."""
+    base = database_folder(session) or Path.cwd()
+    return os.path.relpath(manifest.resolve(), base.resolve())
+
+
+def built_manifest(session: Session) -> Path | None:
+    """The manifest the database was built from (None when it was not built from a
+    survey folder). An absolute path, as older databases stored it, is kept."""
     stored = tx.get_setting(session, SURVEY_MANIFEST)
     if not stored:
-        raise SurveyError(
-            "this database was not built from a survey folder",
-            "give the folder: survey mentions accept --survey DIR FILE:LINE KEY",
-        )
-    return Path(stored)
+        return None
+    base = database_folder(session) or Path.cwd()
+    return Path(os.path.normpath(base / stored))
+
+
+def _other_manifest_here(edited: Path) -> Path | None:
+    """The survey.toml of the folder the command runs in, when it is not the one edited."""
+    here = Path.cwd() / MANIFEST
+    try:
+        if here.is_file() and here.resolve() != edited.resolve():
+            return here
+    except OSError:
+        return None
+    return None
 
 
 def add_alias(path: Path, alias: str, key: str) -> Accepted:
