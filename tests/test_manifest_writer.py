@@ -100,7 +100,9 @@ def test_add_entries_to_curated_and_refuse_a_different_value(tmp_path: Path) -> 
 
 def test_a_plan_can_replace_a_value_in_place(tmp_path: Path) -> None:
     path = manifest(tmp_path)
-    edit_table(path, "curated", lambda t: {"fine-grained/datasets": [*t["fine-grained/datasets"], "x"]})
+    edit_table(
+        path, "curated", lambda t: {"fine-grained/datasets": [*t["fine-grained/datasets"], "x"]}
+    )
     text = path.read_text(encoding="utf-8")
     assert tomllib.loads(text)["curated"] == {"fine-grained/datasets": ["wah2011the", "x"]}
     assert text.startswith(MANIFEST.split("[curated]")[0])

@@ -90,9 +90,7 @@ def _real_manifest(path: Path) -> Path:
         raise InputFileError(f"{path}: cannot follow the symlink: {exc}") from None
     if not target.is_file():
         named = f" (the symlink names {target})" if target != path else ""
-        raise InputFileError(
-            f"{path}: no such file{named}", "give the survey folder with --survey"
-        )
+        raise InputFileError(f"{path}: no such file{named}", "give the survey folder with --survey")
     return target
 
 
@@ -173,7 +171,9 @@ def _verify(
     try:
         after = tomllib.loads(updated)
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
-        raise SurveyError(f"{path}: the edit would not be valid TOML ({exc}); not written") from None
+        raise SurveyError(
+            f"{path}: the edit would not be valid TOML ({exc}); not written"
+        ) from None
     if after != expected:
         raise SurveyError(
             f"{path}: the edit would change more than [{table}]; not written",
