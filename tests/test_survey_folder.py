@@ -10,9 +10,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers import Cli
 from sqlalchemy import Engine
 
-from helpers import Cli
 from survey.db.engine import session_scope
 from survey.errors import InputFileError
 from survey.ingest.folder import build_survey
@@ -176,7 +176,7 @@ def test_odd_manifests_are_one_clear_line(
 def test_a_table_past_the_cap_is_refused(tmp_path: Path) -> None:
     rows = "".join(f'"s{i}" = ["k"]\n' for i in range(100_001))
     folder = make_survey(tmp_path / "survey", 'bibliography = ["papers.bib"]\n[curated]\n' + rows)
-    with pytest.raises(InputFileError, match="survey.toml:2: .curated. has 100,001 entries"):
+    with pytest.raises(InputFileError, match=r"survey\.toml:2: \[curated\] has 100,001 entries"):
         read_manifest(folder)
 
 
