@@ -131,8 +131,7 @@ def _print_open_mentions(report: "BuildReport", verbose: bool) -> None:
         f"[yellow]{len(report.open_mentions)} open mentions ({per_section})"
         + (f"; {more} more not shown" if more else "")
         + ": survey mentions --open lists them with their candidates, "
-        "survey build --verbose prints them all[/yellow]",
-        markup=True,
+        "survey build --verbose prints them all[/yellow]"
     )
 
 

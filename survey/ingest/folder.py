@@ -21,6 +21,7 @@ from survey.db.annotations import Reattached, reattach
 from survey.db.models import Mention as MentionRow
 from survey.db.models import Tag, TaxonomyNode
 from survey.errors import Diagnostic, InputFileError, SurveyError
+from survey.inputs import check_line_lengths
 from survey.ingest.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
 from survey.ingest.files import attach_source, survey_file
 from survey.ingest.load import LoadReport, Progress, load_bib_files
@@ -124,6 +125,7 @@ def build_survey(
     manifest = read_manifest(folder, allow_outside)
     notes_file = notes_path or manifest.notes
     text = read_notes_file(notes_file) if notes_file is not None else ""
+    check_line_lengths(text, str(notes_file))
     notes = parse_notes(
         text, str(notes_file or manifest.path), manifest.slugs, exclude=manifest.exclude
     )
