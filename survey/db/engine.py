@@ -11,6 +11,7 @@ imported only when an upgrade (or a migration command) actually runs.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,6 +150,7 @@ def _translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
         "disk is full" in text
         or "No space left" in text
         or "DiskFull" in type(getattr(exc, "orig", exc)).__name__
+        or ("disk I/O error" in text and _no_space_beside(url))
     ):
         return DatabaseError(
             f"the disk holding {url} is full: nothing was written",
@@ -174,6 +176,21 @@ def _translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
             "this is a bug in survey: please report it with the command you ran",
         )
     return DatabaseError(f"database error on {url}: {text.splitlines()[0] if text else exc}")
+
+
+# Free space below which an SQLite I/O error is taken for a full disk.
+_NEARLY_FULL = 1 << 20
+
+
+def _no_space_beside(database: str) -> bool:
+    """Whether the file system of the SQLite file `database` is (nearly) full. In WAL mode
+    SQLite reports a full disk as a bare "disk I/O error" when it cannot grow its -shm or
+    -wal file: the free space tells the two apart."""
+    try:
+        info = os.statvfs(Path(database).expanduser().resolve().parent)
+    except (OSError, ValueError):
+        return False
+    return info.f_bavail * info.f_frsize < _NEARLY_FULL
 
 
 def _display_url(engine: Engine) -> str:
