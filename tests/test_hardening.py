@@ -442,7 +442,10 @@ def test_a_full_disk_in_wal_mode_says_the_disk_is_full(tmp_path: Path, small_dis
     env["SURVEY_DB"] = str(small_disk / "survey.db")
     for args in (["query", "search", "small"], ["tag", "add", "small0x", "x"], ["load", small]):
         done = subprocess.run(
-            [sys.executable, "-m", "survey", *map(str, args)], env=env, capture_output=True, text=True
+            [sys.executable, "-m", "survey", *map(str, args)],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         assert done.returncode == 1, args
         message = done.stderr.strip()
