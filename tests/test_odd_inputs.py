@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import Cli
+
 from survey.export import write_text
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,12 +21,12 @@ from survey.db.annotations import Reattached, reattach
 from survey.db.models import Mention as MentionRow
 from survey.db.models import Tag, TaxonomyNode
 from survey.errors import Diagnostic, InputFileError, SurveyError
-from survey.inputs import check_line_lengths
 from survey.ingest.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
 from survey.ingest.files import attach_source, survey_file
 from survey.ingest.load import LoadReport, Progress, load_bib_files
 from survey.ingest.match import PaperRef, Resolution, Resolver
 from survey.ingest.mentions import SURVEY_MANIFEST, built_manifest, remembered_path
+from survey.inputs import check_line_lengths
 from survey.sources.citations import read_citations
 from survey.sources.manifest import Manifest, read_manifest
 from survey.sources.notes import Mention, Notes, parse_notes, read_notes_file, slugify

@@ -152,7 +152,7 @@ def _edited_text(text: str, path: Path, table: str, wanted: Mapping[str, Any]) -
         document.add(table, tomlkit.table())
     section = document[table]
     for key, value in wanted.items():
-        section[key] = value  # type: ignore[index]
+        section[key] = value
     return tomlkit.dumps(document)
 
 
