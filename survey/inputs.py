@@ -2,8 +2,9 @@
 
 Every reader (BibTeX, notes, citations CSV, survey.toml) goes through `read_input`: the
 file's type is checked before it is opened (a FIFO would block forever, a device such
-as /dev/zero never ends, a socket cannot be read), its size is bounded, and every
-failure is an `InputFileError` naming the file and what to do.
+as /dev/zero never ends, a socket cannot be read), its size is bounded, UTF-16 text is
+named as such (every reader wants UTF-8), and every failure is an `InputFileError`
+naming the file and what to do. `check_line_lengths` bounds one line of a text.
 """
 
 from __future__ import annotations
@@ -71,7 +72,46 @@ def read_input(path: Path, what: str, hint: str = "check the path") -> bytes:
         raise InputFileError(f"{name}: cannot be read: {exc.strerror}", hint) from None
     if len(data) > limit:  # it grew while being read
         raise InputFileError(f"{name}: grew past {limit / 2**20:,.0f} MiB while being read")
+    if _is_utf16(data):
+        raise InputFileError(f"{name}: is UTF-16 text, not UTF-8", "save it as UTF-8")
     return data
+
+
+def _is_utf16(data: bytes) -> bool:
+    """UTF-16 text (what Windows tools often write): a UTF-16 byte order mark, or, without
+    one, mostly ASCII with every other byte NUL."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    head = data[:4096]
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return (odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0) or (
+        even.count(0) >= 0.9 * len(even) and odd.count(0) == 0
+    )
+
+
+# The longest line a notes file may hold: a paragraph of real notes is a few thousand
+# characters; the notes parser's cost grows faster than a line's length, so one
+# pathological line (a pasted data: image, a file without newlines) is refused.
+MAX_LINE_CHARS = 50_000
+
+
+def check_line_lengths(text: str, name: str, limit: int = MAX_LINE_CHARS) -> None:
+    """An `InputFileError` naming the first line of `text` longer than `limit` characters."""
+    if len(text) <= limit or max(map(len, text.split("\n"))) <= limit:
+        return
+    start, number = 0, 1
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if end - start > limit:
+            raise InputFileError(
+                f"{name}:{number}: the line is {end - start:,} characters long, more than "
+                f"the {limit:,} survey reads in one line",
+                "split it into lines; an embedded image: save it as a file and link it",
+            )
+        start, number = end + 1, number + 1
 
 
 def decode_utf8(data: bytes, name: str, hint: str) -> str:

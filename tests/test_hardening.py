@@ -404,6 +404,34 @@ def test_a_disk_that_fills_up_during_a_load(tmp_path: Path, small_disk: Path) ->
         connection.close()
 
 
+@pytest.mark.sqlite_only(reason="fills the disk under an SQLite file in WAL mode")
+def test_a_full_disk_in_wal_mode_says_the_disk_is_full(tmp_path: Path, small_disk: Path) -> None:
+    """A database file with no -wal and -shm yet (closed cleanly, copied) on a full disk:
+    SQLite cannot make its WAL index and answers "disk I/O error"; survey says what it is."""
+    built = tmp_path / "built.db"
+    small = tmp_path / "small.bib"
+    small.write_text(generate(20, seed=1).replace("bench", "small"), encoding="utf-8")
+    env = {**os.environ, "SURVEY_DB": str(built)}
+    load = [sys.executable, "-m", "survey", "load", str(small)]
+    assert subprocess.run(load, env=env, capture_output=True).returncode == 0
+    with sqlite3.connect(built) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(built, small_disk / "survey.db")
+    fill(small_disk, leave=0)
+    env["SURVEY_DB"] = str(small_disk / "survey.db")
+    for args in (["query", "search", "small"], ["tag", "add", "small0x", "x"], ["load", small]):
+        done = subprocess.run(
+            [sys.executable, "-m", "survey", *map(str, args)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 1, args
+        message = done.stderr.strip()
+        assert "is full: nothing was written" in message and "I/O" not in message, message
+        assert len(message.splitlines()) == 1
+
+
 def fill(disk: Path, leave: int) -> None:
     """Fill `disk` until only about `leave` bytes are free."""
     free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize

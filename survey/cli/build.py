@@ -56,6 +56,14 @@ def build(
         Path | None,
         typer.Option("--html", help="Then write the interactive graph page (one HTML file)."),
     ] = None,
+    allow_outside: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--allow-outside",
+            help="Let survey.toml name files in this file or folder outside the survey "
+            "folder (repeatable); without it such paths are refused.",
+        ),
+    ] = None,
 ) -> None:
     """Build a survey: load its BibTeX files, turn its notes into the taxonomy, resolve
     every mention, and tag papers (from the notes, and as curated in survey.toml).
@@ -77,6 +85,7 @@ def build(
                 progress=progress,
                 notes_path=notes,
                 replace=replace,
+                allow_outside=allow_outside or (),
             )
     print_diagnostics(result.all_diagnostics, verbose=verbose)
     _print_open_mentions(result, verbose)
@@ -122,8 +131,7 @@ def _print_open_mentions(report: "BuildReport", verbose: bool) -> None:
         f"[yellow]{len(report.open_mentions)} open mentions ({per_section})"
         + (f"; {more} more not shown" if more else "")
         + ": survey mentions --open lists them with their candidates, "
-        "survey build --verbose prints them all[/yellow]",
-        markup=True,
+        "survey build --verbose prints them all[/yellow]"
     )
 
 

@@ -35,9 +35,12 @@ def strip_controls(text: str) -> str:
 
 def _safe_console(**options: Any) -> Console:
     """A Rich console that drops control characters from everything it is given to print
-    (its own styling codes are separate control segments, kept)."""
+    (its own styling codes are separate control segments, kept), and never reads a string
+    as markup or an emoji code: `notes.md:100:` prints as written, not as an emoji."""
     from rich.console import Console
     from rich.segment import Segment
+
+    options = {"markup": False, "emoji": False, **options}
 
     class SafeConsole(Console):
         def _render_buffer(self, buffer: Iterable[Segment]) -> str:
@@ -68,6 +71,10 @@ class LazyConsole:
         self._console = None
 
     def print(self, *objects: Any, **options: Any) -> None:
+        """Print; a string wholly wrapped in one style tag (`[red]...[/red]`, the one piece
+        of markup survey's messages use) prints its inside literally in that style."""
+        if "markup" not in options:
+            objects = tuple(_styled(o) if isinstance(o, str) else o for o in objects)
         self.console.print(*objects, **options)
 
     @property
@@ -77,6 +84,16 @@ class LazyConsole:
     @property
     def width(self) -> int:
         return self.console.width
+
+
+_STYLE_WRAPPED = re.compile(r"\[(red|yellow|green|bold|magenta)\](.*)\[/\1\]", re.DOTALL)
+
+
+def _styled(text: str) -> Any:
+    from rich.text import Text
+
+    wrapped = _STYLE_WRAPPED.fullmatch(text)
+    return Text(wrapped.group(2), style=wrapped.group(1)) if wrapped else text
 
 
 out = LazyConsole(highlight=False, soft_wrap=False)
@@ -105,14 +122,10 @@ def cli_errors() -> Iterator[None]:
     try:
         yield
     except SurveyError as exc:
-        err.print(f"[red]error:[/red] {_escape(str(exc))}")
+        from rich.text import Text
+
+        err.print(Text("error:", style="red") + Text(f" {exc}"))
         raise typer.Exit(1) from None
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def engine_from(ctx: typer.Context, *, create: bool = False) -> Engine:
@@ -176,7 +189,7 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic], *, verbose: bool = True
                 hidden[kind] = hidden.get(kind, 0) + 1
                 continue
         colour = "red" if diagnostic.is_error else "yellow"
-        err.print(f"[{colour}]{_escape(str(diagnostic))}[/{colour}]")
+        err.print(f"[{colour}]{diagnostic}[/{colour}]")
     for kind, count in hidden.items():
         err.print(
             f"[yellow]... and {count} more {kind} warnings "

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from survey.cli.common import (
     FORMAT_OPTION,
@@ -58,7 +57,7 @@ def _clients(sources: "list[str] | None", offline: bool, refresh: bool = False) 
 
     clients, notes = open_clients(sources, offline=offline, refresh=refresh)
     for note in notes:
-        err.print(f"[yellow]{escape(note)}[/yellow]")
+        err.print(f"[yellow]{note}[/yellow]")
     return clients
 
 
@@ -118,7 +117,7 @@ def enrich(
                 found = sum(1 for p in proposals if p.work is not None)
                 out.print(
                     f"{found} of {len(proposals)} open mentions found; proposals written to "
-                    f"{escape(str(bib))} for review (nothing was added)"
+                    f"{bib} for review (nothing was added)"
                 )
                 return
             with ProgressBar() as progress:
@@ -142,7 +141,7 @@ def _print_plan(planned: "list[tuple[str, list[PlannedCalls]]]") -> None:
                     cost = ", free"
                 note = f" ({call.note})" if call.note else ""
                 line = f"{label}: {call.calls} {call.kind} calls{cost}{note}"
-            out.print(escape(line), soft_wrap=True)
+            out.print(line, soft_wrap=True)
             total += call.cost_usd or 0.0
     out.print(f"estimated cost before cited works: ${total:.4f}; nothing was asked")
 
@@ -151,28 +150,26 @@ def _print_report(report: "EnrichReport", verbose: bool) -> None:
     scope = f" in {report.scope}" if report.scope else ""
     for part in report.sources:
         if part.failure is not None:
-            err.print(f"[red]{escape(part.failure)}[/red]")
+            err.print(f"[red]{part.failure}[/red]")
             err.print(
-                f"[yellow]{escape(part.label)}: nothing of it was written this run; its other "
+                f"[yellow]{part.label}: nothing of it was written this run; its other "
                 "indexes' edges were[/yellow]"
             )
         if verbose:
             for key, best in part.unmatched:
                 why = f"best title score {best:g}" if best is not None else "nothing found"
-                err.print(escape(f"{key}: not matched in {part.label} ({why})"))
+                err.print(f"{key}: not matched in {part.label} ({why})")
             for name, value in sorted(part.limits.items()):
-                err.print(escape(f"{part.label}: {name}: {value}"))
+                err.print(f"{part.label}: {name}: {value}")
         kinds = ", ".join(f"{n} {k}" for k, n in part.by_kind.items())
         out.print(
-            escape(
-                f"{part.label}: matched {part.matched} of {report.papers} papers{scope} "
-                f"({part.by_doi} by DOI, {part.by_arxiv} by arXiv id, {part.by_title} by "
-                f"title; {part.already} asked before, {len(part.unmatched)} not found); "
-                f"{part.edges} edges, {part.external} external works cited, "
-                f"{part.suggestions} DOI suggestions; {part.requests} requests"
-                + (f" ({kinds})" if kinds else "")
-                + f", {part.cached} answers from the cache"
-            ),
+            f"{part.label}: matched {part.matched} of {report.papers} papers{scope} "
+            f"({part.by_doi} by DOI, {part.by_arxiv} by arXiv id, {part.by_title} by "
+            f"title; {part.already} asked before, {len(part.unmatched)} not found); "
+            f"{part.edges} edges, {part.external} external works cited, "
+            f"{part.suggestions} DOI suggestions; {part.requests} requests"
+            + (f" ({kinds})" if kinds else "")
+            + f", {part.cached} answers from the cache",
             soft_wrap=True,
         )
     if all(part.failure is not None for part in report.sources) and report.sources:

@@ -10,6 +10,7 @@ from survey.cli.common import (
     OutputFormat,
     cli_errors,
     engine_from,
+    err,
     out,
     print_csv,
     print_json,
@@ -34,7 +35,6 @@ def mentions(
     names, or its best candidates with their scores."""
     if ctx.invoked_subcommand is not None:
         return
-    from rich.markup import escape
     from rich.table import Table
 
     from survey.ingest.mentions import list_mentions
@@ -82,7 +82,7 @@ def mentions(
     table.add_column("paper or candidates", width=min(widest, 36), overflow="fold")
     for m, text in zip(rows, named, strict=True):
         where = f"{Path(m.file).name}:{m.line}\n{m.state}"
-        table.add_row(escape(where), escape(m.section), escape(m.title), escape(text))
+        table.add_row(where, m.section, m.title, text)
     out.print(table)
 
 
@@ -103,14 +103,17 @@ def accept(
 ) -> None:
     """Record that a mention names this paper, as an alias in survey.toml (the files
     stay the source of truth); the next survey build resolves it."""
-    from rich.markup import escape
-
     from survey.ingest.mentions import accept_mention
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         done = accept_mention(session, where, key, survey)
+    if done.other_here is not None:
+        err.print(
+            f"note: editing {done.manifest}, the survey this database was built from, "
+            f"not {done.other_here} (give --survey . to edit this folder's)"
+        )
     if done.unchanged:
-        out.print(escape(f"{done.manifest} already maps {done.alias!r} to {done.key}"))
+        out.print(f"{done.manifest} already maps {done.alias!r} to {done.key}")
     else:
-        out.print(escape(f"added {done.alias!r} = {done.key!r} to [aliases] in {done.manifest}"))
+        out.print(f"added {done.alias!r} = {done.key!r} to [aliases] in {done.manifest}")
     out.print("run survey build to apply it")

@@ -11,6 +11,7 @@ imported only when an upgrade (or a migration command) actually runs.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,6 +90,19 @@ def create_survey_engine(url: str) -> Engine:
     return engine
 
 
+def database_folder(session: Session) -> Path | None:
+    """The folder of the session's SQLite database file; None for a server or in-memory
+    database (paths the database remembers are relative to this folder, so a survey
+    folder copied with its database is a new place)."""
+    url = session.get_bind().engine.url
+    database = url.database
+    if url.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    if database.startswith("file:") and "mode=memory" in database:
+        return None
+    return Path(database.removeprefix("file:").split("?")[0]).expanduser().resolve().parent
+
+
 def _connect_args(backend: str) -> dict[str, Any]:
     if backend == "sqlite":
         return {"timeout": busy_timeout_seconds(), "check_same_thread": False}
@@ -136,6 +150,7 @@ def _translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
         "disk is full" in text
         or "No space left" in text
         or "DiskFull" in type(getattr(exc, "orig", exc)).__name__
+        or ("disk I/O error" in text and _no_space_beside(url))
     ):
         return DatabaseError(
             f"the disk holding {url} is full: nothing was written",
@@ -161,6 +176,21 @@ def _translate(exc: SQLAlchemyError, url: str) -> DatabaseError:
             "this is a bug in survey: please report it with the command you ran",
         )
     return DatabaseError(f"database error on {url}: {text.splitlines()[0] if text else exc}")
+
+
+# Free space below which an SQLite I/O error is taken for a full disk.
+_NEARLY_FULL = 1 << 20
+
+
+def _no_space_beside(database: str) -> bool:
+    """Whether the file system of the SQLite file `database` is (nearly) full. In WAL mode
+    SQLite reports a full disk as a bare "disk I/O error" when it cannot grow its -shm or
+    -wal file: the free space tells the two apart."""
+    try:
+        info = os.statvfs(Path(database).expanduser().resolve().parent)
+    except (OSError, ValueError):
+        return False
+    return info.f_bavail * info.f_frsize < _NEARLY_FULL
 
 
 def _display_url(engine: Engine) -> str:

@@ -2,9 +2,11 @@
 
 A regular file (or a new path) is written to a temporary file next to it and renamed into
 place, so a failed export never leaves half a file; the file keeps its mode, a new one
-follows the umask. Anything else (a character device such as /dev/null, a FIFO, a socket,
-/dev/stdout) is opened and written directly: renaming onto it would replace the device
-node. `-` is standard output.
+follows the umask; the new file is fsynced before the rename and the folder after it, so a
+power loss leaves the old file or the new one. Anything else (a character device such as
+/dev/null, a FIFO, a socket, /dev/stdout) is opened and written directly: renaming onto it
+would replace the device node; a FIFO is opened without blocking, so one with no reader is
+an error, not a hang. `-` is standard output.
 """
 
 from __future__ import annotations
@@ -64,10 +66,7 @@ def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[str]]:
     if path.is_dir():
         raise SurveyError(f"cannot write {path}: it is a folder")
     if writes_in_place(path):
-        try:
-            stream = open(path, mode, encoding="utf-8", newline="")  # noqa: SIM115
-        except OSError as exc:
-            raise SurveyError(f"cannot write {path}: {exc.strerror}") from exc
+        stream = _open_in_place(path, mode)
         try:
             with stream:
                 yield stream
@@ -93,13 +92,49 @@ def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[str]]:
         os.fchmod(handle, keep)
         with os.fdopen(handle, mode, encoding="utf-8", newline="") as stream:
             yield stream
+            # On disk before the rename: after a power loss the name holds the old
+            # file or the new one, never an empty file.
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, target)
+        _sync_folder(folder)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise _write_failed(path, exc, kept=True) from exc
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _open_in_place(path: Path, mode: str) -> IO[str]:
+    """Open a device, FIFO or socket path for writing without blocking: a FIFO with no
+    reader would otherwise wait forever. Writes then block as usual (a slow reader)."""
+    flags = os.O_WRONLY | os.O_NONBLOCK | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO and stat.S_ISFIFO(path.stat().st_mode):
+            raise SurveyError(
+                f"cannot write {path}: it is a FIFO (named pipe) with no reader",
+                "start the program that reads it first, or write to a regular file",
+            ) from None
+        raise SurveyError(f"cannot write {path}: {exc.strerror}") from exc
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, mode, encoding="utf-8", newline="")
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable: fsync the folder that holds it (where that is possible)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def _write_failed(path: Path, exc: OSError, kept: bool) -> SurveyError:

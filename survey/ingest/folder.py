@@ -8,6 +8,7 @@ folder twice changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from survey.ingest.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges,
 from survey.ingest.files import attach_source, survey_file
 from survey.ingest.load import LoadReport, Progress, load_bib_files
 from survey.ingest.match import PaperRef, Resolution, Resolver
-from survey.ingest.mentions import SURVEY_MANIFEST
+from survey.ingest.mentions import SURVEY_MANIFEST, built_manifest, remembered_path
 from survey.sources.citations import read_citations
 from survey.sources.manifest import Manifest, read_manifest
 from survey.sources.notes import Mention, Notes, load_notes, parse_notes, slugify
@@ -109,16 +110,18 @@ def build_survey(
     progress: Progress | None = None,
     notes_path: Path | None = None,
     replace: bool = False,
+    allow_outside: Sequence[Path] = (),
 ) -> BuildReport:
     """Build the survey in `folder` (its survey.toml) into the database.
 
     `notes_path` replaces the manifest's notes file (to build other notes against the
-    same bibliography). A database holds one survey: building another one raises
+    same bibliography). Paths of the manifest leaving `folder` are refused unless inside
+    one of `allow_outside`. A database holds one survey: building another one raises
     `SurveyError` unless `replace`, which empties the database first. Raises
     `InputFileError` for an unreadable manifest, notes or bibliography, and for curated
     or alias keys that name no paper.
     """
-    manifest = read_manifest(folder)
+    manifest = read_manifest(folder, allow_outside)
     notes_file = notes_path or manifest.notes
     if notes_file is not None:
         notes, notes_size = load_notes(
@@ -134,7 +137,7 @@ def build_survey(
     else:
         _check_same_survey(session, manifest, survey_id)
     tx.set_setting(session, SURVEY_ID, survey_id)
-    tx.set_setting(session, SURVEY_MANIFEST, str(manifest.path.resolve()))
+    tx.set_setting(session, SURVEY_MANIFEST, remembered_path(session, manifest.path))
     load = load_bib_files(
         session,
         [survey_file(manifest.folder, path) for path in manifest.bibliography],
@@ -203,7 +206,7 @@ def _check_same_survey(session: Session, manifest: Manifest, survey_id: str) -> 
     stored = tx.get_setting(session, SURVEY_ID) or (slugify(title) if title else "")
     if not stored or stored == survey_id:
         return
-    built_from = tx.get_setting(session, SURVEY_MANIFEST)
+    built_from = built_manifest(session)
     where = f" (built from {built_from})" if built_from else ""
     raise SurveyError(
         f"this database holds the survey {title or stored!r}{where}; {manifest.path} is "
@@ -360,6 +363,7 @@ def _tag_curated(
                     None,
                     f"curated section {path} is not in the notes{hint}; "
                     f"its {len(keys)} papers are not tagged",
+                    code="curated-section",
                 )
             )
             continue

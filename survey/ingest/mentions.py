@@ -3,25 +3,26 @@
 
 An accepted choice is written to the survey's `survey.toml` as an alias (the mention's
 title -> the chosen citekey), so the files stay the source of truth and the next
-`survey build` resolves the mention. The manifest is edited in place, keeping every
-other line as it was, and written whole or not at all.
+`survey build` resolves the mention. The manifest is edited by its one writer
+(survey.sources.manifest_edit): locked, as TOML, verified, written whole or not at all.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import tomllib
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from survey.db import taxonomy as tx
+from survey.db.engine import database_folder
 from survey.db.queries import find_paper
-from survey.errors import InputFileError, SurveyError
-from survey.inputs import decode_utf8, read_input
+from survey.errors import SurveyError
 from survey.sources.manifest import MANIFEST
+from survey.sources.manifest_edit import edit_table
 from survey.textnorm import normalize_name
 from survey.vocab import ResolutionState
 
@@ -47,6 +48,8 @@ class Accepted:
     alias: str
     key: str
     unchanged: bool  # the alias was already there
+    # The survey.toml of the folder the command ran in, when another one was edited.
+    other_here: Path | None = None
 
 
 def list_mentions(session: Session, *, open_only: bool = False) -> list[MentionInfo]:
@@ -109,70 +112,68 @@ def accept_mention(
     """Record that the mention at `where` names the paper `key`: an alias in survey.toml."""
     mention = find_mention(session, where)
     paper = find_paper(session, key)
-    path = manifest_path or _built_manifest(session)
+    path = manifest_path
+    if path is None:
+        path = built_manifest(session)
+        if path is None:
+            raise SurveyError(
+                "this database was not built from a survey folder",
+                "give the folder: survey mentions accept --survey DIR FILE:LINE KEY",
+            )
     if path.is_dir():
         path = path / MANIFEST
-    return add_alias(path, mention.title, paper.citekey)
+    done = add_alias(path, mention.title, paper.citekey)
+    return replace(done, other_here=_other_manifest_here(path))
 
 
-def _built_manifest(session: Session) -> Path:
+def remembered_path(session: Session, manifest: Path) -> str:
+    """How the database remembers the manifest it was built from: relative to the
+    database file's folder (else to the folder the build ran in), so a survey folder
+    copied with its database edits its own manifest, not the original's."""
+    base = database_folder(session) or Path.cwd()
+    return os.path.relpath(manifest.resolve(), base.resolve())
+
+
+def built_manifest(session: Session) -> Path | None:
+    """The manifest the database was built from (None when it was not built from a
+    survey folder). An absolute path, as older databases stored it, is kept."""
     stored = tx.get_setting(session, SURVEY_MANIFEST)
     if not stored:
-        raise SurveyError(
-            "this database was not built from a survey folder",
-            "give the folder: survey mentions accept --survey DIR FILE:LINE KEY",
-        )
-    return Path(stored)
+        return None
+    base = database_folder(session) or Path.cwd()
+    return Path(os.path.normpath(base / stored))
 
 
-_ALIASES_HEADER = re.compile(r"^\s*\[\s*aliases\s*\]\s*(?:#.*)?$")
+def _other_manifest_here(edited: Path) -> Path | None:
+    """The survey.toml of the folder the command runs in, when it is not the one edited."""
+    here = Path.cwd() / MANIFEST
+    try:
+        if here.is_file() and here.resolve() != edited.resolve():
+            return here
+    except OSError:
+        return None
+    return None
 
 
 def add_alias(path: Path, alias: str, key: str) -> Accepted:
-    """Add `"alias" = "key"` to the [aliases] table of the manifest at `path`."""
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such file", "give the survey folder with --survey")
-    text = decode_utf8(read_input(path, "TOML manifest"), str(path), "save survey.toml as UTF-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(f"{path}: not valid TOML: {exc}", "fix it first") from exc
-    aliases = data.get("aliases", {})
-    if not isinstance(aliases, dict):
-        raise InputFileError(f"{path}: [aliases] must be a table")
+    """Add `"alias" = "key"` to the [aliases] table of the manifest at `path`, through
+    the manifest's one writer (locked, formatting kept, verified)."""
     wanted = normalize_name(alias)
-    for existing, existing_key in aliases.items():
-        if normalize_name(existing) == wanted:
-            if str(existing_key).lower() == key.lower():
-                return Accepted(path, existing, key, unchanged=True)
-            raise SurveyError(
-                f"{path}: [aliases] already maps {existing!r} to {existing_key!r}",
-                f"edit that line to {key!r} if that is the paper",
-            )
-    entry = f"{json.dumps(alias, ensure_ascii=False)} = {json.dumps(key, ensure_ascii=False)}"
-    lines = text.splitlines(keepends=True)
-    header = next((i for i, row in enumerate(lines) if _ALIASES_HEADER.match(row)), None)
-    if header is not None:
-        lines.insert(header + 1, entry + "\n")
-        updated = "".join(lines)
-    else:
-        ending = "" if not text or text.endswith("\n") else "\n"
-        updated = f"{text}{ending}\n[aliases]\n{entry}\n"
-    try:
-        tomllib.loads(updated)
-    except tomllib.TOMLDecodeError as exc:  # pragma: no cover - json strings are TOML strings
-        raise SurveyError(f"{path}: the alias would not be valid TOML: {exc}") from exc
-    _write_keeping_mode(path, updated)
-    return Accepted(path, alias, key, unchanged=False)
+    already: list[str] = []
 
+    def plan(aliases: Mapping[str, Any]) -> Mapping[str, Any]:
+        for existing, existing_key in aliases.items():
+            if normalize_name(existing) == wanted:
+                if str(existing_key).lower() == key.lower():
+                    already.append(existing)
+                    return {}
+                raise SurveyError(
+                    f"{path}: [aliases] already maps {existing!r} to {existing_key!r}",
+                    f"edit that line to {key!r} if that is the paper",
+                )
+        return {alias: key}
 
-def _write_keeping_mode(path: Path, text: str) -> None:
-    """Write `text` to `path` whole or not at all, keeping the file's permissions."""
-    temporary = path.with_name(f".{path.name}.survey-tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.chmod(path.stat().st_mode & 0o7777)
-        temporary.replace(path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise SurveyError(f"{path}: cannot write: {exc.strerror}") from exc
+    edit = edit_table(path, "aliases", plan)
+    if already:
+        return Accepted(path, already[0], key, unchanged=True)
+    return Accepted(path, alias, key, unchanged=not edit.changed)

@@ -59,6 +59,16 @@ def split_name_parts(value: str) -> list[NameParts]:
 _AND = re.compile(r"[ \t\r\n]+and[ \t\r\n]+", re.IGNORECASE)
 
 
+# The name lists of an entry, whose length is capped (MAX_NAMES in values.py).
+NAME_FIELDS = frozenset({"author", "editor"})
+
+
+def count_names(value: str) -> int:
+    """How many names a name list holds at most (every `and` counted, braced or not):
+    cheap, for the cap checked before the list is split."""
+    return sum(1 for _ in _AND.finditer(value)) + 1
+
+
 def _split_name_list(value: str) -> list[str]:
     """The names of a name list, split at each `and` at brace depth 0."""
     value = value.strip()

@@ -20,9 +20,11 @@ from bibtexparser.model import (
 )
 
 from survey.errors import Diagnostic, InputFileError
+from survey.sources.bibtex.names import NAME_FIELDS, count_names
 from survey.sources.bibtex.records import BibParse, BibRecord, make_record
 from survey.sources.bibtex.values import (
     MACRO_NAME,
+    MAX_NAMES,
     ValueTooLong,
     inherit,
     resolve_value,
@@ -231,6 +233,15 @@ def _entry_values(
             values[name] = resolve_value(str(fld.value), macros, undefined, used)
         except ValueTooLong as exc:
             report(Severity.ERROR, line, key, f"field {name!r} {exc}; shorten it")
+            return None
+        if name in NAME_FIELDS and (count := count_names(values[name])) > MAX_NAMES:
+            report(
+                Severity.ERROR,
+                line,
+                key,
+                f"field {name!r} names {count:,} people, more than the {MAX_NAMES:,} survey "
+                "reads; keep the first ones and end the list with 'and others'",
+            )
             return None
     malformed = [name for name in undefined if not MACRO_NAME.match(name)]
     if malformed:

@@ -47,8 +47,12 @@ MACRO_NAME = re.compile(r"^[^\s\d\"#%'(),={}][^\s\"#%'(),={}]*$")
 
 
 # No real field value comes near this; macros nested to double at each step (an 832-byte
-# file can ask for gigabytes) are stopped here instead of exhausting memory.
+# file can ask for gigabytes) are stopped here instead of exhausting memory, and so is
+# one field written that long.
 MAX_VALUE_CHARS = 1_000_000
+# The most people one name list (author, editor) may name: the longest real author lists
+# (particle physics) hold a few thousand; past this, the entry is an error.
+MAX_NAMES = 10_000
 
 
 class ValueTooLong(ValueError):
@@ -65,6 +69,8 @@ def resolve_value(
     Raises `ValueTooLong` when the value would pass MAX_VALUE_CHARS.
     """
     value = raw.strip()
+    if len(value) > MAX_VALUE_CHARS + 2:
+        raise ValueTooLong(f"is longer than {MAX_VALUE_CHARS:,} characters")
     if "#" not in value and value[:1] == "{" and value[-1:] == "}":
         return value[1:-1]
     parts = [value] if "#" not in value else _split_concatenation(value)

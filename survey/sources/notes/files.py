@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from survey.errors import InputFileError
-from survey.inputs import decode_utf8, read_input
+from survey.inputs import check_line_lengths, decode_utf8, read_input
 from survey.sources.notes.markdown import parse_notes
 from survey.sources.notes.tree import Notes
 
@@ -27,6 +27,8 @@ def read_notes_file(path: Path, kind: str = "Markdown notes file") -> str:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputFileError(f"{name}:{line}: holds a NUL byte", "remove it; notes are text")
+    # The notes parsers' cost grows faster than a line's length: one line is capped.
+    check_line_lengths(text, name)
     return text
 
 
