@@ -33,6 +33,7 @@ from survey.report.markdown import render_markdown
 from survey.review.check import check
 from survey.review.discover import citing_works, missing_works
 from survey.sources.indexes.openalex import OpenAlexClient
+from survey.sources.indexes.records import WORKERS
 
 # A snapshot of the bundled survey (69 papers) that the recorded answers were made for.
 BUNDLED = REPO / "tests" / "fixtures" / "openalex" / "survey"
@@ -343,7 +344,8 @@ def test_interrupted_run_writes_nothing_and_resumes(built: Engine, recorded: HTT
         enrich(built, [c], progress=interrupt)
     c.close()
     asked = len(recorded.log)
-    assert asked == 5  # DOI batch, arXiv batch, three titles
+    # DOI batch, arXiv batch, three titles, and the few searches already in flight.
+    assert 5 <= asked < TOTAL_REQUESTS - 1
     assert openalex_state(built) == {"edges": [], "matches": [], "references": [], "works": []}
     report = run(built)
     assert len(recorded.log) == TOTAL_REQUESTS and report.requests == TOTAL_REQUESTS - asked
@@ -875,8 +877,9 @@ def test_killed_run_leaves_the_database_as_it_was_and_resumes(
     assert openalex_state(built) == {"edges": [], "matches": [], "references": [], "works": []}
     monkeypatch.setenv("SURVEY_OPENALEX_URL", url)
     report = run(built)
-    # Answers received before the kill came from the cache (one in flight may be asked again).
-    assert TOTAL_REQUESTS - asked <= report.requests <= TOTAL_REQUESTS - asked + 1
+    # Answers received before the kill came from the cache (those in flight, up to one per
+    # worker, may be asked again).
+    assert TOTAL_REQUESTS - asked <= report.requests <= TOTAL_REQUESTS - asked + WORKERS
     assert report.edges == len(EXPECTED_EDGES) and report.external == 5
 
 

@@ -85,17 +85,24 @@ class ProgressBar:
 
 
 class _ProgressCallback:
+    """One bar per description; callable from several threads (enrich asks the citation
+    indexes at once)."""
+
     def __init__(self, bar: "Progress | None") -> None:
+        import threading
+
         self._bar = bar
         self._tasks: dict[str, object] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, description: str, done: int, total: int) -> None:
         if self._bar is None:
             return
-        task = self._tasks.get(description)
-        if task is None:
-            task = self._bar.add_task(description, total=total or None)
-            self._tasks[description] = task
+        with self._lock:
+            task = self._tasks.get(description)
+            if task is None:
+                task = self._bar.add_task(description, total=total or None)
+                self._tasks[description] = task
         self._bar.update(task, completed=done, total=total or None)  # type: ignore[arg-type]
 
 

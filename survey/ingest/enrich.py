@@ -45,6 +45,7 @@ from survey.sources.indexes.records import (
     IndexClient,
     PlannedCalls,
     WorkRecord,
+    in_parallel,
 )
 from survey.textnorm import normalize_title
 from survey.vocab import ResolutionState, index_label, is_suspect
@@ -154,9 +155,9 @@ def enrich(
         plan = _read_plan(session, within, sources)
     report = EnrichReport(plan.scope, papers=len(plan.papers))
     outcomes: dict[str, _Outcome] = {}
-    for client in clients:
+
+    def ask(client: IndexClient) -> SourceReport:
         part = SourceReport(client.source, client.label)
-        report.sources.append(part)
         try:
             outcomes[client.source] = _ask(client, plan, part, refresh, tick)
         except IndexSourceError as exc:
@@ -165,6 +166,15 @@ def enrich(
         part.cached = client.counts.cached
         part.by_kind = dict(sorted(client.counts.by_kind.items()))
         part.limits = dict(client.last_limits)
+        return part
+
+    # The indexes are asked at once (each keeps its own pacing); the database is written
+    # only when every one has answered or failed.
+    def stop() -> None:
+        for client in clients:
+            client.cancel()
+
+    report.sources = in_parallel(ask, list(clients), workers=len(clients), stop=stop)
     with session_scope(engine, write=True) as session:
         for part in report.sources:
             outcome = outcomes.get(part.source)
@@ -294,13 +304,17 @@ def _match_papers(
         also.update(found.also)
         _take(matches, by_arxiv, found.works, "arxiv")
     rest = [p for p in targets if p.id not in matches and normalize_title(p.title)]
-    for done, paper in enumerate(rest, start=1):
-        match, best = match_by_title(client.title_candidates(paper.title), paper)
+    candidates = in_parallel(
+        client.title_candidates,
+        [p.title for p in rest],
+        lambda n: tick(f"{client.label}: titles", n, len(rest)),
+    )
+    for paper, works in zip(rest, candidates, strict=True):
+        match, best = match_by_title(works, paper)
         if match is not None:
             matches[paper.id] = match
         else:
             part.unmatched.append((paper.key, best))
-        tick(f"{client.label}: titles", done, len(rest))
     for match in matches.values():
         if match.method == "doi":
             part.by_doi += 1

@@ -12,6 +12,7 @@ import errno
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -42,13 +43,15 @@ class AnswerCache:
         self.path = path
         self._label = label
         self._connection: sqlite3.Connection | None = None
+        # One connection shared by the threads asking one index, one statement at a time.
+        self._lock = threading.RLock()
 
     def _open(self) -> sqlite3.Connection:
         if self._connection is not None:
             return self._connection
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(str(self.path), timeout=30.0)
+            connection = sqlite3.connect(str(self.path), timeout=30.0, check_same_thread=False)
             connection.execute(_SCHEMA)
             connection.commit()
         except (OSError, sqlite3.Error) as exc:
@@ -57,34 +60,42 @@ class AnswerCache:
         return connection
 
     def get(self, key: str) -> bytes | None:
-        try:
-            row = self._open().execute("SELECT body FROM answers WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error as exc:
-            raise self._error("cannot read", exc) from exc
+        with self._lock:
+            try:
+                row = (
+                    self._open()
+                    .execute("SELECT body FROM answers WHERE key = ?", (key,))
+                    .fetchone()
+                )
+            except sqlite3.Error as exc:
+                raise self._error("cannot read", exc) from exc
         return bytes(row[0]) if row else None
 
     def put(self, key: str, request: str, body: bytes) -> None:
-        connection = self._open()
-        try:
-            with connection:
-                connection.execute(
-                    "INSERT OR REPLACE INTO answers (key, request, body) VALUES (?, ?, ?)",
-                    (key, request, body),
-                )
-        except sqlite3.Error as exc:
-            raise self._error("cannot write", exc) from exc
+        with self._lock:
+            connection = self._open()
+            try:
+                with connection:
+                    connection.execute(
+                        "INSERT OR REPLACE INTO answers (key, request, body) VALUES (?, ?, ?)",
+                        (key, request, body),
+                    )
+            except sqlite3.Error as exc:
+                raise self._error("cannot write", exc) from exc
 
     def delete(self, key: str) -> None:
-        try:
-            with self._open() as connection:
-                connection.execute("DELETE FROM answers WHERE key = ?", (key,))
-        except sqlite3.Error as exc:
-            raise self._error("cannot write", exc) from exc
+        with self._lock:
+            try:
+                with self._open() as connection:
+                    connection.execute("DELETE FROM answers WHERE key = ?", (key,))
+            except sqlite3.Error as exc:
+                raise self._error("cannot write", exc) from exc
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     def _error(self, verb: str, exc: BaseException) -> CacheError:
         reason = getattr(exc, "strerror", None) or str(exc)

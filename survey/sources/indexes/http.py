@@ -133,7 +133,18 @@ class Counts:
     by_kind: dict[str, int] = field(default_factory=dict)  # requests sent, by kind
 
     def add(self, kind: str) -> None:
-        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        """One request of `kind` sent (several threads may send at once)."""
+        with _COUNTING:
+            self.network += 1
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+    def hit(self) -> None:
+        """One answer read from the cache."""
+        with _COUNTING:
+            self.cached += 1
+
+
+_COUNTING = threading.Lock()
 
 
 # Whether an error answer means the budget is spent: (status, body text) -> bool.
@@ -168,6 +179,7 @@ class IndexHttp:
         # The rate-limit and cost headers of the last answer from the network.
         self.last_limits: dict[str, str] = {}
         self._budget_rule = budget_rule
+        self._cancelled = threading.Event()
         self._interval = 1.0 / limits.rate if limits.rate > 0 else 0.0
         self._last = 0.0
         self._lock = threading.Lock()
@@ -179,6 +191,10 @@ class IndexHttp:
     def close(self) -> None:
         self._session.close()
         self.cache.close()
+
+    def cancel(self) -> None:
+        """Every later request fails at once (the run is being interrupted)."""
+        self._cancelled.set()
 
     @property
     def label(self) -> str:
@@ -204,12 +220,14 @@ class IndexHttp:
         kind: str,
         missing_ok: bool = False,
     ) -> Any:
+        if self._cancelled.is_set():
+            raise SourceUnavailable(self.label, "interrupted")
         key = request_key(self.endpoint.base_url, method, path, params, body)
         described = describe(path, params)
         if not self.refresh or self.offline:
             stored = self.cache.get(key)
             if stored is not None:
-                self.counts.cached += 1
+                self.counts.hit()
                 return self._parse(stored, described)
         if self.offline:
             raise SourceUnavailable(
@@ -272,7 +290,6 @@ class IndexHttp:
     ) -> tuple[int, Mapping[str, str], bytes]:
         """One request and its bounded answer, following same-host redirects."""
         self._pace()
-        self.counts.network += 1
         self.counts.add(kind)
         deadline = time.monotonic() + self.limits.deadline
         url = f"{self.endpoint.base_url}{path}"

@@ -137,6 +137,10 @@ class OpenAlexClient:
     def close(self) -> None:
         self.http.close()
 
+    def cancel(self) -> None:
+        """Every later request fails at once (the run is being interrupted)."""
+        self.http.cancel()
+
     # -- lookups ---------------------------------------------------------------------
 
     def by_doi(self, dois: Sequence[str], progress: Progress) -> Found:

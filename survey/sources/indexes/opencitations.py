@@ -48,6 +48,7 @@ from survey.sources.indexes.records import (
     batches,
     clean,
     clean_names,
+    in_parallel,
     plain_doi,
     year_of,
 )
@@ -243,6 +244,10 @@ class OpenCitationsClient:
     def close(self) -> None:
         self._http.close()
 
+    def cancel(self) -> None:
+        """Every later request fails at once (the run is being interrupted)."""
+        self._http.cancel()
+
     # -- the IndexClient operations -----------------------------------------------------
 
     def by_doi(self, dois: Sequence[str], progress: Progress) -> Found:
@@ -267,9 +272,12 @@ class OpenCitationsClient:
         Meta when it knows them."""
         asked = sorted({i for i in ids if _ours(i) and _index_askable_id(i)})
         chosen: dict[str, list[tuple[str, _Pids, object]]] = {}
-        for done, work_id in enumerate(asked, start=1):
-            rows = self._rows(f"{INDEX}/citations/{path_id(work_id)}", "citations")
-            progress("OpenCitations: citations", done, len(asked))
+        answers = in_parallel(
+            lambda work_id: self._rows(f"{INDEX}/citations/{path_id(work_id)}", "citations"),
+            asked,
+            lambda n: progress("OpenCitations: citations", n, len(asked)),
+        )
+        for work_id, rows in zip(asked, answers, strict=True):
             if rows is None:
                 continue
             by_citing: dict[str, tuple[_Pids, object]] = {}
@@ -328,11 +336,17 @@ class OpenCitationsClient:
         return found
 
     def _references(self, dois: Sequence[str], progress: Progress) -> dict[str, _Listed]:
-        """The reference list of each DOI the Index answers for (a 404 is left out)."""
+        """The reference list of each DOI the Index answers for (a 404 is left out); one
+        call a DOI, a few in flight at once within the pacing."""
+
+        def ask(doi: str) -> list[Mapping[str, Any]] | None:
+            return self._rows(f"{INDEX}/references/{path_id('doi:' + doi)}", "references")
+
+        answers = in_parallel(
+            ask, dois, lambda n: progress("OpenCitations: references", n, len(dois))
+        )
         listed: dict[str, _Listed] = {}
-        for done, doi in enumerate(dois, start=1):
-            rows = self._rows(f"{INDEX}/references/{path_id('doi:' + doi)}", "references")
-            progress("OpenCitations: references", done, len(dois))
+        for doi, rows in zip(dois, answers, strict=True):
             if rows is None:
                 continue
             cited: set[str] = set()
@@ -351,9 +365,11 @@ class OpenCitationsClient:
         """Meta's record of each id it knows, keyed (and identified) by the id asked."""
         groups = batches([i for i in ids if meta_askable(i)], META_BATCH)
         records: dict[str, WorkRecord] = {}
-        for done, group in enumerate(groups, start=1):
-            records.update(self._meta_call(group))
-            progress("OpenCitations: metadata", done, len(groups))
+        answers = in_parallel(
+            self._meta_call, groups, lambda n: progress("OpenCitations: metadata", n, len(groups))
+        )
+        for answer in answers:
+            records.update(answer)
         return records
 
     def _meta_call(self, group: list[str]) -> dict[str, WorkRecord]:

@@ -11,8 +11,9 @@ nothing an index returns reaches an export raw.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from survey.controls import strip_controls
 from survey.sources.indexes.http import Counts
@@ -24,6 +25,46 @@ MAX_AUTHORS = 200
 
 # A progress callback: (what, done, total).
 Progress = Callable[[str, int, int], None]
+# Requests of one index in flight at once: the index's pacing (requests a second) still
+# holds; several in flight hide the latency of each answer.
+WORKERS = 4
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
+
+
+def in_parallel(
+    ask: Callable[[Item], Answer],
+    items: Sequence[Item],
+    done: Callable[[int], None] | None = None,
+    workers: int = WORKERS,
+    stop: Callable[[], None] | None = None,
+) -> list[Answer]:
+    """`ask(item)` for every item, up to `workers` at a time, answers in the items' order;
+    `done(n)` after the first n are in. The first failure (Ctrl-C included) cancels what
+    has not started, calls `stop()` so the running ones end at their next request, and
+    is raised once they have."""
+    if len(items) <= 1 or workers <= 1:
+        answers = []
+        for count, item in enumerate(items, start=1):
+            answers.append(ask(item))
+            if done is not None:
+                done(count)
+        return answers
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="survey-index") as pool:
+        futures = [pool.submit(ask, item) for item in items]
+        try:
+            answers = []
+            for count, future in enumerate(futures, start=1):
+                answers.append(future.result())
+                if done is not None:
+                    done(count)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            if stop is not None:
+                stop()
+            raise
+    return answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +135,9 @@ class IndexClient(Protocol):
 
     def plan(self, dois: int, arxiv: int, titles: int) -> list[PlannedCalls]:
         """The calls matching this many papers takes, by kind, with their documented cost."""
+
+    def cancel(self) -> None:
+        """Make every later request fail at once (a run being interrupted)."""
 
     def close(self) -> None: ...
 

@@ -136,6 +136,10 @@ class SemanticScholarClient:
     def close(self) -> None:
         self._http.close()
 
+    def cancel(self) -> None:
+        """Every later request fails at once (the run is being interrupted)."""
+        self._http.cancel()
+
     # -- lookups ----------------------------------------------------------------------
 
     def by_doi(self, dois: Sequence[str], progress: Progress) -> Found:
