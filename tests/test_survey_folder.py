@@ -4,9 +4,10 @@ folder is a new place (the database remembers its manifest relatively)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -180,25 +181,42 @@ def test_a_table_past_the_cap_is_refused(tmp_path: Path) -> None:
         read_manifest(folder)
 
 
+class _CountingPattern:
+    """The manifest's key pattern, counting the lines it is run over."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.lines = 0
+
+    def finditer(self, line: str) -> Iterator[re.Match[str]]:
+        self.lines += 1
+        return self.pattern.finditer(line)
+
+
 def test_fifty_thousand_curated_entries_are_checked_in_linear_time(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The old checks looked up each entry's line in the whole manifest: 50,000 entries
-    took minutes. Most name sections the notes do not have: each is a warning."""
+    took minutes. Most name sections the notes do not have: each is a warning. Each line
+    of the manifest is scanned once for all the lookups (the cost grows with its size,
+    not with its size squared); the time is bench's business, not a test's."""
+    import survey.sources.manifest as manifest_module
+
+    counting = _CountingPattern(manifest_module._QUOTED_OR_BARE)
+    monkeypatch.setattr(manifest_module, "_QUOTED_OR_BARE", counting)
     rows = "".join(f'"part-{i}/sub" = ["lin2015bilinear", "fu2017look"]\n' for i in range(50_000))
     folder = make_survey(
         tmp_path / "survey",
         'bibliography = ["papers.bib"]\nnotes = "notes.md"\n[curated]\n'
         '"part-localisation" = ["fu2017look"]\n' + rows,
     )
-    started = time.perf_counter()
     with session_scope(engine, write=True) as session:
         report = build_survey(session, folder)
-    elapsed = time.perf_counter() - started
     assert report.curated_tags == 1
     warnings = [d for d in report.diagnostics if d.code == "curated-section"]
     assert len(warnings) == 50_000 and warnings[-1].line == 50_004
-    assert elapsed < 20, f"{elapsed:.1f} s"
+    lines = (folder / "survey.toml").read_text(encoding="utf-8").count("\n")
+    assert 0 < counting.lines <= lines + 1
 
 
 # -- a copied folder is a new place -------------------------------------------------
