@@ -108,13 +108,13 @@ def test_related_by_co_citation(built: Engine) -> None:
     assert co["wah2011the"] >= 3 and co["lin2015bilinear"] >= 2
 
 
-def test_fine_grained_trend_spans_2011_to_2020(built: Engine) -> None:
+def test_fine_grained_trend_spans_2008_to_2020(built: Engine) -> None:
     with session_scope(built) as session:
         result = analysis.trend(session, level=1, within="fine-grained")
         level2 = analysis.trend(session, level=2)
     assert [s["path"] for s in result["sections"]] == ["fine-grained"]
-    assert result["years"][0] == 2011 and result["years"][-1] == 2020
-    assert result["sections"][0]["total"] == 30
+    assert result["years"][0] == 2008 and result["years"][-1] == 2020
+    assert result["sections"][0]["total"] == 32
     paths = [s["path"] for s in level2["sections"]]
     assert paths[:3] == ["gan/background", "gan/problems", "gan/challenges"]
     assert "fine-grained/datasets" in paths

@@ -253,7 +253,7 @@ def test_csljson_export_loads_back_to_the_same_papers(
         report = load_bib_files(session, [target])
     assert not report.has_errors, [str(d) for d in report.diagnostics]
     before, after = papers_of(engine), papers_of(other)
-    assert len(after) == 75
+    assert len(after) == 81
     assert after == before
 
 

@@ -118,7 +118,7 @@ def test_rebuild_changes_nothing(engine: Engine, folder: Path) -> None:
         before = state(session)
     first = tags(engine)
     report = build(engine, folder)
-    assert report.load.total("unchanged") == report.load.total("added") + 75
+    assert report.load.total("unchanged") == report.load.total("added") + 81
     assert tags(engine) == first
     with session_scope(engine) as session:
         assert state(session) == before

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 from helpers import Cli
 from sqlalchemy import Engine
 
-from survey.db import session_scope
+from survey.db import indexes as idx
+from survey.db import reads, session_scope
 from survey.ingest.folder import build_survey
 from survey.review.check import check
 
@@ -81,3 +83,133 @@ def test_a_citations_file_gone_since_the_build_is_reported(engine: Engine, tmp_p
     assert len(findings) == 1
     assert findings[0].file is not None and findings[0].file.endswith("cites.csv")
     assert "survey sources forget" in findings[0].fix
+
+
+def _folder(tmp_path: Path, bib: str, edges: str) -> Path:
+    folder = tmp_path / "survey"
+    folder.mkdir()
+    (folder / "refs.bib").write_text(bib, encoding="utf-8")
+    (folder / "cites.csv").write_text("citing,cited,relation,evidence\n" + edges)
+    (folder / "survey.toml").write_text(
+        'title = "Audit"\nbibliography = ["refs.bib"]\ncitations = ["cites.csv"]\n'
+    )
+    return folder
+
+
+THREE = (
+    "@article{a2020, author = {Ann A}, title = {A}, journal = {J}, year = 2020}\n"
+    "@article{b2019, author = {Bob B}, title = {B}, journal = {J}, year = 2019}\n"
+    "@article{c2018, author = {Cy C}, title = {C}, journal = {J}, year = 2018}\n"
+)
+
+
+def test_a_paper_no_edge_touches_is_a_warning_with_its_fix(engine: Engine, tmp_path: Path) -> None:
+    folder = _folder(tmp_path, THREE, "a2020,b2019,,\n")
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, folder).has_errors
+        findings = [f for f in check(session) if f.code == "no-citation"]
+    assert [(f.key, f.severity.value) for f in findings] == [("c2018", "warning")]
+    assert findings[0].file is not None and findings[0].file.endswith("refs.bib")
+    assert findings[0].line == 3
+    assert "survey cite add" in findings[0].fix
+
+
+def test_without_any_edge_no_paper_is_reported_uncited(engine: Engine, tmp_path: Path) -> None:
+    folder = _folder(tmp_path, THREE, "")
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, folder).has_errors
+        assert not [f for f in check(session) if f.code == "no-citation"]
+
+
+PREPRINTS = (
+    "@misc{pre2017, author = {Ann A}, title = {Pre}, year = 2017, eprint = {1701.00001},"
+    " archiveprefix = {arXiv}}\n"
+    "@inproceedings{conf2017, author = {Bob B}, title = {Conf}, booktitle = {ICML},"
+    " year = 2017, eprint = {1701.00002}, archiveprefix = {arXiv}}\n"
+)
+
+
+def _matched(engine: Engine, tmp_path: Path, key: str, **work: object) -> list[str]:
+    """Build the two-entry survey, store `work` as the one index's match for `key` and
+    return the messages of the published-version findings."""
+    folder = _folder(tmp_path, PREPRINTS, "conf2017,pre2017,,\n")
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, folder).has_errors
+        paper_id = next(p.id for p, _ in reads.papers_with_source(session) if p.citekey == key)
+        source = str(work.pop("source", "semanticscholar"))
+        idx.upsert_works(session, [{"id": "W1", "source": source, "title": "Pre", **work}])
+        idx.replace_matches(session, source, [paper_id], [(paper_id, "W1", "arxiv", 100.0, None)])
+    with session_scope(engine) as session:
+        return [f.message for f in check(session) if f.code == "published-version"]
+
+
+@pytest.mark.parametrize(
+    ("work", "says"),
+    [
+        pytest.param(
+            {
+                "venue": "International Conference on Machine Learning",
+                "venue_type": "conference",
+                "year": 2017,
+                "kind": "journalarticle",
+            },
+            "International Conference on Machine Learning (conference), 2017",
+            id="semantic_scholar_conference_venue",
+        ),
+        pytest.param(
+            {
+                "source": "openalex",
+                "venue": "Pattern Recognition",
+                "venue_type": "journal",
+                "doi": "10.1016/j.patcog.2017.10.002",
+                "kind": "article",
+            },
+            "Pattern Recognition (journal), doi 10.1016/j.patcog.2017.10.002",
+            id="openalex_journal_with_doi",
+        ),
+        pytest.param(
+            {"source": "opencitations", "doi": "10.1109/cvpr.2018.00917"},
+            "doi 10.1109/cvpr.2018.00917",
+            id="publisher_doi_without_venue",
+        ),
+    ],
+)
+def test_a_preprint_an_index_lists_as_published_is_reported(
+    engine: Engine, tmp_path: Path, work: dict[str, object], says: str
+) -> None:
+    messages = _matched(engine, tmp_path, "pre2017", **work)
+    assert len(messages) == 1 and messages[0].startswith("pre2017 is entered as a preprint")
+    assert says in messages[0] and "W1" in messages[0]
+
+
+@pytest.mark.parametrize(
+    ("key", "work"),
+    [
+        pytest.param(
+            "pre2017",
+            {
+                "source": "openalex",
+                "venue": "arXiv (Cornell University)",
+                "venue_type": "repository",
+                "doi": "10.48550/arxiv.1701.00001",
+                "kind": "preprint",
+            },
+            id="openalex_arxiv_record",
+        ),
+        pytest.param(
+            "pre2017",
+            {"venue": "arXiv.org", "venue_type": "journal", "kind": "journalarticle"},
+            id="semantic_scholar_arxiv_as_journal",
+        ),
+        pytest.param("pre2017", {"venue": "", "year": 2017}, id="no_venue_no_doi"),
+        pytest.param(
+            "conf2017",
+            {"venue": "International Conference on Machine Learning", "venue_type": "conference"},
+            id="entry_already_published",
+        ),
+    ],
+)
+def test_a_preprint_the_index_also_knows_only_as_preprint_is_quiet(
+    engine: Engine, tmp_path: Path, key: str, work: dict[str, object]
+) -> None:
+    assert _matched(engine, tmp_path, key, **work) == []

@@ -300,7 +300,7 @@ def test_the_bundled_survey_dry_run_works_offline(db_url: str, tmp_path: Path) -
     result = cli("--db", db_url, "enrich", "--dry-run", "--offline", "--source", "all")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    # 75 papers: a DOI batch and an arXiv batch (more than 3 each), 9 titles.
+    # 81 papers: a DOI batch and an arXiv batch (more than 3 each), 9 titles.
     assert "OpenAlex: 2 list calls, $0.0002 (100 DOIs a call)" in lines
     assert "OpenAlex: 9 search calls, $0.0090 (one per paper without ids)" in lines
     assert any(line.startswith("Semantic Scholar: 2 batch calls (free;") for line in lines)

@@ -67,7 +67,7 @@ def test_graphml_for_gephi(built: Engine, tmp_path: Path) -> None:
     types = {k.get("id"): k.get("attr.type") for k in keys}
     assert types["r"] == types["g"] == types["b"] == types["year"] == "int"
     graph = read_graphml_by_key(target)
-    assert graph.number_of_nodes() == 75 and graph.number_of_edges() == 147
+    assert graph.number_of_nodes() == 81 and graph.number_of_edges() == 161
     assert all(node.startswith("n") for node in nx.read_graphml(target))
     racnn = graph.nodes["fu2017look"]
     assert racnn["label"] == "RA-CNN" and racnn["year"] == 2017
@@ -81,7 +81,7 @@ def test_graphml_within_a_section(built: Engine, tmp_path: Path) -> None:
     target = tmp_path / "ssl.graphml"
     write_graphml(data_of(built, "self-supervised"), target)
     graph = nx.read_graphml(target)
-    assert graph.number_of_nodes() == 9
+    assert graph.number_of_nodes() == 11
     assert all(d["section"] == "self-supervised" for _, d in graph.nodes(data=True))
 
 
@@ -134,14 +134,14 @@ def test_bib_export_loads_back_to_the_same_papers(built: Engine, tmp_path: Path)
     edges: dict[str, set[str]] = {}
     for edge in data_of(built)["edges"]:
         edges.setdefault(edge["citing"], set()).add(edge["cited"])
-    assert cites == edges and sum(map(len, edges.values())) == 147
+    assert cites == edges and sum(map(len, edges.values())) == 161
 
 
 def test_csljson(built: Engine, tmp_path: Path) -> None:
     target = tmp_path / "refs.json"
     write_csljson(data_of(built), target)
     items = {i["id"]: i for i in json.loads(target.read_text(encoding="utf-8"))}
-    assert len(items) == 75
+    assert len(items) == 81
     racnn = items["fu2017look"]
     assert racnn["type"] == "paper-conference"
     assert racnn["issued"] == {"date-parts": [[2017]]}
@@ -154,10 +154,10 @@ def test_csljson(built: Engine, tmp_path: Path) -> None:
 def test_csv_tables(built: Engine, tmp_path: Path) -> None:
     papers, edges = write_csv_folder(data_of(built), tmp_path / "tables")
     rows = list(csv.DictReader(papers.open(encoding="utf-8")))
-    assert len(rows) == 75 and rows[0]["citekey"]
+    assert len(rows) == 81 and rows[0]["citekey"]
     racnn = next(r for r in rows if r["citekey"] == "fu2017look")
     assert racnn["sections"] == "fine-grained/attention" and racnn["short"] == "RA-CNN"
-    assert len(list(csv.DictReader(edges.open(encoding="utf-8")))) == 147
+    assert len(list(csv.DictReader(edges.open(encoding="utf-8")))) == 161
 
 
 def test_hostile_strings_survive_every_format(engine: Engine, tmp_path: Path) -> None:
@@ -272,7 +272,7 @@ def test_pandoc_renders_the_report_with_every_citation(
     )
     assert result.returncode == 0, result.stderr
     assert "not found" not in result.stderr, result.stderr
-    assert result.stdout.count('class="csl-entry"') == 75
+    assert result.stdout.count('class="csl-entry"') == 81
 
 
 @pytest.mark.skipif(
@@ -291,7 +291,7 @@ def test_bibtex_accepts_the_export(built: Engine, tmp_path: Path) -> None:
     log = (tmp_path / "doc.blg").read_text(encoding="utf-8", errors="replace")
     assert result.returncode < 2, log
     assert "error message" not in log
-    assert (tmp_path / "doc.bbl").read_text(encoding="utf-8").count("\\bibitem") == 75
+    assert (tmp_path / "doc.bbl").read_text(encoding="utf-8").count("\\bibitem") == 81
 
 
 def test_charts(built: Engine, cli: Cli, tmp_path: Path) -> None:
@@ -314,7 +314,7 @@ def test_cli_build_with_report_and_graphml(cli: Cli, tmp_path: Path) -> None:
     result = cli("build", BUNDLED, "--report", report, "--graphml", graph)
     assert result.exit_code == 0, result.stderr
     assert report.read_text(encoding="utf-8").startswith("# VALSE")
-    assert nx.read_graphml(graph).number_of_nodes() == 75
+    assert nx.read_graphml(graph).number_of_nodes() == 81
     for kind, name in (
         ("gexf", "g.gexf"),
         ("bib", "refs.bib"),

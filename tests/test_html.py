@@ -79,7 +79,7 @@ def test_one_file_with_the_library_its_licences_and_no_network(built: Engine) ->
 def test_the_embedded_survey(built: Engine) -> None:
     data = data_of(built)
     content = embedded(render_html(data))
-    assert len(content["papers"]) == len(data["papers"]) == 75
+    assert len(content["papers"]) == len(data["papers"]) == 81
     pairs = {(e["citing"], e["cited"]) for e in data["edges"]}
     keys = [p["key"] for p in content["papers"]]
     assert {(keys[a], keys[b]) for a, b, _ in content["edges"]} == pairs
@@ -229,8 +229,8 @@ def test_cli_export_html(built: Engine, cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "graph.html"
     result = cli("export", "html", target)
     assert result.exit_code == 0, result.stderr
-    assert "75 papers" in result.stdout
-    assert len(embedded(target.read_text(encoding="utf-8"))["papers"]) == 75
+    assert "81 papers" in result.stdout
+    assert len(embedded(target.read_text(encoding="utf-8"))["papers"]) == 81
     within = cli("export", "html", tmp_path / "ssl.html", "--within", "self-supervised")
     assert within.exit_code == 0, within.stderr
     force = cli("export", "html", tmp_path / "force.html", "--layout", "force")
@@ -260,7 +260,7 @@ def test_cli_build_html_and_the_report_links_it(cli: Cli, tmp_path: Path) -> Non
     report, page = tmp_path / "out" / "report.md", tmp_path / "out" / "graph page.html"
     result = cli("build", BUNDLED, "--report", report, "--html", page)
     assert result.exit_code == 0, result.stderr
-    assert len(embedded(page.read_text(encoding="utf-8"))["papers"]) == 75
+    assert len(embedded(page.read_text(encoding="utf-8"))["papers"]) == 81
     text = report.read_text(encoding="utf-8")
     assert "- Citation graph: [graph page.html](graph%20page.html)" in text
     alone = tmp_path / "alone.md"

@@ -153,12 +153,12 @@ def opened(browser: Any, bundled: Survey) -> Iterator[Opened]:
 def test_loads_offline_without_errors_and_shows_every_paper(
     opened: Opened, bundled: Survey
 ) -> None:
-    assert opened.js("window.surveyPage.graph.order") == len(bundled.papers) == 75
-    assert opened.js("window.surveyPage.shownKeys().length") == 75
+    assert opened.js("window.surveyPage.graph.order") == len(bundled.papers) == 81
+    assert opened.js("window.surveyPage.shownKeys().length") == 81
     assert opened.js("window.surveyPage.graph.size") == len(
         {(e["citing"], e["cited"]) for e in bundled.data["edges"]}
     )
-    assert opened.page.text_content("#stats").startswith("75 papers, 147 citations")
+    assert opened.page.text_content("#stats").startswith("81 papers, 161 citations")
     # As drawn: the GraphML export's colour, size growing with local citations, edges
     # coloured by relation.
     drawn = opened.js(
@@ -256,7 +256,7 @@ def test_year_slider_at_2016_hides_every_later_paper(opened: Opened, bundled: Su
     assert shown == expected
     assert len(expected) < len(bundled.papers)
     opened.page.keyboard.press("End")
-    assert len(opened.js("window.surveyPage.shownKeys()")) == 75
+    assert len(opened.js("window.surveyPage.shownKeys()")) == 81
     assert opened.errors == []
 
 

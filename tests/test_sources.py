@@ -72,7 +72,7 @@ def test_a_second_checkout_builds_into_the_same_database(engine: Engine, tmp_pat
     papers, sources, edges, _ = before
     assert ("citations.csv", "citations") in sources and ("papers.bib", "bib") in sources
     assert all(not path.startswith("/") for path, _ in sources)
-    assert len(edges) == 147 and len(papers) == 75
+    assert len(edges) == 161 and len(papers) == 81
 
 
 def test_a_moved_folder_is_adopted_and_its_edits_load(engine: Engine, tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_an_edge_in_two_citations_files_is_kept_once(engine: Engine, tmp_path: P
     (warning,) = [d for d in diagnostics if "kept once" in d.message]
     assert warning.file.endswith("more.csv") and warning.line == 2
     with session_scope(engine) as session:
-        assert len(cdb.edges(session)) == 147
+        assert len(cdb.edges(session)) == 161
 
 
 def test_a_bare_file_is_named_by_its_name_and_told_apart_by_content(
@@ -185,10 +185,10 @@ def test_sources_lists_and_forget_keeps_manual_work(
     listed = cli("sources", "--format", "csv")
     assert listed.exit_code == 0
     assert (
-        "curated.bib,bib,63," in listed.stdout and "citations.csv,citations,147," in listed.stdout
+        "curated.bib,bib,69," in listed.stdout and "citations.csv,citations,161," in listed.stdout
     )
     forgot = cli("sources", "forget", "curated.bib")
-    assert forgot.exit_code == 0 and "removed 63 entries" in forgot.stdout
+    assert forgot.exit_code == 0 and "removed 69 entries" in forgot.stdout
     with session_scope(engine) as session:
         assert session.scalar(select(Paper).where(Paper.citekey == "he2020momentum")) is None
         manual = {

@@ -66,6 +66,16 @@ def matches_with_references(
     return [(a, b, str(c), d, e, f, g) for a, b, c, d, e, f, g in rows]
 
 
+def matched_work_records(session: Session) -> list[tuple[int, str, IndexWork]]:
+    """(paper id, index, work) for each paper's match to a work, by paper and index."""
+    rows = session.execute(
+        select(IndexMatch.paper_id, IndexMatch.source, IndexWork)
+        .join(IndexWork, IndexMatch.work_id == IndexWork.id)
+        .order_by(IndexMatch.paper_id, IndexMatch.source)
+    )
+    return [(paper_id, source, work) for paper_id, source, work in rows]
+
+
 def coverage(session: Session) -> dict[str, tuple[int, int, int]]:
     """Per index: (papers asked, papers matched, external works the papers cite)."""
     counts: dict[str, list[int]] = {}

@@ -20,6 +20,7 @@ from survey.db import reads
 from survey.db import taxonomy as tx
 from survey.db.annotations import TAG, detached
 from survey.db.citations import EdgeRow
+from survey.db.models import IndexWork
 from survey.errors import Diagnostic
 from survey.graph import network as g
 from survey.identifiers import (
@@ -31,6 +32,7 @@ from survey.identifiers import (
 from survey.ingest.edges import field_lines
 from survey.sources.bibtex import parse_year, raw_field_values
 from survey.sources.citations import read_citations
+from survey.sources.indexes.records import arxiv_of_doi
 from survey.textnorm import normalize_name, normalize_title
 from survey.vocab import INDEX_ORIGINS, SectionFlag, Severity, index_label
 
@@ -374,7 +376,7 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
 
 
 def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
-    found = []
+    found = _uncited(papers, edges)
     by_key = {p.key: p for p in papers}
     for edge in edges:
         if edge.suspect:
@@ -451,6 +453,26 @@ def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> 
     return found
 
 
+def _uncited(papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
+    """Papers no edge touches, once the survey has any edges (before that, every paper
+    would be reported and none of it would help)."""
+    if not edges:
+        return []
+    linked = {e.citing for e in edges} | {e.cited for e in edges}
+    return [
+        _finding(
+            WARNING,
+            "no-citation",
+            paper,
+            f"{paper.key} has no citation edge: it cites no paper of the survey and none cites it",
+            "add the edges its text shows to a citations file (or survey cite add "
+            "CITING CITED); survey enrich adds those the indexes know",
+        )
+        for paper in papers
+        if paper.key not in linked
+    ]
+
+
 def _indexes(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
     """DOI suggestions, curated edges no citation index confirms, and how far the
     indexes agree with each other."""
@@ -477,9 +499,69 @@ def _indexes(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> li
                 f"check it, then add doi = {{{suggestion}}} to the entry",
             )
         )
+    found += _published_versions(session, papers, by_id)
     found += _unconfirmed_edges(edges, work_of)
     found += _agreement(edges, work_of)
     return found
+
+
+# Venue types and work kinds of the indexes that say "not a publication of its own".
+_PREPRINT_VENUE_TYPES = frozenset({"repository"})
+_PREPRINT_KINDS = frozenset({"preprint", "posted-content"})
+
+
+def _published_as(work: IndexWork) -> str | None:
+    """How an index's work says it was published (venue, year, DOI); None when it reads
+    as a preprint: an arXiv DOI or none, and no journal or conference venue."""
+    venue = (work.venue or "").strip()
+    doi = work.doi if work.doi and arxiv_of_doi(work.doi) is None else None
+    in_venue = (
+        bool(venue)
+        and "arxiv" not in venue.lower()
+        and (work.venue_type or "").lower() in ("journal", "conference")
+    )
+    if (work.kind or "").lower() in _PREPRINT_KINDS and not doi:
+        return None
+    if (work.venue_type or "").lower() in _PREPRINT_VENUE_TYPES and not doi:
+        return None
+    if not in_venue and not doi:
+        return None
+    parts = [f"{venue} ({work.venue_type})" if in_venue else ""]
+    parts += [str(work.year) if work.year else "", f"doi {doi}" if doi else ""]
+    return ", ".join(part for part in parts if part)
+
+
+def _published_versions(
+    session: Session, papers: list[_Paper], by_id: dict[int, _Paper]
+) -> list[Diagnostic]:
+    """Preprint entries (@misc and the like, or an arXiv venue) for which an index's
+    matched work names a journal, a conference or a publisher's DOI."""
+    seen: dict[str, list[str]] = {}
+    for paper_id, source, work in idx.matched_work_records(session):
+        paper = by_id[paper_id]
+        if not _is_preprint_entry(paper):
+            continue
+        published = _published_as(work)
+        if published is not None:
+            seen.setdefault(paper.key, []).append(f"{index_label(source)} {work.id}: {published}")
+    by_key = {p.key: p for p in papers}
+    return [
+        _finding(
+            INFO,
+            "published-version",
+            by_key[key],
+            f"{key} is entered as a preprint but an index lists a published version "
+            f"({'; '.join(labels)})",
+            "check the venue's own record; if it is the same paper, make the entry "
+            "@inproceedings or @article with its booktitle or journal, pages and DOI",
+        )
+        for key, labels in sorted(seen.items())
+    ]
+
+
+def _is_preprint_entry(paper: _Paper) -> bool:
+    """Entered as a preprint: a @misc-like type, or a venue that is arXiv."""
+    return paper.entry_type in ("misc", "unpublished", "online") or ("arxiv" in paper.venue.lower())
 
 
 def _confirms(
