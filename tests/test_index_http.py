@@ -60,7 +60,7 @@ def test_retry_after_beyond_the_cap_gives_up_at_once(
     started = time.monotonic()
     with pytest.raises(SourceUnavailable, match=r"asks to wait 7200 s \(more than 2 s\)"):
         http.get("/works", {}, kind="list")
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 30  # not the 7,200 s asked
     assert len(httpserver.log) == 1
 
 
@@ -98,8 +98,8 @@ def test_a_trickling_answer_is_cut_by_the_deadline(httpserver: HTTPServer, tmp_p
     def trickle(_request: Request) -> Response:
         def body() -> Iterator[bytes]:
             yield b'{"results": ['
-            for _ in range(100):
-                time.sleep(0.1)
+            for _ in range(300):
+                time.sleep(0.2)
                 yield b" "
 
         return Response(body(), content_type="application/json", direct_passthrough=True)
@@ -109,7 +109,7 @@ def test_a_trickling_answer_is_cut_by_the_deadline(httpserver: HTTPServer, tmp_p
     started = time.monotonic()
     with pytest.raises(SourceUnavailable, match=r"not complete within 0\.5 s"):
         http.get("/works", {}, kind="list")
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < 30  # not the minute the whole answer takes
 
 
 def test_an_announced_oversized_answer_is_refused_unread(

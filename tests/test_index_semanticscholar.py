@@ -634,7 +634,7 @@ def test_429_without_retry_after_backs_off_then_succeeds(
     found = s2.by_doi([LIT_DOI], no_progress)
 
     assert found.works == {LIT_DOI: LIT_RECORD}
-    assert time.monotonic() - started < 1.0  # SURVEY_INDEX_BACKOFF=0.01
+    assert time.monotonic() - started < 30  # SURVEY_INDEX_BACKOFF=0.01, not seconds
     assert s2.counts.network == 2
 
 
@@ -658,7 +658,7 @@ def test_429_asking_for_an_hour_gives_up_at_once(standin: StandIn, httpserver: H
     started = time.monotonic()
     with pytest.raises(SourceUnavailable, match="asks to wait 3600 s"):
         client().by_doi([LIT_DOI], no_progress)
-    assert time.monotonic() - started < 5.0
+    assert time.monotonic() - started < 30  # not the hour asked
     assert standin.requests == []
 
 

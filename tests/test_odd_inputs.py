@@ -108,7 +108,7 @@ def test_one_enormous_notes_line_is_refused_quickly(cli: Cli, tmp_path: Path) ->
     folder = survey_folder(tmp_path / "fg", "# FG\n\n## Parts\n\n" + line + "\n")
     started = time.perf_counter()
     result = cli("build", folder)
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 60  # parsing it would take many minutes
     assert result.exit_code == 1 and "Traceback" not in result.stderr
     assert f"{folder / 'notes.md'}:5: the line is {len(line):,} characters long" in result.stderr
     assert "split it into lines" in result.stderr
@@ -140,7 +140,7 @@ def test_a_million_authors_are_refused_in_bounded_time(cli: Cli, tmp_path: Path)
     path.write_text(BIB + f"@article{{huge, title = {{Huge}}, author = {{{people}}}}}\n")
     started = time.perf_counter()
     result = cli("load", path)
-    assert time.perf_counter() - started < 30
+    assert time.perf_counter() - started < 60  # splitting a million names took minutes
     assert result.exit_code == 1
     assert "huge: error: field 'author' is longer than 1,000,000 characters" in result.stderr
 
