@@ -26,7 +26,8 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
     """Check the knowledge base: missing fields, invalid years, DOIs and arXiv ids,
     duplicates and preprint/published versions, open mentions, empty sections, citation
     cycles, citations of younger papers, papers in no section, edges to unknown papers,
-    DOIs suggested by OpenAlex and curated edges OpenAlex lacks.
+    and after survey enrich: DOIs an index suggests, how far the indexes agree, and
+    curated edges no index confirms.
     Exit code 1 when there are errors."""
     from survey.review.check import check
     from survey.vocab import Severity

@@ -1,4 +1,5 @@
-"""Whole-table reads for the integrity check, the report and OpenAlex matching (database layer).
+"""Whole-table reads for the integrity check, the report and the citation indexes'
+matching (database layer).
 
 Each function runs one query and returns plain rows; callers index them in dicts, so no
 caller queries inside a loop over papers or sections.

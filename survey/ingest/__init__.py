@@ -1,2 +1,2 @@
 """Inputs into the database: loading BibTeX files, building a survey folder, file
-identities, citation edges, mention resolution, OpenAlex enrichment."""
+identities, citation edges, mention resolution, enrichment from the citation indexes."""
