@@ -910,3 +910,29 @@ def test_a_spent_budget_stops_openalex_at_once_and_says_to_set_the_key(
     serve(httpserver)
     part = run(built)
     assert part.failure is None and part.cached == 1 and part.requests == TOTAL_REQUESTS - 1
+
+
+def test_a_doi_with_url_characters_is_asked_whole(
+    engine: Engine, tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DOI holding `#`, `?` and `%` (legal in DOIs) stays one path segment: quoted, not
+    cut into a fragment or a query."""
+    from survey.ingest.load import load_bib_files
+
+    doi = "10.5555/odd#1?x=50%"
+    bib = tmp_path / "odd.bib"
+    bib.write_text(
+        "@article{odd2020, title = {An Odd DOI}, author = {Odd, Ann}, journal = {J},"
+        " year = {2020}, doi = {10.5555/odd#1?x=50%}}\n",
+        encoding="utf-8",
+    )
+    with session_scope(engine, write=True) as session:
+        load_bib_files(session, [bib])
+    work = one_work([])
+    work["doi"] = f"https://doi.org/{doi}"
+    httpserver.expect_request(f"/works/doi:{doi}").respond_with_json(work)
+    monkeypatch.setenv("SURVEY_OPENALEX_URL", httpserver.url_for("/").rstrip("/"))
+    part = run(engine)
+    assert (part.by_doi, part.failure) == (1, None)
+    raw = httpserver.log[0][0].environ.get("RAW_URI") or httpserver.log[0][0].environ["REQUEST_URI"]
+    assert raw.startswith("/works/doi:10.5555/odd%231%3Fx%3D50%25?select=")

@@ -16,6 +16,7 @@ import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from survey import __version__
 from survey.sources.indexes.http import (
@@ -171,14 +172,15 @@ class OpenAlexClient:
                         found.setdefault(work.doi, work)
             progress(what, done, total)
         for done, doi in enumerate(sorted(set(odd)), start=len(groups) + 1):
-            raw = self.http.get(
-                f"/works/doi:{doi}", {"select": SELECT}, kind="singleton", missing_ok=True
-            )
+            # Single-work lookups are free; a DOI's `#`, `?` or `%` must not end the path.
+            path = "/works/doi:" + quote(doi, safe="/:;()<>[]")
+            raw = self.http.get(path, {"select": SELECT}, kind="singleton", missing_ok=True)
             work = parse_work(raw) if isinstance(raw, dict) else None
             if work is not None:
-                found.setdefault(work.doi or doi, work)
+                found.setdefault(doi, work)  # the DOI asked (a merged work answers another)
             progress(what, min(done, total), total)
-        return {d: w for d, w in found.items() if d in set(dois)}
+        asked = set(dois)
+        return {d: w for d, w in found.items() if d in asked}
 
     def title_candidates(self, title: str) -> list[WorkRecord]:
         """The ten most relevant works for the words of `title` (one search call)."""
