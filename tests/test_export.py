@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 from survey.db import open_database, session_scope
 from survey.db.models import Paper
 from survey.export import write_with
-from survey.export.bibtex import write_bibtex
+from survey.export.bibtex import bib_value, write_bibtex
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
 from survey.export.gexf import write_gexf
@@ -190,6 +190,12 @@ def test_hostile_strings_survive_every_format(engine: Engine, tmp_path: Path) ->
         k: v for k, v in before.items() if k not in repaired
     }
     assert {k: after[k][1] for k in repaired} == {k: titles[k] for k in repaired}
+    # Each month loads back as it was loaded: a macro, braced abbreviations, numbers, names.
+    months = {k: after[k][-1].get("month") for k in ("a@b", "hostile2019percent")}
+    assert months == {"a@b": "dec", "hostile2019percent": "12"}
+    assert after["hostile2020aaai"][-1]["month"] == "December"
+    assert after["DBLP:conf/hostile/DoeS21"][-1]["month"] == "December"
+    assert "month   = {dec}" in (tmp_path / "h.bib").read_text(encoding="utf-8")
     write_bibtex(data_of(fresh), tmp_path / "again.bib")
     assert (tmp_path / "again.bib").read_bytes() == (tmp_path / "h.bib").read_bytes()
     with session_scope(engine) as session:
@@ -335,3 +341,20 @@ def test_cli_export_errors(cli: Cli, tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
     folder = cli("export", "bib", tmp_path)
     assert folder.exit_code == 1 and "is a folder" in folder.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        pytest.param(r"a \{ b \} c", r"a \{ b \} c", id="escaped_pair_kept"),
+        pytest.param(r"a \} b \{ c", r"a \textbraceright{} b \textbraceleft{} c", id="lone"),
+        pytest.param(r"{a \{ b} \}", r"a \{ b \}", id="escaped_crossing_a_group"),
+        pytest.param("a } b {", "a  b ", id="real_lone_dropped"),
+        pytest.param("50% off", r"50\% off", id="raw_percent"),
+        pytest.param(r"50\% and \\%", r"50\% and \\\%", id="escaped_percent_kept"),
+    ],
+)
+def test_bib_value_pairs_braces_and_escapes_percents(value: str, written: str) -> None:
+    assert bib_value(value) == written
+    assert bib_value(written) == written
+    assert bib_value("https://example.org/a%20b", verbatim=True) == "https://example.org/a%20b"
