@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from conftest import BUNDLED_BIB
+from conftest import BUNDLED_BIB, REPO
 from helpers import Cli
 
 from survey.cli.app import app
@@ -178,3 +178,15 @@ def test_the_distribution_name_is_used_for_every_extra() -> None:
     for path in texts:
         text = path.read_text(encoding="utf-8")
         assert "'survey[" not in text and " survey[" not in text, path
+
+
+def test_readme_tour_installs_the_extra_its_charts_line_needs() -> None:
+    """The tour runs after the README's first line, which installs no extra: `--charts`
+    needs matplotlib, so the tour installs the `charts` extra before using it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("## A short tour", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = tour.splitlines()
+    charts = next(i for i, line in enumerate(lines) if "--charts" in line)
+    assert any(line.startswith("pip install 'survey-kb[charts]'") for line in lines[:charts])
+    extras = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert '\ncharts = ["matplotlib' in extras and 'name = "survey-kb"' in extras
