@@ -186,7 +186,7 @@ def test_readme_tour_installs_the_extra_its_charts_line_needs() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     tour = readme.split("## A short tour", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     lines = tour.splitlines()
-    charts = next(i for i, line in enumerate(lines) if "--charts" in line)
+    charts = next(i for i, line in enumerate(lines) if line.startswith("survey report --charts"))
     assert any(line.startswith("pip install 'survey-kb[charts]'") for line in lines[:charts])
     extras = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert '\ncharts = ["matplotlib' in extras and 'name = "survey-kb"' in extras

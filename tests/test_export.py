@@ -366,7 +366,8 @@ def test_bib_value_pairs_braces_and_escapes_percents(value: str, written: str) -
     ("venue", "name"),
     [
         pytest.param(
-            "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)",
+            "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern "
+            "Recognition (CVPR)",
             "CVPR",
             id="proceedings_with_abbreviation",
         ),

@@ -157,6 +157,18 @@ CHAIN = ["0001", "0002", "0003", "0004", "0005", "0006", "0009", "0007", "0008",
 EARLIER = CHAIN[:-1]
 
 
+def _rows_at(revision: str) -> list[str]:
+    """The statements writing every revision's rows up to `revision`, in the shape the
+    tables have there."""
+    statements: list[str] = []
+    for rev in CHAIN[: CHAIN.index(revision) + 1]:
+        if rev in REWRITTEN and CHAIN.index(revision) >= CHAIN.index(REWRITTEN[rev][0]):
+            statements += REWRITTEN[rev][1]
+        else:
+            statements += DATA_AT[rev]
+    return statements
+
+
 @pytest.mark.parametrize("revision", EARLIER)
 def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -> None:
     """The rule: every revision gets a case here (add its rows to DATA_AT)."""
@@ -167,12 +179,8 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     with engine.begin() as connection:
-        for rev in CHAIN[: CHAIN.index(revision) + 1]:
-            statements = DATA_AT[rev]
-            if rev in REWRITTEN and CHAIN.index(revision) >= CHAIN.index(REWRITTEN[rev][0]):
-                statements = REWRITTEN[rev][1]
-            for statement in statements:
-                connection.exec_driver_sql(statement)
+        for statement in _rows_at(revision):
+            connection.exec_driver_sql(statement)
     engine.dispose()
     upgraded = open_database(url)
     assert current_revision(upgraded) == head_revision(upgraded)
