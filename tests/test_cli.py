@@ -190,3 +190,16 @@ def test_readme_tour_installs_the_extra_its_charts_line_needs() -> None:
     assert any(line.startswith("pip install 'survey-kb[charts]'") for line in lines[:charts])
     extras = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert '\ncharts = ["matplotlib' in extras and 'name = "survey-kb"' in extras
+
+
+def test_mentions_json_names_the_notes_relative_to_the_survey(cli: Cli) -> None:
+    """Wherever the survey was read from (the bundled one lives inside the installed
+    package), JSON and CSV name the notes file as the survey does."""
+    assert cli("build").exit_code == 0
+    rows = json.loads(cli("mentions", "--format", "json").stdout)
+    assert rows and {row["file"] for row in rows} == {"notes.md"}
+    table = list(csv.DictReader(io.StringIO(cli("mentions", "--format", "csv").stdout)))
+    assert {row["file"] for row in table} == {"notes.md"}
+    line = rows[0]["line"]
+    shown = cli("mentions")
+    assert shown.exit_code == 0 and f"notes.md:{line}" in shown.stdout
