@@ -200,7 +200,7 @@ def test_cli_graph_queries(cli: Cli, built: Engine) -> None:
         csv_out = cli(*args, "--format", "csv").stdout
         assert csv_out.count("\n") >= 1
     lineage = json.loads(cli("query", "lineage", "RA-CNN", "--descendants", "-f", "json").stdout)
-    assert lineage["paper"]["key"] == "fu2017look"
+    assert lineage["paper"]["citekey"] == "fu2017look"
 
 
 def test_cli_graph_query_errors(cli: Cli, built: Engine) -> None:
@@ -220,12 +220,12 @@ def test_cli_cite_add_and_rm(cli: Cli, built: Engine) -> None:
     updated = cli("cite", "add", "Cross-X", "DBTNet", "--relation", "extends")
     assert updated.exit_code == 0 and "updated" in updated.stdout
     edges = json.loads(cli("query", "lineage", "Cross-X", "-f", "json").stdout)["papers"]
-    assert {p["key"]: p["relation"] for p in edges}["zheng2019learning"] == "extends"
+    assert {p["citekey"]: p["relation"] for p in edges}["zheng2019learning"] == "extends"
     lineage = json.loads(cli("query", "lineage", "Cross-X", "-f", "json").stdout)
-    assert "zheng2019learning" in {p["key"] for p in lineage["papers"]}
+    assert "zheng2019learning" in {p["citekey"] for p in lineage["papers"]}
     assert cli("build", BUNDLED).exit_code == 0  # manual edges survive a rebuild
     lineage = json.loads(cli("query", "lineage", "Cross-X", "-f", "json").stdout)
-    assert "zheng2019learning" in {p["key"] for p in lineage["papers"]}
+    assert "zheng2019learning" in {p["citekey"] for p in lineage["papers"]}
     assert cli("cite", "rm", "Cross-X", "DBTNet").exit_code == 0
     missing = cli("cite", "rm", "Cross-X", "DBTNet")
     assert missing.exit_code == 1 and "no manual edge" in missing.stderr

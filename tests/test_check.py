@@ -60,7 +60,7 @@ def test_cli_check_exit_code_and_formats(cli: Cli) -> None:
     assert table.exit_code == 1
     assert "errors" in table.stdout
     csv_out = cli("check", "--format", "csv")
-    assert csv_out.stdout.startswith("severity,code,key,file,line,message,fix")
+    assert csv_out.stdout.startswith("severity,code,citekey,file,line,message,fix")
 
 
 def test_a_citations_file_gone_since_the_build_is_reported(engine: Engine, tmp_path: Path) -> None:

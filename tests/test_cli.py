@@ -11,6 +11,7 @@ import pytest
 import typer
 from conftest import BUNDLED_BIB, REPO
 from helpers import Cli
+from typer.testing import CliRunner
 
 from survey.cli.app import app
 
@@ -203,3 +204,30 @@ def test_mentions_json_names_the_notes_relative_to_the_survey(cli: Cli) -> None:
     line = rows[0]["line"]
     shown = cli("mentions")
     assert shown.exit_code == 0 and f"notes.md:{line}" in shown.stdout
+
+
+def test_shell_completion_is_not_offered() -> None:
+    """Typer's completion options are off (they exited 2 here): `--help` does not list
+    them and asking for one is a usage error, not a half-installed script."""
+    runner = CliRunner()
+    shown = runner.invoke(app, ["--help"])
+    assert shown.exit_code == 0 and "completion" not in shown.stdout
+    asked = runner.invoke(app, ["--install-completion"])
+    assert asked.exit_code == 2 and "No such option" in asked.stderr
+
+
+def test_json_and_csv_call_a_paper_key_citekey(cli: Cli) -> None:
+    """One vocabulary: `citekey` in every JSON object and CSV header, as in the exports."""
+    assert cli("build").exit_code == 0
+    for args in (
+        ["query", "show", "RA-CNN"],
+        ["query", "search", "bilinear"],
+        ["query", "lineage", "RA-CNN", "--descendants"],
+        ["query", "top"],
+        ["query", "related", "RA-CNN"],
+        ["mentions"],
+    ):
+        text = cli(*args, "--format", "json").stdout
+        assert '"citekey"' in text and '"key"' not in text, args
+        header = cli(*args, "--format", "csv").stdout.splitlines()[0].split(",")
+        assert "key" not in header, (args, header)
