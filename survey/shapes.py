@@ -103,7 +103,7 @@ class Trend(TypedDict):
     within: str | None
     years: list[int]
     sections: list[TrendSection]
-    totals: dict[int, int]
+    totals: dict[int, int]  # papers of the sections shown per year, a paper in two once
     rising: list[RisingSection]
     bursts: list[BurstSpan]
     venues: dict[str, dict[int, int]]

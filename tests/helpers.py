@@ -31,6 +31,10 @@ HOSTILE_KEYS = (
     "hostile2015chapter",
     "hostile2022control",
     "choi2018stargan",
+    "a@b",
+    "hostile2019percent",
+    "hostile2020aaai",
+    "hostile2026forthcoming",
 )
 
 
@@ -58,7 +62,11 @@ def hostile_survey(folder: Path) -> Path:
         "- [@hostile2011report]\n"
         "- [@hostile2015chapter]\n"
         "- [@hostile2022control] (2022) bell\x07 here\n"
-        "- [@choi2018stargan]\n",
+        "- [@choi2018stargan]\n"
+        "- [@{a@b}] (2020) a key with an at sign\n"
+        "- [@hostile2019percent]\n"
+        "- [@hostile2020aaai]\n"
+        "- [@hostile2026forthcoming]\n",
         encoding="utf-8",
     )
     return folder

@@ -256,7 +256,11 @@ def test_review_open_mentions_and_accept_one(cli: Cli, tmp_path: Path) -> None:
     again = cli("build", folder)
     assert again.exit_code == 0 and "open mentions" not in again.stderr
     (row,) = [r for r in json.loads(cli("mentions", "--format", "json").stdout) if r["line"] == 30]
-    assert (row["state"], row["key"], row["method"]) == ("resolved", "Wang21arxiv_nerfmm", "alias")
+    assert (row["state"], row["citekey"], row["method"]) == (
+        "resolved",
+        "Wang21arxiv_nerfmm",
+        "alias",
+    )
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from helpers import Cli
+from helpers import Cli, hostile_survey
 from sqlalchemy import Engine
 
 from survey.db import indexes as idx
@@ -62,7 +62,7 @@ def test_cli_check_exit_code_and_formats(cli: Cli) -> None:
     assert table.exit_code == 1
     assert "errors" in table.stdout
     csv_out = cli("check", "--format", "csv")
-    assert csv_out.stdout.startswith("severity,code,key,file,line,message,fix")
+    assert csv_out.stdout.startswith("severity,code,citekey,file,line,message,fix")
 
 
 def test_a_citations_file_gone_since_the_build_is_reported(engine: Engine, tmp_path: Path) -> None:
@@ -213,3 +213,26 @@ def test_a_preprint_the_index_also_knows_only_as_preprint_is_quiet(
     engine: Engine, tmp_path: Path, key: str, work: dict[str, object]
 ) -> None:
     assert _matched(engine, tmp_path, key, **work) == []
+
+
+def test_a_raw_percent_is_warned_about_outside_verbatim_fields(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """bibtex reads `50%` as text, pandoc as a comment that cuts the title: a warning,
+    with the fix; `\\%` and a URL's `%20` are fine."""
+    folder = hostile_survey(tmp_path / "hostile")
+    with (folder / "refs.bib").open("a", encoding="utf-8") as bib:
+        bib.write(
+            "\n@misc{escaped2020,\n  title = {Fine: 100\\% and a\\\\\\% too},\n"
+            "  url = {https://example.org/a%20b},\n  note = {cut at 10% here},\n"
+            "  year = {2020}\n}\n"
+        )
+    with session_scope(engine, write=True) as session:
+        build_survey(session, folder)
+        findings = [f for f in check(session) if f.code == "raw-percent"]
+    assert [(f.key, f.message.split()[0]) for f in findings] == [
+        ("hostile2019percent", "title"),
+        ("escaped2020", "note"),
+    ]
+    assert all(f.severity == "warning" and "\\%" in f.fix for f in findings)
+    assert findings[0].file.endswith("refs.bib") and findings[0].line is not None

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import typer
-from conftest import BUNDLED_BIB
+from conftest import BUNDLED_BIB, REPO
 from helpers import Cli
+from typer.testing import CliRunner
 
 from survey.cli.app import app
 
@@ -126,7 +127,7 @@ def test_db_current_and_upgrade(cli: Cli) -> None:
     # No SQLite file yet (nothing is created by looking), or an empty PostgreSQL database.
     assert "none (no database file" in before.stdout or "none (empty database)" in before.stdout
     upgraded = cli("db", "upgrade")
-    assert upgraded.exit_code == 0 and "0010" in upgraded.stdout
+    assert upgraded.exit_code == 0 and "0011" in upgraded.stdout
     assert "up to date" in cli("db", "current").stdout
 
 
@@ -178,3 +179,55 @@ def test_the_distribution_name_is_used_for_every_extra() -> None:
     for path in texts:
         text = path.read_text(encoding="utf-8")
         assert "'survey[" not in text and " survey[" not in text, path
+
+
+def test_readme_tour_installs_the_extra_its_charts_line_needs() -> None:
+    """The tour runs after the README's first line, which installs no extra: `--charts`
+    needs matplotlib, so the tour installs the `charts` extra before using it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("## A short tour", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = tour.splitlines()
+    charts = next(i for i, line in enumerate(lines) if line.startswith("survey report --charts"))
+    assert any(line.startswith("pip install 'survey-kb[charts]'") for line in lines[:charts])
+    extras = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert '\ncharts = ["matplotlib' in extras and 'name = "survey-kb"' in extras
+
+
+def test_mentions_json_names_the_notes_relative_to_the_survey(cli: Cli) -> None:
+    """Wherever the survey was read from (the bundled one lives inside the installed
+    package), JSON and CSV name the notes file as the survey does."""
+    assert cli("build").exit_code == 0
+    rows = json.loads(cli("mentions", "--format", "json").stdout)
+    assert rows and {row["file"] for row in rows} == {"notes.md"}
+    table = list(csv.DictReader(io.StringIO(cli("mentions", "--format", "csv").stdout)))
+    assert {row["file"] for row in table} == {"notes.md"}
+    line = rows[0]["line"]
+    shown = cli("mentions")
+    assert shown.exit_code == 0 and f"notes.md:{line}" in shown.stdout
+
+
+def test_shell_completion_is_not_offered() -> None:
+    """Typer's completion options are off (they exited 2 here): `--help` does not list
+    them and asking for one is a usage error, not a half-installed script."""
+    runner = CliRunner()
+    shown = runner.invoke(app, ["--help"])
+    assert shown.exit_code == 0 and "completion" not in shown.stdout
+    asked = runner.invoke(app, ["--install-completion"])
+    assert asked.exit_code == 2 and "No such option" in asked.stderr
+
+
+def test_json_and_csv_call_a_paper_key_citekey(cli: Cli) -> None:
+    """One vocabulary: `citekey` in every JSON object and CSV header, as in the exports."""
+    assert cli("build").exit_code == 0
+    for args in (
+        ["query", "show", "RA-CNN"],
+        ["query", "search", "bilinear"],
+        ["query", "lineage", "RA-CNN", "--descendants"],
+        ["query", "top"],
+        ["query", "related", "RA-CNN"],
+        ["mentions"],
+    ):
+        text = cli(*args, "--format", "json").stdout
+        assert '"citekey"' in text and '"key"' not in text, args
+        header = cli(*args, "--format", "csv").stdout.splitlines()[0].split(",")
+        assert "key" not in header, (args, header)

@@ -198,6 +198,13 @@ def test_csl_json_schema(hostile: dict[str, Any]) -> None:
     assert chapter["collection-title"] == "Lecture Notes in Hostility"
     assert chapter["container-title"] == "Handbook of Hostile Input"
     assert by_id["DBLP:conf/hostile/DoeS21"]["issued"] == {"date-parts": [[2021, 12]]}
+    suffixed = by_id["a@b"]
+    assert suffixed["issued"] == {"date-parts": [[2020, 12]], "literal": "2020a"}
+    assert suffixed["author"][-1] == {"literal": "others"} and len(suffixed["author"]) == 4
+    assert by_id["hostile2019percent"]["issued"] == {"date-parts": [[2019, 12]]}
+    forthcoming = by_id["hostile2026forthcoming"]
+    assert forthcoming["status"] == "forthcoming" and "issued" not in forthcoming
+    assert forthcoming["URL"] == "https://github.com/hostile/forthcoming-tool"
 
 
 def test_csv_keeps_arxiv_ids_as_text(hostile: dict[str, Any]) -> None:
@@ -225,6 +232,54 @@ def test_pandoc_finds_every_citation(hostile: dict[str, Any], bibliography: str)
     assert result.stdout.count('class="csl-entry"') == len(HOSTILE_KEYS)
     # The handles and venues with `@` stayed text.
     assert "@kwea123" in result.stdout and "@SUM(2021)" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed (.ci/run)")
+def test_pandoc_citeproc_reads_et_al_suffixed_years_and_forthcoming(
+    hostile: dict[str, Any],
+) -> None:
+    """`and others`, `2020a`, `forthcoming` and a `howpublished` URL, through citeproc from
+    the CSL-JSON export (never "n.d." or a lost "et al.")."""
+    (hostile["out"] / "cite.md").write_text(
+        "[@{a@b}; @hostile2026forthcoming; @hostile2019percent]\n", encoding="utf-8"
+    )
+    result = subprocess.run(
+        ["pandoc", "--citeproc", "--bibliography=refs.json", "cite.md", "-tplain", "--wrap=none"],
+        cwd=hostile["out"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("(van der Berg et al. 2020a; Poe, forthcoming; Doe 2019)"), text
+    assert "Berg, Charlotte van der, John Smith Jr., OpenAI, et al. 2020a." in text
+    assert "Poe, Edgar. Forthcoming." in text and "n.d." not in text
+    assert "https://github.com/hostile/forthcoming-tool" in text
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed (.ci/run)")
+def test_pandoc_reads_the_bibtex_as_survey_does(hostile: dict[str, Any]) -> None:
+    """Escaped braces that pair up and an escaped `%` reach pandoc's BibTeX reader; a raw
+    `%` in the input does not cut the title (the export writes `\\%`)."""
+    result = subprocess.run(
+        ["pandoc", "-f", "bibtex", "-t", "csljson", "refs.bib"],
+        cwd=hostile["out"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    items = {i["id"]: i for i in json.loads(result.stdout)}
+    assert sorted(items) == sorted(HOSTILE_KEYS)
+    titles: dict[str, str] = hostile["titles"]
+    # pandoc puts English titles in sentence case and keeps maths as TeX.
+    assert "Braces { and } escaped" in items["a@b"]["title"]
+    assert items["a@b"]["title"].endswith("r&d and 100% of it")
+    for key in ("hostile2019percent", "hostile2015chapter", "DBLP:conf/hostile/DoeS21"):
+        assert items[key]["title"].casefold() == titles[key].casefold(), key
+    # A lone escaped brace has no spelling both BibTeX and pandoc keep (README, exports).
+    assert items["nerf++"]["title"] == "Stray  closing and  opening braces"
 
 
 @pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed (.ci/run)")

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from helpers import hostile_survey
 from sqlalchemy import Engine, inspect
 
 from survey.db import session_scope
 from survey.db.models import Base
+from survey.db.queries import search_papers
 from survey.ingest.folder import build_survey
 
 METADATA = REPO / "docs" / "datasette-metadata.json"
@@ -78,3 +80,33 @@ def test_metadata_describes_every_table_and_column(survey_db: Path) -> None:
     for name in described:
         columns = {c["name"] for c in inspector.get_columns(name)}
         assert set(tables[name]["columns"]) == columns, name
+
+
+def test_cjk_words_are_found_by_datasette_sqlite_utils_and_the_cli(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The trigram index (0011): a CJK word inside a run of CJK text, and a word inside
+    another, found the same way by every reader of the database."""
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, hostile_survey(tmp_path / "hostile")).has_errors
+        assert [p.citekey for p in search_papers(session, "深度学习")] == ["hostile2019percent"]
+        assert [p.citekey for p in search_papers(session, "标题")] == ["hostile2020angle"]
+    engine.dispose()
+    assert engine.url.database is not None
+    named = tmp_path / "survey.db"
+    named.write_bytes(Path(engine.url.database).read_bytes())
+    sqlite_utils = pytest.importorskip("sqlite_utils")
+    table = sqlite_utils.Database(named)["papers"]
+    assert table.detect_fts() == "papers_fts"
+    assert [row["citekey"] for row in table.search("深度学习")] == ["hostile2019percent"]
+    assert [row["citekey"] for row in table.search("中文标题")] == ["hostile2020angle"]
+    datasette_app = pytest.importorskip("datasette.app")
+    ds = datasette_app.Datasette([str(named)])
+
+    async def found(query: str) -> list[object]:
+        response = await ds.client.get(f"/survey/papers.json?_search={query}&_shape=array")
+        assert response.status_code == 200, response.text
+        return [row["citekey"] for row in response.json()]
+
+    assert asyncio.run(found("深度学习")) == ["hostile2019percent"]
+    assert asyncio.run(found("StarGAN")) == ["choi2018stargan"]

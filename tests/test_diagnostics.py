@@ -51,7 +51,8 @@ def test_check_json_is_the_diagnostics_as_dicts(cli: Cli, tmp_path: Path) -> Non
     rows = json.loads(result.stdout)
     assert {row["severity"] for row in rows} <= {s.value for s in Severity}
     assert all(
-        set(row) == {"severity", "code", "key", "file", "line", "message", "fix"} for row in rows
+        set(row) == {"severity", "code", "citekey", "file", "line", "message", "fix"}
+        for row in rows
     )
     # A finding about the knowledge base as a whole has no file, in JSON null.
     assert all(row["file"] is None or row["file"].endswith("one.bib") for row in rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -22,7 +23,7 @@ from sqlalchemy import Engine, select
 from survey.db import open_database, session_scope
 from survey.db.models import Paper
 from survey.export import write_with
-from survey.export.bibtex import write_bibtex
+from survey.export.bibtex import bib_value, write_bibtex
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
 from survey.export.gexf import write_gexf
@@ -31,6 +32,7 @@ from survey.graph import analysis
 from survey.ingest.folder import build_survey
 from survey.ingest.load import load_bib_files
 from survey.report import build_report, render_markdown
+from survey.report.venues import venue_name
 from survey.shapes import ExportData
 from survey.textnorm import strip_controls
 
@@ -190,6 +192,12 @@ def test_hostile_strings_survive_every_format(engine: Engine, tmp_path: Path) ->
         k: v for k, v in before.items() if k not in repaired
     }
     assert {k: after[k][1] for k in repaired} == {k: titles[k] for k in repaired}
+    # Each month loads back as it was loaded: a macro, braced abbreviations, numbers, names.
+    months = {k: after[k][-1].get("month") for k in ("a@b", "hostile2019percent")}
+    assert months == {"a@b": "dec", "hostile2019percent": "12"}
+    assert after["hostile2020aaai"][-1]["month"] == "December"
+    assert after["DBLP:conf/hostile/DoeS21"][-1]["month"] == "December"
+    assert "month   = {dec}" in (tmp_path / "h.bib").read_text(encoding="utf-8")
     write_bibtex(data_of(fresh), tmp_path / "again.bib")
     assert (tmp_path / "again.bib").read_bytes() == (tmp_path / "h.bib").read_bytes()
     with session_scope(engine) as session:
@@ -335,3 +343,86 @@ def test_cli_export_errors(cli: Cli, tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
     folder = cli("export", "bib", tmp_path)
     assert folder.exit_code == 1 and "is a folder" in folder.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        pytest.param(r"a \{ b \} c", r"a \{ b \} c", id="escaped_pair_kept"),
+        pytest.param(r"a \} b \{ c", r"a \textbraceright{} b \textbraceleft{} c", id="lone"),
+        pytest.param(r"{a \{ b} \}", r"a \{ b \}", id="escaped_crossing_a_group"),
+        pytest.param("a } b {", "a  b ", id="real_lone_dropped"),
+        pytest.param("50% off", r"50\% off", id="raw_percent"),
+        pytest.param(r"50\% and \\%", r"50\% and \\\%", id="escaped_percent_kept"),
+    ],
+)
+def test_bib_value_pairs_braces_and_escapes_percents(value: str, written: str) -> None:
+    assert bib_value(value) == written
+    assert bib_value(written) == written
+    assert bib_value("https://example.org/a%20b", verbatim=True) == "https://example.org/a%20b"
+
+
+@pytest.mark.parametrize(
+    ("venue", "name"),
+    [
+        pytest.param(
+            "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern "
+            "Recognition (CVPR)",
+            "CVPR",
+            id="proceedings_with_abbreviation",
+        ),
+        pytest.param("CVPR", "CVPR", id="short_form"),
+        pytest.param("Proc. CVPR 2019", "CVPR", id="short_form_with_year"),
+        pytest.param("NIPS 2017", "NeurIPS", id="old_short_name"),
+        pytest.param("Advances in Neural Information Processing Systems", "NeurIPS", id="full"),
+        pytest.param(
+            "Proceedings of the AAAI Conference on Artificial Intelligence", "AAAI", id="aaai"
+        ),
+        pytest.param(
+            "Proceedings of the Twenty-Eighth International Joint Conference on Artificial "
+            "Intelligence (IJCAI-19)",
+            "IJCAI",
+            id="abbreviation_with_year",
+        ),
+        pytest.param(
+            "Proceedings of the IEEE International Conference on Computer Vision Workshops (ICCVW)",
+            "ICCV Workshops",
+            id="workshop",
+        ),
+        pytest.param(
+            "Computer Vision – ACCV 2018: 14th Asian Conference on Computer Vision, Revised "
+            "Selected Papers",
+            "ACCV",
+            id="lncs_volume",
+        ),
+        pytest.param("Pattern Recognition", "Pattern Recognition", id="journal_not_cvpr"),
+        pytest.param("Journal of Things (JoT)", "JoT", id="unknown_abbreviation"),
+        pytest.param(
+            "@SUM(2021): Workshop on Summing", "@SUM(2021): Workshop on Summing", id="as_is"
+        ),
+    ],
+)
+def test_venue_names(venue: str, name: str) -> None:
+    assert venue_name(venue) == name
+
+
+def test_report_names_each_venue_once_and_counts_no_institution(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, hostile_survey(tmp_path / "hostile")).has_errors
+    with session_scope(engine) as session:
+        text = render_markdown(build_report(session))
+        stored = {p.citekey: p.venue for p in session.scalars(select(Paper))}
+    overview = text.split("## Taxonomy")[0]
+    for row in ("| CVPR | 2 |", "| NeurIPS | 1 |", "| AAAI | 1 |"):
+        assert row in overview, overview
+    assert "Hostile Institute of Technology" not in overview  # a report's institution
+    assert "Proceedings of the" not in text and "| 2020 | AAAI |" in text
+    # The entries keep the user's spelling.
+    assert (
+        stored["hostile2020aaai"] == "Proceedings of the AAAI Conference on Artificial Intelligence"
+    )
+    assert stored["hostile2019percent"] == "CVPR"
+    # A paper without a short name is named by its title, never by its key twice.
+    assert not re.search(r"\| (\S+) \[@\1\]", text)

@@ -490,7 +490,7 @@ def test_a_paper_cited_by_twenty_thousand(cli: Cli, tmp_path: Path) -> None:
     result = cli("query", "lineage", "hub2000", "--descendants", "--format", "json")
     assert result.exit_code == 0
     papers = json.loads(result.stdout)["papers"]
-    assert len({row["key"] for row in papers}) == 20_000
+    assert len({row["citekey"] for row in papers}) == 20_000
     assert {row["generation"] for row in papers} == {1}
     assert str(20_000) in cli("query", "top", "--limit", "1").stdout.replace(",", "")
 

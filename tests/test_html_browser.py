@@ -218,7 +218,7 @@ def test_descendants_are_the_lineage_query(opened: Opened, bundled: Survey, cli:
         "--db", bundled.url, "query", "lineage", "RA-CNN", "--descendants", "--format", "json"
     )
     assert shown.exit_code == 0, shown.stderr
-    expected = sorted(p["key"] for p in json.loads(shown.stdout)["papers"])
+    expected = sorted(p["citekey"] for p in json.loads(shown.stdout)["papers"])
     assert expected
     opened.search("RA-CNN")
     root = opened.selected()

@@ -113,7 +113,9 @@ def test_query_path_finds_a_ten_thousand_step_chain(chain: Engine, cli: Cli) -> 
     result = cli("query", "path", key(CHAIN), key(1), "--format", "json")
     assert result.exit_code == 0, result.stderr
     paths = json.loads(result.stdout)["paths"]
-    assert [[p["key"] for p in route] for route in paths] == [[key(i) for i in range(CHAIN, 0, -1)]]
+    assert [[p["citekey"] for p in route] for route in paths] == [
+        [key(i) for i in range(CHAIN, 0, -1)]
+    ]
     table = cli("query", "path", key(CHAIN), key(1))
     assert "path 1 (9999 steps)" in table.stdout and "no path" not in table.stdout
     # Against the direction of citation there is none, and it says so.
@@ -124,12 +126,12 @@ def test_lineage_depth_through_the_command(chain: Engine, cli: Cli) -> None:
     deep = cli("query", "lineage", key(CHAIN), "--depth", "5000", "--format", "csv")
     assert deep.exit_code == 0, deep.stderr
     lines = deep.stdout.splitlines()
-    assert lines[0] == "generation,key,year,short,title,via,relation"
+    assert lines[0] == "generation,citekey,year,short,title,via,relation"
     assert len(lines) == 5001
     last = CHAIN - 5000
     assert lines[-1] == f"5000,{key(last)},2000,,Paper {last},{key(last + 1)},extends"
     one = cli("query", "lineage", key(5000), "--descendants", "--depth", "1", "-f", "json")
-    assert [p["key"] for p in json.loads(one.stdout)["papers"]] == [key(5001)]
+    assert [p["citekey"] for p in json.loads(one.stdout)["papers"]] == [key(5001)]
     for bad in ("0", "-3"):
         refused = cli("query", "lineage", key(CHAIN), "--depth", bad)
         assert refused.exit_code == 2 and "--depth" in refused.stderr
@@ -145,14 +147,14 @@ def test_cycles_of_manual_edges_end_the_walk(cli: Cli, tmp_path: Path) -> None:
         added = cli("cite", "add", citing, cited, "--relation", "extends")
         assert added.exit_code == 0, added.stderr
     back = json.loads(cli("query", "lineage", "r1", "-f", "json").stdout)["papers"]
-    assert [(p["key"], p["generation"], p["via"]) for p in back] == [
+    assert [(p["citekey"], p["generation"], p["via"]) for p in back] == [
         ("r2", 1, "r1"),
         ("r3", 2, "r2"),
         ("r4", 2, "r2"),
         ("r0", 3, "r3"),
     ]
     forward = json.loads(cli("query", "lineage", "r0", "--descendants", "-f", "json").stdout)
-    assert [(p["key"], p["generation"]) for p in forward["papers"]] == [
+    assert [(p["citekey"], p["generation"]) for p in forward["papers"]] == [
         ("r3", 1),
         ("r2", 2),
         ("r1", 3),
@@ -160,7 +162,7 @@ def test_cycles_of_manual_edges_end_the_walk(cli: Cli, tmp_path: Path) -> None:
     shown = cli("query", "lineage", "r0")
     assert shown.exit_code == 0 and "4 ancestors" in shown.stdout
     route = json.loads(cli("query", "path", "r3", "r2", "-f", "json").stdout)["paths"]
-    assert [[p["key"] for p in r] for r in route] == [["r3", "r0", "r1", "r2"]]
+    assert [[p["citekey"] for p in r] for r in route] == [["r3", "r0", "r1", "r2"]]
 
 
 def test_the_walk_leaves_no_temporary_table(chain: Engine) -> None:

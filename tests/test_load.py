@@ -290,7 +290,7 @@ def test_portable_search_matches_the_fts_search(
     questions = ["recurrent attention", "roychowdhury", "ra-cnn", "2015", "bilinear cnn"]
     with session_scope(engine) as session:
         with_fts = [sorted(p.citekey for p in queries.search_papers(session, q)) for q in questions]
-        monkeypatch.setattr(queries, "has_search_index", lambda _session: False)
+        monkeypatch.setattr(queries, "search_index_tokenizer", lambda _session: None)
         portable = [sorted(p.citekey for p in queries.search_papers(session, q)) for q in questions]
     assert with_fts == portable
     assert with_fts[0] == ["fu2017look"] and with_fts[3] == ["lin2015bilinear"]

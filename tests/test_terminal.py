@@ -157,7 +157,7 @@ def test_trend_view_at_80_columns_for_a_30_year_span() -> None:
     assert "…" not in header
     # A cut section name keeps its distinguishing end.
     assert sum("sub-" in line for line in lines) == 6
-    total_row = next(line for line in lines if line.startswith("all"))
+    total_row = next(line for line in lines if line.startswith("papers (each once)"))
     assert str(sum(sum(per_year.values()) for per_year in counts)) in total_row
 
 

@@ -197,10 +197,26 @@ def print_diagnostics(diagnostics: Sequence[Diagnostic], *, verbose: bool = True
         )
 
 
+# One vocabulary for scripts: a paper's key is `citekey` in every JSON object and CSV
+# header a command prints, as in the database, the CSV export and GraphML (the core's
+# dicts call it `key`).
+CITEKEY = "citekey"
+
+
 def print_json(value: Any) -> None:
     import json
 
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    text = json.dumps(_citekeys(value), ensure_ascii=False, indent=2, sort_keys=False)
+    sys.stdout.write(text + "\n")
+
+
+def _citekeys(value: Any) -> Any:
+    """`value` with each object's `key` (a paper's key, wherever it occurs) as `citekey`."""
+    if isinstance(value, dict):
+        return {(CITEKEY if k == "key" else k): _citekeys(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_citekeys(v) for v in value]
+    return value
 
 
 def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -211,7 +227,7 @@ def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([CITEKEY if name == "key" else name for name in header])
     for row in rows:
         # Lines end with \n here, so a bare \r in a value would not be quoted: drop it.
         # A cell a spreadsheet would run as a formula gets a leading ', as in export csv.

@@ -129,6 +129,8 @@ def period_label(start: int, end: int, periods: int) -> str:
     return f"{str(start)[2:]}-{str(end)[2:]}"
 
 
+# The totals row: distinct papers, a paper in two sections once.
+_ALL_PAPERS = "papers (each once)"
 # Between two columns: one space of padding and the (blank) column separator.
 _GAP = 2
 
@@ -157,7 +159,7 @@ def trend_table(result: Trend, width: int) -> Table:
     from survey.graph.trends import sparkline
 
     years: list[int] = result["years"]
-    name_width = min(max(len(s["path"]) for s in result["sections"]), 28)
+    name_width = min(max(len(_ALL_PAPERS), *(len(s["path"]) for s in result["sections"])), 28)
     total = max(len(str(s["total"])) for s in result["sections"])
     fixed = name_width + _GAP + max(total, 5) + _GAP
     periods = year_periods(years, width, fixed)
@@ -191,8 +193,13 @@ def trend_table(result: Trend, width: int) -> Table:
             str(section["total"]),
             sparkline(series),
         )
+    # Distinct papers: a paper in two sections counts in both rows, once here.
     totals = sums(result["totals"])
     grid.add_row(
-        "all", *[str(n or "") for n in totals], str(sum(totals)), sparkline(totals), style="bold"
+        _ALL_PAPERS,
+        *[str(n or "") for n in totals],
+        str(sum(totals)),
+        sparkline(totals),
+        style="bold",
     )
     return grid

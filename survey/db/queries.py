@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import and_, func, or_, select, text
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from survey.db.models import Alias, Paper
-from survey.db.store import has_search_index
+from survey.db.store import search_index_tokenizer
 from survey.errors import SurveyError, UnknownKeyError
 from survey.identifiers import identifier_of
 from survey.textnorm import closest, normalize_title
@@ -131,12 +132,22 @@ def suggest_keys(session: Session, key: str, limit: int = SUGGESTIONS) -> list[s
     return closest(key, names, limit=limit)
 
 
+# Chinese, Japanese and Korean characters: text in these scripts has no spaces between
+# words, so a CJK word of the query matches anywhere, not only at a word's start.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# The trigram index matches substrings of at least three characters.
+_TRIGRAM = 3
+
+
 def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Paper]:
     """Papers whose title, authors, venue, key or short name have words starting with every
-    word of `query` (case, accents and punctuation ignored).
+    word of `query` (case, accents and punctuation ignored); a word in a CJK script matches
+    anywhere in the text.
 
-    SQLite uses its FTS5 index (ranked by relevance); other databases, or SQLite without
-    FTS5, use a portable `LIKE '% word%'` over the same normalised text.
+    SQLite uses its FTS5 index (ranked by relevance): with the trigram index (0011) the
+    words of three characters or more select the candidates and the word-start rule is
+    checked on them. Other databases, or SQLite without FTS5, use a portable
+    `LIKE '% word%'` over the same normalised text.
     """
     identified = papers_by_identifier(session, query)
     if identified:
@@ -144,18 +155,14 @@ def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Pap
     words = normalize_title(query).split()
     if not words:
         raise SurveyError("the search text has no words", "e.g. survey query search bilinear")
-    if has_search_index(session):
-        match = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
-        ids = [
-            row[0]
-            for row in session.execute(
-                text(
-                    "SELECT rowid FROM papers_fts WHERE papers_fts MATCH :match "
-                    "ORDER BY rank, rowid LIMIT :limit"
-                ),
-                {"match": match, "limit": limit},
-            )
-        ]
+    tokenizer = search_index_tokenizer(session)
+    long_words = [w for w in words if len(w) >= _TRIGRAM]
+    if tokenizer == "unicode61" or (tokenizer == "trigram" and long_words):
+        if tokenizer == "trigram":
+            match = " AND ".join(_fts_string(w) for w in long_words)
+        else:
+            match = " AND ".join(_fts_string(w) + "*" for w in words)
+        ids = _ranked_matches(session, match, _word_patterns(words), limit)
         if not ids:
             return []
         found = {
@@ -165,7 +172,7 @@ def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Pap
             )
         }
         return [found[i] for i in ids if i in found]
-    conditions = [Paper.search_text.like(f"% {_escape_like(w)}%", escape="\\") for w in words]
+    conditions = [Paper.search_text.like(pattern, escape="\\") for pattern in _word_patterns(words)]
     return session.scalars(
         select(Paper)
         .where(and_(*conditions))
@@ -173,6 +180,31 @@ def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Pap
         .order_by(Paper.year.desc(), Paper.citekey)
         .limit(limit)
     ).all()
+
+
+def _fts_string(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _word_patterns(words: list[str]) -> list[str]:
+    """A `LIKE` pattern per word: at a word's start, or anywhere for a CJK word."""
+    return [f"%{_escape_like(w)}%" if _CJK.search(w) else f"% {_escape_like(w)}%" for w in words]
+
+
+def _ranked_matches(session: Session, match: str, patterns: list[str], limit: int) -> list[int]:
+    """Ids of the papers the FTS5 index matches and every pattern confirms, best first."""
+    likes = "".join(
+        f" AND papers.search_text LIKE :p{index} ESCAPE '\\'" for index in range(len(patterns))
+    )
+    rows = session.execute(
+        text(
+            "SELECT papers_fts.rowid FROM papers_fts JOIN papers ON papers.id = papers_fts.rowid "
+            f"WHERE papers_fts MATCH :match{likes} ORDER BY papers_fts.rank, papers_fts.rowid "
+            "LIMIT :limit"
+        ),
+        {"match": match, "limit": limit, **{f"p{i}": p for i, p in enumerate(patterns)}},
+    )
+    return [row[0] for row in rows]
 
 
 def _escape_like(word: str) -> str:

@@ -318,12 +318,19 @@ def delete_papers(session: Session, ids: Sequence[int]) -> None:
 
 
 def has_search_index(session: Session) -> bool:
+    return search_index_tokenizer(session) is not None
+
+
+def search_index_tokenizer(session: Session) -> str | None:
+    """`trigram` or `unicode61` (the tokenizer of the FTS5 index), None without one."""
     if not _is_sqlite(session):
-        return False
+        return None
     found = session.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'papers_fts'")
+        text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'papers_fts'")
     ).first()
-    return found is not None
+    if found is None:
+        return None
+    return "trigram" if "trigram" in str(found[0]) else "unicode61"
 
 
 def index_new_papers(session: Session, ids: Sequence[int]) -> None:

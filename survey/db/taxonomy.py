@@ -143,17 +143,17 @@ def open_mentions(session: Session) -> list[Mention]:
     )
 
 
-def all_mentions(session: Session) -> list[tuple[Mention, str, str | None]]:
-    """Every mention with its section path and its notes file (location, else identity),
-    in file and line order."""
+def all_mentions(session: Session) -> list[tuple[Mention, str, str | None, str | None]]:
+    """Every mention with its section path and its notes file: the path as the survey
+    names it (relative to its folder) and where it was read (absolute), in line order."""
     rows = session.execute(
-        select(Mention, TaxonomyNode.path, func.coalesce(Source.location, Source.path))
+        select(Mention, TaxonomyNode.path, Source.path, Source.location)
         .join(TaxonomyNode, Mention.node_id == TaxonomyNode.id)
         .outerjoin(Source, TaxonomyNode.source_id == Source.id)
         .options(selectinload(Mention.paper))
         .order_by(Mention.line, Mention.id)
     )
-    return [(mention, path, file) for mention, path, file in rows]
+    return [(mention, section, path, location) for mention, section, path, location in rows]
 
 
 def add_tag(

@@ -6,12 +6,19 @@ left out), a month as its macro (`dec`), and the citation edges among the export
 as a `cites` field: `survey build` reads the file back to the same papers and edges.
 
 Readers disagree on braces: BibTeX, biber and pybtex count every brace, escaped or not,
-while citation-js and bibtexparser skip `\\{` and `\\}`. A value is therefore written so
-that both readings agree: an escaped brace becomes `\\textbraceleft{}` /
-`\\textbraceright{}`, a brace without its partner is dropped, a trailing backslash is
-`\\textbackslash{}`, and control characters are removed. Writing the file, loading it and
+while citation-js, bibtexparser and pandoc skip `\\{` and `\\}`. A value is therefore
+written so that every reading agrees: escaped braces that pair up (`\\{x\\}`) stay as
+they are, which every reader keeps; an escaped brace without its partner becomes
+`\\textbraceleft{}` / `\\textbraceright{}` (BibTeX, biber and citation-js print it;
+pandoc drops it: no spelling of a lone brace is both balanced for BibTeX and known to
+pandoc); a brace without its partner is dropped, a trailing backslash is
+`\\textbackslash{}`, a raw `%` is written `\\%` (pandoc reads a raw one as the start of
+a comment and cuts the value there; the verbatim fields `url`, `doi`, `eprint` and `file`
+keep theirs), and control characters are removed. Writing the file, loading it and
 writing it again gives the same bytes. `\\~{}` and `\\^{}` are written as
-`\\textasciitilde{}` and `\\textasciicircum{}`, which citation-js decodes.
+`\\textasciitilde{}` and `\\textasciicircum{}`, which citation-js decodes. A month
+loaded from a macro (`dec`, stored as `December`) is written as the macro; any other
+month (`{dec}`, `{12}`) keeps its braces, so it loads back as it was loaded.
 """
 
 from __future__ import annotations
@@ -23,14 +30,16 @@ from typing import TypedDict
 
 from survey.export import write_text
 from survey.shapes import AuthorName, ExportData, ExportEdge
-from survey.sources.bibtex import MONTH_MACROS, raw_field_values
+from survey.sources.bibtex import (
+    MONTH_MACROS,
+    VERBATIM_FIELDS,
+    escape_raw_percents,
+    raw_field_values,
+)
 from survey.textnorm import strip_controls
 
-_MONTHS = {name: name for name in MONTH_MACROS} | {
-    full.lower(): name for name, full in MONTH_MACROS.items()
-}
-# A brace after an odd number of backslashes is an escaped brace.
-_ESCAPED_BRACE = re.compile(r"(?<!\\)((?:\\\\)*)\\([{}])")
+# What a month macro expands to (`dec` -> `December`) -> the macro.
+_MONTHS = {full: name for name, full in MONTH_MACROS.items()}
 # `\~{}` and `\^{}` (an accent over nothing): citation-js reads them as "undefined" plus a
 # combining accent, so they are written as the named characters.
 _BARE_ACCENT = re.compile(r"(?<!\\)((?:\\\\)*)\\([~^])\{\}")
@@ -102,9 +111,9 @@ def _values(paper: BibEntry, original: dict[str, str]) -> dict[str, str]:
 
 
 def _field(name: str, value: str) -> str:
-    if name == "month" and value.strip().lower() in _MONTHS:
-        return _MONTHS[value.strip().lower()]
-    return "{" + bib_value(value) + "}"
+    if name == "month" and value.strip() in _MONTHS:
+        return _MONTHS[value.strip()]
+    return "{" + bib_value(value, verbatim=name in VERBATIM_FIELDS) + "}"
 
 
 def _name(author: AuthorName) -> str:
@@ -133,13 +142,10 @@ def escape_text(text: str) -> str:
     return text
 
 
-def bib_value(value: str) -> str:
-    """A stored value as the inside of `{...}` that every BibTeX reader parses alike."""
+def bib_value(value: str, verbatim: bool = False) -> str:
+    """A stored value as the inside of `{...}` that every BibTeX reader parses alike;
+    `verbatim` keeps a raw `%` (a URL's)."""
     value = _BREAKS.sub(" ", strip_controls(value))
-    value = _ESCAPED_BRACE.sub(
-        lambda m: m.group(1) + ("\\textbraceleft{}" if m.group(2) == "{" else "\\textbraceright{}"),
-        value,
-    )
     value = _BARE_ACCENT.sub(
         lambda m: (
             m.group(1) + ("\\textasciitilde{}" if m.group(2) == "~" else "\\textasciicircum{}")
@@ -147,26 +153,51 @@ def bib_value(value: str) -> str:
         value,
     )
     value = _TRAILING_BACKSLASH.sub(lambda m: m.group(1) + "\\textbackslash{}", value)
-    return _drop_unpaired_braces(value)
+    if not verbatim:
+        value = escape_raw_percents(value)
+    return _pair_braces(value)
 
 
-def _drop_unpaired_braces(value: str) -> str:
+def _pair_braces(value: str) -> str:
+    """Braces paired the way every reader agrees on: a real brace with a real one, an
+    escaped brace with an escaped one. A real brace left over is dropped, an escaped one
+    is spelled out as `\\textbraceleft{}` / `\\textbraceright{}`."""
     if "{" not in value and "}" not in value:
         return value
-    opened: list[int] = []
-    unpaired: set[int] = set()
-    for index, char in enumerate(value):
-        if char == "{":
-            opened.append(index)
-        elif char == "}":
-            if opened:
-                opened.pop()
-            else:
-                unpaired.add(index)
+    opened: list[tuple[int, bool]] = []
+    unpaired: dict[int, bool] = {}
+    for position, escaped in _braces(value):
+        if value[position] == "{":
+            opened.append((position, escaped))
+        elif opened and opened[-1][1] == escaped:
+            opened.pop()
+        else:
+            unpaired[position] = escaped
     unpaired.update(opened)
-    if not unpaired:
-        return value
-    return "".join(char for index, char in enumerate(value) if index not in unpaired)
+    out: list[str] = []
+    for index, char in enumerate(value):
+        if index not in unpaired:
+            out.append(char)
+        elif unpaired[index]:  # replaces the backslash before it
+            out[-1] = "\\textbraceleft{}" if char == "{" else "\\textbraceright{}"
+    return "".join(out)
+
+
+def _braces(value: str) -> list[tuple[int, bool]]:
+    """(position, escaped?) of each brace, in order; `\\\\{` is a real brace."""
+    found: list[tuple[int, bool]] = []
+    index = 0
+    while index < len(value):
+        char = value[index]
+        if char == "\\" and index + 1 < len(value):
+            if value[index + 1] in "{}":
+                found.append((index + 1, True))
+            index += 2
+            continue
+        if char in "{}":
+            found.append((index, False))
+        index += 1
+    return found
 
 
 def write_bibtex(data: ExportData, path: Path) -> None:

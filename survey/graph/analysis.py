@@ -268,7 +268,7 @@ def trend(
         "within": path,
         "years": years,
         "sections": rows,
-        "totals": {y: sum(r["counts"][y] for r in rows) for y in years},
+        "totals": _distinct_papers(placements, set(chosen), years),
         "rising": [
             {
                 "path": r.path,
@@ -283,6 +283,20 @@ def trend(
         "bursts": burst_rows,
         "venues": venue_rows,
     }
+
+
+def _distinct_papers(
+    placements: list[trends.Placement], sections: set[str], years: list[int]
+) -> dict[int, int]:
+    """Papers per year in the sections (their subtrees), each paper once: a paper filed in
+    two of them counts in both rows but once here."""
+    keys: dict[int, set[str]] = {}
+    for placement in placements:
+        if placement.year is not None and sections.intersection(
+            trends.ancestors_of(placement.path)
+        ):
+            keys.setdefault(placement.year, set()).add(placement.key)
+    return {year: len(keys.get(year, ())) for year in years}
 
 
 # One colour per top-level section, in the notes' order (Tableau 10), then grey for papers

@@ -31,7 +31,7 @@ SURVEY_MANIFEST = "survey.manifest"
 
 @dataclass(frozen=True, slots=True)
 class MentionInfo:
-    file: str
+    file: str  # the notes file as the survey names it (relative to the survey's folder)
     line: int
     section: str
     state: str  # resolved | ambiguous | unresolved
@@ -40,6 +40,7 @@ class MentionInfo:
     method: str | None
     score: float | None
     candidates: tuple[tuple[str, float], ...]
+    location: str = ""  # where the notes file was read (absolute)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class Accepted:
 def list_mentions(session: Session, *, open_only: bool = False) -> list[MentionInfo]:
     """Every mention of the built notes (or only the unresolved and ambiguous ones)."""
     found: list[MentionInfo] = []
-    for mention, section, file in tx.all_mentions(session):
+    for mention, section, file, location in tx.all_mentions(session):
         if open_only and mention.status == ResolutionState.RESOLVED:
             continue
         found.append(
@@ -71,6 +72,7 @@ def list_mentions(session: Session, *, open_only: bool = False) -> list[MentionI
                 candidates=tuple(
                     (str(c.get("key")), float(str(c.get("score", 0)))) for c in mention.candidates
                 ),
+                location=location or file or "",
             )
         )
     found.sort(key=lambda m: (m.file, m.line))
@@ -87,7 +89,7 @@ def find_mention(session: Session, where: str) -> MentionInfo:
     line = int(number)
     mentions = [m for m in list_mentions(session) if m.line == line]
     if name:
-        mentions = [m for m in mentions if _same_file(m.file, name)]
+        mentions = [m for m in mentions if _same_file(m.file, name) or _same_file(m.location, name)]
     if len(mentions) == 1:
         return mentions[0]
     if not mentions:

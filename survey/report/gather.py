@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any, TypedDict
 
@@ -13,6 +12,7 @@ from survey.db import taxonomy as tx
 from survey.graph import analysis
 from survey.graph import network as g
 from survey.naming import paper_label
+from survey.report.venues import venue_name
 from survey.review import discover
 from survey.shapes import ExportPaper, MissingWork, Ranked, Trend
 from survey.vocab import Provenance, SectionFlag, index_label
@@ -21,19 +21,19 @@ TOP = 10
 # A section's missing classics: external works cited by at least this many of its papers.
 MISSING_MIN_CITING = 2
 MISSING_SHOWN = 5
-_ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9-]*(?:[ -][A-Z0-9][A-Za-z0-9-]*)?)\)\s*$")
+# The fields that name where a paper appeared; a venue taken from `school`,
+# `institution` or `publisher` (a thesis, a report, a book) is no venue to count.
+_PUBLISHED_IN = ("journal", "journaltitle", "booktitle")
 
 
-def short_venue(venue: str) -> str:
-    """`Proceedings of ... (CVPR)` -> `CVPR`; other venues as they are."""
-    match = _ABBREVIATION.search(venue)
-    return match.group(1) if match else venue
+def _published_in(paper: ExportPaper) -> bool:
+    return any(paper["fields"].get(name, "").strip() for name in _PUBLISHED_IN)
 
 
 class ReportPaper(TypedDict):
     key: str
     year: int | None
-    venue: str  # abbreviated (CVPR)
+    venue: str  # its short form (CVPR; see venues.py)
     short: str
     title: str
     provenance: list[str]  # how it got into the section: notes, curated, manual
@@ -175,7 +175,7 @@ def build_report(session: Session, within: str | None = None) -> Report:
                     {
                         "key": key,
                         "year": paper["year"],
-                        "venue": short_venue(paper["venue"]),
+                        "venue": venue_name(paper["venue"]),
                         "short": paper["short"],
                         "title": paper["title"],
                         "provenance": sorted(provenances[key]),
@@ -229,7 +229,9 @@ def build_report(session: Session, within: str | None = None) -> Report:
         if p["sections"] and all(s["provenance"] == Provenance.CURATED for s in p["sections"])
     }
     years = [p["year"] for p in papers.values() if p["year"] is not None]
-    venues = Counter(short_venue(p["venue"]) for p in papers.values() if p["venue"])
+    venues = Counter(
+        venue_name(p["venue"]) for p in papers.values() if p["venue"] and _published_in(p)
+    )
     return {
         "title": tx.get_setting(session, "survey.title", "Survey report"),
         "description": tx.get_setting(session, "survey.description"),

@@ -309,8 +309,9 @@ def _influence(lines: list[str], report: Report) -> None:
         add(f"| | paper | {column} |")
         add("|---:|---|---:|")
         for rank, (row, value) in enumerate(rows, start=1):
-            name = md(row["short"] or row["key"])
-            add(f"| {rank} | {name} {cite(row['key'])} | {value} |")
+            # Named by its short name, else its title: never its key twice (`k [@k]`).
+            name = md(row["short"] or row["title"])
+            add(f"| {rank} | {f'{name} ' if name else ''}{cite(row['key'])} | {value} |")
         add("")
 
 

@@ -30,7 +30,7 @@ from survey.identifiers import (
     work_identities,
 )
 from survey.ingest.edges import field_lines
-from survey.sources.bibtex import parse_year, raw_field_values
+from survey.sources.bibtex import VERBATIM_FIELDS, has_raw_percent, parse_year, raw_field_values
 from survey.sources.citations import read_citations
 from survey.sources.indexes.records import arxiv_of_doi
 from survey.textnorm import normalize_name, normalize_title
@@ -82,6 +82,7 @@ def check(session: Session) -> list[Diagnostic]:
     findings += _citations(session, papers, edges)
     findings += _detached(session)
     findings += _indexes(session, papers, edges)
+    findings += _raw_percents(papers)
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(
         findings,
@@ -219,6 +220,25 @@ def _fields(papers: Iterable[_Paper]) -> list[Diagnostic]:
                         paper,
                         f"{name} {value!r} is not an arXiv identifier",
                         "write it as NNNN.NNNNN (or archive/NNNNNNN)",
+                    )
+                )
+    return found
+
+
+def _raw_percents(papers: Iterable[_Paper]) -> list[Diagnostic]:
+    """A `%` not written `\\%`: read here as a character, but pandoc's BibTeX reader takes
+    it for a comment and cuts the field there (the export writes `\\%`)."""
+    found = []
+    for paper in papers:
+        for name, value in paper.values.items():
+            if name not in VERBATIM_FIELDS and has_raw_percent(str(value)):
+                found.append(
+                    _finding(
+                        WARNING,
+                        "raw-percent",
+                        paper,
+                        f"{name} has a raw % (pandoc reads the rest of the line as a comment)",
+                        f"write \\% in {name}",
                     )
                 )
     return found

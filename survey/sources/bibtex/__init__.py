@@ -18,11 +18,17 @@ from survey.sources.bibtex.shared import (
     defines_macros,
     shared_macros,
 )
-from survey.sources.bibtex.values import MONTH_MACROS
+from survey.sources.bibtex.values import (
+    MONTH_MACROS,
+    VERBATIM_FIELDS,
+    escape_raw_percents,
+    has_raw_percent,
+)
 
 __all__ = [
     "MONTH_MACROS",
     "VENUE_FIELDS",
+    "VERBATIM_FIELDS",
     "BibParse",
     "BibRecord",
     "NameParts",
@@ -31,6 +37,8 @@ __all__ = [
     "crossref_parents",
     "defines_macros",
     "entry_keys",
+    "escape_raw_percents",
+    "has_raw_percent",
     "iter_bibtex_pieces",
     "parse_bibtex",
     "parse_year",

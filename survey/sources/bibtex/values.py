@@ -43,6 +43,22 @@ def _split_concatenation(value: str) -> list[str]:
     return parts
 
 
+# A `%` after an even number of backslashes (none included) is a raw one: bibtex and
+# survey read it as a character, pandoc as the start of a comment that cuts the value.
+_RAW_PERCENT = re.compile(r"(?<!\\)((?:\\\\)*)%")
+# Fields read verbatim by BibTeX styles and biblatex: a `%` there is a character (`%20`).
+VERBATIM_FIELDS = frozenset({"url", "doi", "eprint", "file"})
+
+
+def has_raw_percent(value: str) -> bool:
+    return _RAW_PERCENT.search(value) is not None
+
+
+def escape_raw_percents(value: str) -> str:
+    """Each raw `%` of a value written `\\%`."""
+    return _RAW_PERCENT.sub(lambda m: m.group(1) + "\\%", value)
+
+
 MACRO_NAME = re.compile(r"^[^\s\d\"#%'(),={}][^\s\"#%'(),={}]*$")
 
 
