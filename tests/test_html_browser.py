@@ -267,8 +267,8 @@ def test_replay_steps_through_the_years(opened: Opened, bundled: Survey) -> None
     first = {k for k, p in bundled.papers.items() if p["year"] is None or p["year"] <= years[0]}
     assert set(opened.js("window.surveyPage.shownKeys()")) == first
     opened.page.wait_for_function(
-        "n => document.getElementById('year-value').textContent === String(n)", arg=years[0] + 1
-    )
+        "n => document.getElementById('year-value').textContent === String(n)", arg=years[1]
+    )  # the next year with papers: 2011 after 2001, not nine empty steps
     assert len(opened.js("window.surveyPage.shownKeys()")) >= len(first)
     assert opened.errors == []
 
@@ -514,3 +514,76 @@ def test_chinese_labels_render_glyphs(opened: Opened, bundled: Survey) -> None:
     assert all(ok for _, ok in verdict), verdict
     # The graph's labels use the same font stack.
     assert opened.js("window.surveyPage.renderer.getSetting('labelFont')") == family
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any, int]]:
+    """bench/graphpage.py's survey, smaller in edges: 10,000 synthetic papers citing
+    three older ones each, filed under 20 sections of one top-level section."""
+    from bench.exports import add_taxonomy
+    from bench.lineage import build
+
+    tmp = tmp_path_factory.mktemp("large")
+    db = tmp / "large.db"
+    _, most_cited, _ = build(db, 10_000, 3)
+    add_taxonomy(db, 10_000)
+    engine = open_database(f"sqlite:///{db}")
+    with session_scope(engine) as session:
+        data = page_data(session)
+    write_html(data, tmp / "large.html")
+    yield tmp / "large.html", engine, most_cited
+    engine.dispose()
+
+
+def test_every_interaction_at_10000_papers(browser: Any, large: tuple[Path, Any, int]) -> None:
+    path, engine, most_cited = large
+    with session_scope(engine) as session:
+        data = page_data(session)
+        descendants = analysis.lineage(session, f"p{most_cited}", descendants=True)
+    years = {p["key"]: p["year"] for p in data["papers"]}
+    sections = {p["key"]: {s["path"] for s in p["sections"]} for p in data["papers"]}
+    opened = Opened(browser, path)
+    try:
+        assert opened.js("window.surveyPage.graph.order") == 10_000
+        middle = sorted(set(years.values()))[len(set(years.values())) // 2]
+        opened.js(
+            "y => { const s = document.getElementById('year'); s.value = String(y);"
+            " s.dispatchEvent(new Event('input')); }",
+            middle,
+        )
+        shown = set(opened.js("window.surveyPage.shownKeys()"))
+        assert shown == {k for k, y in years.items() if y <= middle}
+        # Edges with a hidden end are not drawn.
+        hidden_edges = opened.js(
+            "() => { const g = window.surveyPage.graph, r = window.surveyPage.renderer;"
+            " return g.edges().filter(e => !r.getNodeDisplayData(g.source(e)).hidden"
+            " && !r.getNodeDisplayData(g.target(e)).hidden).length; }"
+        )
+        assert hidden_edges == sum(
+            1 for e in data["edges"] if e["citing"] in shown and e["cited"] in shown
+        )
+        opened.page.keyboard.press("End")
+        opened.js("document.getElementById('year').value = document.getElementById('year').max")
+        opened.js("document.getElementById('year').dispatchEvent(new Event('input'))")
+        assert len(opened.js("window.surveyPage.shownKeys()")) == 10_000
+        opened.page.locator('#section-tree input[data-section="all/s3"]').uncheck()
+        shown = set(opened.js("window.surveyPage.shownKeys()"))
+        assert shown == {k for k, s in sections.items() if s != {"all/s3"}}
+        opened.page.locator('#section-tree input[data-section="all/s3"]').check()
+        opened.search(f"p{most_cited}")
+        assert opened.selected() == f"p{most_cited}"
+        opened.page.click("#show-descendants")
+        highlighted = set(opened.js("window.surveyPage.highlightedKeys()"))
+        assert highlighted == {p["key"] for p in descendants["papers"]} | {f"p{most_cited}"}
+        assert opened.page.text_content("#lineage-summary").startswith(
+            f"{len(descendants['papers'])} descendants"
+        )
+        assert opened.page.locator("#lineage-list li").count() == min(
+            500, len(descendants["papers"])
+        )
+        assert overlapping(opened.js("window.surveyPage.drawnLabels()")) == []
+        opened.page.click("#show-none")
+        assert opened.js("window.surveyPage.highlightedKeys()") == [f"p{most_cited}"]
+        assert opened.errors == []
+    finally:
+        opened.page.close()

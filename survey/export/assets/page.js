@@ -106,6 +106,18 @@
   }
 
   const startedAt = performance.now();
+  // The header first: sigma sizes its canvases to the space the header leaves.
+  let layout = data.layout;
+  document.getElementById("page-title").textContent = data.title || "Citation graph";
+  function showStats() {
+    document.getElementById("stats").textContent =
+      count + " papers, " + data.edges.length + " citations" +
+      (data.within ? " in " + data.within : "") + " · " + layout + " layout";
+  }
+  showStats();
+  // No citations yet: say where they come from.
+  document.getElementById("no-citations").hidden = !(count && !data.edges.length);
+  document.title = data.title || "Citation graph";
   for (let i = 0; i < count; i++) visible[i] = passes(i) ? 1 : 0;
   const container = document.getElementById("graph");
   const renderer = new Sigma(graph, container, {
@@ -569,7 +581,6 @@
   renderer.on("afterRender", placeTicks);
 
   // Timeline or force: both layouts were computed at export for a small survey.
-  let layout = data.layout;
   axis.hidden = layout !== "timeline";
   function showLayout(name) {
     const xy = data.layouts[name];
@@ -591,16 +602,6 @@
     }
   }
 
-  document.getElementById("page-title").textContent = data.title || "Citation graph";
-  function showStats() {
-    document.getElementById("stats").textContent =
-      count + " papers, " + data.edges.length + " citations" +
-      (data.within ? " in " + data.within : "") + " · " + layout + " layout";
-  }
-  showStats();
-  // No citations yet: say where they come from.
-  document.getElementById("no-citations").hidden = !(count && !data.edges.length);
-  document.title = data.title || "Citation graph";
   // Sigma drew the first frame in its constructor, before these listeners.
   placeTicks();
   drawLabels();
