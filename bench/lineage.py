@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -71,8 +72,8 @@ def build(db: Path, papers: int, per_paper: int, seed: int = 2020) -> tuple[int,
     )
     connection.commit()
     counts: dict[int, int] = {}
-    for _, cited in edges:
-        counts[cited] = counts.get(cited, 0) + 1
+    for _, cited_id in edges:
+        counts[cited_id] = counts.get(cited_id, 0) + 1
     top = max(sorted(counts), key=lambda k: counts[k])
     connection.close()
     return len(edges), top, papers
@@ -123,7 +124,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "dag.db"
         edges, top, newest = build(db, papers, per_paper)
-        results = {"papers": papers, "edges": edges}
+        results: dict[str, Any] = {"papers": papers, "edges": edges}
         for name, paper, descendants in (("descendants", top, True), ("ancestors", newest, False)):
             bare_s, bare_n = bare(db, paper, descendants)
             first_s, ours_s, ours_n = ours(db, f"p{paper}", descendants)

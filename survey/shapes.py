@@ -141,6 +141,8 @@ class ExportPaper(TypedDict):
     raw: str
     sections: list[PaperSection]  # the notes' order
     top_section: str  # '' for a paper in no section
+    # The paper's first section cut to the export's colour level ('' for no section).
+    colour_section: str
     colour: tuple[int, int, int]
     citations: int
     pagerank: float
@@ -163,6 +165,8 @@ class ExportData(TypedDict):
     papers: list[ExportPaper]
     edges: list[ExportEdge]
     sections: list[str]
+    # The taxonomy level that colours the papers: the first whose sections split them.
+    colour_level: int
 
 
 class PageData(ExportData):
@@ -171,6 +175,8 @@ class PageData(ExportData):
 
     labels: dict[str, str]
     title: str
+    # Global citation counts from `survey enrich`, by citekey (only the papers an index counted).
+    cited_by: dict[str, int]
 
 
 class MissingWork(TypedDict):

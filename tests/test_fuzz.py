@@ -214,6 +214,7 @@ def paper(key: str, title: str, section: str) -> ExportPaper:
             {"path": section, "label": section, "provenance": "notes", "annotation": title}
         ],
         "top_section": section.split("/")[0],
+        "colour_section": section.split("/")[0],
         "colour": (1, 2, 3),
         "citations": 1,
         "pagerank": 0.5,
@@ -232,7 +233,13 @@ def test_any_unicode_survives_every_export(rows: list[tuple[str, str, str]]) -> 
     papers = [
         paper(f"k{i}{key}", title, section or "s") for i, (key, title, section) in enumerate(rows)
     ]
-    data: ExportData = {"papers": papers, "edges": [], "within": None, "sections": []}
+    data: ExportData = {
+        "papers": papers,
+        "edges": [],
+        "within": None,
+        "sections": [],
+        "colour_level": 1,
+    }
     if len(papers) > 1:
         data["edges"] = [
             {

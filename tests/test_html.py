@@ -11,15 +11,18 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 from conftest import REPO
 from helpers import Cli
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from survey.db import session_scope
+from survey.db.models import IndexMatch, IndexWork, Paper
 from survey.errors import SurveyError
 from survey.export import html as html_module
-from survey.export.graphml import node_size
+from survey.export.gexf import write_gexf
+from survey.export.graphml import node_size, write_graphml
 from survey.export.html import (
     RELATION_COLOURS,
     _script_safe,
@@ -32,7 +35,7 @@ from survey.export.html import (
 from survey.export.layout import Layout
 from survey.graph import analysis
 from survey.ingest.folder import build_survey
-from survey.shapes import PageData
+from survey.shapes import ExportPaper, PageData
 
 BUNDLED = REPO / "data" / "valse2020"
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile_html"
@@ -88,8 +91,12 @@ def test_the_embedded_survey(built: Engine) -> None:
     ra_cnn = next(p for p in content["papers"] if p["short"] == "RA-CNN")
     source = by_key[ra_cnn["key"]]
     # The GraphML export's colour and size, the database's facts.
-    assert ra_cnn["colour"] == "#{:02x}{:02x}{:02x}".format(*source["colour"])
-    assert ra_cnn["size"] == node_size(source["citations"])
+    colouring = content["colourings"][0]
+    index = content["papers"].index(ra_cnn)
+    assert colouring["legend"][colouring["of"][index]]["colour"] == "#{:02x}{:02x}{:02x}".format(
+        *source["colour"]
+    )
+    assert ra_cnn["size"] == node_size(source["citations"]) and ra_cnn["cited_by"] is None
     assert (ra_cnn["title"], ra_cnn["year"], ra_cnn["doi"]) == (
         source["title"],
         source["year"],
@@ -106,7 +113,12 @@ def test_the_embedded_survey(built: Engine) -> None:
             assert section["parent"] < index
             assert section["path"].startswith(sections[section["parent"]]["path"] + "/")
     assert [r["colour"] for r in content["relations"][:5]] == list(RELATION_COLOURS.values())
-    assert {e["label"] for e in content["legend"]} >= {"细粒度视觉识别", "自监督学习"}
+    assert colouring["title"] == "top-level sections"
+    assert {e["label"] for e in colouring["legend"]} == {
+        "视觉生成GAN",
+        "细粒度视觉识别",
+        "自监督学习",
+    }
 
 
 def test_timeline_layout_x_is_the_year_and_sections_keep_together(built: Engine) -> None:
@@ -128,6 +140,12 @@ def test_timeline_layout_x_is_the_year_and_sections_keep_together(built: Engine)
         assert high < low
     years = {year: x for year, x in content["year_x"]}
     assert all(years[p["year"]] == p["x"] for p in papers)
+    # WordsEye (2001) is the only paper before 2011: it sits in the "earlier" band, one
+    # column before 2011, not ten.
+    assert content["earlier"] == {"years": [2001], "x": years[2001], "label": "2001"}
+    step = years[2014] - years[2013]
+    assert years[2011] - years[2001] == pytest.approx(step, abs=0.02)
+    assert years[2020] - years[2011] == pytest.approx(9 * step, abs=0.1)
 
 
 def test_force_layout_differs_and_is_deterministic(built: Engine) -> None:
@@ -278,3 +296,172 @@ def test_build_html_into_a_missing_folder(cli: Cli, tmp_path: Path) -> None:
 def test_a_vendored_script_that_would_end_its_element_is_refused(code: str) -> None:
     with pytest.raises(SurveyError, match="cannot be inlined"):
         _script_safe(code)
+
+
+AWESOME = Path(__file__).resolve().parent / "fixtures" / "awesome"
+
+
+@pytest.fixture
+def one_top(engine: Engine) -> Engine:
+    """An awesome list: its H1 is the only top-level section, no paper cites another."""
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, AWESOME).has_errors
+    return engine
+
+
+def test_one_top_level_section_colours_its_subsections(one_top: Engine, tmp_path: Path) -> None:
+    data = data_of(one_top)
+    assert data["colour_level"] == 2
+    assert {p["top_section"] for p in data["papers"]} == {"papers"}
+    groups = {p["key"]: p["colour_section"] for p in data["papers"]}
+    assert groups["reiser2021kilonerf"] == "papers/faster-inference"
+    # Fewer Views is a level-3 section: its paper takes its level-2 section's colour.
+    assert groups["fridovich-keil_plenoxels_2022"] == "papers/faster-inference"
+    assert groups["Pumarola20arxiv_D_NeRF"] == "papers/dynamic-scenes"
+    assert groups["Mildenhall20eccv_nerf"] == "papers"  # placed in the H1's section itself
+    colours = {p["colour_section"]: p["colour"] for p in data["papers"]}
+    assert len(set(colours.values())) == 3
+    colouring = page_content(data)["colourings"][0]
+    assert colouring["title"] == "sections of Papers (level 2)"
+    assert [e["label"] for e in colouring["legend"]] == [
+        "Papers",
+        "Faster Inference",
+        "Dynamic Scenes",
+    ]
+    # The timeline gives each colour section its band.
+    content = page_content(data)
+    bands: dict[str, set[float]] = {}
+    for paper in content["papers"]:
+        bands.setdefault(groups[paper["key"]], set()).add(paper["y"])
+    spans = sorted((min(ys), max(ys)) for ys in bands.values())
+    assert all(high < low for (_, high), (low, _) in itertools.pairwise(spans))
+    # Gephi sees the same colours and groups: GraphML r/g/b and GEXF viz:color.
+    with session_scope(one_top) as session:
+        export = analysis.export_data(session)
+    write_graphml(export, tmp_path / "g.graphml")
+    write_gexf(export, tmp_path / "g.gexf")
+    graph = nx.read_graphml(tmp_path / "g.graphml")
+    for _, node in graph.nodes(data=True):
+        assert node["colour_section"] == groups[node["citekey"]]
+        assert (node["r"], node["g"], node["b"]) == colours[node["colour_section"]]
+    gexf = nx.read_gexf(tmp_path / "g.gexf")
+    for key, node in gexf.nodes(data=True):
+        assert node["colour_section"] == groups[key]
+        viz = node["viz"]["color"]
+        assert (viz["r"], viz["g"], viz["b"]) == colours[groups[key]]
+
+
+@pytest.mark.parametrize(
+    ("sections", "level"),
+    [
+        pytest.param(["a/x", "b/y"], 1, id="two_top_sections"),
+        pytest.param(["a/x", "a/y/z", "a"], 2, id="one_top_section"),
+        pytest.param(["a/b/x", "a/b/y", ""], 3, id="one_section_two_levels_down"),
+        pytest.param(["a", "a", ""], 1, id="nothing_splits"),
+        pytest.param(["", ""], 1, id="no_sections"),
+        pytest.param([], 1, id="no_papers"),
+    ],
+)
+def test_colour_level(sections: list[str], level: int) -> None:
+    assert analysis.colour_level(sections) == level
+
+
+def dated(*years: int | None) -> list[ExportPaper]:
+    return [
+        {**paper_stub(f"k{i}"), "year": year}  # type: ignore[typeddict-item]
+        for i, year in enumerate(years)
+    ]
+
+
+def paper_stub(key: str) -> dict[str, Any]:
+    return {"key": key, "year": None, "sections": [], "short": "", "citations": 0}
+
+
+@pytest.mark.parametrize(
+    ("years", "earlier"),
+    [
+        pytest.param([2001, *[2011] * 5, *[2015] * 10], [2001], id="one_far_outlier"),
+        pytest.param(
+            [1990, 1995, *range(2010, 2021), *range(2010, 2021)],
+            [1990, 1995],
+            id="two_outlier_years",
+        ),
+        pytest.param([2001, *[2004] * 20], [], id="two_empty_years_are_kept"),
+        pytest.param([2001, *[2005] * 20], [2001], id="three_empty_years_are_cut"),
+        pytest.param([2001, 2001, 2011, 2012], [], id="too_many_papers_before_the_gap"),
+        pytest.param([2001, None, None, *[2011] * 20], [2001], id="undated_papers_do_not_count"),
+        pytest.param([2020, 2021], [], id="no_gap"),
+        pytest.param([], [], id="no_papers"),
+    ],
+)
+def test_earlier_years(years: list[int | None], earlier: list[int]) -> None:
+    assert html_module.earlier_years(dated(*years)) == earlier
+
+
+def test_labels_without_citations(one_top: Engine) -> None:
+    content = page_content(data_of(one_top))
+    order = content["label_order"]
+    assert sorted(order) == list(range(len(content["papers"])))
+    assert all(not p["citations"] for p in content["papers"])
+    # The notes' named papers first, then one per section and year.
+    named = [i for i, p in enumerate(content["papers"]) if p["short"]]
+    assert named and order[: len(named)] == sorted(named, key=lambda i: content["papers"][i]["key"])
+
+
+def test_labels_most_cited_first(built: Engine) -> None:
+    content = page_content(data_of(built))
+    papers = content["papers"]
+    first = [papers[i]["citations"] for i in content["label_order"][:5]]
+    assert first == sorted((p["citations"] for p in papers), reverse=True)[:5]
+    # Every (first section, year) has a paper among the most cited, the named papers and
+    # one per cell, before the rest.
+    cells = {(p["sections"][0][0] if p["sections"] else -1, p["year"]) for p in papers}
+    named = sum(1 for p in papers if p["short"])
+    head = content["label_order"][: html_module.MOST_CITED_AT_LEAST + named + len(cells)]
+    covered = {
+        (papers[i]["sections"][0][0] if papers[i]["sections"] else -1, papers[i]["year"])
+        for i in head
+    }
+    assert covered == cells and len(cells) > 20
+
+
+def test_global_citations_size_nodes_and_order_labels(one_top: Engine) -> None:
+    """After `survey enrich`: the indexes' citation counts (the highest where several
+    counted a paper) grow the nodes and bring their labels forward."""
+    with session_scope(one_top, write=True) as session:
+        ids = {p.citekey: p.id for p in session.scalars(select(Paper))}
+        session.add_all(
+            [
+                IndexWork(id="W1", source="openalex", cited_by_count=9000),
+                IndexWork(id="S2:1", source="semanticscholar", cited_by_count=12000),
+                IndexWork(id="W2", source="openalex", cited_by_count=40),
+                IndexWork(id="W3", source="openalex", cited_by_count=None),
+            ]
+        )
+        session.flush()
+        for key, work, source in [
+            ("Mildenhall20eccv_nerf", "W1", "openalex"),
+            ("Mildenhall20eccv_nerf", "S2:1", "semanticscholar"),
+            ("reiser2021kilonerf", "W2", "openalex"),
+            ("muller_instant_2022", "W3", "openalex"),
+        ]:
+            session.add(
+                IndexMatch(paper_id=ids[key], source=source, work_id=work, method="doi", score=100)
+            )
+    data = data_of(one_top)
+    assert data["cited_by"] == {"Mildenhall20eccv_nerf": 12000, "reiser2021kilonerf": 40}
+    content = page_content(data)
+    by_key = {p["key"]: p for p in content["papers"]}
+    nerf, kilo, instant = (
+        by_key[k] for k in ("Mildenhall20eccv_nerf", "reiser2021kilonerf", "muller_instant_2022")
+    )
+    assert nerf["size"] > kilo["size"] > instant["size"] == node_size(0)
+    assert (nerf["cited_by"], instant["cited_by"]) == (12000, None)
+    keys = [content["papers"][i]["key"] for i in content["label_order"][:2]]
+    assert keys == ["Mildenhall20eccv_nerf", "reiser2021kilonerf"]
+
+
+def test_page_size() -> None:
+    assert html_module.page_size(0, None) == node_size(0)
+    assert html_module.page_size(4, 0) == node_size(4)
+    assert html_module.page_size(0, 999) == pytest.approx(node_size(0) + 9.0)

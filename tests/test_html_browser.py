@@ -267,8 +267,8 @@ def test_replay_steps_through_the_years(opened: Opened, bundled: Survey) -> None
     first = {k for k, p in bundled.papers.items() if p["year"] is None or p["year"] <= years[0]}
     assert set(opened.js("window.surveyPage.shownKeys()")) == first
     opened.page.wait_for_function(
-        "n => document.getElementById('year-value').textContent === String(n)", arg=years[0] + 1
-    )
+        "n => document.getElementById('year-value').textContent === String(n)", arg=years[1]
+    )  # the next year with papers: 2011 after 2001, not nine empty steps
     assert len(opened.js("window.surveyPage.shownKeys()")) >= len(first)
     assert opened.errors == []
 
@@ -369,6 +369,220 @@ def test_an_empty_survey_opens_without_errors(browser: Any, engine: Any, tmp_pat
     try:
         assert opened.js("window.surveyPage.graph.order") == 0
         assert opened.page.is_hidden("#years")
+        assert opened.errors == []
+    finally:
+        opened.page.close()
+
+
+AWESOME = Path(__file__).resolve().parent / "fixtures" / "awesome"
+
+
+@pytest.fixture(scope="module")
+def one_top(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Survey]:
+    """An awesome list: one top-level section (its H1), no citations."""
+    survey = Survey(AWESOME, tmp_path_factory.mktemp("awesome"), "awesome")
+    yield survey
+    survey.close()
+
+
+def overlapping(labels: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    found = []
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            x, y = a["box"], b["box"]
+            across = x["x"] < y["x"] + y["w"] and y["x"] < x["x"] + x["w"]
+            if across and x["y"] < y["y"] + y["h"] and y["y"] < x["y"] + x["h"]:
+                found.append((a["key"], b["key"]))
+    return found
+
+
+def test_labels_never_overlap_at_any_zoom(opened: Opened, bundled: Survey) -> None:
+    drawn = opened.js("window.surveyPage.drawnLabels()")
+    assert overlapping(drawn) == [] and len(drawn) > 20
+    # The most cited paper is labelled at the first zoom.
+    most = max(bundled.papers.values(), key=lambda p: (p["citations"], p["key"]))
+    assert most["key"] in {d["key"] for d in drawn}
+    counts = []
+    for ratio in (4.0, 1.5, 0.3):  # zoomed out, then in
+        opened.js(
+            "r => window.surveyPage.renderer.getCamera().setState({x: 0.5, y: 0.5, ratio: r})",
+            ratio,
+        )
+        opened.js("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        drawn = opened.js("window.surveyPage.drawnLabels()")
+        assert overlapping(drawn) == [], ratio
+        counts.append(len(drawn))
+    assert 0 < counts[0] < counts[1]
+    assert opened.errors == []
+
+
+def test_a_survey_without_citations(browser: Any, one_top: Survey) -> None:
+    opened = Opened(browser, one_top.page)
+    try:
+        # Every paper labelled (there is room), none overlapping; the empty state says
+        # how to get citations.
+        drawn = opened.js("window.surveyPage.drawnLabels()")
+        assert sorted(d["key"] for d in drawn) == sorted(one_top.papers)
+        assert overlapping(drawn) == []
+        assert opened.page.is_visible("#no-citations")
+        assert "survey enrich" in opened.page.text_content("#no-citations")
+        # Colour by the first level that splits the papers, the legend naming it, the
+        # colours the GraphML export's.
+        assert opened.page.text_content("#legend-title") == "Colour: sections of Papers (level 2)"
+        assert opened.page.locator("#legend li").all_text_contents() == [
+            "Papers",
+            "Faster Inference",
+            "Dynamic Scenes",
+        ]
+        colours = dict(
+            opened.js(
+                "() => window.surveyPage.graph.nodes().map(n =>"
+                " [n, window.surveyPage.renderer.getNodeDisplayData(n).color])"
+            )
+        )
+        for key, paper in one_top.papers.items():
+            assert colours[key] == "#{:02x}{:02x}{:02x}".format(*paper["colour"])
+        assert len(set(colours.values())) == 3
+        assert opened.page.is_hidden("#colourings")  # one colouring: no selector
+        assert opened.errors == []
+    finally:
+        opened.page.close()
+
+
+def test_the_bundled_survey_has_no_empty_state(opened: Opened) -> None:
+    assert opened.page.is_hidden("#no-citations")
+
+
+def test_the_earlier_band_holds_the_2001_paper(opened: Opened, bundled: Survey) -> None:
+    assert opened.page.is_visible("#earlier")
+    assert opened.page.text_content("#axis .earlier") == "earlier: 2001"
+    words_eye = next(k for k, p in bundled.papers.items() if p["year"] == 2001)
+    where = opened.js(
+        "k => { const r = window.surveyPage.renderer;"
+        " const band = document.getElementById('earlier').getBoundingClientRect();"
+        " const box = r.getContainer().getBoundingClientRect();"
+        " const at = r.graphToViewport(window.surveyPage.graph.getNodeAttributes(k));"
+        " const tick = [...document.querySelectorAll('#axis span')]"
+        "   .find(s => s.textContent === '2011').getBoundingClientRect();"
+        " return [band.left - box.left, band.right - box.left, at.x, tick.left - box.left]; }",
+        words_eye,
+    )
+    left, right, x, tick_2011 = where
+    assert left < x < right < tick_2011
+    # The band is about one year wide: 2011 is close to the 2001 paper.
+    assert (
+        tick_2011 - x
+        < (box_width := opened.js("window.surveyPage.renderer.getContainer().clientWidth")) / 5
+    )
+    assert box_width > 0
+
+
+def test_chinese_labels_render_glyphs(opened: Opened, bundled: Survey) -> None:
+    """The section tree's and the graph's Chinese labels show glyphs, not empty boxes,
+    where a CJK font is installed (Debian's fonts-noto-cjk, as .ci/run installs)."""
+    fonts = shutil.which("fc-list")
+    if fonts is None:
+        pytest.skip("no fc-list: cannot tell which fonts are installed")
+    import subprocess
+
+    listed = subprocess.run([fonts, ":lang=zh", "family"], capture_output=True, text=True).stdout
+    if not listed.strip():
+        pytest.skip("no CJK font installed: apt-get install fonts-noto-cjk, as .ci/run does")
+    family = opened.js("getComputedStyle(document.querySelector('#section-tree')).fontFamily")
+    assert "Noto Sans CJK SC" in family and family.rstrip().endswith("sans-serif")
+    label = "细粒度视觉识别"
+    assert label in opened.page.text_content("#section-tree")
+    # Each character drawn in the page's font differs from the missing-glyph box and is
+    # not blank.
+    verdict = opened.js(
+        """text => {
+        const font = '24px ' + getComputedStyle(document.body).fontFamily;
+        const draw = (c) => {
+          const canvas = document.createElement('canvas');
+          canvas.width = 40; canvas.height = 40;
+          const g = canvas.getContext('2d');
+          g.font = font; g.fillStyle = '#000'; g.textBaseline = 'top';
+          g.fillText(c, 4, 4);
+          return Array.from(g.getImageData(0, 0, 40, 40).data).join(',');
+        };
+        const missing = draw('\\u{10FFFD}');
+        const blank = draw(' ');
+        return [...text].map(c => { const d = draw(c); return [c, d !== missing && d !== blank]; });
+    }""",
+        label,
+    )
+    assert all(ok for _, ok in verdict), verdict
+    # The graph's labels use the same font stack.
+    assert opened.js("window.surveyPage.renderer.getSetting('labelFont')") == family
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any, int]]:
+    """bench/graphpage.py's survey, smaller in edges: 10,000 synthetic papers citing
+    three older ones each, filed under 20 sections of one top-level section."""
+    from bench.exports import add_taxonomy
+    from bench.lineage import build
+
+    tmp = tmp_path_factory.mktemp("large")
+    db = tmp / "large.db"
+    _, most_cited, _ = build(db, 10_000, 3)
+    add_taxonomy(db, 10_000)
+    engine = open_database(f"sqlite:///{db}")
+    with session_scope(engine) as session:
+        data = page_data(session)
+    write_html(data, tmp / "large.html")
+    yield tmp / "large.html", engine, most_cited
+    engine.dispose()
+
+
+def test_every_interaction_at_10000_papers(browser: Any, large: tuple[Path, Any, int]) -> None:
+    path, engine, most_cited = large
+    with session_scope(engine) as session:
+        data = page_data(session)
+        descendants = analysis.lineage(session, f"p{most_cited}", descendants=True)
+    years = {p["key"]: p["year"] or 0 for p in data["papers"]}  # every synthetic paper has one
+    sections = {p["key"]: {s["path"] for s in p["sections"]} for p in data["papers"]}
+    opened = Opened(browser, path)
+    try:
+        assert opened.js("window.surveyPage.graph.order") == 10_000
+        middle = sorted(set(years.values()))[len(set(years.values())) // 2]
+        opened.js(
+            "y => { const s = document.getElementById('year'); s.value = String(y);"
+            " s.dispatchEvent(new Event('input')); }",
+            middle,
+        )
+        shown = set(opened.js("window.surveyPage.shownKeys()"))
+        assert shown == {k for k, y in years.items() if y <= middle}
+        # Edges with a hidden end are not drawn.
+        hidden_edges = opened.js(
+            "() => { const g = window.surveyPage.graph, r = window.surveyPage.renderer;"
+            " return g.edges().filter(e => !r.getNodeDisplayData(g.source(e)).hidden"
+            " && !r.getNodeDisplayData(g.target(e)).hidden).length; }"
+        )
+        assert hidden_edges == sum(
+            1 for e in data["edges"] if e["citing"] in shown and e["cited"] in shown
+        )
+        opened.js("document.getElementById('year').value = document.getElementById('year').max")
+        opened.js("document.getElementById('year').dispatchEvent(new Event('input'))")
+        assert len(opened.js("window.surveyPage.shownKeys()")) == 10_000
+        opened.page.locator('#section-tree input[data-section="all/s3"]').uncheck()
+        shown = set(opened.js("window.surveyPage.shownKeys()"))
+        assert shown == {k for k, s in sections.items() if s != {"all/s3"}}
+        opened.page.locator('#section-tree input[data-section="all/s3"]').check()
+        opened.search(f"p{most_cited}")
+        assert opened.selected() == f"p{most_cited}"
+        opened.page.click("#show-descendants")
+        highlighted = set(opened.js("window.surveyPage.highlightedKeys()"))
+        assert highlighted == {p["key"] for p in descendants["papers"]} | {f"p{most_cited}"}
+        assert opened.page.text_content("#lineage-summary").startswith(
+            f"{len(descendants['papers'])} descendants"
+        )
+        assert opened.page.locator("#lineage-list li").count() == min(
+            500, len(descendants["papers"])
+        )
+        assert overlapping(opened.js("window.surveyPage.drawnLabels()")) == []
+        opened.page.click("#show-none")
+        assert opened.js("window.surveyPage.highlightedKeys()") == [f"p{most_cited}"]
         assert opened.errors == []
     finally:
         opened.page.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from survey.db.models import IndexMatch, IndexReference, IndexWork, Paper
@@ -91,6 +91,19 @@ def coverage(session: Session) -> dict[str, tuple[int, int, int]]:
     for source, _ in cited:
         counts.setdefault(source, [0, 0, 0])[2] += 1
     return {source: (a, m, e) for source, (a, m, e) in sorted(counts.items())}
+
+
+def cited_by_counts(session: Session) -> dict[str, int]:
+    """Each matched paper's global citation count (the highest any index reported), by
+    citekey; papers no index matched or counted are left out."""
+    rows = session.execute(
+        select(Paper.citekey, func.max(IndexWork.cited_by_count))
+        .join(IndexMatch, IndexMatch.paper_id == Paper.id)
+        .join(IndexWork, IndexWork.id == IndexMatch.work_id)
+        .where(IndexWork.cited_by_count.is_not(None))
+        .group_by(Paper.citekey)
+    )
+    return {key: int(count) for key, count in rows if count is not None}
 
 
 def matched_paper_ids(session: Session, source: str) -> set[int]:

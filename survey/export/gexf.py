@@ -3,7 +3,7 @@
 The graph is `mode="dynamic"` with integer years as its time format: a paper appears
 in the year it was published (`start`), a citation in the year of the citing paper, so
 Gephi's timeline replays how the field grew. Colour and size are GEXF viz elements, as
-in the GraphML export.
+in the GraphML export (the colour by `colour_section`, the graph page's).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ ATTRIBUTES = [
     ("doi", "string"),
     ("section", "string"),
     ("section_path", "string"),
+    ("colour_section", "string"),
     ("citations", "integer"),
     ("pagerank", "double"),
 ]
@@ -71,6 +72,7 @@ def _write(data: ExportData, out: IO[str]) -> None:
             "doi": paper["doi"],
             "section": paper["top_section"],
             "section_path": "; ".join(s["path"] for s in paper["sections"]),
+            "colour_section": paper["colour_section"],
             "citations": paper["citations"],
             "pagerank": paper["pagerank"],
         }

@@ -6,7 +6,9 @@ keys. Keys are therefore declared with id == attr.name, typed (int, double, stri
 and every value is written as text, escaped; a missing value is left out. Node ids are
 `n1`, `n2`, ... (the XSD wants an NMTOKEN, which a key like `DBLP:conf/cvpr/FuZM17` is
 not); the citekey is the `citekey` attribute. An edge's origin (bib, file, manual) is
-`origin`: networkx's `to_pandas_edgelist` reserves `source` and `target`.
+`origin`: networkx's `to_pandas_edgelist` reserves `source` and `target`. The colour
+(`r`, `g`, `b`) is the graph page's: one per section of the first taxonomy level that
+splits the papers, named by `colour_section` (Gephi's partition by it gives the same groups).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ NODE_KEYS = [
     ("section", "string"),
     ("section_path", "string"),
     ("provenance", "string"),
+    ("colour_section", "string"),
     ("citations", "int"),
     ("pagerank", "double"),
     ("r", "int"),
@@ -69,6 +72,7 @@ def node_values(paper: ExportPaper) -> dict[str, Any]:
         "section": paper["top_section"],
         "section_path": "; ".join(s["path"] for s in sections),
         "provenance": "; ".join(sorted({s["provenance"] for s in sections})),
+        "colour_section": paper["colour_section"],
         "citations": paper["citations"],
         "pagerank": paper["pagerank"],
         "r": r,

@@ -11,7 +11,9 @@ document only as text (never as markup).
 from __future__ import annotations
 
 import html
+import itertools
 import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,6 +24,7 @@ from typing import Any
 import networkx as nx
 from sqlalchemy.orm import Session
 
+from survey.db import indexes as indexes_db
 from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
 from survey.errors import SurveyError
@@ -56,6 +59,15 @@ FORCE_ITERATIONS = 50
 # papers here; from 500 networkx switches to a much slower method, so the force layout
 # is computed only when asked for.
 BOTH_LAYOUTS_BELOW = 500
+# The "earlier" band: the first years go into one column when at least EARLIER_GAP
+# empty years separate them from the rest and they hold at most EARLIER_SHARE of the
+# dated papers, so the axis spends its width where the papers are.
+EARLIER_GAP = 3
+EARLIER_SHARE = 0.1
+# Labels: the most cited (this share of the papers, at least MOST_CITED_AT_LEAST of them)
+# come first, then the notes' named papers, then one per section and year.
+MOST_CITED_SHARE = 0.02
+MOST_CITED_AT_LEAST = 5
 _MARKER = re.compile(r"@@([a-z]+)@@")
 
 
@@ -65,6 +77,7 @@ def page_data(session: Session, within: str | None = None) -> PageData:
         **analysis.export_data(session, within),
         "labels": papers_db.section_labels(session),
         "title": tx.get_setting(session, "survey.title", ""),
+        "cited_by": indexes_db.cited_by_counts(session),
     }
 
 
@@ -106,13 +119,16 @@ def json_for_script(value: Any) -> str:
 
 def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, Any]:
     """What the page's script reads: papers with positions, edges by index, the section
-    tree, legends. Plain data, sorted, rounded: the same input gives the same JSON."""
+    tree, the colourings, the labels' order, the axis. Plain data, sorted, rounded: the
+    same input gives the same JSON."""
     papers = data["papers"]
     labels = data["labels"]
     within = data["within"]
+    cited_by = data.get("cited_by", {})
     paths = [p for p in data["sections"] if within is None or _inside(p, within)]
     section_index = {p: i for i, p in enumerate(paths)}
     index = {p["key"]: i for i, p in enumerate(papers)}
+    earlier = earlier_years(papers)
     timeline = timeline_layout(papers, paths)
     force = (
         force_layout(papers, data["edges"], timeline)
@@ -132,10 +148,7 @@ def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, 
         if pair not in seen:
             seen.add(pair)
             edges.append([*pair, relation_index[edge["relation"]]])
-    legend: dict[str, str] = {}
-    for paper in papers:
-        legend.setdefault(paper["top_section"], _hex(paper["colour"]))
-    tops = [p for p in paths if "/" not in p or p == within]
+    year_x = _year_axis(papers, timeline)
     return {
         "title": data["title"],
         "within": within,
@@ -148,16 +161,19 @@ def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, 
             }
             for p in paths
         ],
-        "legend": [
-            {"label": labels.get(top, top) if top else NO_SECTION_LABEL, "colour": legend[top]}
-            for top in [*sorted(legend, key=lambda t: (t == "", _rank(t, tops), t))]
-        ],
+        "colourings": [section_colouring(data)],
         "relations": [
             {"name": r or "(none)", "colour": RELATION_COLOURS.get(r, OTHER_RELATION)}
             for r in relations
         ],
         "years": sorted({p["year"] for p in papers if p["year"] is not None}),
-        "year_x": _year_axis(papers, timeline),
+        "year_x": year_x,
+        "earlier": (
+            {"years": earlier, "x": year_x[0][1], "label": _years_text(earlier)}
+            if earlier
+            else None
+        ),
+        "label_order": label_order(papers, cited_by),
         # Both layouts, by paper, when the force layout was computed: the page switches.
         "layouts": (
             {
@@ -179,8 +195,8 @@ def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, 
                 "doi": p["doi"],
                 "arxiv": p["arxiv_id"],
                 "citations": p["citations"],
-                "size": node_size(p["citations"]),
-                "colour": _hex(p["colour"]),
+                "cited_by": cited_by.get(p["key"]),
+                "size": page_size(p["citations"], cited_by.get(p["key"])),
                 "x": positions[p["key"]][0],
                 "y": positions[p["key"]][1],
                 "sections": [
@@ -195,20 +211,112 @@ def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, 
     }
 
 
+def section_colouring(data: PageData) -> dict[str, Any]:
+    """The page's colouring by section (the exports' colours): its name, the legend's
+    title and entries, and each paper's entry in the legend.
+
+    A colouring is {"name", "title", "legend": [{"label", "colour"}], "of": [legend index
+    per paper]}; the page offers a choice when page_content lists more than one."""
+    labels = data["labels"]
+    level = data["colour_level"]
+    colours: dict[str, str] = {}
+    for paper in data["papers"]:
+        colours.setdefault(paper["colour_section"], _hex(paper["colour"]))
+    rank = {p: i for i, p in enumerate(data["sections"])}
+    ordered = sorted(colours, key=lambda s: (s == "", rank.get(s, len(rank)), s))
+    position = {s: i for i, s in enumerate(ordered)}
+    named = next((s for s in ordered if s), "")
+    if level == 1:
+        title = "top-level sections"
+    else:  # every paper is under one section of the level above: name it
+        parent = "/".join(named.split("/")[: level - 1])
+        title = f"sections of {labels.get(parent, parent)} (level {level})"
+    return {
+        "name": "section",
+        "title": title,
+        "legend": [
+            {"label": labels.get(s, s) if s else NO_SECTION_LABEL, "colour": colours[s]}
+            for s in ordered
+        ],
+        "of": [position[p["colour_section"]] for p in data["papers"]],
+    }
+
+
+def page_size(citations: int, cited_by: int | None) -> float:
+    """A node's size on the page: the GraphML size (local citations), grown by the global
+    citation count where an index gave one, so size means something before any paper of
+    the survey cites another."""
+    grown = 3.0 * math.log10(1 + cited_by) if cited_by else 0.0
+    return round(node_size(citations) + grown, 3)
+
+
+def label_order(papers: Sequence[ExportPaper], cited_by: dict[str, int]) -> list[int]:
+    """Paper indices in the order the page tries their labels (it skips a label that would
+    overlap one already drawn): the most cited, the notes' named papers, the most cited
+    paper of each section and year, then every other paper, most cited first."""
+
+    def weight(i: int) -> tuple[int, int, str]:
+        paper = papers[i]
+        return (-paper["citations"], -cited_by.get(paper["key"], 0), paper["key"])
+
+    by_weight = sorted(range(len(papers)), key=weight)
+    cited = [i for i in by_weight if papers[i]["citations"] or cited_by.get(papers[i]["key"], 0)]
+    most = max(MOST_CITED_AT_LEAST, math.ceil(MOST_CITED_SHARE * len(papers)))
+    order = cited[:most]
+    order += [i for i in by_weight if papers[i]["short"]]
+    best: dict[tuple[str, int | None], int] = {}
+    for i in by_weight:
+        paper = papers[i]
+        section = paper["sections"][0]["path"] if paper["sections"] else ""
+        best.setdefault((section, paper["year"]), i)
+    order += sorted(best.values(), key=weight)
+    order += by_weight
+    placed: set[int] = set()
+    unique: list[int] = []
+    for i in order:
+        if i not in placed:
+            placed.add(i)
+            unique.append(i)
+    return unique
+
+
+def earlier_years(papers: Sequence[ExportPaper]) -> list[int]:
+    """The first years that go into the timeline's "earlier" band ([] for none): those
+    before the last gap of at least EARLIER_GAP empty years whose papers are at most
+    EARLIER_SHARE of the dated papers."""
+    counts: dict[int, int] = defaultdict(int)
+    for paper in papers:
+        if paper["year"] is not None:
+            counts[paper["year"]] += 1
+    years = sorted(counts)
+    dated = sum(counts.values())
+    found: list[int] = []
+    before = 0
+    for at, (year, following) in enumerate(itertools.pairwise(years)):
+        before += counts[year]
+        if following - year - 1 >= EARLIER_GAP and before <= EARLIER_SHARE * dated:
+            found = years[: at + 1]
+    return found
+
+
 def timeline_layout(
     papers: Sequence[ExportPaper], paths: Sequence[str]
 ) -> dict[str, tuple[float, float]]:
-    """x = year (papers without one in a column before the first year); y = a band per
-    top-level section in the notes' order, papers of one subsection next to each other."""
+    """x = year (papers without one in a column before the first year, the earlier_years
+    in one column after it); y = a band per colour section (a top-level section unless one
+    holds every paper) in the notes' order, papers of one subsection next to each other."""
     rank = {p: i for i, p in enumerate(paths)}
-    years = sorted({p["year"] for p in papers if p["year"] is not None})
-    first = years[0] if years else 0
-    column: dict[int | None, int] = {y: y - first + 1 for y in years}  # column 0: no year
+    earlier = set(earlier_years(papers))
+    years = sorted({p["year"] for p in papers if p["year"] is not None} - earlier)
+    first = years[0] - (2 if earlier else 1) if years else 0
+    # Column 0: no year; column 1: the earlier band, when there is one; then one a year.
+    column: dict[int | None, int] = {y: y - first for y in years}
+    column.update({y: 1 for y in earlier})
     # Each band's papers with their order inside it: (section rank, section, key).
     bands: dict[tuple[int, str], list[tuple[tuple[int, str, str], ExportPaper]]] = defaultdict(list)
     for paper in papers:
         section = paper["sections"][0]["path"] if paper["sections"] else ""
-        top = paper["top_section"]
+        top = paper["colour_section"]
         bands[(rank.get(top, len(rank)) if top else len(rank) + 1, top)].append(
             ((rank.get(section, len(rank)), section, paper["key"]), paper)
         )
@@ -226,7 +334,7 @@ def timeline_layout(
             height = max(height, len(items))
         row += height + BAND_GAP
     total = max(row - BAND_GAP, 1) * ROW
-    step = ASPECT * total / max(years[-1] - first + 1 if years else 1, 1)
+    step = ASPECT * total / max(years[-1] - first if years else 1, 1)
     return {
         key: (round(col * step, 2), round(-depth * ROW, 2)) for key, (col, depth) in placed.items()
     }
@@ -261,6 +369,13 @@ def _year_axis(
         if paper["year"] is not None:
             xs[paper["year"]] = positions[paper["key"]][0]
     return [[year, xs[year]] for year in sorted(xs)]
+
+
+def _years_text(years: Sequence[int]) -> str:
+    """The earlier band's years for its tick: a few listed, more as a range."""
+    if len(years) <= 3:
+        return ", ".join(str(y) for y in years)
+    return f"{years[0]}–{years[-1]}"
 
 
 def _inside(path: str, top: str) -> bool:

@@ -8,6 +8,8 @@ a NetworkX graph of only the papers they need.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import networkx as nx
 from sqlalchemy.orm import Session
 
@@ -299,8 +301,8 @@ def _distinct_papers(
     return {year: len(keys.get(year, ())) for year in years}
 
 
-# One colour per top-level section, in the notes' order (Tableau 10), then grey for papers
-# in no section. Gephi reads them from the r, g, b node attributes.
+# One colour per section of the colour level (colour_level), in the notes' order (Tableau
+# 10), then grey for papers in no section. Gephi reads them from the r, g, b node attributes.
 PALETTE = [
     (78, 121, 167),
     (242, 142, 43),
@@ -322,8 +324,6 @@ def export_data(session: Session, within: str | None = None) -> ExportData:
     path, ids = _within_ids(session, within)
     order = tx.ordered_paths(session)
     rank = {p: i for i, p in enumerate(order)}
-    tops = [p for p in order if "/" not in p]
-    colours = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(tops)}
     sections = papers_db.sections_by_paper(session)
     authors = papers_db.authors_by_paper(session)
     graph, _ = _graph(session, ids)
@@ -356,7 +356,8 @@ def export_data(session: Session, within: str | None = None) -> ExportData:
                     for p, label, prov, note in placed
                 ],
                 "top_section": top,
-                "colour": colours.get(top, NO_SECTION),
+                "colour_section": "",
+                "colour": NO_SECTION,
                 "citations": info.citations if info else 0,
                 "pagerank": info.pagerank if info else 0.0,
             }
@@ -374,4 +375,50 @@ def export_data(session: Session, within: str | None = None) -> ExportData:
         for e in cdb.edges(session)
         if e.citing in kept and e.cited in kept
     ]
-    return {"within": path, "papers": papers, "edges": edges, "sections": order}
+    level = colour_by_level(papers, order)
+    return {
+        "within": path,
+        "papers": papers,
+        "edges": edges,
+        "sections": order,
+        "colour_level": level,
+    }
+
+
+def colour_level(first_sections: Sequence[str]) -> int:
+    """The first taxonomy level whose sections split the papers: 1 (top-level sections)
+    unless every paper sits under one section there, then the next level, and so on. A
+    paper's section is its first in the notes' order (one shallower than the level is
+    its own group); papers in no section do not count."""
+    paths = [p.split("/") for p in first_sections if p]
+    deepest = max((len(p) for p in paths), default=1)
+    for level in range(1, deepest + 1):
+        if len({"/".join(p[:level]) for p in paths}) > 1:
+            return level
+    return 1
+
+
+def colour_by_level(papers: list[ExportPaper], order: Sequence[str]) -> int:
+    """Give each paper its colour section (its first section cut to the colour level) and
+    that section's colour, in the notes' order; return the level."""
+    first = [p["sections"][0]["path"] if p["sections"] else "" for p in papers]
+    level = colour_level(first)
+    groups = {_cut(path, level) for path in first if path}
+    # Every section of the level under the papers' common section keeps its colour whether
+    # it holds papers or not, so colours do not shift when a section empties.
+    common = _cut(next(iter(groups)), level - 1) if groups and level > 1 else ""
+    ranked = [
+        p
+        for p in order
+        if p in groups or (p.count("/") + 1 == level and (level == 1 or p.startswith(common + "/")))
+    ]
+    ranked += sorted(groups - set(ranked))
+    colours = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(ranked)}
+    for paper, path in zip(papers, first, strict=True):
+        paper["colour_section"] = _cut(path, level)
+        paper["colour"] = colours.get(paper["colour_section"], NO_SECTION)
+    return level
+
+
+def _cut(path: str, level: int) -> str:
+    return "/".join(path.split("/")[:level])
