@@ -140,12 +140,12 @@ def test_timeline_layout_x_is_the_year_and_sections_keep_together(built: Engine)
         assert high < low
     years = {year: x for year, x in content["year_x"]}
     assert all(years[p["year"]] == p["x"] for p in papers)
-    # WordsEye (2001) is the only paper before 2011: it sits in the "earlier" band, one
-    # column before 2011, not ten.
+    # WordsEye (2001) is the only paper before Oxford Flowers (2008): it sits in the
+    # "earlier" band, one column before 2008, not seven.
     assert content["earlier"] == {"years": [2001], "x": years[2001], "label": "2001"}
     step = years[2014] - years[2013]
-    assert years[2011] - years[2001] == pytest.approx(step, abs=0.02)
-    assert years[2020] - years[2011] == pytest.approx(9 * step, abs=0.1)
+    assert years[2008] - years[2001] == pytest.approx(step, abs=0.02)
+    assert years[2020] - years[2008] == pytest.approx(12 * step, abs=0.1)
 
 
 def test_force_layout_differs_and_is_deterministic(built: Engine) -> None:
