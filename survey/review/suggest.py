@@ -25,8 +25,8 @@ A paper is listed when
 A section is listed when its papers split over clusters (the largest holds under
 `SPLIT_LARGEST` of its clustered papers, and another at least `SPLIT_PART` of them and
 `MIN_PART` papers), or as a pair with another section when one cluster holds at least
-`MERGE_SHARE` of the clustered papers of both and of no third section. Every suggestion names its reasons: the
-neighbours that decide it, or the papers of each part.
+`MERGE_SHARE` of the clustered papers of both and of no third section. Every suggestion
+names its reasons: the neighbours that decide it, or the papers of each part.
 """
 
 from __future__ import annotations
