@@ -144,6 +144,9 @@ class ExportPaper(TypedDict):
     colour: tuple[int, int, int]
     citations: int
     pagerank: float
+    # Only when asked (export_data(clusters=True), survey export --clusters): the paper's
+    # cluster of the citation graph (survey query clusters), None for a paper without links.
+    cluster: NotRequired[int | None]
 
 
 class ExportEdge(TypedDict):
@@ -186,6 +189,8 @@ class MissingWork(TypedDict):
     doi: str | None
     cited_by_count: int | None
     papers: list[str]  # the citing papers' keys
+    suggested: str | None  # the section the citing papers point to (survey suggest's rule)
+    confidence: float | None  # the share of the citing papers' weight it holds
 
 
 class SourceRef(TypedDict):

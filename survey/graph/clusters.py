@@ -64,7 +64,8 @@ class Structure:
 
     def linked(self) -> np.ndarray:
         """True for every paper with at least one weighted link."""
-        return np.diff(self.weights.indptr) > 0
+        has: np.ndarray = np.diff(self.weights.indptr) > 0
+        return has
 
 
 def weigh(nodes: int, citing: Sequence[int], cited: Sequence[int]) -> tuple[sp.csr_matrix, ...]:

@@ -75,6 +75,49 @@ THRESHOLDS = {
 }
 
 
+def pointed_section(
+    neighbours: list[tuple[list[str], float]], order: list[str], level: int = 1
+) -> tuple[str, float] | None:
+    """The rule for one item outside the graph (a work the survey lacks): its neighbours'
+    section paths with their link weights -> (the suggested section, its confidence);
+    None when no neighbour is filed at `level`. Ties go to the notes' `order`."""
+    scores: dict[str, float] = {}
+    for paths, weight in neighbours:
+        sections = {cl.at_level(p, level) for p in paths} - {None}
+        for section in sections:
+            assert section is not None
+            scores[section] = scores.get(section, 0.0) + weight / len(sections)
+    if not scores:
+        return None
+    rank = {p: i for i, p in enumerate(order)}
+    best = min(scores, key=lambda p: (-scores[p], rank.get(p, len(rank)), p))
+    return _descend(best, neighbours), round(scores[best] / sum(scores.values()), 3)
+
+
+def _descend(section: str, neighbours: list[tuple[list[str], float]]) -> str:
+    """The subsection of `section` holding at least `DESCEND_SHARE` of the neighbours'
+    weight inside it, and so on down."""
+    current = section
+    while True:
+        children: dict[str, float] = {}
+        whole = 0.0
+        for paths, weight in neighbours:
+            inside = [p for p in paths if p == current or p.startswith(current + "/")]
+            if not inside:
+                continue
+            whole += weight
+            below = {cl.at_level(p, cl.level_of(current) + 1) for p in inside} - {None}
+            for child in below:
+                assert child is not None
+                children[child] = children.get(child, 0.0) + weight / len(below)
+        if not children:
+            return current
+        best = min(children, key=lambda c: (-children[c], c))
+        if children[best] < DESCEND_SHARE * whole:
+            return current
+        current = best
+
+
 @dataclass(frozen=True, slots=True)
 class Suggestions:
     level: int
@@ -130,32 +173,13 @@ class Scorer:
         linked.data[:] = 1.0
         filed = self.membership.copy()
         filed.data[:] = 1.0
-        return (linked @ filed).toarray()
+        counts: np.ndarray = (linked @ filed).toarray()
+        return counts
 
     def descend(self, index: int, section: str) -> str:
         """The subsection of `section` where `index`'s neighbours concentrate."""
         weights = self._neighbour_weights(index)
-        current = section
-        while True:
-            children: dict[str, float] = {}
-            whole = 0.0
-            for other, weight in weights.items():
-                inside = [
-                    p for p in self.full[other] if p == current or p.startswith(current + "/")
-                ]
-                if not inside:
-                    continue
-                whole += weight
-                below = {cl.at_level(p, cl.level_of(current) + 1) for p in inside} - {None}
-                for child in below:
-                    assert child is not None
-                    children[child] = children.get(child, 0.0) + weight / len(below)
-            if not children:
-                return current
-            best = min(children, key=lambda c: (-children[c], c))
-            if children[best] < DESCEND_SHARE * whole:
-                return current
-            current = best
+        return _descend(section, [(self.full[other], w) for other, w in weights.items()])
 
     def why(self, index: int, section: str) -> list[Neighbour]:
         """The neighbours in `section` with the heaviest links, heaviest first."""
@@ -232,8 +256,8 @@ def suggest(
     compared = agreeing = 0
     candidates: list[tuple[str, int, int]] = []
     column = {p: i for i, p in enumerate(order)}
-    for index in np.flatnonzero(support > 0):
-        index = int(index)
+    for found_index in np.flatnonzero(support > 0):
+        index = int(found_index)
         top = float(scores[index, best[index]])
         confidence = top / float(support[index])
         own = [column[s] for s in placed[index]]
@@ -271,7 +295,9 @@ def suggest(
             }
         )
     suggestions.sort(key=lambda s: (s["kind"], -s["confidence"], s["citekey"]))
-    membership = cl.detect(found, resolution) if found.citations else [None] * found.size
+    membership: list[int | None] = (
+        cl.detect(found, resolution) if found.citations else [None] * found.size
+    )
     findings = _section_findings(order, placed, membership, found.keys)
     both = [
         (c, column[p[0]]) for c, p in zip(membership, placed, strict=True) if c is not None and p
