@@ -395,7 +395,6 @@ def accept(session: Session, key: str, section: str, manifest_path: Path | None 
     to the section's list in the manifest's [curated] table, through the manifest's one
     writer. The notes are never edited; the next survey build applies it."""
     paper = find_paper(session, key)
-    node = tx.find_node(session, section)
     path = manifest_path
     if path is None:
         path = built_manifest(session)
@@ -406,6 +405,7 @@ def accept(session: Session, key: str, section: str, manifest_path: Path | None 
             )
     if path.is_dir():
         path = path / MANIFEST
+    node = tx.find_node(session, section)
     done: ManifestEdit = edit_table(path, "curated", _plan(path, paper.citekey, node.path))
     return Accepted(path, paper.citekey, node.path, unchanged=not done.changed)
 
