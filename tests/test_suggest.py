@@ -403,7 +403,9 @@ def test_discover_points_a_missing_work_to_the_citing_papers_section() -> None:
     order += ["fine-grained", "fine-grained/datasets"]
     pointed = pointed_section([(filed[k], 1.0) for k in "abcd"], order)
     # gan 2.5 of 3: and inside it noise-to-image holds 1.5 of 2.5.
-    assert pointed == ("gan/problems/noise-to-image", pytest.approx(0.833, abs=1e-3))
+    assert pointed is not None
+    assert pointed[0] == "gan/problems/noise-to-image"
+    assert pointed[1] == pytest.approx(0.833, abs=1e-3)
     assert pointed_section([(filed["d"], 1.0)], order) is None
 
 
