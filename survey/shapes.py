@@ -146,6 +146,9 @@ class ExportPaper(TypedDict):
     colour: tuple[int, int, int]
     citations: int
     pagerank: float
+    # Only when asked (export_data(clusters=True), survey export --clusters): the paper's
+    # cluster of the citation graph (survey query clusters), None for a paper without links.
+    cluster: NotRequired[int | None]
 
 
 class ExportEdge(TypedDict):
@@ -192,6 +195,8 @@ class MissingWork(TypedDict):
     doi: str | None
     cited_by_count: int | None
     papers: list[str]  # the citing papers' keys
+    suggested: str | None  # the section the citing papers point to (survey suggest's rule)
+    confidence: float | None  # the share of the citing papers' weight it holds
 
 
 class SourceRef(TypedDict):
@@ -233,3 +238,67 @@ class PaperRecord(LoadedPaper):
 
     sections: list[PaperSection]
     indexes: NotRequired[list[IndexSummary]]  # only after survey enrich, by index
+
+
+class ClusterPaper(Brief):
+    citations: int  # papers of the survey citing it
+
+
+class Cluster(TypedDict):
+    cluster: int  # 0 the largest
+    size: int
+    label: list[str]  # its distinctive title and abstract words, heaviest first
+    top: list[ClusterPaper]  # its most cited papers
+    sections: dict[str, int]  # papers per section of the level compared (notes' order)
+
+
+class Clusters(TypedDict):
+    """`survey query clusters`: the clusters of the citation graph against the sections."""
+
+    within: str | None
+    level: int  # the taxonomy depth compared
+    resolution: float
+    papers: int
+    citations: int
+    clustered: int  # papers with at least one link, hence in a cluster
+    weights: dict[str, str]  # how each relation weighs, in words
+    clusters: list[Cluster]
+    sections: list[str]  # the sections at `level`, the contingency table's columns
+    contingency: list[list[int]]  # clusters x sections: papers in both
+    agreement: float | None  # adjusted mutual information; None when nothing to compare
+    compared: int  # papers both clustered and filed at `level` (each by its first section)
+
+
+class Neighbour(TypedDict):
+    """A neighbour that decides a suggestion."""
+
+    key: str
+    weight: float  # its link's weight
+    relation: str  # cites | cited by | shares references | cited together
+    section: str  # its section under the suggestion
+
+
+class PaperSuggestion(TypedDict):
+    """`survey suggest`: where a paper's citation neighbourhood points."""
+
+    kind: str  # misfiled | unfiled
+    citekey: str
+    title: str
+    sections: list[str]  # where it is filed now
+    suggested: str  # a section path
+    confidence: float  # the suggestion's share of the neighbourhood's weight
+    score: float  # the neighbourhood's weight in the suggested section
+    support: float  # the neighbourhood's whole weight
+    why: list[Neighbour]
+
+
+SectionFinding = TypedDict(
+    "SectionFinding",
+    {
+        "kind": str,  # split | merge
+        "section": str,
+        "with": list[str],  # split: the clusters it spreads over; merge: the other section
+        "why": str,
+        "papers": dict[str, list[str]],  # the papers of each part, by cluster or section
+    },
+)

@@ -318,6 +318,7 @@ def test_any_unicode_survives_every_export(rows: list[tuple[str, str, str]]) -> 
         "top_cited": [],
         "top_pagerank": [],
         "coverage": [{"index": rows[0][1], "asked": 1, "matched": 1, "edges": 0, "external": 0}],
+        "disagreement": None,
         "gaps": {
             "empty": [],
             "images_only": [],

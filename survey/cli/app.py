@@ -17,6 +17,7 @@ from survey.cli import mentions as mentions_commands
 from survey.cli import query as query_commands
 from survey.cli import report as report_commands
 from survey.cli import sources as sources_commands
+from survey.cli import suggest as suggest_commands
 from survey.cli import taxonomy as taxonomy_commands
 from survey.cli.common import err, out
 from survey.config import DB_ENV_VAR
@@ -69,12 +70,13 @@ app.command("load")(load_commands.load)
 app.command("report")(report_commands.report)
 app.command("taxonomy")(taxonomy_commands.taxonomy)
 app.add_typer(taxonomy_commands.tag_app, name="tag")
-for name in ("lineage", "path", "mainpath", "top", "related", "trend"):
+for name in ("lineage", "path", "mainpath", "top", "related", "trend", "clusters"):
     query_commands.app.command(name)(getattr(graph_commands, name))
 app.add_typer(query_commands.app, name="query")
 app.add_typer(cite_commands.app, name="cite")
 app.add_typer(sources_commands.app, name="sources")
 app.add_typer(mentions_commands.app, name="mentions")
+app.add_typer(suggest_commands.app, name="suggest")
 app.add_typer(db_commands.app, name="db")
 
 

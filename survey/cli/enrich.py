@@ -260,10 +260,12 @@ def _render(found: "list[Candidate]", output: OutputFormat, citing: bool, path: 
                 c.doi,
                 c.cited_by_count,
                 "; ".join(c.keys),
+                c.suggested,
+                c.confidence,
             ]
             for c in found
         ]
-        print_csv([*header, "papers"], rows)
+        print_csv([*header, "papers", "suggested", "confidence"], rows)
         return
     if not found:
         out.print("no works found (run survey enrich first, or lower --min-citing)")
@@ -273,7 +275,7 @@ def _render(found: "list[Candidate]", output: OutputFormat, citing: bool, path: 
 
     what = "citing the section's papers" if citing else "cited by the section's papers"
     table = Table(title=f"{len(found)} works {what} ({path or 'all papers'})", title_justify="left")
-    for name in ("#", "papers", "year", "first author", "title", "cited by", "work"):
+    for name in ("#", "papers", "year", "first author", "title", "cited by", "work", "section"):
         table.add_column(name, overflow="fold")
     for rank, c in enumerate(found, start=1):
         table.add_row(
@@ -284,5 +286,6 @@ def _render(found: "list[Candidate]", output: OutputFormat, citing: bool, path: 
             Text(c.title),
             str(c.cited_by_count if c.cited_by_count is not None else ""),
             c.work_id,
+            Text(c.suggested or ""),
         )
     out.print(table)

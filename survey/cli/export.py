@@ -31,6 +31,14 @@ def export(
     within: Annotated[
         str | None, typer.Option("--within", help="Only the papers of this taxonomy section.")
     ] = None,
+    clusters: Annotated[
+        bool,
+        typer.Option(
+            "--clusters",
+            help="graphml and gexf: each paper's cluster of the citation graph "
+            "(survey query clusters) as a node attribute.",
+        ),
+    ] = False,
     layout: Annotated[
         Layout | None,
         typer.Option("--layout", help="html only: timeline (x = year, the default) or force."),
@@ -40,12 +48,16 @@ def export(
     or not at all; - writes to standard output, and a device or FIFO is written directly."""
     if layout is not None and kind is not ExportFormat.html:
         raise typer.BadParameter(f"applies to html only, not {kind}", param_hint="--layout")
+    if clusters and kind not in (ExportFormat.graphml, ExportFormat.gexf):
+        raise typer.BadParameter(
+            f"applies to graphml and gexf, not {kind}", param_hint="--clusters"
+        )
     from survey.export.formats import check_target, gather, write_export
 
     with cli_errors():
         check_target(kind, target)
         with session_scope(engine_from(ctx)) as session:
-            data = gather(session, kind, within)
+            data = gather(session, kind, within, clusters=clusters)
         in_place = writes_in_place(target)
         written = write_export(kind, data, target, layout or Layout.timeline)
     # The summary must not mix with an export written to standard output.

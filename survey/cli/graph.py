@@ -278,3 +278,64 @@ def trend(
         out.print(
             f"burst: {burst['path']} {burst['start']}–{burst['end']} (weight {burst['weight']})"
         )
+
+
+def clusters(
+    ctx: typer.Context,
+    within: Annotated[str | None, WITHIN] = None,
+    resolution: Annotated[
+        float,
+        typer.Option("--resolution", min=0.0, help="Leiden resolution: higher, smaller clusters."),
+    ] = 1.0,
+    level: Annotated[
+        int | None,
+        typer.Option("--level", min=1, help="Taxonomy depth compared (default: below --within)."),
+    ] = None,
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Clusters of the citation graph (Leiden over citations, coupling and co-citation):
+    each with its size, most cited papers and distinctive words, and how they map onto
+    the sections: a contingency table and the adjusted mutual information."""
+    from rich.text import Text
+
+    from survey.graph import clusters as found_clusters
+
+    with cli_errors(), session_scope(engine_from(ctx)) as session:
+        result = found_clusters.clusters(session, within, resolution=resolution, level=level)
+    header = ["cluster", "size", "label", "top", *result["sections"]]
+    rows = [
+        [
+            c["cluster"],
+            c["size"],
+            " ".join(c["label"]),
+            "; ".join(p["key"] for p in c["top"]),
+            *result["contingency"][c["cluster"]],
+        ]
+        for c in result["clusters"]
+    ]
+    if _emit(output, result, header, rows):
+        return
+    if not result["clusters"]:
+        out.print("no citations among these papers: no clusters (load citations)")
+        return
+    for c in result["clusters"]:
+        line = Text(f"cluster {c['cluster']}", style="bold")
+        line.append(f" · {c['size']} papers · {' '.join(c['label'])}")
+        out.print(line)
+        for p in c["top"]:
+            out.print(Text("    ") + _label(p) + Text(f"  ({p['citations']} citing)", style="dim"))
+    table = render.table(
+        f"clusters against the sections at level {result['level']}",
+        ["cluster", *result["sections"]],
+    )
+    for c in result["clusters"]:
+        table.add_row(
+            *render.cells([c["cluster"], *(n or "" for n in result["contingency"][c["cluster"]])])
+        )
+    out.print(table)
+    agreement = "n/a" if result["agreement"] is None else f"{result['agreement']:.2f}"
+    out.print(
+        f"{result['clustered']} of {result['papers']} papers in {len(result['clusters'])} "
+        f"clusters; adjusted mutual information with the sections {agreement} "
+        f"({result['compared']} papers compared)"
+    )

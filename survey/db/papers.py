@@ -134,3 +134,36 @@ def short_names(session: Session) -> dict[int, str]:
 def papers_by_citekey(session: Session) -> list[Paper]:
     """Every paper, by citekey."""
     return list(session.scalars(select(Paper).order_by(Paper.citekey)))
+
+
+def citation_pairs(session: Session) -> list[tuple[int, int]]:
+    """(citing id, cited id) of every citation, each linked pair once (unordered)."""
+    rows = session.execute(select(Citation.citing_id, Citation.cited_id).distinct())
+    return [(citing, cited) for citing, cited in rows]
+
+
+def paper_keys(session: Session) -> list[tuple[int, str]]:
+    """(id, citekey) of every paper (unordered: callers sort by key in Python, the same
+    order on every database)."""
+    return [(i, key) for i, key in session.execute(select(Paper.id, Paper.citekey))]
+
+
+def paper_texts(session: Session, ids: Collection[int]) -> dict[int, str]:
+    """Title and abstract of these papers as one text, by id."""
+    found: dict[int, str] = {}
+    query = select(Paper.id, Paper.title, Paper.abstract)
+    for chunk in chunks(sorted(ids)):
+        for paper_id, title, abstract in session.execute(query.where(Paper.id.in_(chunk))):
+            found[paper_id] = f"{title or ''}\n{abstract or ''}"
+    return found
+
+
+def section_paths(session: Session) -> list[tuple[int, str]]:
+    """(paper id, section path) of every tag, each pair once, sorted in Python (the same
+    order on every database)."""
+    rows = session.execute(
+        select(Tag.paper_id, TaxonomyNode.path)
+        .join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
+        .distinct()
+    )
+    return sorted((paper_id, path) for paper_id, path in rows)

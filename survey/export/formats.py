@@ -38,16 +38,19 @@ def check_target(kind: ExportFormat, target: Path) -> None:
         )
 
 
-def gather(session: Session, kind: ExportFormat, within: str | None = None) -> ExportData:
+def gather(
+    session: Session, kind: ExportFormat, within: str | None = None, *, clusters: bool = False
+) -> ExportData:
     """What the format writes: the graph page's data for html, the export data otherwise
-    (papers with sections, influence and colour, and the edges among them)."""
+    (papers with sections, influence and colour, and the edges among them; with
+    `clusters`, each paper's cluster)."""
     if kind is ExportFormat.html:
         from survey.export.html import page_data
 
         return page_data(session, within)
     from survey.graph.analysis import export_data
 
-    return export_data(session, within)
+    return export_data(session, within, clusters=clusters)
 
 
 def is_page_data(data: ExportData) -> TypeGuard[PageData]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from survey.export import write_with
-from survey.export.graphml import node_size
+from survey.export.graphml import CLUSTER_KEY, has_clusters, node_size
 from survey.export.xmlwrite import (
     XML_DECLARATION,
     attributes,
@@ -55,12 +55,15 @@ def _write(data: ExportData, out: IO[str]) -> None:
     graph = [("mode", "dynamic"), ("defaultedgetype", "directed"), ("timeformat", "integer")]
     write(f"  {start_tag('graph', graph)}\n")
     write(f"    {start_tag('attributes', [('class', 'node'), ('mode', 'static')])}\n")
-    for index, (name, kind) in enumerate(ATTRIBUTES):
+    declared_attributes = ATTRIBUTES + ([(CLUSTER_KEY[0], "integer")] if has_clusters(data) else [])
+    for index, (name, kind) in enumerate(declared_attributes):
         declared = [("id", index), ("title", name), ("type", kind)]
         write(f"      {empty_element('attribute', declared)}\n")
     write("    </attributes>\n    <nodes>\n")
     # One opening per attribute, built once: the loop below writes one per value.
-    opening = [f"<attvalue{attributes([('for', index)])}" for index in range(len(ATTRIBUTES))]
+    opening = [
+        f"<attvalue{attributes([('for', index)])}" for index in range(len(declared_attributes))
+    ]
     for paper in data["papers"]:
         node = [("id", paper["key"]), ("label", paper_label(paper)), ("start", paper["year"])]
         write(f"      {start_tag('node', node)}\n        <attvalues>\n")
@@ -75,8 +78,9 @@ def _write(data: ExportData, out: IO[str]) -> None:
             "colour_section": paper["colour_section"],
             "citations": paper["citations"],
             "pagerank": paper["pagerank"],
+            "cluster": paper.get("cluster"),
         }
-        for index, (name, _kind) in enumerate(ATTRIBUTES):
+        for index, (name, _kind) in enumerate(declared_attributes):
             value = values[name]
             if value is None or value == "":
                 continue

@@ -50,6 +50,8 @@ NODE_KEYS = [
     ("b", "int"),
     ("size", "double"),
 ]
+# Written only when the data has clusters (survey export --clusters).
+CLUSTER_KEY = ("cluster", "int")
 EDGE_KEYS = [("weight", "double"), ("relation", "string"), ("origin", "string")]
 
 
@@ -79,7 +81,13 @@ def node_values(paper: ExportPaper) -> dict[str, Any]:
         "g": g,
         "b": b,
         "size": node_size(paper["citations"]),
+        "cluster": paper.get("cluster"),
     }
+
+
+def has_clusters(data: ExportData) -> bool:
+    """True when the papers carry their clusters (the data was gathered with them)."""
+    return any("cluster" in paper for paper in data["papers"])
 
 
 def write_graphml(data: ExportData, path: Path) -> None:
@@ -90,18 +98,19 @@ def _write(data: ExportData, out: IO[str]) -> None:
     write = out.write
     write(XML_DECLARATION)
     write(root_start("graphml", GRAPHML, GRAPHML_XSD) + "\n")
-    for scope, keys in (("node", NODE_KEYS), ("edge", EDGE_KEYS)):
+    node_keys = NODE_KEYS + ([CLUSTER_KEY] if has_clusters(data) else [])
+    for scope, keys in (("node", node_keys), ("edge", EDGE_KEYS)):
         for name, kind in keys:
             key = [("id", name), ("for", scope), ("attr.name", name), ("attr.type", kind)]
             write(f"  {empty_element('key', key)}\n")
     write(f"  {start_tag('graph', [('id', 'citations'), ('edgedefault', 'directed')])}\n")
     # One opening per key, built once: the loops below write a million of them.
-    opening = {name: start_tag("data", [("key", name)]) for name, _kind in NODE_KEYS + EDGE_KEYS}
+    opening = {name: start_tag("data", [("key", name)]) for name, _kind in node_keys + EDGE_KEYS}
     ids = {paper["key"]: f"n{index}" for index, paper in enumerate(data["papers"], start=1)}
     for paper in data["papers"]:
         values = node_values(paper)
         write(f"    {start_tag('node', [('id', ids[paper['key']])])}\n")
-        for name, _kind in NODE_KEYS:
+        for name, _kind in node_keys:
             value = values[name]
             if value is None or value == "":
                 continue

@@ -318,10 +318,19 @@ PALETTE = [
 NO_SECTION = (160, 160, 160)
 
 
-def export_data(session: Session, within: str | None = None) -> ExportData:
+def export_data(
+    session: Session, within: str | None = None, *, clusters: bool = False
+) -> ExportData:
     """Everything the exports write: papers with their sections, influence and colour,
-    and the citation edges among them. `within` keeps one taxonomy subtree."""
+    and the citation edges among them. `within` keeps one taxonomy subtree. With
+    `clusters`, each paper's `cluster` too: its cluster of the citation graph among the
+    papers kept (survey.graph.clusters; None for a paper without links)."""
     path, ids = _within_ids(session, within)
+    found_clusters = None
+    if clusters:
+        from survey.graph.clusters import paper_clusters  # scipy and igraph: only when asked
+
+        found_clusters = paper_clusters(session, path)
     order = tx.ordered_paths(session)
     rank = {p: i for i, p in enumerate(order)}
     sections = papers_db.sections_by_paper(session)
@@ -362,6 +371,8 @@ def export_data(session: Session, within: str | None = None) -> ExportData:
                 "pagerank": info.pagerank if info else 0.0,
             }
         )
+        if found_clusters is not None:
+            papers[-1]["cluster"] = found_clusters.get(paper.citekey)
     kept = {p["key"] for p in papers}
     edges: list[ExportEdge] = [
         {

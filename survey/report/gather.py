@@ -14,7 +14,15 @@ from survey.graph import network as g
 from survey.naming import paper_label
 from survey.report.venues import venue_name
 from survey.review import discover
-from survey.shapes import ExportPaper, MissingWork, Ranked, Trend
+from survey.review import suggest as suggest_review
+from survey.shapes import (
+    ExportPaper,
+    MissingWork,
+    PaperSuggestion,
+    Ranked,
+    SectionFinding,
+    Trend,
+)
 from survey.vocab import Provenance, SectionFlag, index_label
 
 TOP = 10
@@ -106,6 +114,17 @@ class IndexCoverage(TypedDict):
     external: int  # works outside the survey the papers cite, per this index
 
 
+class Disagreement(TypedDict):
+    """Where the citations disagree with the taxonomy (survey suggest at the top level)."""
+
+    level: int
+    agreement: float | None  # clusters against sections: adjusted mutual information
+    compared: int  # papers filed at the level with citation neighbours
+    agreeing: int  # of those, papers whose neighbourhood points to their own section
+    suggestions: list[PaperSuggestion]  # misfiled, then unfiled
+    sections: list[SectionFinding]  # split, merge
+
+
 class Report(TypedDict):
     """The report object: everything the Markdown shows, as plain data."""
 
@@ -119,6 +138,7 @@ class Report(TypedDict):
     top_pagerank: list[Ranked]
     gaps: Gaps
     coverage: list[IndexCoverage]  # empty before survey enrich
+    disagreement: Disagreement | None  # None when there are no citations
 
 
 def build_report(session: Session, within: str | None = None) -> Report:
@@ -251,6 +271,7 @@ def build_report(session: Session, within: str | None = None) -> Report:
         "top_cited": top["papers"],
         "top_pagerank": by_rank["papers"],
         "coverage": _coverage(session, origins, within is None),
+        "disagreement": _disagreement(session, within) if edges else None,
         "gaps": {
             "empty": [s["path"] for s in sections if s["flag"] == SectionFlag.EMPTY],
             "images_only": [s["path"] for s in sections if s["flag"] == SectionFlag.IMAGES_ONLY],
@@ -260,6 +281,18 @@ def build_report(session: Session, within: str | None = None) -> Report:
             ),
             "no_citations": sorted(k for k in papers if k not in connected),
         },
+    }
+
+
+def _disagreement(session: Session, within: str | None) -> Disagreement:
+    found = suggest_review.suggest(session, within)
+    return {
+        "level": found.level,
+        "agreement": found.agreement,
+        "compared": found.papers_compared,
+        "agreeing": found.agreeing,
+        "suggestions": found.suggestions,
+        "sections": found.sections,
     }
 
 

@@ -16,6 +16,7 @@ from survey.textnorm import strip_controls
 
 if TYPE_CHECKING:
     from survey.report.gather import (
+        Disagreement,
         Gaps,
         IndexCoverage,
         Report,
@@ -119,6 +120,8 @@ def render_markdown(
 
     _trends(lines, report["trend"], charts or [])
     _influence(lines, report)
+    if report["disagreement"] is not None:
+        _disagreement(lines, report["disagreement"])
     _gaps(lines, report["gaps"])
 
     add("## References")
@@ -157,7 +160,7 @@ def _section(lines: list[str], section: ReportSection) -> None:
         add(f"Main path (search path count {section['main_path_weight']}): {route}")
         add("")
     if section["missing"]:
-        _missing_works(lines, section["missing"])
+        _missing_works(lines, section["missing"], section["path"])
 
 
 def _papers_table(lines: list[str], papers: list[ReportPaper]) -> None:
@@ -208,7 +211,7 @@ def _lineage_diagram(lines: list[str], edges: list[ReportEdge]) -> None:
         add("")
 
 
-def _missing_works(lines: list[str], missing: list[MissingWork]) -> None:
+def _missing_works(lines: list[str], missing: list[MissingWork], path: str) -> None:
     add = lines.append
     add(
         "Missing from this section (works its papers cite that the survey lacks, per the "
@@ -221,9 +224,17 @@ def _missing_works(lines: list[str], missing: list[MissingWork]) -> None:
         doi = f", doi {md(work['doi'])}" if work["doi"] else ""
         add(
             f"- {md(work['title'])} ({md(work['first_author'])}{year}; "
-            f"{md(work['work'])}{doi}): cited by {work['count']}: {who}"
+            f"{md(work['work'])}{doi}): cited by {work['count']}: {who}{_elsewhere(work, path)}"
         )
     add("")
+
+
+def _elsewhere(work: MissingWork, path: str) -> str:
+    """Where the work's citing papers point, when that is another section than `path`."""
+    suggested = work["suggested"]
+    if suggested is None or suggested == path or suggested.startswith(path + "/"):
+        return ""
+    return f"; its citing papers point to `{suggested}`"
 
 
 def _arrow(edge: ReportEdge) -> str:
@@ -313,6 +324,51 @@ def _influence(lines: list[str], report: Report) -> None:
             name = md(row["short"] or row["title"])
             add(f"| {rank} | {f'{name} ' if name else ''}{cite(row['key'])} | {value} |")
         add("")
+
+
+def _disagreement(lines: list[str], found: Disagreement) -> None:
+    add = lines.append
+    add("## Where the citations disagree with the taxonomy")
+    add("")
+    agreement = "n/a" if found["agreement"] is None else f"{found['agreement']:.2f}"
+    add(
+        f"Each paper's citation neighbourhood (what it cites, what cites it, shared references "
+        f"and co-citations) points to a section at taxonomy level {found['level']}: "
+        f"{found['agreeing']} of {found['compared']} papers with neighbours point to their "
+        f"own. Clusters of the citation graph against the sections: adjusted mutual "
+        f"information {agreement}."
+    )
+    add("")
+    misfiled = [s for s in found["suggestions"] if s["kind"] == "misfiled"]
+    unfiled = [s for s in found["suggestions"] if s["kind"] == "unfiled"]
+    entries = [
+        ("Papers whose citations point to another section", misfiled),
+        ("Papers in no section, with where their citations point", unfiled),
+    ]
+    for title, chosen in entries:
+        add(f"**{title}:** " + ("none." if not chosen else f"{len(chosen)}."))
+        add("")
+        for item in chosen:
+            now = ", ".join(f"`{p}`" for p in item["sections"]) or "no section"
+            why = ", ".join(f"{n['relation']} {cite(n['key'])}" for n in item["why"])
+            add(
+                f"- {cite(item['citekey'])} in {now}: `{item['suggested']}` "
+                f"(confidence {item['confidence']:.0%}; {why})"
+            )
+        if chosen:
+            add("")
+    for kind, title in (
+        ("split", "Sections split over clusters"),
+        ("merge", "Sections in one cluster"),
+    ):
+        items = [f for f in found["sections"] if f["kind"] == kind]
+        add(f"**{title}:** " + ("none." if not items else f"{len(items)}."))
+        add("")
+        for finding in items:
+            other = ", ".join(f"`{w}`" if kind == "merge" else w for w in finding["with"])
+            add(f"- `{finding['section']}` with {other}: {md(finding['why'])}")
+        if items:
+            add("")
 
 
 def _gaps(lines: list[str], gaps: Gaps) -> None:

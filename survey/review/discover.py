@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from survey.config import DEFAULT_MIN_CITING
 from survey.controls import strip_controls
 from survey.db import citations as cdb
 from survey.db import indexes as idx
+from survey.db import papers as papers_db
 from survey.db import reads
 from survey.db import taxonomy as tx
 from survey.db.models import IndexWork
@@ -29,6 +30,7 @@ from survey.export.bibtex import escape_text as bibtex_escape
 from survey.identifiers import work_identities
 from survey.ingest.enrich import resolve_against
 from survey.ingest.match import parse_hints
+from survey.review.suggest import pointed_section
 from survey.shapes import MissingWork
 from survey.sources.indexes.records import IndexClient, WorkRecord
 from survey.textnorm import normalize_title
@@ -53,6 +55,10 @@ class Candidate:
     keys: tuple[str, ...]  # the section's papers that cite it (or that it cites)
     venue_type: str = ""  # the index's venue type: journal, conference, repository, ...
     source: str = "openalex"  # the index the work's record came from
+    # The section its citing papers point to (survey suggest's rule), and the share of
+    # them it holds; None when none of them is filed.
+    suggested: str | None = None
+    confidence: float | None = None
 
     @property
     def count(self) -> int:
@@ -69,6 +75,8 @@ class Candidate:
             "doi": self.doi,
             "cited_by_count": self.cited_by_count,
             "papers": list(self.keys),
+            "suggested": self.suggested,
+            "confidence": self.confidence,
         }
 
 
@@ -113,6 +121,7 @@ def missing_by_section(
     keys = reads.citekeys_by_id(session)
     references = idx.external_references(session)
     works = idx.works(session) if references else {}
+    place = _placer(session, keys) if references else None
     one_of = same_works(works.values())
     cites: dict[str, set[str]] = {}
     for paper_id, work_id in references:
@@ -124,7 +133,7 @@ def missing_by_section(
         for key in section_keys:
             for work_id in cites.get(key, ()):
                 citing.setdefault(work_id, set()).add(key)
-        return _ranked(
+        found = _ranked(
             (
                 _candidate(works[w], tuple(sorted(papers)))
                 for w, papers in citing.items()
@@ -133,8 +142,26 @@ def missing_by_section(
             min_citing,
             None,
         )
+        return [place(c) for c in found] if place is not None else found
 
     return missing
+
+
+def _placer(session: Session, keys: dict[int, str]) -> Callable[[Candidate], Candidate]:
+    """A function giving a missing work the section its citing papers point to: survey
+    suggest's rule, each citing paper a direct citation (weight 1)."""
+    filed: dict[str, list[str]] = {}
+    for paper_id, path in papers_db.section_paths(session):
+        filed.setdefault(keys[paper_id], []).append(path)
+    order = tx.ordered_paths(session)
+
+    def place(candidate: Candidate) -> Candidate:
+        pointed = pointed_section([(filed.get(k, []), 1.0) for k in candidate.keys], order)
+        if pointed is None:
+            return candidate
+        return replace(candidate, suggested=pointed[0], confidence=pointed[1])
+
+    return place
 
 
 def same_works(works: Iterable[IndexWork | WorkRecord]) -> dict[str, str]:
@@ -218,7 +245,8 @@ def citing_works(
     for work_id, papers in cited_by.items():
         merged.setdefault(one_of[work_id], set()).update(papers)
     candidates = [_candidate(records[w], tuple(sorted(p))) for w, p in merged.items()]
-    return path, _ranked(candidates, min_citing, limit)
+    place = _placer(session, reads.citekeys_by_id(session))
+    return path, [place(c) for c in _ranked(candidates, min_citing, limit)]
 
 
 def _paper_identities(row: tuple[object, ...]) -> list[tuple[str, str]]:
