@@ -387,7 +387,7 @@ def test_misfiled_json_has_the_documented_fields(engine: Engine, tmp_path: Path,
     (item,) = json.loads(cli("suggest", "--format", "json").stdout)
     assert {"citekey", "sections", "suggested", "confidence", "why"} <= set(item)
     assert item["citekey"] == "isola2017image"
-    assert {"key", "relation", "section", "weight"} == set(item["why"][0])
+    assert {"citekey", "relation", "section", "weight"} == set(item["why"][0])
     text = " ".join(cli("suggest").stdout.split())
     assert "isola2017image (misfiled: self-supervised/pretext-tasks) -> gan/" in text
 
