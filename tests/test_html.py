@@ -465,3 +465,42 @@ def test_page_size() -> None:
     assert html_module.page_size(0, None) == node_size(0)
     assert html_module.page_size(4, 0) == node_size(4)
     assert html_module.page_size(0, 999) == pytest.approx(node_size(0) + 9.0)
+
+
+def test_the_page_can_colour_by_cluster(built: Engine) -> None:
+    """Two colourings on a survey with citations: by section (first) and by cluster of the
+    citation graph, the same clusters `survey query clusters` finds."""
+    from survey.graph.clusters import paper_clusters
+
+    data = data_of(built)
+    content = page_content(data)
+    section, cluster = content["colourings"]
+    assert (section["name"], cluster["name"]) == ("section", "cluster")
+    assert cluster["title"] == "clusters of the citation graph"
+    assert len(cluster["of"]) == len(content["papers"]) == len(section["of"])
+    with session_scope(built) as session:
+        expected = paper_clusters(session, None)
+    largest = cluster["legend"][0]["label"]
+    sizes: dict[int, int] = {}
+    for found in expected.values():
+        if found is not None:
+            sizes[found] = sizes.get(found, 0) + 1
+    assert largest == f"cluster 1 ({max(sizes.values())} papers)"
+    # Papers of one cluster share a legend entry; papers without links take the last one.
+    by_key = dict(zip((p["key"] for p in data["papers"]), cluster["of"], strict=True))
+    for key, found in expected.items():
+        if found is None:
+            assert by_key[key] == len(cluster["legend"]) - 1
+    assert cluster["legend"][-1]["label"] == "smaller clusters, no links"
+
+
+def test_a_survey_without_citations_has_no_cluster_colouring(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from survey.ingest.load import load_bib_files
+
+    bib = tmp_path / "one.bib"
+    bib.write_text("@misc{a2020, title = {A}, year = {2020}}\n", encoding="utf-8")
+    with session_scope(engine, write=True) as session:
+        load_bib_files(session, [bib])
+    assert [c["name"] for c in page_content(data_of(engine))["colourings"]] == ["section"]

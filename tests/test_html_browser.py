@@ -453,6 +453,22 @@ def test_the_bundled_survey_has_no_empty_state(opened: Opened) -> None:
     assert opened.page.is_hidden("#no-citations")
 
 
+def test_colour_by_cluster_and_back(opened: Opened, bundled: Survey) -> None:
+    """The colour selector offers the clusters of the citation graph; choosing them
+    recolours the papers in place and retitles the legend; choosing sections again
+    restores every colour."""
+    assert opened.page.is_visible("#colour-by")
+    colours = "() => window.surveyPage.graph.mapNodes((n, a) => a.color)"
+    by_section = opened.js(colours)
+    opened.page.select_option("#colour-by", label="clusters of the citation graph")
+    assert "Colour: clusters of the citation graph" in opened.page.text_content("#legend-title")
+    by_cluster = opened.js(colours)
+    assert by_cluster != by_section and len(set(by_cluster)) > 1
+    opened.page.select_option("#colour-by", label="top-level sections")
+    assert opened.js(colours) == by_section
+    assert opened.errors == []
+
+
 def test_the_earlier_band_holds_the_2001_paper(opened: Opened, bundled: Survey) -> None:
     assert opened.page.is_visible("#earlier")
     assert opened.page.text_content("#axis .earlier") == "earlier: 2001"

@@ -74,7 +74,8 @@ _MARKER = re.compile(r"@@([a-z]+)@@")
 def page_data(session: Session, within: str | None = None) -> PageData:
     """The exports' data (analysis.export_data) with every section's label."""
     return {
-        **analysis.export_data(session, within),
+        # Each paper's cluster too, so the page can colour by cluster as well as by section.
+        **analysis.export_data(session, within, clusters=True),
         "labels": papers_db.section_labels(session),
         "title": tx.get_setting(session, "survey.title", ""),
         "cited_by": indexes_db.cited_by_counts(session),
@@ -161,7 +162,7 @@ def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, 
             }
             for p in paths
         ],
-        "colourings": [section_colouring(data)],
+        "colourings": [section_colouring(data), *cluster_colourings(data)],
         "relations": [
             {"name": r or "(none)", "colour": RELATION_COLOURS.get(r, OTHER_RELATION)}
             for r in relations
@@ -240,6 +241,36 @@ def section_colouring(data: PageData) -> dict[str, Any]:
         ],
         "of": [position[p["colour_section"]] for p in data["papers"]],
     }
+
+
+def cluster_colourings(data: PageData) -> list[dict[str, Any]]:
+    """The colouring by cluster of the citation graph (`survey query clusters`), when the
+    papers have clusters: the largest clusters one colour each, in order of size, the
+    rest and the papers without citation links grey. None without citations."""
+    found = [p.get("cluster") for p in data["papers"]]
+    sizes: dict[int, int] = defaultdict(int)
+    for cluster in found:
+        if cluster is not None:
+            sizes[cluster] += 1
+    if not sizes:
+        return []
+    # Clusters are numbered by size already; the largest get the palette's colours.
+    coloured = sorted(sizes, key=lambda c: (-sizes[c], c))[: len(analysis.PALETTE)]
+    position = {c: i for i, c in enumerate(coloured)}
+    legend = [
+        {"label": f"cluster {c + 1} ({sizes[c]} papers)", "colour": _hex(analysis.PALETTE[i])}
+        for i, c in enumerate(coloured)
+    ]
+    rest = len(legend)
+    legend.append({"label": "smaller clusters, no links", "colour": _hex(analysis.NO_SECTION)})
+    return [
+        {
+            "name": "cluster",
+            "title": "clusters of the citation graph",
+            "legend": legend,
+            "of": [position.get(c, rest) if c is not None else rest for c in found],
+        }
+    ]
 
 
 def page_size(citations: int, cited_by: int | None) -> float:
