@@ -8,7 +8,9 @@ folder twice changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from survey.ingest.files import attach_source, survey_file
 from survey.ingest.load import LoadReport, Progress, load_bib_files
 from survey.ingest.match import PaperRef, Resolution, Resolver
 from survey.ingest.mentions import SURVEY_MANIFEST, built_manifest, remembered_path
+from survey.inputs import read_input
 from survey.sources.citations import read_citations
 from survey.sources.manifest import Manifest, read_manifest
 from survey.sources.notes import Mention, Notes, load_notes, parse_notes, slugify
@@ -378,23 +381,74 @@ def _load_citations(
     """Edges from the citations files and from BibTeX `cites` fields, replacing the old ones.
 
     Every file edge is replaced at once, so an edge that moves from one citations file to
-    another (or a file that leaves the manifest) cannot collide with its old row.
+    another (or a file that leaves the manifest) cannot collide with its old row. When
+    nothing the file edges depend on changed since the last build (the files' bytes, the
+    papers' keys, aliases and years, the manifest's aliases) and the last build stored
+    them without an error, the files are not read again.
     """
     names = EdgeNames(facts, manifest.aliases)
-    lines: list[EdgeLine] = []
+    files: list[tuple[Path, int, str, bytes]] = []
     for path in manifest.citations:
-        edge_lines, diagnostics = read_citations(path)
-        report.diagnostics.extend(diagnostics)
+        data = read_input(path, "citations CSV file", "check the citations path in survey.toml")
+        sha256 = hashlib.sha256(data).hexdigest()
         ref = survey_file(manifest.folder, path)
-        source = attach_source(session, ref, SourceKind.CITATIONS, "", path.stat().st_size)
-        lines.extend(
-            EdgeLine(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source.id)
-            for e in edge_lines
+        source = attach_source(session, ref, SourceKind.CITATIONS, sha256, len(data))
+        files.append((path, source.id, sha256, data))
+    stored_edges = citations_db.edge_counts(session, FILE_ORIGIN)
+    fingerprint = _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0])
+    if fingerprint != tx.get_setting(session, CITATIONS_FINGERPRINT):
+        lines: list[EdgeLine] = []
+        found: list[Diagnostic] = []
+        for path, source_id, _, data in files:
+            edge_lines, diagnostics = read_citations(path, data)
+            found.extend(diagnostics)
+            lines.extend(
+                EdgeLine(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source_id)
+                for e in edge_lines
+            )
+        from_files = resolve_edges(lines, names)
+        del lines
+        citations_db.replace_edges(session, FILE_ORIGIN, None, from_files.rows)
+        found.extend(from_files.diagnostics)
+        report.diagnostics.extend(found)
+        failed = any(d.is_error for d in found)
+        stored_edges = (len(from_files.rows), from_files.suspect)
+        # A file with errors is read again next time, as a BibTeX file with errors is.
+        fingerprint = (
+            ""
+            if failed
+            else _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0])
         )
-    from_files = resolve_edges(lines, names)
-    citations_db.replace_edges(session, FILE_ORIGIN, None, from_files.rows)
+        tx.set_setting(session, CITATIONS_FINGERPRINT, fingerprint)
+    report.edges += stored_edges[0]
+    report.suspect_edges += stored_edges[1]
     from_fields = sync_field_edges(session, names)
-    for result in (from_files, from_fields):
-        report.diagnostics.extend(result.diagnostics)
-        report.edges += len(result.rows)
-        report.suspect_edges += result.suspect
+    report.diagnostics.extend(from_fields.diagnostics)
+    report.edges += len(from_fields.rows)
+    report.suspect_edges += from_fields.suspect
+
+
+# Setting: what the stored file edges were resolved from (see _citations_fingerprint).
+CITATIONS_FINGERPRINT = "citations.fingerprint"
+
+
+def _citations_fingerprint(
+    files: Sequence[tuple[Path, int, str, bytes]],
+    facts: Sequence[tx.PaperFacts],
+    aliases: Mapping[str, str],
+    edges: int,
+) -> str:
+    """A digest of everything the file edges are resolved from: each file (path, source,
+    bytes), each paper's id, key, year and aliases, the manifest's aliases, and the
+    number of file edges stored from them."""
+    digest = hashlib.sha256()
+    for path, source_id, sha256, _ in files:
+        digest.update(f"{path}\x00{source_id}\x00{sha256}\n".encode())
+    digest.update(json.dumps(sorted(aliases.items()), ensure_ascii=False).encode())
+    for fact in facts:
+        aliases_text = "\x1f".join(fact.aliases)
+        digest.update(
+            f"{fact.paper_id}\x00{fact.citekey}\x00{fact.year}\x00{aliases_text}\n".encode()
+        )
+    digest.update(f"edges {edges}".encode())
+    return digest.hexdigest()

@@ -27,10 +27,14 @@ class EdgeLine:
     evidence: str
 
 
-def read_citations(path: Path) -> tuple[list[EdgeLine], list[Diagnostic]]:
-    """The edges of a citations CSV file, and one error per malformed line."""
+def read_citations(
+    path: Path, data: bytes | None = None
+) -> tuple[list[EdgeLine], list[Diagnostic]]:
+    """The edges of a citations CSV file (its bytes `data`, when already read), and one
+    error per malformed line."""
     name = str(path)
-    data = read_input(path, "citations CSV file", "check the citations path in survey.toml")
+    if data is None:
+        data = read_input(path, "citations CSV file", "check the citations path in survey.toml")
     text = decode_utf8(data, name, "save the file as UTF-8")
     rows: list[EdgeLine] = []
     diagnostics: list[Diagnostic] = []
