@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey.db.models import Alias, Author, Mention, Paper, Setting, Source, Tag, TaxonomyNode
@@ -281,6 +281,20 @@ def ordered_paths(session: Session) -> list[str]:
 
     visit(None)
     return order
+
+
+def insert_mentions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert mention rows (column -> value) in one bulk statement, in their order."""
+    session.flush()
+    if rows:
+        session.execute(insert(Mention), list(rows))
+
+
+def insert_tags(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert tag rows (paper_id, node_id, provenance, annotation) in one bulk statement."""
+    session.flush()
+    if rows:
+        session.execute(insert(Tag), list(rows))
 
 
 def set_setting(session: Session, name: str, value: str) -> None:
