@@ -136,11 +136,31 @@ def build_report(session: Session, within: str | None = None) -> Report:
     nodes = tx.nodes_by_path(session)
     order = [p for p in data["sections"] if within is None or _inside(p, data["within"])]
 
+    # Grouped once, then looked up per section: each section's own tags, the papers of
+    # its subtree and the edges among them (a section's subtree holds a paper when the
+    # paper is filed under the section or under any section below it).
+    direct_tags: dict[str, list[tuple[ExportPaper, Any]]] = {}
+    subtrees: dict[str, set[str]] = {}
+    above: dict[str, set[str]] = {}  # a paper -> every section whose subtree holds it
+    for paper in papers.values():
+        for tag in paper["sections"]:
+            direct_tags.setdefault(tag["path"], []).append((paper, tag))
+            parts = tag["path"].split("/")
+            for depth in range(1, len(parts) + 1):
+                prefix = "/".join(parts[:depth])
+                subtrees.setdefault(prefix, set()).add(paper["key"])
+                above.setdefault(paper["key"], set()).add(prefix)
+    inner_edges: dict[str, list[tuple[str, str, str]]] = {}
+    for a, b, r in edges:  # sorted, so each section's list is sorted too
+        if a in above and b in above:
+            for prefix in above[a] & above[b]:
+                inner_edges.setdefault(prefix, []).append((a, b, r))
+
     sections: list[ReportSection] = []
     for path in order:
         node = nodes[path]
         direct = sorted(
-            ((p, s) for p in papers.values() for s in p["sections"] if s["path"] == path),
+            direct_tags.get(path, []),
             key=lambda pair: (pair[0]["year"] or 0, pair[0]["key"], pair[1]["provenance"]),
         )
         # Each paper once, with every provenance and annotation it has in the section.
@@ -153,12 +173,8 @@ def build_report(session: Session, within: str | None = None) -> Report:
             notes = annotations.setdefault(paper["key"], [])
             if tag["annotation"] and tag["annotation"] not in notes:
                 notes.append(tag["annotation"])
-        subtree = {
-            p["key"]
-            for p in papers.values()
-            if any(_inside(s["path"], path) for s in p["sections"])
-        }
-        inner = sorted((a, b, r) for a, b, r in edges if a in subtree and b in subtree)
+        subtree = subtrees.get(path, set())
+        inner = inner_edges.get(path, [])
         graph = g.citation_graph(
             [(k, {}) for k in sorted(subtree)], [(a, b, {}) for a, b, _ in inner]
         )
