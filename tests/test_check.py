@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from survey.db import indexes as idx
 from survey.db import reads, session_scope
 from survey.ingest.folder import build_survey
+from survey.review import check as check_module
 from survey.review.check import check
 
 PLANTED = Path(__file__).resolve().parent / "fixtures" / "planted"
@@ -213,3 +214,29 @@ def test_a_preprint_the_index_also_knows_only_as_preprint_is_quiet(
     engine: Engine, tmp_path: Path, key: str, work: dict[str, object]
 ) -> None:
     assert _matched(engine, tmp_path, key, **work) == []
+
+
+def test_check_parses_again_only_the_entries_whose_values_no_column_holds(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build stored each entry's parsed fields; check reads the stored BibTeX only of
+    entries with a year, DOI or author list the build could not store, and finds the
+    same as when it parsed every entry again."""
+    parsed: list[str] = []
+    real = check_module.raw_field_values
+
+    def spy(raws: list[str]) -> dict[str, dict[str, str]]:
+        parsed.extend(raws)
+        return real(raws)
+
+    monkeypatch.setattr(check_module, "raw_field_values", spy)
+    with session_scope(engine, write=True) as session:
+        build_survey(session, PLANTED)
+        papers = len(reads.papers_with_source(session))
+        found = check(session)
+        reparsed = len(parsed)
+        monkeypatch.setattr(check_module, "_needs_raw", lambda *_: True)
+        everything = check(session)
+    assert found == everything
+    assert 0 < reparsed < papers / 2
+    assert any("badyear2018" in raw for raw in parsed)
