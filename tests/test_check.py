@@ -15,6 +15,7 @@ from survey.db import reads, session_scope
 from survey.ingest.folder import build_survey
 from survey.review import check as check_module
 from survey.review.check import check
+from survey.sources.bibtex import raw_field_values
 
 PLANTED = Path(__file__).resolve().parent / "fixtures" / "planted"
 
@@ -223,11 +224,10 @@ def test_check_parses_again_only_the_entries_whose_values_no_column_holds(
     entries with a year, DOI or author list the build could not store, and finds the
     same as when it parsed every entry again."""
     parsed: list[str] = []
-    real = check_module.raw_field_values
 
     def spy(raws: list[str]) -> dict[str, dict[str, str]]:
         parsed.extend(raws)
-        return real(raws)
+        return raw_field_values(raws)
 
     monkeypatch.setattr(check_module, "raw_field_values", spy)
     with session_scope(engine, write=True) as session:

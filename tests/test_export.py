@@ -25,9 +25,10 @@ from survey.export import write_with
 from survey.export.bibtex import write_bibtex
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
+from survey.export.formats import ExportFormat, gather
 from survey.export.gexf import write_gexf
 from survey.export.graphml import write_graphml
-from survey.graph import analysis
+from survey.graph import analysis, network
 from survey.ingest.folder import build_survey
 from survey.ingest.load import load_bib_files
 from survey.report import build_report, render_markdown
@@ -335,3 +336,25 @@ def test_cli_export_errors(cli: Cli, tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
     folder = cli("export", "bib", tmp_path)
     assert folder.exit_code == 1 and "is a folder" in folder.stderr
+
+
+def test_bibtex_and_csljson_exports_compute_no_pagerank(
+    built: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export computes only what its format contains: BibTeX and CSL-JSON hold no
+    citation counts or PageRank, so no citation graph is ranked for them."""
+    ranked: list[int] = []
+    real = network.influence
+
+    def spy(graph: nx.DiGraph) -> Any:
+        ranked.append(graph.number_of_nodes())
+        return real(graph)
+
+    monkeypatch.setattr(network, "influence", spy)
+    with session_scope(built) as session:
+        for kind in (ExportFormat.bib, ExportFormat.csljson):
+            data = gather(session, kind)
+            assert data["papers"] and data["edges"]
+        assert ranked == []
+        assert gather(session, ExportFormat.graphml)["papers"][0]["pagerank"] > 0
+    assert ranked

@@ -47,7 +47,10 @@ def gather(session: Session, kind: ExportFormat, within: str | None = None) -> E
         return page_data(session, within)
     from survey.graph.analysis import export_data
 
-    return export_data(session, within)
+    # BibTeX and CSL-JSON write no citation counts or PageRank: no graph for them.
+    return export_data(
+        session, within, influence=kind not in (ExportFormat.bib, ExportFormat.csljson)
+    )
 
 
 def is_page_data(data: ExportData) -> TypeGuard[PageData]:

@@ -302,9 +302,13 @@ PALETTE = [
 NO_SECTION = (160, 160, 160)
 
 
-def export_data(session: Session, within: str | None = None) -> ExportData:
+def export_data(
+    session: Session, within: str | None = None, *, influence: bool = True
+) -> ExportData:
     """Everything the exports write: papers with their sections, influence and colour,
-    and the citation edges among them. `within` keeps one taxonomy subtree."""
+    and the citation edges among them. `within` keeps one taxonomy subtree. Without
+    `influence` (for a format that writes none) the citation graph and PageRank are not
+    computed and every paper's citations and pagerank are 0."""
     path, ids = _within_ids(session, within)
     order = tx.ordered_paths(session)
     rank = {p: i for i, p in enumerate(order)}
@@ -312,8 +316,7 @@ def export_data(session: Session, within: str | None = None) -> ExportData:
     colours = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(tops)}
     sections = papers_db.sections_by_paper(session)
     authors = papers_db.authors_by_paper(session)
-    graph, _ = _graph(session, ids)
-    influence = {i.key: i for i in g.influence(graph)}
+    ranked = {i.key: i for i in g.influence(_graph(session, ids)[0])} if influence else {}
     short = papers_db.short_names(session)
     papers: list[ExportPaper] = []
     for paper in papers_db.papers_by_citekey(session):
@@ -321,7 +324,7 @@ def export_data(session: Session, within: str | None = None) -> ExportData:
             continue
         placed = sorted(sections.get(paper.id, []), key=lambda s: (rank.get(s[0], len(rank)), s[2]))
         top = placed[0][0].split("/")[0] if placed else ""
-        info = influence.get(paper.citekey)
+        info = ranked.get(paper.citekey)
         papers.append(
             {
                 "key": paper.citekey,
