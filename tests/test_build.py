@@ -379,3 +379,60 @@ def test_an_edited_year_flags_the_edges_of_an_unchanged_citations_file(
             )
         )
     assert suspect is True
+
+
+def summary(report: BuildReport) -> tuple[object, ...]:
+    return (
+        report.nodes,
+        report.mentions,
+        report.resolved,
+        report.ambiguous,
+        report.unresolved,
+        report.notes_tags,
+        report.curated_tags,
+        report.manual_tags,
+        report.edges,
+        report.open_mentions,
+        [(d.file, d.line, d.key, d.message) for d in report.all_diagnostics],
+    )
+
+
+def test_unchanged_notes_are_not_parsed_again_and_report_the_same(
+    engine: Engine, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (folder / "notes.md").open("a", encoding="utf-8") as out:
+        out.write("\n- A Survey Of Nothing That Exists (2031)\n")  # an open mention
+    first = build(engine, folder)
+    assert first.unresolved == 1
+    with session_scope(engine) as session:
+        before = state(session)
+    first_tags = tags(engine)
+
+    def refuse(*_args: object, **_options: object) -> object:
+        raise AssertionError("the unchanged notes were parsed again")
+
+    monkeypatch.setattr(folder_module, "load_notes", refuse)
+    again = build(engine, folder)
+    assert summary(again) == summary(first)
+    assert tags(engine) == first_tags
+    with session_scope(engine) as session:
+        assert state(session) == before
+
+
+def test_notes_are_built_again_when_they_or_the_papers_change(engine: Engine, folder: Path) -> None:
+    notes = folder / "notes.md"
+    with notes.open("a", encoding="utf-8") as out:
+        out.write("\n- Wholly Invented Benchmark Paper (2031)\n")
+    assert build(engine, folder).unresolved == 1
+    with (folder / "papers.bib").open("a", encoding="utf-8") as out:
+        out.write(
+            "\n@article{invented2031,\n  title = {Wholly Invented Benchmark Paper},\n"
+            "  author = {Doe, Jane},\n  journal = {Nowhere},\n  year = {2031}\n}\n"
+        )
+    added = build(engine, folder)  # the notes are the same; the papers are not
+    assert added.unresolved == 0
+    assert ("invented2031", "") in {(k, n) for k, _, _, n in tags(engine, "notes")}
+    notes.write_text(notes.read_text(encoding="utf-8").replace("Wholly Invented", "Some"))
+    edited = build(engine, folder)
+    assert edited.unresolved == 1
+    assert "invented2031" not in {k for k, _, _, _ in tags(engine, "notes")}

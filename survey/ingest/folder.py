@@ -31,6 +31,7 @@ from survey.inputs import read_input
 from survey.sources.citations import read_citations
 from survey.sources.manifest import Manifest, read_manifest
 from survey.sources.notes import Mention, Notes, load_notes, parse_notes, slugify
+from survey.sources.notes.files import read_notes_file
 from survey.textnorm import closest
 from survey.vocab import Severity, SourceKind
 
@@ -125,14 +126,18 @@ def build_survey(
     """
     manifest = read_manifest(folder, allow_outside)
     notes_file = notes_path or manifest.notes
-    if notes_file is not None:
-        notes, notes_size = load_notes(
-            notes_file, manifest.folder, manifest.slugs, exclude=manifest.exclude
-        )
+    # Markdown notes whose text and manifest are those of the last build are not parsed
+    # again unless the papers changed too (see _built_notes).
+    inputs = _notes_inputs(manifest, notes_file)
+    built = _built_notes(session, inputs)
+    notes: Notes | None = None
+    if built is None:
+        notes, notes_size = _read_notes(manifest, notes_file)
+        notes_title = notes.title
     else:
-        notes, notes_size = parse_notes("", str(manifest.path)), 0
+        notes_title, notes_size = str(built["title"]), _count(built["size"])
     if not manifest.title:
-        manifest.title = notes.title or manifest.folder.resolve().name
+        manifest.title = notes_title or manifest.folder.resolve().name
     survey_id = manifest.survey_id or slugify(manifest.title)
     if replace:
         store.clear_database(session)
@@ -151,7 +156,6 @@ def build_survey(
     if not load.written:
         return report
 
-    report.diagnostics.extend(notes.diagnostics)
     facts = tx.paper_facts(session)
     keys = {f.citekey.lower() for f in facts}
     _check_manifest_keys(manifest, keys)
@@ -161,6 +165,164 @@ def build_survey(
     if notes_file is not None:
         notes_ref = survey_file(manifest.folder, notes_file)
         source_id = attach_source(session, notes_ref, SourceKind.NOTES, "", notes_size).id
+    fingerprint = _notes_fingerprint(session, inputs, facts, source_id)
+    if built is not None and fingerprint and built["fingerprint"] == fingerprint:
+        _report_built_notes(session, report, built, notes_name)
+    else:
+        if notes is None:
+            notes, notes_size = _read_notes(manifest, notes_file)
+        before = len(report.diagnostics)
+        _build_notes(session, manifest, notes, facts, source_id, notes_name, report)
+        found = report.diagnostics[before:]
+        _remember_notes(session, report, inputs, notes, notes_size, facts, source_id, found)
+    _load_citations(session, manifest, facts, report)
+    tx.set_setting(session, "survey.title", manifest.title)
+    tx.set_setting(session, "survey.description", manifest.description)
+    back = reattach(session)  # sections exist now: manual tags whose paper returned
+    report.reattached = Reattached(
+        load.reattached.tags + back.tags, load.reattached.citations + back.citations
+    )
+    report.manual_tags = sum(c.manual for c in tx.tag_counts(session).values())
+    session.flush()
+    return report
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _read_notes(manifest: Manifest, notes_file: Path | None) -> tuple[Notes, int]:
+    if notes_file is None:
+        return parse_notes("", str(manifest.path)), 0
+    return load_notes(notes_file, manifest.folder, manifest.slugs, exclude=manifest.exclude)
+
+
+# Setting: what the last build made of the notes (JSON, see _remember_notes).
+NOTES_BUILT = "notes.built"
+
+
+def _notes_inputs(manifest: Manifest, notes_file: Path | None) -> str:
+    """A digest of the notes' text, their path and the manifest; "" for notes that may
+    read other files (LaTeX `\\input`), which are always parsed."""
+    if notes_file is None or notes_file.suffix.lower() == ".tex":
+        return ""
+    text = read_notes_file(notes_file)
+    digest = hashlib.sha256()
+    for part in (str(notes_file), manifest.text, text):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _built_notes(session: Session, inputs: str) -> dict[str, object] | None:
+    """What the last build recorded of these same notes, or None."""
+    if not inputs:
+        return None
+    stored = tx.get_setting(session, NOTES_BUILT)
+    if not stored:
+        return None
+    built: dict[str, object] = json.loads(stored)
+    return built if built.get("inputs") == inputs else None
+
+
+def _notes_fingerprint(
+    session: Session, inputs: str, facts: Sequence[tx.PaperFacts], source_id: int | None
+) -> str:
+    """The notes' inputs, everything of the papers that resolving mentions reads, the
+    notes' source row and the rows the build wrote from them (sections, mentions, tags
+    from the notes and curated): equal only when building again would write the same."""
+    if not inputs:
+        return ""
+    digest = hashlib.sha256(f"{inputs}\x00{source_id}\x00".encode())
+    for fact in facts:
+        digest.update(
+            json.dumps(
+                [
+                    fact.paper_id,
+                    fact.citekey,
+                    fact.title_norm,
+                    fact.year,
+                    fact.venue_norm,
+                    fact.has_arxiv,
+                    fact.aliases,
+                    sorted(fact.families),
+                    fact.doi,
+                    fact.arxiv_id,
+                ],
+                ensure_ascii=False,
+            ).encode()
+        )
+    digest.update(json.dumps(tx.derived_counts(session)).encode())
+    return digest.hexdigest()
+
+
+def _remember_notes(
+    session: Session,
+    report: BuildReport,
+    inputs: str,
+    notes: Notes,
+    size: int,
+    facts: Sequence[tx.PaperFacts],
+    source_id: int | None,
+    found: Sequence[Diagnostic],
+) -> None:
+    """Record what this build made of the notes (and the warnings it gave), so the next
+    build of the same notes and papers skips them; notes with an error are built every
+    time."""
+    if not inputs or any(d.is_error for d in found):
+        tx.set_setting(session, NOTES_BUILT, "")
+        return
+    session.flush()
+    built = {
+        "inputs": inputs,
+        "fingerprint": _notes_fingerprint(session, inputs, facts, source_id),
+        "title": notes.title,
+        "size": size,
+        "nodes": report.nodes,
+        "notes_tags": report.notes_tags,
+        "curated_tags": report.curated_tags,
+        "diagnostics": _dump_diagnostics(found),
+    }
+    tx.set_setting(session, NOTES_BUILT, json.dumps(built, sort_keys=True))
+
+
+def _report_built_notes(
+    session: Session, report: BuildReport, built: dict[str, object], notes_name: str
+) -> None:
+    """The report of notes skipped as unchanged, from what the database holds."""
+    report.diagnostics.extend(_load_diagnostics(built.get("diagnostics")))
+    report.nodes = _count(built["nodes"])
+    report.notes_tags = _count(built["notes_tags"])
+    report.curated_tags = _count(built["curated_tags"])
+    statuses = tx.mention_statuses(session)
+    report.mentions = sum(statuses.values())
+    report.resolved = statuses.get("resolved", 0)
+    report.ambiguous = statuses.get("ambiguous", 0)
+    report.unresolved = report.mentions - report.resolved - report.ambiguous
+    for mention in tx.open_mentions(session):
+        report.open_mentions.append(
+            OpenMention(
+                notes_name,
+                mention.line,
+                mention.node.path,
+                mention.status,
+                mention.title,
+                tuple((str(c["key"]), float(str(c["score"]))) for c in mention.candidates),
+            )
+        )
+
+
+def _build_notes(
+    session: Session,
+    manifest: Manifest,
+    notes: Notes,
+    facts: Sequence[tx.PaperFacts],
+    source_id: int | None,
+    notes_name: str,
+    report: BuildReport,
+) -> None:
+    """Sections, mentions and tags from the notes (and curated in the manifest)."""
+    report.diagnostics.extend(notes.diagnostics)
     nodes = _sync_nodes(session, notes, source_id, report)
     tx.clear_derived(session, [n.id for n in nodes.values()])
 
@@ -199,16 +361,6 @@ def build_survey(
         manifest, nodes, {f.citekey.lower(): f.paper_id for f in facts}, report
     )
     tx.insert_tags(session, tag_rows)
-    _load_citations(session, manifest, facts, report)
-    tx.set_setting(session, "survey.title", manifest.title)
-    tx.set_setting(session, "survey.description", manifest.description)
-    back = reattach(session)  # sections exist now: manual tags whose paper returned
-    report.reattached = Reattached(
-        load.reattached.tags + back.tags, load.reattached.citations + back.citations
-    )
-    report.manual_tags = sum(c.manual for c in tx.tag_counts(session).values())
-    session.flush()
-    return report
 
 
 def _check_same_survey(session: Session, manifest: Manifest, survey_id: str) -> None:
@@ -402,7 +554,7 @@ def _load_citations(
     another (or a file that leaves the manifest) cannot collide with its old row. When
     nothing the file edges depend on changed since the last build (the files' bytes, the
     papers' keys, aliases and years, the manifest's aliases) and the last build stored
-    them without an error, the files are not read again.
+    them without an error, the files are not read again; their warnings are given again.
     """
     names = EdgeNames(facts, manifest.aliases)
     files: list[tuple[Path, int, str, bytes]] = []
@@ -414,7 +566,10 @@ def _load_citations(
         files.append((path, source.id, sha256, data))
     stored_edges = citations_db.edge_counts(session, FILE_ORIGIN)
     fingerprint = _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0])
-    if fingerprint != tx.get_setting(session, CITATIONS_FINGERPRINT):
+    stored = json.loads(tx.get_setting(session, CITATIONS_BUILT) or "{}")
+    if fingerprint == stored.get("fingerprint"):
+        report.diagnostics.extend(_load_diagnostics(stored.get("diagnostics")))
+    else:
         lines: list[EdgeLine] = []
         found: list[Diagnostic] = []
         for path, source_id, _, data in files:
@@ -432,12 +587,11 @@ def _load_citations(
         failed = any(d.is_error for d in found)
         stored_edges = (len(from_files.rows), from_files.suspect)
         # A file with errors is read again next time, as a BibTeX file with errors is.
-        fingerprint = (
-            ""
-            if failed
-            else _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0])
-        )
-        tx.set_setting(session, CITATIONS_FINGERPRINT, fingerprint)
+        built = {
+            "fingerprint": _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0]),
+            "diagnostics": _dump_diagnostics(found),
+        }
+        tx.set_setting(session, CITATIONS_BUILT, "" if failed else json.dumps(built))
     report.edges += stored_edges[0]
     report.suspect_edges += stored_edges[1]
     from_fields = sync_field_edges(session, names)
@@ -446,8 +600,21 @@ def _load_citations(
     report.suspect_edges += from_fields.suspect
 
 
-# Setting: what the stored file edges were resolved from (see _citations_fingerprint).
-CITATIONS_FINGERPRINT = "citations.fingerprint"
+# Setting: what the stored file edges were resolved from (see _citations_fingerprint),
+# and the warnings resolving them gave, shown again when the files are skipped.
+CITATIONS_BUILT = "citations.built"
+
+
+def _dump_diagnostics(found: Sequence[Diagnostic]) -> list[list[object]]:
+    return [[d.severity.value, d.file, d.line, d.key, d.message, d.code, d.fix] for d in found]
+
+
+def _load_diagnostics(stored: object) -> list[Diagnostic]:
+    rows = stored if isinstance(stored, list) else []
+    return [
+        Diagnostic(Severity(severity), file, line, key, message, code, fix)
+        for severity, file, line, key, message, code, fix in rows
+    ]
 
 
 def _citations_fingerprint(
