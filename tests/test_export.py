@@ -358,3 +358,13 @@ def test_bibtex_and_csljson_exports_compute_no_pagerank(
         assert ranked == []
         assert gather(session, ExportFormat.graphml)["papers"][0]["pagerank"] > 0
     assert ranked
+
+
+def test_the_report_ranks_from_its_export_data_as_top_does(built: Engine) -> None:
+    """The whole report takes its influence lists from the ranking it already has, and
+    they are what `survey query top` answers."""
+    with session_scope(built) as session:
+        report = build_report(session)
+        assert report["top_cited"] == analysis.top(session, limit=10)["papers"]
+        ranked = analysis.top(session, metric="pagerank", limit=10)["papers"]
+        assert report["top_pagerank"] == ranked

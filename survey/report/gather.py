@@ -220,8 +220,13 @@ def build_report(session: Session, within: str | None = None) -> Report:
         )
 
     trend = analysis.trend(session, level=2 if any("/" in p for p in order) else 1, within=within)
-    top = analysis.top(session, within=within, limit=TOP)
-    by_rank = analysis.top(session, metric="pagerank", within=within, limit=TOP)
+    if within is None:
+        # The whole survey's export data already ranks every paper on the whole graph.
+        top_cited = _ranked(data["papers"], pagerank_first=False)
+        top_pagerank = _ranked(data["papers"], pagerank_first=True)
+    else:  # ranks on the whole graph, listing the section's papers
+        top_cited = analysis.top(session, within=within, limit=TOP)["papers"]
+        top_pagerank = analysis.top(session, metric="pagerank", within=within, limit=TOP)["papers"]
     connected = {a for a, _, _ in edges} | {b for _, b, _ in edges}
     open_mentions: list[ReportMention] = [
         {
@@ -262,8 +267,8 @@ def build_report(session: Session, within: str | None = None) -> Report:
         },
         "sections": sections,
         "trend": trend,
-        "top_cited": top["papers"],
-        "top_pagerank": by_rank["papers"],
+        "top_cited": top_cited,
+        "top_pagerank": top_pagerank,
         "coverage": _coverage(session, origins, within is None),
         "gaps": {
             "empty": [s["path"] for s in sections if s["flag"] == SectionFlag.EMPTY],
@@ -275,6 +280,34 @@ def build_report(session: Session, within: str | None = None) -> Report:
             "no_citations": sorted(k for k in papers if k not in connected),
         },
     }
+
+
+def _ranked(papers: list[ExportPaper], *, pagerank_first: bool) -> list[Ranked]:
+    """The TOP papers by local citations (then PageRank), or by PageRank (then
+    citations), then key: the order of `analysis.top`."""
+
+    def order(p: ExportPaper) -> tuple[float, float, str]:
+        first, second = (
+            (p["pagerank"], p["citations"])
+            if pagerank_first
+            else (
+                p["citations"],
+                p["pagerank"],
+            )
+        )
+        return (-first, -second, p["key"])
+
+    return [
+        {
+            "key": p["key"],
+            "year": p["year"],
+            "short": p["short"],
+            "title": p["title"],
+            "citations": p["citations"],
+            "pagerank": p["pagerank"],
+        }
+        for p in sorted(papers, key=order)[:TOP]
+    ]
 
 
 def _coverage(
