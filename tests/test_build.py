@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -13,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from survey.db import session_scope
 from survey.db import taxonomy as tx
-from survey.db.models import Mention, Paper, Tag, TaxonomyNode
+from survey.db.models import Citation, Mention, Paper, Tag, TaxonomyNode
 from survey.db.queries import find_paper
 from survey.errors import InputFileError
+from survey.ingest import folder as folder_module
 from survey.ingest.folder import BuildReport, build_survey
 
 BUNDLED = REPO / "data" / "valse2020"
@@ -286,3 +288,151 @@ def test_taxonomy_before_any_build(cli: Cli) -> None:
     assert cli("db", "upgrade").exit_code == 0  # an empty database, nothing built
     result = cli("taxonomy")
     assert result.exit_code == 0 and "no taxonomy yet" in result.stdout
+
+
+def edge_rows(engine: Engine) -> dict[tuple[int, int], tuple[int, str, str]]:
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Citation.citing_id, Citation.cited_id, Citation.id, Citation.relation).where(
+                Citation.origin == "file"
+            )
+        )
+        return {(a, b): (edge_id, relation, "") for a, b, edge_id, relation in rows}
+
+
+def test_unchanged_citations_file_is_not_read_again(
+    engine: Engine, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = build(engine, folder)
+    before = edge_rows(engine)
+    assert len(before) == 161
+
+    def refuse(*_args: object) -> object:
+        raise AssertionError("the unchanged citations file was read again")
+
+    monkeypatch.setattr(folder_module, "read_citations", refuse)
+    again = build(engine, folder)
+    assert (again.edges, again.suspect_edges) == (first.edges, first.suspect_edges)
+    assert edge_rows(engine) == before
+
+
+def test_edited_citations_file_updates_only_the_changed_edges(engine: Engine, folder: Path) -> None:
+    build(engine, folder)
+    before = edge_rows(engine)
+    path = folder / "citations.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    edges = [i for i, line in enumerate(lines) if line.count(",") >= 3 and line[0] != "#"][1:]
+    first, second = edges[0], edges[1]
+    citing, cited, relation, evidence = lines[first].rstrip("\n").split(",", 3)
+    new_relation = "extends" if relation != "extends" else "baseline"
+    lines[first] = f"{citing},{cited},{new_relation},{evidence}\n"
+    del lines[second]
+    path.write_text("".join(lines), encoding="utf-8")
+    with session_scope(engine) as session:
+        ids = {p.citekey: p.id for p in session.scalars(select(Paper))}
+    changed = (ids[citing], ids[cited])
+    report = build(engine, folder)
+    after = edge_rows(engine)
+    assert report.edges == 160
+    assert len(after) == 160
+    assert after[changed][1] == new_relation
+    assert after[changed][0] == before[changed][0]  # updated in place
+    kept = {pair: row for pair, row in before.items() if pair in after and pair != changed}
+    assert kept == {pair: after[pair] for pair in kept}  # the others untouched
+    assert len(kept) == 159
+
+
+def test_citations_file_with_errors_is_read_on_every_build(engine: Engine, folder: Path) -> None:
+    with (folder / "citations.csv").open("a", encoding="utf-8") as out:
+        out.write("zheng2019learning,nosuchpaper2020,related,\n")
+    for _ in range(2):
+        report = build(engine, folder)
+        assert [d.key for d in report.all_diagnostics if d.is_error] == ["nosuchpaper2020"]
+
+
+def test_an_edited_year_flags_the_edges_of_an_unchanged_citations_file(
+    engine: Engine, folder: Path
+) -> None:
+    build(engine, folder)
+    bib = folder / "curated.bib"
+    text = bib.read_text(encoding="utf-8")
+    start = text.index("{wah2011the,")
+    entry = text[start : text.index("\n}", start)]
+    assert "2011" in entry
+    edited = re.sub(r"year(\s*)= \{2011\}", r"year\1= {2025}", entry)
+    assert edited != entry
+    bib.write_text(text.replace(entry, edited), encoding="utf-8")
+    report = build(engine, folder)
+    flagged = [
+        d.key
+        for d in report.all_diagnostics
+        if d.code == "suspect-edge" and "wah2011the" in d.message
+    ]
+    assert "zheng2019learning" in flagged
+    with session_scope(engine) as session:
+        ids = {p.citekey: p.id for p in session.scalars(select(Paper))}
+        suspect = session.scalar(
+            select(Citation.suspect).where(
+                Citation.citing_id == ids["zheng2019learning"],
+                Citation.cited_id == ids["wah2011the"],
+                Citation.origin == "file",
+            )
+        )
+    assert suspect is True
+
+
+def summary(report: BuildReport) -> tuple[object, ...]:
+    return (
+        report.nodes,
+        report.mentions,
+        report.resolved,
+        report.ambiguous,
+        report.unresolved,
+        report.notes_tags,
+        report.curated_tags,
+        report.manual_tags,
+        report.edges,
+        report.open_mentions,
+        [(d.file, d.line, d.key, d.message) for d in report.all_diagnostics],
+    )
+
+
+def test_unchanged_notes_are_not_parsed_again_and_report_the_same(
+    engine: Engine, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (folder / "notes.md").open("a", encoding="utf-8") as out:
+        out.write("\n- A Survey Of Nothing That Exists (2031)\n")  # an open mention
+    first = build(engine, folder)
+    assert first.unresolved == 1
+    with session_scope(engine) as session:
+        before = state(session)
+    first_tags = tags(engine)
+
+    def refuse(*_args: object, **_options: object) -> object:
+        raise AssertionError("the unchanged notes were parsed again")
+
+    monkeypatch.setattr(folder_module, "load_notes", refuse)
+    again = build(engine, folder)
+    assert summary(again) == summary(first)
+    assert tags(engine) == first_tags
+    with session_scope(engine) as session:
+        assert state(session) == before
+
+
+def test_notes_are_built_again_when_they_or_the_papers_change(engine: Engine, folder: Path) -> None:
+    notes = folder / "notes.md"
+    with notes.open("a", encoding="utf-8") as out:
+        out.write("\n- Wholly Invented Benchmark Paper (2031)\n")
+    assert build(engine, folder).unresolved == 1
+    with (folder / "papers.bib").open("a", encoding="utf-8") as out:
+        out.write(
+            "\n@article{invented2031,\n  title = {Wholly Invented Benchmark Paper},\n"
+            "  author = {Doe, Jane},\n  journal = {Nowhere},\n  year = {2031}\n}\n"
+        )
+    added = build(engine, folder)  # the notes are the same; the papers are not
+    assert added.unresolved == 0
+    assert ("invented2031", "") in {(k, n) for k, _, _, n in tags(engine, "notes")}
+    notes.write_text(notes.read_text(encoding="utf-8").replace("Wholly Invented", "Some"))
+    edited = build(engine, folder)
+    assert edited.unresolved == 1
+    assert "invented2031" not in {k for k, _, _, _ in tags(engine, "notes")}

@@ -13,7 +13,9 @@ from sqlalchemy import Engine
 from survey.db import indexes as idx
 from survey.db import reads, session_scope
 from survey.ingest.folder import build_survey
+from survey.review import check as check_module
 from survey.review.check import check
+from survey.sources.bibtex import raw_field_values
 
 PLANTED = Path(__file__).resolve().parent / "fixtures" / "planted"
 
@@ -236,3 +238,28 @@ def test_a_raw_percent_is_warned_about_outside_verbatim_fields(
     ]
     assert all(f.severity == "warning" and "\\%" in f.fix for f in findings)
     assert findings[0].file.endswith("refs.bib") and findings[0].line is not None
+
+
+def test_check_parses_again_only_the_entries_whose_values_no_column_holds(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build stored each entry's parsed fields; check reads the stored BibTeX only of
+    entries with a year, DOI or author list the build could not store, and finds the
+    same as when it parsed every entry again."""
+    parsed: list[str] = []
+
+    def spy(raws: list[str]) -> dict[str, dict[str, str]]:
+        parsed.extend(raws)
+        return raw_field_values(raws)
+
+    monkeypatch.setattr(check_module, "raw_field_values", spy)
+    with session_scope(engine, write=True) as session:
+        build_survey(session, PLANTED)
+        papers = len(reads.papers_with_source(session))
+        found = check(session)
+        reparsed = len(parsed)
+        monkeypatch.setattr(check_module, "_needs_raw", lambda *_: True)
+        everything = check(session)
+    assert found == everything
+    assert 0 < reparsed < papers / 2
+    assert any("badyear2018" in raw for raw in parsed)

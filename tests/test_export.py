@@ -26,9 +26,10 @@ from survey.export import write_with
 from survey.export.bibtex import bib_value, write_bibtex
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
+from survey.export.formats import ExportFormat, gather
 from survey.export.gexf import write_gexf
 from survey.export.graphml import write_graphml
-from survey.graph import analysis
+from survey.graph import analysis, network
 from survey.ingest.folder import build_survey
 from survey.ingest.load import load_bib_files
 from survey.report import build_report, render_markdown
@@ -426,3 +427,35 @@ def test_report_names_each_venue_once_and_counts_no_institution(
     assert stored["hostile2019percent"] == "CVPR"
     # A paper without a short name is named by its title, never by its key twice.
     assert not re.search(r"\| (\S+) \[@\1\]", text)
+
+
+def test_bibtex_and_csljson_exports_compute_no_pagerank(
+    built: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export computes only what its format contains: BibTeX and CSL-JSON hold no
+    citation counts or PageRank, so no citation graph is ranked for them."""
+    ranked: list[int] = []
+    real = network.influence
+
+    def spy(graph: nx.DiGraph) -> Any:
+        ranked.append(graph.number_of_nodes())
+        return real(graph)
+
+    monkeypatch.setattr(network, "influence", spy)
+    with session_scope(built) as session:
+        for kind in (ExportFormat.bib, ExportFormat.csljson):
+            data = gather(session, kind)
+            assert data["papers"] and data["edges"]
+        assert ranked == []
+        assert gather(session, ExportFormat.graphml)["papers"][0]["pagerank"] > 0
+    assert ranked
+
+
+def test_the_report_ranks_from_its_export_data_as_top_does(built: Engine) -> None:
+    """The whole report takes its influence lists from the ranking it already has, and
+    they are what `survey query top` answers."""
+    with session_scope(built) as session:
+        report = build_report(session)
+        assert report["top_cited"] == analysis.top(session, limit=10)["papers"]
+        ranked = analysis.top(session, metric="pagerank", limit=10)["papers"]
+        assert report["top_pagerank"] == ranked

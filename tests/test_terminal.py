@@ -170,3 +170,53 @@ def test_display_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert render.display_path(tmp_path / "refs.bib") == "refs.bib"
     assert render.display_path("/elsewhere/refs.bib") == "/elsewhere/refs.bib"
+
+
+@pytest.fixture
+def star_survey(tmp_path: Path) -> Path:
+    """250 articles without a journal (250 missing-field errors), each citing the first."""
+    folder = tmp_path / "star"
+    folder.mkdir()
+    entries = [
+        f"@article{{star{i},\n  author = {{Doe, Jane}},\n  title = {{Star paper {i}}},\n"
+        f"  year = {{{2000 + i // 50}}}\n}}\n"
+        for i in range(250)
+    ]
+    (folder / "papers.bib").write_text("\n".join(entries), encoding="utf-8")
+    edges = "".join(f"star{i},star0,related,\n" for i in range(1, 250))
+    (folder / "citations.csv").write_text("citing,cited,relation,evidence\n" + edges)
+    (folder / "notes.md").write_text("# Stars\n\n- [@star0]\n", encoding="utf-8")
+    (folder / "survey.toml").write_text(
+        'title = "Stars"\nbibliography = ["papers.bib"]\nnotes = "notes.md"\n'
+        'citations = ["citations.csv"]\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_a_long_check_shows_a_summary_and_the_first_rows(cli: Cli, star_survey: Path) -> None:
+    assert cli("build", star_survey).exit_code == 0
+    result = cli("check")
+    shown = result.stdout
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "missing-field" in shown and "250" in shown  # the summary per kind
+    assert "the first 100 of" in shown and "--all prints every finding" in shown
+    listed = {key for key in re.findall(r"star\d+", shown)}
+    assert len(listed) < 150
+    everything = cli("check", "--all").stdout
+    assert "--all prints" not in everything
+    assert {f"star{i}" for i in range(250)} <= set(re.findall(r"star\d+", everything))
+    rows = cli("check", "--format", "csv").stdout.splitlines()
+    assert sum(1 for row in rows if ",missing-field," in row) == 250
+
+
+def test_a_long_lineage_shows_generations_and_the_first_papers(cli: Cli, star_survey: Path) -> None:
+    cli("build", star_survey)
+    shown = cli("query", "lineage", "star0", "--descendants").stdout
+    assert "249 descendants" in shown and "g1" in shown  # the count per generation
+    assert "the first 100 of 249 descendants: --all prints every one" in shown
+    everything = cli("query", "lineage", "star0", "--descendants", "--all").stdout
+    assert {f"star{i}" for i in range(1, 250)} <= set(re.findall(r"star\d+", everything))
+    assert everything.rstrip().endswith("249 descendants")
+    rows = cli("query", "lineage", "star0", "--descendants", "--format", "json").stdout
+    assert rows.count('"generation": 1') == 249

@@ -6,7 +6,10 @@ import typer
 
 from survey.cli import render
 from survey.cli.common import (
+    ALL_OPTION,
     FORMAT_OPTION,
+    SHOWN_ROWS,
+    VIEW_LIMIT,
     OutputFormat,
     cli_errors,
     engine_from,
@@ -21,8 +24,12 @@ if TYPE_CHECKING:
     from rich.console import Group
     from rich.table import Table
 
+    from survey.errors import Diagnostic
 
-def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
+
+def check_command(
+    ctx: typer.Context, output: OutputFormat = FORMAT_OPTION, show_all: bool = ALL_OPTION
+) -> None:
     """Check the knowledge base: missing fields, invalid years, DOIs and arXiv ids,
     duplicates and preprint/published versions, open mentions, empty sections, citation
     cycles, citations of younger papers, papers in no section, edges to unknown papers,
@@ -39,7 +46,7 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
         print_json([f.as_dict() for f in findings])
     elif output is OutputFormat.csv:
         header = ["severity", "code", "key", "file", "line", "message", "fix"]
-        print_csv(header, [[getattr(f, h) for h in header] for f in findings])
+        print_csv(header, ([getattr(f, h) for h in header] for f in findings))
     elif not findings:
         out.print("no problems found")
     else:
@@ -47,6 +54,10 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
             f"{len(findings)} {plural(len(findings), 'finding')}, {errors} "
             f"{plural(errors, 'error')}"
         )
+        shown = findings if show_all or len(findings) <= VIEW_LIMIT else findings[:SHOWN_ROWS]
+        if len(shown) < len(findings):
+            out.print(_summary(title, findings))
+            title = f"the first {len(shown)} of {len(findings)} findings"
         rows = [
             (
                 f.severity.value,
@@ -55,9 +66,14 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
                 f.message,
                 f.fix,
             )
-            for f in findings
+            for f in shown
         ]
         out.print(_as_table(title, rows) if _table_fits(rows, out.width) else _stacked(title, rows))
+        if len(shown) < len(findings):
+            out.print(
+                f"{len(findings) - len(shown)} more: --all prints every finding, "
+                "--format json or csv writes them for scripts"
+            )
     if errors:
         raise typer.Exit(1)
 
@@ -66,6 +82,19 @@ def check_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> N
 PROSE_MIN = 24
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 Row = tuple[str, str, str, str, str]  # severity, key, where, message, fix
+
+
+def _summary(title: str, findings: "list[Diagnostic]") -> "Table":
+    """Findings counted per severity and kind, most first."""
+    from collections import Counter
+
+    from rich.text import Text
+
+    counts = Counter((f.severity.value, f.code or "-") for f in findings)
+    table = render.table(title, ["severity", "kind", "findings"])
+    for (severity, code), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        table.add_row(Text(severity, style=_COLOURS[severity]), code, f"{count:,}")
+    return table
 
 
 def _where(file: str, line: int | None) -> str:

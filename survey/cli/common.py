@@ -111,6 +111,15 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
+# A terminal view of more rows than this shows a summary and the first SHOWN_ROWS rows.
+VIEW_LIMIT = 200
+SHOWN_ROWS = 100
+ALL_OPTION = typer.Option(
+    False,
+    "--all",
+    help=f"Print every row (a view of more than {VIEW_LIMIT} shows the first {SHOWN_ROWS}).",
+)
+
 FORMAT_OPTION = typer.Option(
     OutputFormat.table, "--format", "-f", help="table for people; json or csv for scripts."
 )
@@ -204,10 +213,21 @@ CITEKEY = "citekey"
 
 
 def print_json(value: Any) -> None:
+    """`value` as indented JSON, written as it is encoded (the same bytes as one
+    json.dumps, without holding the whole text of 10^5 rows at once)."""
     import json
 
-    text = json.dumps(_citekeys(value), ensure_ascii=False, indent=2, sort_keys=False)
-    sys.stdout.write(text + "\n")
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=2, sort_keys=False)
+    pending: list[str] = []
+    size = 0
+    for chunk in encoder.iterencode(_citekeys(value)):
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= 1 << 16:
+            sys.stdout.write("".join(pending))
+            pending, size = [], 0
+    pending.append("\n")
+    sys.stdout.write("".join(pending))
 
 
 def _citekeys(value: Any) -> Any:
@@ -219,14 +239,13 @@ def _citekeys(value: Any) -> Any:
     return value
 
 
-def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A header and rows as CSV, each row written as it comes."""
     import csv
-    import io
 
     from survey.export.csvfiles import safe_cell
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow([CITEKEY if name == "key" else name for name in header])
     for row in rows:
         # Lines end with \n here, so a bare \r in a value would not be quoted: drop it.
@@ -234,4 +253,3 @@ def print_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         writer.writerow(
             ["" if v is None else safe_cell(strip_controls(str(v).replace("\r", " "))) for v in row]
         )
-    sys.stdout.write(buffer.getvalue())

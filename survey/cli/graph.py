@@ -1,7 +1,7 @@
 """`survey query lineage|path|mainpath|top|related|trend`: questions about the citation
 graph and how the survey's sections grew (thin wrappers over survey.graph.analysis)."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -9,8 +9,11 @@ import typer
 
 from survey.cli import render
 from survey.cli.common import (
+    ALL_OPTION,
     FORMAT_OPTION,
     MAX_LIMIT,
+    SHOWN_ROWS,
+    VIEW_LIMIT,
     OutputFormat,
     cli_errors,
     engine_from,
@@ -59,7 +62,10 @@ def _table(title: str, header: list[str], rows: list[list[Any]]) -> "Table":
 
 
 def _emit(
-    output: OutputFormat, result: Mapping[str, object], header: list[str], rows: list[list[Any]]
+    output: OutputFormat,
+    result: Mapping[str, object],
+    header: list[str],
+    rows: Iterable[list[Any]],
 ) -> bool:
     """JSON or CSV output; False when a table is wanted instead."""
     if output is OutputFormat.json:
@@ -83,6 +89,7 @@ def lineage(
     ] = None,
     within: Annotated[str | None, WITHIN] = None,
     output: OutputFormat = FORMAT_OPTION,
+    show_all: bool = ALL_OPTION,
 ) -> None:
     """What a paper builds on (its ancestors), or with --descendants what builds on it,
     generation by generation, with the relation of each citation."""
@@ -94,22 +101,39 @@ def lineage(
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         result = analysis.lineage(session, key, descendants=descendants, depth=depth, within=within)
     header = ["generation", "key", "year", "short", "title", "via", "relation"]
-    rows = [
+    rows = (
         [p["generation"], p["key"], p["year"], p["short"], p["title"], p["via"], p["relation"]]
         for p in result["papers"]
-    ]
+    )
     if _emit(output, result, header, rows):
         return
+    papers = result["papers"]
+    word = "descendants" if descendants else "ancestors"
+    # In generation order, so the first rows' via papers are among them: a subtree.
+    shown = papers if show_all or len(papers) <= VIEW_LIMIT else papers[:SHOWN_ROWS]
+    if len(shown) < len(papers):
+        per_generation: dict[int, int] = {}
+        for paper in papers:
+            per_generation[paper["generation"]] = per_generation.get(paper["generation"], 0) + 1
+        table = render.table(f"{len(papers):,} {word}", ["generation", "papers"])
+        for generation, count in sorted(per_generation.items()):
+            table.add_row(f"g{generation}", f"{count:,}")
+        out.print(table)
     root = Tree(_label(result["paper"]))
     branches = {result["paper"]["key"]: root}
-    for paper in result["papers"]:
+    for paper in shown:
         label = Text(f"g{paper['generation']} ", style="magenta") + _label(paper)
         if paper["relation"]:
             label.append(f"  [{paper['relation']}]", style="yellow")
         branches[paper["key"]] = branches[paper["via"] or result["paper"]["key"]].add(label)
     out.print(root)
-    word = "descendants" if descendants else "ancestors"
-    out.print(f"{len(result['papers'])} {word}")
+    if len(shown) < len(papers):
+        out.print(
+            f"the first {len(shown)} of {len(papers):,} {word}: --all prints every one, "
+            "--format json or csv writes them for scripts"
+        )
+    else:
+        out.print(f"{len(papers)} {word}")
 
 
 def path(

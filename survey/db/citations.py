@@ -13,15 +13,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.orm import Session, aliased
 
+from survey.db import store
 from survey.db.engine import analyze_after
 from survey.db.models import Citation, Paper, Source, Tag, TaxonomyNode
 from survey.db.papers import short_name_sql
 from survey.vocab import Origin, is_suspect
+
+CITATIONS = cast(Table, Citation.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,28 +102,103 @@ def _edge_fix(row: EdgeRow) -> str:
     return f"remove the {row.origin} edge {row.citing} -> {row.cited} where it comes from"
 
 
+# The columns an edge row sets (its id comes from the table), in insert order.
+EDGE_COLUMNS = (
+    "citing_id",
+    "cited_id",
+    "origin",
+    "relation",
+    "evidence",
+    "suspect",
+    "source_id",
+    "line",
+)
+
+
 def replace_edges(
     session: Session, origin: str, source_id: int | None, rows: Sequence[dict[str, Any]]
-) -> None:
-    """Replace the edges of one origin (and file) with `rows` (citing_id, cited_id, ...).
+) -> int:
+    """Make the edges of one origin (and file) be `rows` (citing_id, cited_id, ...);
+    returns how many rows it wrote (inserted, updated or deleted).
 
-    A row may carry its own `source_id`; otherwise it gets `source_id`.
+    A row may carry its own `source_id`; otherwise it gets `source_id`. Only what changed
+    is written: edges no row names are deleted, edges whose relation, evidence, flag,
+    file or line changed are updated in place (keeping their id), new ones go in through
+    the backend's bulk insert (executemany, COPY), never one ORM object per edge.
     """
-    condition = [Citation.origin == origin]
+    session.flush()
+    sql = (
+        "SELECT id, citing_id, cited_id, relation, evidence, suspect, source_id, line"
+        " FROM citations WHERE origin = :origin"
+    )
+    params: dict[str, Any] = {"origin": origin}
     if source_id is not None:
-        condition.append(Citation.source_id == source_id)
-    session.execute(delete(Citation).where(*condition))
-    session.flush()
+        sql += " AND source_id = :source_id"
+        params["source_id"] = source_id
+    stored: dict[tuple[int, int], tuple[int, tuple[Any, ...]]] = {
+        (citing, cited): (edge_id, (relation, evidence, bool(suspect), source, line))
+        for edge_id, citing, cited, relation, evidence, suspect, source, line in session.execute(
+            text(sql), params
+        )
+    }
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[dict[str, Any]] = []
     for row in rows:
-        session.add(Citation(**{"source_id": source_id, **row, "origin": origin}))
-    session.flush()
-    analyze_after(session, Citation.__tablename__)
+        pair = (row["citing_id"], row["cited_id"])
+        values = (
+            row.get("relation") or "",
+            row.get("evidence") or "",
+            bool(row.get("suspect", False)),
+            row.get("source_id", source_id),
+            row.get("line"),
+        )
+        found = stored.pop(pair, None)
+        if found is None:
+            inserts.append((*pair, origin, *values))
+        elif found[1] != values:
+            updates.append(
+                dict(
+                    zip(
+                        ("relation", "evidence", "suspect", "source_id", "line"),
+                        values,
+                        strict=True,
+                    )
+                )
+                | {"id": found[0]}
+            )
+    gone = sorted(edge_id for edge_id, _ in stored.values())
+    for chunk in store.chunks(gone):
+        session.execute(
+            delete(Citation).where(Citation.id.in_(chunk)),
+            execution_options={"synchronize_session": False},
+        )
+    if updates:
+        session.execute(
+            text(
+                "UPDATE citations SET relation = :relation, evidence = :evidence,"
+                " suspect = :suspect, source_id = :source_id, line = :line WHERE id = :id"
+            ),
+            updates,
+        )
+    if inserts:
+        store.bulk_insert(session, CITATIONS, EDGE_COLUMNS, inserts)
+    if gone or updates or inserts:
+        analyze_after(session, Citation.__tablename__)
+    return len(gone) + len(updates) + len(inserts)
 
 
 def delete_source_edges(session: Session, source_id: int) -> int:
     """Remove the edges read from one citations file; returns how many."""
     result = session.execute(delete(Citation).where(Citation.source_id == source_id))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def edge_counts(session: Session, origin: str) -> tuple[int, int]:
+    """(edges, suspect edges) of one origin."""
+    total, suspect = session.execute(
+        select(func.count(), func.count().filter(Citation.suspect)).where(Citation.origin == origin)
+    ).one()
+    return int(total), int(suspect)
 
 
 def has_edges(session: Session, origin: str) -> bool:

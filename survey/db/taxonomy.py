@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from survey.db.models import Alias, Author, Mention, Paper, Setting, Source, Tag, TaxonomyNode
@@ -281,6 +281,39 @@ def ordered_paths(session: Session) -> list[str]:
 
     visit(None)
     return order
+
+
+def derived_counts(session: Session) -> list[int]:
+    """How many sections, mentions and tags from the notes or curated the database holds."""
+    nodes = session.scalar(select(func.count()).select_from(TaxonomyNode)) or 0
+    mentions = session.scalar(select(func.count()).select_from(Mention)) or 0
+    tags = (
+        session.scalar(
+            select(func.count()).select_from(Tag).where(Tag.provenance.in_((NOTES, CURATED)))
+        )
+        or 0
+    )
+    return [int(nodes), int(mentions), int(tags)]
+
+
+def mention_statuses(session: Session) -> dict[str, int]:
+    """How many mentions are in each state (resolved, ambiguous, unresolved)."""
+    rows = session.execute(select(Mention.status, func.count()).group_by(Mention.status))
+    return {str(status): int(count) for status, count in rows}
+
+
+def insert_mentions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert mention rows (column -> value) in one bulk statement, in their order."""
+    session.flush()
+    if rows:
+        session.execute(insert(Mention), list(rows))
+
+
+def insert_tags(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert tag rows (paper_id, node_id, provenance, annotation) in one bulk statement."""
+    session.flush()
+    if rows:
+        session.execute(insert(Tag), list(rows))
 
 
 def set_setting(session: Session, name: str, value: str) -> None:

@@ -50,7 +50,13 @@ def gather(
         return page_data(session, within)
     from survey.graph.analysis import export_data
 
-    return export_data(session, within, clusters=clusters)
+    # BibTeX and CSL-JSON write no citation counts or PageRank: no graph for them.
+    return export_data(
+        session,
+        within,
+        clusters=clusters,
+        influence=kind not in (ExportFormat.bib, ExportFormat.csljson),
+    )
 
 
 def is_page_data(data: ExportData) -> TypeGuard[PageData]:

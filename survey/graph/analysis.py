@@ -319,12 +319,18 @@ NO_SECTION = (160, 160, 160)
 
 
 def export_data(
-    session: Session, within: str | None = None, *, clusters: bool = False
+    session: Session,
+    within: str | None = None,
+    *,
+    clusters: bool = False,
+    influence: bool = True,
 ) -> ExportData:
     """Everything the exports write: papers with their sections, influence and colour,
     and the citation edges among them. `within` keeps one taxonomy subtree. With
     `clusters`, each paper's `cluster` too: its cluster of the citation graph among the
-    papers kept (survey.graph.clusters; None for a paper without links)."""
+    papers kept (survey.graph.clusters; None for a paper without links). Without
+    `influence` (for a format that writes none) the citation graph and PageRank are not
+    computed and every paper's citations and pagerank are 0."""
     path, ids = _within_ids(session, within)
     found_clusters = None
     if clusters:
@@ -335,8 +341,7 @@ def export_data(
     rank = {p: i for i, p in enumerate(order)}
     sections = papers_db.sections_by_paper(session)
     authors = papers_db.authors_by_paper(session)
-    graph, _ = _graph(session, ids)
-    influence = {i.key: i for i in g.influence(graph)}
+    ranked = {i.key: i for i in g.influence(_graph(session, ids)[0])} if influence else {}
     short = papers_db.short_names(session)
     papers: list[ExportPaper] = []
     for paper in papers_db.papers_by_citekey(session):
@@ -344,7 +349,7 @@ def export_data(
             continue
         placed = sorted(sections.get(paper.id, []), key=lambda s: (rank.get(s[0], len(rank)), s[2]))
         top = placed[0][0].split("/")[0] if placed else ""
-        info = influence.get(paper.citekey)
+        info = ranked.get(paper.citekey)
         papers.append(
             {
                 "key": paper.citekey,

@@ -8,7 +8,9 @@ folder twice changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,17 +20,18 @@ from survey.db import citations as citations_db
 from survey.db import store
 from survey.db import taxonomy as tx
 from survey.db.annotations import Reattached, reattach
-from survey.db.models import Mention as MentionRow
-from survey.db.models import Tag, TaxonomyNode
+from survey.db.models import TaxonomyNode
 from survey.errors import Diagnostic, InputFileError, SurveyError
 from survey.ingest.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
 from survey.ingest.files import attach_source, survey_file
 from survey.ingest.load import LoadReport, Progress, load_bib_files
 from survey.ingest.match import PaperRef, Resolution, Resolver
 from survey.ingest.mentions import SURVEY_MANIFEST, built_manifest, remembered_path
+from survey.inputs import read_input
 from survey.sources.citations import read_citations
 from survey.sources.manifest import Manifest, read_manifest
 from survey.sources.notes import Mention, Notes, load_notes, parse_notes, slugify
+from survey.sources.notes.files import read_notes_file
 from survey.textnorm import closest
 from survey.vocab import Severity, SourceKind
 
@@ -123,14 +126,18 @@ def build_survey(
     """
     manifest = read_manifest(folder, allow_outside)
     notes_file = notes_path or manifest.notes
-    if notes_file is not None:
-        notes, notes_size = load_notes(
-            notes_file, manifest.folder, manifest.slugs, exclude=manifest.exclude
-        )
+    # Markdown notes whose text and manifest are those of the last build are not parsed
+    # again unless the papers changed too (see _built_notes).
+    inputs = _notes_inputs(manifest, notes_file)
+    built = _built_notes(session, inputs)
+    notes: Notes | None = None
+    if built is None:
+        notes, notes_size = _read_notes(manifest, notes_file)
+        notes_title = notes.title
     else:
-        notes, notes_size = parse_notes("", str(manifest.path)), 0
+        notes_title, notes_size = str(built["title"]), _count(built["size"])
     if not manifest.title:
-        manifest.title = notes.title or manifest.folder.resolve().name
+        manifest.title = notes_title or manifest.folder.resolve().name
     survey_id = manifest.survey_id or slugify(manifest.title)
     if replace:
         store.clear_database(session)
@@ -149,7 +156,6 @@ def build_survey(
     if not load.written:
         return report
 
-    report.diagnostics.extend(notes.diagnostics)
     facts = tx.paper_facts(session)
     keys = {f.citekey.lower() for f in facts}
     _check_manifest_keys(manifest, keys)
@@ -159,6 +165,164 @@ def build_survey(
     if notes_file is not None:
         notes_ref = survey_file(manifest.folder, notes_file)
         source_id = attach_source(session, notes_ref, SourceKind.NOTES, "", notes_size).id
+    fingerprint = _notes_fingerprint(session, inputs, facts, source_id)
+    if built is not None and fingerprint and built["fingerprint"] == fingerprint:
+        _report_built_notes(session, report, built, notes_name)
+    else:
+        if notes is None:
+            notes, notes_size = _read_notes(manifest, notes_file)
+        before = len(report.diagnostics)
+        _build_notes(session, manifest, notes, facts, source_id, notes_name, report)
+        found = report.diagnostics[before:]
+        _remember_notes(session, report, inputs, notes, notes_size, facts, source_id, found)
+    _load_citations(session, manifest, facts, report)
+    tx.set_setting(session, "survey.title", manifest.title)
+    tx.set_setting(session, "survey.description", manifest.description)
+    back = reattach(session)  # sections exist now: manual tags whose paper returned
+    report.reattached = Reattached(
+        load.reattached.tags + back.tags, load.reattached.citations + back.citations
+    )
+    report.manual_tags = sum(c.manual for c in tx.tag_counts(session).values())
+    session.flush()
+    return report
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _read_notes(manifest: Manifest, notes_file: Path | None) -> tuple[Notes, int]:
+    if notes_file is None:
+        return parse_notes("", str(manifest.path)), 0
+    return load_notes(notes_file, manifest.folder, manifest.slugs, exclude=manifest.exclude)
+
+
+# Setting: what the last build made of the notes (JSON, see _remember_notes).
+NOTES_BUILT = "notes.built"
+
+
+def _notes_inputs(manifest: Manifest, notes_file: Path | None) -> str:
+    """A digest of the notes' text, their path and the manifest; "" for notes that may
+    read other files (LaTeX `\\input`), which are always parsed."""
+    if notes_file is None or notes_file.suffix.lower() == ".tex":
+        return ""
+    text = read_notes_file(notes_file)
+    digest = hashlib.sha256()
+    for part in (str(notes_file), manifest.text, text):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _built_notes(session: Session, inputs: str) -> dict[str, object] | None:
+    """What the last build recorded of these same notes, or None."""
+    if not inputs:
+        return None
+    stored = tx.get_setting(session, NOTES_BUILT)
+    if not stored:
+        return None
+    built: dict[str, object] = json.loads(stored)
+    return built if built.get("inputs") == inputs else None
+
+
+def _notes_fingerprint(
+    session: Session, inputs: str, facts: Sequence[tx.PaperFacts], source_id: int | None
+) -> str:
+    """The notes' inputs, everything of the papers that resolving mentions reads, the
+    notes' source row and the rows the build wrote from them (sections, mentions, tags
+    from the notes and curated): equal only when building again would write the same."""
+    if not inputs:
+        return ""
+    digest = hashlib.sha256(f"{inputs}\x00{source_id}\x00".encode())
+    for fact in facts:
+        digest.update(
+            json.dumps(
+                [
+                    fact.paper_id,
+                    fact.citekey,
+                    fact.title_norm,
+                    fact.year,
+                    fact.venue_norm,
+                    fact.has_arxiv,
+                    fact.aliases,
+                    sorted(fact.families),
+                    fact.doi,
+                    fact.arxiv_id,
+                ],
+                ensure_ascii=False,
+            ).encode()
+        )
+    digest.update(json.dumps(tx.derived_counts(session)).encode())
+    return digest.hexdigest()
+
+
+def _remember_notes(
+    session: Session,
+    report: BuildReport,
+    inputs: str,
+    notes: Notes,
+    size: int,
+    facts: Sequence[tx.PaperFacts],
+    source_id: int | None,
+    found: Sequence[Diagnostic],
+) -> None:
+    """Record what this build made of the notes (and the warnings it gave), so the next
+    build of the same notes and papers skips them; notes with an error are built every
+    time."""
+    if not inputs or any(d.is_error for d in found):
+        tx.set_setting(session, NOTES_BUILT, "")
+        return
+    session.flush()
+    built = {
+        "inputs": inputs,
+        "fingerprint": _notes_fingerprint(session, inputs, facts, source_id),
+        "title": notes.title,
+        "size": size,
+        "nodes": report.nodes,
+        "notes_tags": report.notes_tags,
+        "curated_tags": report.curated_tags,
+        "diagnostics": _dump_diagnostics(found),
+    }
+    tx.set_setting(session, NOTES_BUILT, json.dumps(built, sort_keys=True))
+
+
+def _report_built_notes(
+    session: Session, report: BuildReport, built: dict[str, object], notes_name: str
+) -> None:
+    """The report of notes skipped as unchanged, from what the database holds."""
+    report.diagnostics.extend(_load_diagnostics(built.get("diagnostics")))
+    report.nodes = _count(built["nodes"])
+    report.notes_tags = _count(built["notes_tags"])
+    report.curated_tags = _count(built["curated_tags"])
+    statuses = tx.mention_statuses(session)
+    report.mentions = sum(statuses.values())
+    report.resolved = statuses.get("resolved", 0)
+    report.ambiguous = statuses.get("ambiguous", 0)
+    report.unresolved = report.mentions - report.resolved - report.ambiguous
+    for mention in tx.open_mentions(session):
+        report.open_mentions.append(
+            OpenMention(
+                notes_name,
+                mention.line,
+                mention.node.path,
+                mention.status,
+                mention.title,
+                tuple((str(c["key"]), float(str(c["score"]))) for c in mention.candidates),
+            )
+        )
+
+
+def _build_notes(
+    session: Session,
+    manifest: Manifest,
+    notes: Notes,
+    facts: Sequence[tx.PaperFacts],
+    source_id: int | None,
+    notes_name: str,
+    report: BuildReport,
+) -> None:
+    """Sections, mentions and tags from the notes (and curated in the manifest)."""
+    report.diagnostics.extend(notes.diagnostics)
     nodes = _sync_nodes(session, notes, source_id, report)
     tx.clear_derived(session, [n.id for n in nodes.values()])
 
@@ -178,26 +342,25 @@ def build_survey(
         for f in facts
     ]
     resolver = Resolver(refs, manifest.aliases)
-    tagged: dict[tuple[int, int], Tag] = {}
+    # Mentions and tags go in as plain rows, in one bulk insert each (10^5 of them on a
+    # large survey: one ORM object each cost more than the rest of the build).
+    mention_rows: list[dict[str, object]] = []
+    tagged: dict[tuple[int, int], dict[str, object]] = {}
     for node in notes.nodes:
         row = nodes[node.path]
         for mention in node.mentions:
             for resolution in resolver.resolve(mention):
-                _record_mention(session, report, row, mention, resolution, notes_name)
+                mention_rows.append(_record_mention(report, row, mention, resolution, notes_name))
                 if resolution.paper is not None:
-                    _tag_from_notes(session, tagged, row, resolution.paper, mention.annotation)
+                    _tag_from_notes(tagged, row, resolution.paper, mention.annotation)
     report.notes_tags = len(tagged)
-    _tag_curated(session, manifest, nodes, {f.citekey.lower(): f.paper_id for f in facts}, report)
-    _load_citations(session, manifest, facts, report)
-    tx.set_setting(session, "survey.title", manifest.title)
-    tx.set_setting(session, "survey.description", manifest.description)
-    back = reattach(session)  # sections exist now: manual tags whose paper returned
-    report.reattached = Reattached(
-        load.reattached.tags + back.tags, load.reattached.citations + back.citations
+    tx.insert_mentions(session, mention_rows)
+    del mention_rows
+    tag_rows = list(tagged.values())
+    tag_rows += _tag_curated(
+        manifest, nodes, {f.citekey.lower(): f.paper_id for f in facts}, report
     )
-    report.manual_tags = sum(c.manual for c in tx.tag_counts(session).values())
-    session.flush()
-    return report
+    tx.insert_tags(session, tag_rows)
 
 
 def _check_same_survey(session: Session, manifest: Manifest, survey_id: str) -> None:
@@ -284,32 +447,30 @@ def _sync_nodes(
 
 
 def _record_mention(
-    session: Session,
     report: BuildReport,
     node: TaxonomyNode,
     mention: Mention,
     resolution: Resolution,
     filename: str,
-) -> None:
+) -> dict[str, object]:
+    """The mention's row, counted (and listed when open) in the report."""
     report.mentions += 1
-    session.add(
-        MentionRow(
-            node_id=node.id,
-            line=mention.line,
-            text=mention.text,
-            title=mention.title,
-            annotation=mention.annotation,
-            hints=list(mention.hints),
-            status=resolution.status,
-            method=resolution.method,
-            paper_id=resolution.paper.paper_id if resolution.paper else None,
-            score=resolution.score,
-            candidates=[{"key": k, "score": s} for k, s in resolution.candidates],
-        )
-    )
+    row: dict[str, object] = {
+        "node_id": node.id,
+        "line": mention.line,
+        "text": mention.text,
+        "title": mention.title,
+        "annotation": mention.annotation,
+        "hints": list(mention.hints),
+        "status": resolution.status,
+        "method": resolution.method,
+        "paper_id": resolution.paper.paper_id if resolution.paper else None,
+        "score": resolution.score,
+        "candidates": [{"key": k, "score": s} for k, s in resolution.candidates],
+    }
     if resolution.status == "resolved":
         report.resolved += 1
-        return
+        return row
     if resolution.status == "ambiguous":
         report.ambiguous += 1
     else:
@@ -324,32 +485,36 @@ def _record_mention(
             tuple(resolution.candidates),
         )
     )
+    return row
 
 
 def _tag_from_notes(
-    session: Session,
-    tagged: dict[tuple[int, int], Tag],
+    tagged: dict[tuple[int, int], dict[str, object]],
     node: TaxonomyNode,
     paper: PaperRef,
     annotation: str,
 ) -> None:
     existing = tagged.get((paper.paper_id, node.id))
     if existing is not None:
-        if annotation and annotation not in existing.annotation:
-            existing.annotation = "; ".join(a for a in (existing.annotation, annotation) if a)
+        before = str(existing["annotation"])
+        if annotation and annotation not in before:
+            existing["annotation"] = "; ".join(a for a in (before, annotation) if a)
         return
-    tag = Tag(paper_id=paper.paper_id, node_id=node.id, provenance=tx.NOTES, annotation=annotation)
-    session.add(tag)
-    tagged[(paper.paper_id, node.id)] = tag
+    tagged[(paper.paper_id, node.id)] = {
+        "paper_id": paper.paper_id,
+        "node_id": node.id,
+        "provenance": tx.NOTES,
+        "annotation": annotation,
+    }
 
 
 def _tag_curated(
-    session: Session,
     manifest: Manifest,
     nodes: dict[str, TaxonomyNode],
     ids: dict[str, int],
     report: BuildReport,
-) -> None:
+) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
     for path, keys in manifest.curated.items():
         node = nodes.get(path)
         if node is None:
@@ -368,8 +533,16 @@ def _tag_curated(
             )
             continue
         for key in dict.fromkeys(k.lower() for k in keys):
-            session.add(Tag(paper_id=ids[key], node_id=node.id, provenance=tx.CURATED))
+            rows.append(
+                {
+                    "paper_id": ids[key],
+                    "node_id": node.id,
+                    "provenance": tx.CURATED,
+                    "annotation": "",
+                }
+            )
             report.curated_tags += 1
+    return rows
 
 
 def _load_citations(
@@ -378,23 +551,89 @@ def _load_citations(
     """Edges from the citations files and from BibTeX `cites` fields, replacing the old ones.
 
     Every file edge is replaced at once, so an edge that moves from one citations file to
-    another (or a file that leaves the manifest) cannot collide with its old row.
+    another (or a file that leaves the manifest) cannot collide with its old row. When
+    nothing the file edges depend on changed since the last build (the files' bytes, the
+    papers' keys, aliases and years, the manifest's aliases) and the last build stored
+    them without an error, the files are not read again; their warnings are given again.
     """
     names = EdgeNames(facts, manifest.aliases)
-    lines: list[EdgeLine] = []
+    files: list[tuple[Path, int, str, bytes]] = []
     for path in manifest.citations:
-        edge_lines, diagnostics = read_citations(path)
-        report.diagnostics.extend(diagnostics)
+        data = read_input(path, "citations CSV file", "check the citations path in survey.toml")
+        sha256 = hashlib.sha256(data).hexdigest()
         ref = survey_file(manifest.folder, path)
-        source = attach_source(session, ref, SourceKind.CITATIONS, "", path.stat().st_size)
-        lines.extend(
-            EdgeLine(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source.id)
-            for e in edge_lines
-        )
-    from_files = resolve_edges(lines, names)
-    citations_db.replace_edges(session, FILE_ORIGIN, None, from_files.rows)
+        source = attach_source(session, ref, SourceKind.CITATIONS, sha256, len(data))
+        files.append((path, source.id, sha256, data))
+    stored_edges = citations_db.edge_counts(session, FILE_ORIGIN)
+    fingerprint = _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0])
+    stored = json.loads(tx.get_setting(session, CITATIONS_BUILT) or "{}")
+    if fingerprint == stored.get("fingerprint"):
+        report.diagnostics.extend(_load_diagnostics(stored.get("diagnostics")))
+    else:
+        lines: list[EdgeLine] = []
+        found: list[Diagnostic] = []
+        for path, source_id, _, data in files:
+            edge_lines, diagnostics = read_citations(path, data)
+            found.extend(diagnostics)
+            lines.extend(
+                EdgeLine(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source_id)
+                for e in edge_lines
+            )
+        from_files = resolve_edges(lines, names)
+        del lines
+        citations_db.replace_edges(session, FILE_ORIGIN, None, from_files.rows)
+        found.extend(from_files.diagnostics)
+        report.diagnostics.extend(found)
+        failed = any(d.is_error for d in found)
+        stored_edges = (len(from_files.rows), from_files.suspect)
+        # A file with errors is read again next time, as a BibTeX file with errors is.
+        built = {
+            "fingerprint": _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0]),
+            "diagnostics": _dump_diagnostics(found),
+        }
+        tx.set_setting(session, CITATIONS_BUILT, "" if failed else json.dumps(built))
+    report.edges += stored_edges[0]
+    report.suspect_edges += stored_edges[1]
     from_fields = sync_field_edges(session, names)
-    for result in (from_files, from_fields):
-        report.diagnostics.extend(result.diagnostics)
-        report.edges += len(result.rows)
-        report.suspect_edges += result.suspect
+    report.diagnostics.extend(from_fields.diagnostics)
+    report.edges += len(from_fields.rows)
+    report.suspect_edges += from_fields.suspect
+
+
+# Setting: what the stored file edges were resolved from (see _citations_fingerprint),
+# and the warnings resolving them gave, shown again when the files are skipped.
+CITATIONS_BUILT = "citations.built"
+
+
+def _dump_diagnostics(found: Sequence[Diagnostic]) -> list[list[object]]:
+    return [[d.severity.value, d.file, d.line, d.key, d.message, d.code, d.fix] for d in found]
+
+
+def _load_diagnostics(stored: object) -> list[Diagnostic]:
+    rows = stored if isinstance(stored, list) else []
+    return [
+        Diagnostic(Severity(severity), file, line, key, message, code, fix)
+        for severity, file, line, key, message, code, fix in rows
+    ]
+
+
+def _citations_fingerprint(
+    files: Sequence[tuple[Path, int, str, bytes]],
+    facts: Sequence[tx.PaperFacts],
+    aliases: Mapping[str, str],
+    edges: int,
+) -> str:
+    """A digest of everything the file edges are resolved from: each file (path, source,
+    bytes), each paper's id, key, year and aliases, the manifest's aliases, and the
+    number of file edges stored from them."""
+    digest = hashlib.sha256()
+    for path, source_id, sha256, _ in files:
+        digest.update(f"{path}\x00{source_id}\x00{sha256}\n".encode())
+    digest.update(json.dumps(sorted(aliases.items()), ensure_ascii=False).encode())
+    for fact in facts:
+        aliases_text = "\x1f".join(fact.aliases)
+        digest.update(
+            f"{fact.paper_id}\x00{fact.citekey}\x00{fact.year}\x00{aliases_text}\n".encode()
+        )
+    digest.update(f"edges {edges}".encode())
+    return digest.hexdigest()

@@ -156,11 +156,31 @@ def build_report(session: Session, within: str | None = None) -> Report:
     nodes = tx.nodes_by_path(session)
     order = [p for p in data["sections"] if within is None or _inside(p, data["within"])]
 
+    # Grouped once, then looked up per section: each section's own tags, the papers of
+    # its subtree and the edges among them (a section's subtree holds a paper when the
+    # paper is filed under the section or under any section below it).
+    direct_tags: dict[str, list[tuple[ExportPaper, Any]]] = {}
+    subtrees: dict[str, set[str]] = {}
+    above: dict[str, set[str]] = {}  # a paper -> every section whose subtree holds it
+    for paper in papers.values():
+        for tag in paper["sections"]:
+            direct_tags.setdefault(tag["path"], []).append((paper, tag))
+            parts = tag["path"].split("/")
+            for depth in range(1, len(parts) + 1):
+                prefix = "/".join(parts[:depth])
+                subtrees.setdefault(prefix, set()).add(paper["key"])
+                above.setdefault(paper["key"], set()).add(prefix)
+    inner_edges: dict[str, list[tuple[str, str, str]]] = {}
+    for a, b, r in edges:  # sorted, so each section's list is sorted too
+        if a in above and b in above:
+            for prefix in above[a] & above[b]:
+                inner_edges.setdefault(prefix, []).append((a, b, r))
+
     sections: list[ReportSection] = []
     for path in order:
         node = nodes[path]
         direct = sorted(
-            ((p, s) for p in papers.values() for s in p["sections"] if s["path"] == path),
+            direct_tags.get(path, []),
             key=lambda pair: (pair[0]["year"] or 0, pair[0]["key"], pair[1]["provenance"]),
         )
         # Each paper once, with every provenance and annotation it has in the section.
@@ -173,12 +193,8 @@ def build_report(session: Session, within: str | None = None) -> Report:
             notes = annotations.setdefault(paper["key"], [])
             if tag["annotation"] and tag["annotation"] not in notes:
                 notes.append(tag["annotation"])
-        subtree = {
-            p["key"]
-            for p in papers.values()
-            if any(_inside(s["path"], path) for s in p["sections"])
-        }
-        inner = sorted((a, b, r) for a, b, r in edges if a in subtree and b in subtree)
+        subtree = subtrees.get(path, set())
+        inner = inner_edges.get(path, [])
         graph = g.citation_graph(
             [(k, {}) for k in sorted(subtree)], [(a, b, {}) for a, b, _ in inner]
         )
@@ -224,8 +240,13 @@ def build_report(session: Session, within: str | None = None) -> Report:
         )
 
     trend = analysis.trend(session, level=2 if any("/" in p for p in order) else 1, within=within)
-    top = analysis.top(session, within=within, limit=TOP)
-    by_rank = analysis.top(session, metric="pagerank", within=within, limit=TOP)
+    if within is None:
+        # The whole survey's export data already ranks every paper on the whole graph.
+        top_cited = _ranked(data["papers"], pagerank_first=False)
+        top_pagerank = _ranked(data["papers"], pagerank_first=True)
+    else:  # ranks on the whole graph, listing the section's papers
+        top_cited = analysis.top(session, within=within, limit=TOP)["papers"]
+        top_pagerank = analysis.top(session, metric="pagerank", within=within, limit=TOP)["papers"]
     connected = {a for a, _, _ in edges} | {b for _, b, _ in edges}
     open_mentions: list[ReportMention] = [
         {
@@ -268,8 +289,8 @@ def build_report(session: Session, within: str | None = None) -> Report:
         },
         "sections": sections,
         "trend": trend,
-        "top_cited": top["papers"],
-        "top_pagerank": by_rank["papers"],
+        "top_cited": top_cited,
+        "top_pagerank": top_pagerank,
         "coverage": _coverage(session, origins, within is None),
         "disagreement": _disagreement(session, within) if edges else None,
         "gaps": {
@@ -294,6 +315,34 @@ def _disagreement(session: Session, within: str | None) -> Disagreement:
         "suggestions": found.suggestions,
         "sections": found.sections,
     }
+
+
+def _ranked(papers: list[ExportPaper], *, pagerank_first: bool) -> list[Ranked]:
+    """The TOP papers by local citations (then PageRank), or by PageRank (then
+    citations), then key: the order of `analysis.top`."""
+
+    def order(p: ExportPaper) -> tuple[float, float, str]:
+        first, second = (
+            (p["pagerank"], p["citations"])
+            if pagerank_first
+            else (
+                p["citations"],
+                p["pagerank"],
+            )
+        )
+        return (-first, -second, p["key"])
+
+    return [
+        {
+            "key": p["key"],
+            "year": p["year"],
+            "short": p["short"],
+            "title": p["title"],
+            "citations": p["citations"],
+            "pagerank": p["pagerank"],
+        }
+        for p in sorted(papers, key=order)[:TOP]
+    ]
 
 
 def _coverage(
