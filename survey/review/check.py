@@ -150,8 +150,9 @@ def _papers(session: Session) -> list[_Paper]:
 
 def _needs_raw(paper: Paper, has_authors: bool) -> bool:
     """True when the checks need a value of the stored entry that no column holds: a
-    year or DOI that did not parse, or an author field that gave no names."""
-    if paper.year is None or not has_authors:
+    year or DOI that did not parse, an author field that gave no names, or a `%` (the
+    stored values are decoded, so only the entry as written tells `50%` from `50\\%`)."""
+    if paper.year is None or not has_authors or "%" in paper.raw:
         return True
     return paper.doi is None and "doi" in paper.raw.lower()
 
