@@ -165,10 +165,14 @@ def default_level(within: str | None) -> int:
 
 
 def level_sections(
-    session: Session, found: Structure, level: int, within: str | None
+    session: Session,
+    found: Structure,
+    level: int,
+    within: str | None,
+    tags: list[tuple[int, str]] | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """The sections at `level` (in the notes' order, inside `within`) and each paper's
-    sections among them."""
+    sections among them (from `tags`, the papers' section paths, read when not given)."""
     order = [
         p
         for p in tx.ordered_paths(session)
@@ -177,9 +181,12 @@ def level_sections(
     known = set(order)
     node = {paper_id: index for index, paper_id in enumerate(found.ids)}
     placed: list[list[str]] = [[] for _ in found.keys]
-    for paper_id, path in papers_db.section_paths(session):
+    sections_at: dict[str, str | None] = {}  # a path's section at `level`, worked out once
+    for paper_id, path in papers_db.section_paths(session) if tags is None else tags:
         index = node.get(paper_id)
-        section = at_level(path, level)
+        if path not in sections_at:
+            sections_at[path] = at_level(path, level)
+        section = sections_at[path]
         if index is not None and section in known and section not in placed[index]:
             placed[index].append(section)
     rank = {p: i for i, p in enumerate(order)}
