@@ -7,7 +7,7 @@ nothing here computes on the graph.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
@@ -16,6 +16,9 @@ from survey.db.models import Author, Citation, Paper, Tag, TaxonomyNode
 from survey.db.store import chunks
 from survey.shapes import AuthorName, Brief
 from survey.vocab import AliasOrigin
+
+# Rows fetched from the driver at a time by the streaming reads.
+_ROW_BATCH = 65536
 
 
 def short_name_sql(paper_id: str) -> str:
@@ -136,10 +139,17 @@ def papers_by_citekey(session: Session) -> list[Paper]:
     return list(session.scalars(select(Paper).order_by(Paper.citekey)))
 
 
-def citation_pairs(session: Session) -> list[tuple[int, int]]:
-    """(citing id, cited id) of every citation, each linked pair once (unordered)."""
-    rows = session.execute(select(Citation.citing_id, Citation.cited_id).distinct())
-    return [(citing, cited) for citing, cited in rows]
+def citation_rows(session: Session) -> Iterator[tuple[int, int]]:
+    """(citing id, cited id) of every citation row, unordered, a pair listed twice when
+    two rows hold it: for graphs of millions of citations, read through the driver's
+    own cursor in batches (no ORM rows, no list of them)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute("SELECT citing_id, cited_id FROM citations")
+        while batch := cursor.fetchmany(_ROW_BATCH):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 def paper_keys(session: Session) -> list[tuple[int, str]]:

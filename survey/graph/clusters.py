@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from survey.db import citations as cdb
@@ -68,16 +70,19 @@ class Structure:
         return has
 
 
-def weigh(nodes: int, citing: Sequence[int], cited: Sequence[int]) -> tuple[sp.csr_matrix, ...]:
+def weigh(
+    nodes: int, citing: NDArray[np.int64] | Sequence[int], cited: NDArray[np.int64] | Sequence[int]
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """The citation matrix and the weighted graph of `nodes` papers and the citations
     `citing[i]` -> `cited[i]` (self-citations and repeats dropped)."""
-    first = np.asarray(citing, dtype=np.int64)
-    second = np.asarray(cited, dtype=np.int64)
+    first = np.asarray(citing, dtype=np.int32)
+    second = np.asarray(cited, dtype=np.int32)
     keep = first != second
     first, second = first[keep], second[keep]
     cites = sp.csr_matrix(
         (np.ones(first.size), (first, second)), shape=(nodes, nodes), dtype=np.float64
     )
+    del first, second, keep
     cites.sum_duplicates()
     cites.data[:] = 1.0
     cited_by = np.asarray(cites.sum(axis=0)).ravel()
@@ -89,9 +94,13 @@ def weigh(nodes: int, citing: Sequence[int], cited: Sequence[int]) -> tuple[sp.c
     direct = (cites + cites.T).tocsr()
     direct.data[:] = DIRECT
     coupling = cites @ sp.diags(share_in) @ cites.T
-    co_cited = cites.T @ sp.diags(share_out) @ cites
-    weights = (direct + coupling + co_cited).tocsr()
-    weights = (weights - sp.diags(weights.diagonal())).tocsr()
+    weights = (direct + coupling).tocsr()
+    del direct, coupling
+    weights = (weights + cites.T @ sp.diags(share_out) @ cites).tocsr()
+    # A paper's links to itself (coupling with itself through its own references) go.
+    rows = np.repeat(np.arange(nodes, dtype=np.int32), np.diff(weights.indptr))
+    weights.data[weights.indices == rows] = 0
+    del rows
     weights.eliminate_zeros()
     weights.sort_indices()
     return cites, weights
@@ -104,12 +113,26 @@ def structure(session: Session, ids: Iterable[int] | None = None) -> Structure:
         wanted = set(ids)
         rows = [(i, k) for i, k in rows if i in wanted]
     rows.sort(key=lambda row: row[1])
-    node = {paper_id: index for index, (paper_id, _) in enumerate(rows)}
-    pairs = sorted(
-        (node[a], node[b]) for a, b in papers_db.citation_pairs(session) if a in node and b in node
-    )
-    cites, weights = weigh(len(rows), [a for a, _ in pairs], [b for _, b in pairs])
+    paper_ids = np.array([i for i, _ in rows], dtype=np.int64)
+    flat = np.fromiter(chain.from_iterable(papers_db.citation_rows(session)), dtype=np.int64)
+    citing, cited = _nodes(paper_ids, flat[0::2]), _nodes(paper_ids, flat[1::2])
+    del flat
+    inside = (citing >= 0) & (cited >= 0)
+    cites, weights = weigh(len(rows), citing[inside], cited[inside])
     return Structure([k for _, k in rows], [i for i, _ in rows], cites, weights)
+
+
+def _nodes(paper_ids: NDArray[np.int64], wanted: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The node number of each id in `wanted` (node i is `paper_ids[i]`); -1 for an id
+    that is not a node."""
+    if paper_ids.size == 0:
+        return np.full(wanted.size, -1, dtype=np.int64)
+    order = np.argsort(paper_ids, kind="stable")
+    position = np.minimum(np.searchsorted(paper_ids, wanted, sorter=order), paper_ids.size - 1)
+    found: NDArray[np.int64] = np.where(
+        paper_ids[order[position]] == wanted, order[position], -1
+    ).astype(np.int64)
+    return found
 
 
 def detect(found: Structure, resolution: float = 1.0) -> list[int | None]:
@@ -142,10 +165,14 @@ def default_level(within: str | None) -> int:
 
 
 def level_sections(
-    session: Session, found: Structure, level: int, within: str | None
+    session: Session,
+    found: Structure,
+    level: int,
+    within: str | None,
+    tags: list[tuple[int, str]] | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """The sections at `level` (in the notes' order, inside `within`) and each paper's
-    sections among them."""
+    sections among them (from `tags`, the papers' section paths, read when not given)."""
     order = [
         p
         for p in tx.ordered_paths(session)
@@ -154,9 +181,12 @@ def level_sections(
     known = set(order)
     node = {paper_id: index for index, paper_id in enumerate(found.ids)}
     placed: list[list[str]] = [[] for _ in found.keys]
-    for paper_id, path in papers_db.section_paths(session):
+    sections_at: dict[str, str | None] = {}  # a path's section at `level`, worked out once
+    for paper_id, path in papers_db.section_paths(session) if tags is None else tags:
         index = node.get(paper_id)
-        section = at_level(path, level)
+        if path not in sections_at:
+            sections_at[path] = at_level(path, level)
+        section = sections_at[path]
         if index is not None and section in known and section not in placed[index]:
             placed[index].append(section)
     rank = {p: i for i, p in enumerate(order)}

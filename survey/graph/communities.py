@@ -13,7 +13,7 @@ the nodes in a fixed order (by citekey), so the database behind them does not ma
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +24,8 @@ SEED = 2020
 # papers and a million citations, running to convergence took 30x longer for a
 # modularity 0.004 higher.
 ITERATIONS = 2
+# Edges converted for igraph at a time.
+_BATCH = 1 << 16
 
 
 def leiden(
@@ -42,8 +44,7 @@ def leiden(
 
     if nodes == 0:
         return []
-    pairs = np.column_stack([np.asarray(first, np.int64), np.asarray(second, np.int64)])
-    graph = igraph.Graph(n=nodes, edges=pairs, directed=False)
+    graph = igraph.Graph(n=nodes, edges=_pairs(first, second), directed=False)
     igraph.set_random_number_generator(random.Random(SEED))
     try:
         found = graph.community_leiden(
@@ -55,6 +56,18 @@ def leiden(
     finally:
         igraph.set_random_number_generator(random)
     return canonical(found.membership)
+
+
+def _pairs(
+    first: NDArray[np.int64] | Sequence[int], second: NDArray[np.int64] | Sequence[int]
+) -> Iterator[tuple[int, int]]:
+    """The edges as pairs of Python ints, made `_BATCH` at a time: igraph's wheel (built
+    for the stable ABI) converts any edge list item by item, and a whole list of millions
+    of pairs (or the array's `tolist`) would hold about 130 bytes a pair at once."""
+    left, right = np.asarray(first, np.int64), np.asarray(second, np.int64)
+    for start in range(0, left.size, _BATCH):
+        end = start + _BATCH
+        yield from zip(left[start:end].tolist(), right[start:end].tolist(), strict=True)
 
 
 def canonical(membership: Sequence[int]) -> list[int]:

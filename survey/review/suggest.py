@@ -211,13 +211,19 @@ class Scorer:
         }
 
     def _relation(self, index: int, other: int) -> str:
-        cites = self.found.cites
-        if cites[index, other]:
+        if other in self._references(index):
             return "cites"
-        if cites[other, index]:
+        if index in self._references(other):
             return "cited by"
-        shared = cites[index].multiply(cites[other]).nnz
+        shared = np.intersect1d(self._references(index), self._references(other)).size
         return "shares references" if shared else "cited together"
+
+    def _references(self, index: int) -> np.ndarray:
+        """The papers `index` cites (the citation matrix's row, without scipy's slower
+        element indexing)."""
+        cites = self.found.cites
+        row: np.ndarray = cites.indices[cites.indptr[index] : cites.indptr[index + 1]]
+        return row
 
 
 def _prepare(
@@ -228,10 +234,11 @@ def _prepare(
     if depth < 1:
         raise SurveyError("--level must be at least 1")
     found = cl.structure(session, ids)
-    order, placed = cl.level_sections(session, found, depth, path)
+    tags = papers_db.section_paths(session)
+    order, placed = cl.level_sections(session, found, depth, path, tags)
     node = {paper_id: i for i, paper_id in enumerate(found.ids)}
     full: list[list[str]] = [[] for _ in found.keys]
-    for paper_id, section in papers_db.section_paths(session):
+    for paper_id, section in tags:
         if paper_id in node and (path is None or section.startswith(path + "/")):
             full[node[paper_id]].append(section)
     return path, depth, found, order, placed, full
@@ -253,19 +260,25 @@ def suggest(
     best = scores.argmax(axis=1) if order else np.zeros(found.size, dtype=np.int64)
     titles = {}
     suggestions: list[PaperSuggestion] = []
-    compared = agreeing = 0
     candidates: list[tuple[str, int, int]] = []
     column = {p: i for i, p in enumerate(order)}
-    for found_index in np.flatnonzero(support > 0):
+    # Only papers whose best section is none of their own can be listed: counted here
+    # for all at once, and the rule below applied to the rest one by one.
+    scored = support > 0
+    filed = np.zeros(found.size, dtype=bool)
+    agrees = np.zeros(found.size, dtype=bool)
+    if order:
+        own_columns = scorer.membership.tocsr()
+        filed = np.diff(own_columns.indptr) > 0
+        agrees = np.asarray(own_columns[np.arange(found.size), best]).ravel() > 0
+    compared = int(np.count_nonzero(scored & filed))
+    agreeing = int(np.count_nonzero(scored & filed & agrees))
+    for found_index in np.flatnonzero(scored & ~agrees):
         index = int(found_index)
         top = float(scores[index, best[index]])
         confidence = top / float(support[index])
         own = [column[s] for s in placed[index]]
         if own:
-            compared += 1
-            if int(best[index]) in own:
-                agreeing += 1
-                continue
             own_share = float(scores[index, own].sum()) / float(support[index])
             pointing = int(direct[index, best[index]])
             if (
