@@ -4,7 +4,7 @@ citation indexes (OpenAlex, Semantic Scholar, OpenCitations)."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,7 +27,7 @@ from survey.export import write_text
 if TYPE_CHECKING:
     from survey.ingest.enrich import EnrichReport
     from survey.review.discover import Candidate
-    from survey.sources.indexes.records import PlannedCalls
+    from survey.sources.indexes.records import IndexClient, PlannedCalls
 
 OFFLINE = typer.Option("--offline", help="Use only the on-disk caches; never the network.")
 WITHIN = typer.Option("--within", help="Only the papers of this section (slug path or label).")
@@ -51,7 +51,9 @@ def _interruptible() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _clients(sources: "list[str] | None", offline: bool, refresh: bool = False) -> "list[Any]":
+def _clients(
+    sources: "list[str] | None", offline: bool, refresh: bool = False
+) -> "list[IndexClient]":
     """The index clients a command asks, after one line per index left out by default."""
     from survey.sources.indexes.choice import open_clients
 
