@@ -129,10 +129,13 @@ def accept_mention(
 
 
 def remembered_path(session: Session, manifest: Path) -> str:
-    """How the database remembers the manifest it was built from: relative to the
-    database file's folder (else to the folder the build ran in), so a survey folder
-    copied with its database edits its own manifest, not the original's."""
-    base = database_folder(session) or Path.cwd()
+    """How the database remembers the manifest it was built from: for a database file,
+    relative to the file's folder, so a survey folder copied with its database edits its
+    own manifest, not the original's; for a server database (which has no folder and is
+    reached from anywhere), the absolute path."""
+    base = database_folder(session)
+    if base is None:
+        return str(manifest.resolve())
     return os.path.relpath(manifest.resolve(), base.resolve())
 
 
@@ -142,7 +145,7 @@ def built_manifest(session: Session) -> Path | None:
     stored = tx.get_setting(session, SURVEY_MANIFEST)
     if not stored:
         return None
-    base = database_folder(session) or Path.cwd()
+    base = database_folder(session) or Path.cwd()  # an absolute path ignores the base
     return Path(os.path.normpath(base / stored))
 
 
