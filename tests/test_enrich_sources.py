@@ -188,6 +188,8 @@ def test_without_a_key_the_keyless_indexes_give_the_edges(
     assert "SURVEY_OPENALEX_API_KEY" in result["notes"][0]
     scholar, citations = result["parts"]["semanticscholar"], result["parts"]["opencitations"]
     assert (scholar.by_doi, scholar.by_arxiv, scholar.by_title, scholar.failure) == (2, 1, 1, None)
+    # Two DOIs and an arXiv id in one batch call (a batch takes ids of any kind).
+    assert scholar.by_kind == {"batch": 1, "search": 1}
     assert (citations.by_doi, citations.matched, citations.failure) == (2, 2, None)
     assert edges_by_pair(four) == {
         # One citation, two witnesses.
@@ -287,7 +289,7 @@ def test_dry_run_asks_nothing_and_prices_the_calls(
     lines = result.stdout.splitlines()
     assert "OpenAlex: 3 singleton calls, free (single-work lookups are free)" in lines
     assert "OpenAlex: 1 search calls, $0.0010 (one per paper without ids)" in lines
-    assert any(line.startswith("Semantic Scholar: 2 batch calls (free;") for line in lines)
+    assert any(line.startswith("Semantic Scholar: 1 batch calls (free;") for line in lines)
     assert any(line.startswith("OpenCitations: 3 references calls (free;") for line in lines)
     assert lines[-1] == "estimated cost before cited works: $0.0010; nothing was asked"
     assert json.dumps(edges_by_pair(four)) == "{}"
@@ -303,7 +305,7 @@ def test_the_bundled_survey_dry_run_works_offline(db_url: str, tmp_path: Path) -
     # 81 papers: a DOI batch and an arXiv batch (more than 3 each), 9 titles.
     assert "OpenAlex: 2 list calls, $0.0002 (100 DOIs a call)" in lines
     assert "OpenAlex: 9 search calls, $0.0090 (one per paper without ids)" in lines
-    assert any(line.startswith("Semantic Scholar: 2 batch calls (free;") for line in lines)
+    assert any(line.startswith("Semantic Scholar: 1 batch calls (free;") for line in lines)
     assert any(line.startswith("OpenCitations: ") for line in lines)
     assert lines[-1].endswith("nothing was asked")
     assert not (tmp_path / "index-cache").exists()  # no cache opened, nothing asked

@@ -292,17 +292,21 @@ def _match_papers(
 ) -> tuple[list[Match], dict[str, WorkRecord]]:
     matches: dict[int, Match] = {}
     also: dict[str, WorkRecord] = {}
+    # DOIs, and the arXiv ids of papers without one, asked together where the index can.
     by_doi = _group(targets, lambda p: p.doi)
-    if by_doi:
-        found = client.by_doi(sorted(by_doi), tick)
+    by_arxiv = _group([p for p in targets if not p.doi], lambda p: p.arxiv_id)
+    if by_doi or by_arxiv:
+        found_doi, found_arxiv = client.by_identifiers(sorted(by_doi), sorted(by_arxiv), tick)
+        also.update(found_doi.also)
+        also.update(found_arxiv.also)
+        _take(matches, by_doi, found_doi.works, "doi")
+        _take(matches, by_arxiv, found_arxiv.works, "arxiv")
+    # A paper whose DOI the index does not know: its arXiv id, if it has one.
+    second = _group([p for p in targets if p.id not in matches and p.doi], lambda p: p.arxiv_id)
+    if second:
+        found = client.by_arxiv(sorted(second), tick)
         also.update(found.also)
-        _take(matches, by_doi, found.works, "doi")
-    rest = [p for p in targets if p.id not in matches]
-    by_arxiv = _group(rest, lambda p: p.arxiv_id)
-    if by_arxiv:
-        found = client.by_arxiv(sorted(by_arxiv), tick)
-        also.update(found.also)
-        _take(matches, by_arxiv, found.works, "arxiv")
+        _take(matches, second, found.works, "arxiv")
     rest = [p for p in targets if p.id not in matches and normalize_title(p.title)]
     candidates = in_parallel(
         client.title_candidates,

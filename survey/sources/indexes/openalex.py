@@ -35,6 +35,7 @@ from survey.sources.indexes.records import (
     arxiv_of_doi,
     as_dict,
     as_list,
+    asked_apart,
     batches,
     clean,
     clean_names,
@@ -181,6 +182,12 @@ class OpenAlexClient:
             progress(what, min(done, total), total)
         asked = set(dois)
         return {d: w for d, w in found.items() if d in asked}
+
+    def by_identifiers(
+        self, dois: Sequence[str], arxiv_ids: Sequence[str], progress: Progress
+    ) -> tuple[Found, Found]:
+        """DOIs and arXiv ids in calls of their own."""
+        return asked_apart(self, dois, arxiv_ids, progress)
 
     def title_candidates(self, title: str) -> list[WorkRecord]:
         """The ten most relevant works for the words of `title` (one search call)."""

@@ -45,6 +45,7 @@ from survey.sources.indexes.records import (
     Progress,
     WorkRecord,
     arxiv_of_doi,
+    asked_apart,
     batches,
     clean,
     clean_names,
@@ -257,6 +258,12 @@ class OpenCitationsClient:
     def by_arxiv(self, ids: Sequence[str], progress: Progress) -> Found:
         """Works by arXiv id, asked as their arXiv DOIs (10.48550/arXiv.<id>)."""
         return self._by_dois([(f"{ARXIV_DOI_PREFIX}{i}", i) for i in ids], progress)
+
+    def by_identifiers(
+        self, dois: Sequence[str], arxiv_ids: Sequence[str], progress: Progress
+    ) -> tuple[Found, Found]:
+        """DOIs and arXiv ids in calls of their own."""
+        return asked_apart(self, dois, arxiv_ids, progress)
 
     def title_candidates(self, title: str) -> list[WorkRecord]:
         """[]: OpenCitations has no title search."""

@@ -124,6 +124,12 @@ class IndexClient(Protocol):
     def by_arxiv(self, ids: Sequence[str], progress: Progress) -> Found:
         """Works by arXiv id (lower case, no version); `works` keyed by the id asked."""
 
+    def by_identifiers(
+        self, dois: Sequence[str], arxiv_ids: Sequence[str], progress: Progress
+    ) -> tuple[Found, Found]:
+        """`by_doi(dois)` and `by_arxiv(arxiv_ids)`, asked together where the index can
+        (`asked_apart` for an index that cannot)."""
+
     def title_candidates(self, title: str) -> list[WorkRecord]:
         """Works whose titles are like `title` ([] when the index cannot search titles)."""
 
@@ -150,6 +156,16 @@ class PlannedCalls:
     calls: int
     cost_usd: float | None  # None: the index does not charge
     note: str = ""
+
+
+def asked_apart(
+    client: IndexClient, dois: Sequence[str], arxiv_ids: Sequence[str], progress: Progress
+) -> tuple[Found, Found]:
+    """`by_identifiers` of an index that asks DOIs and arXiv ids in calls of their own."""
+    return (
+        client.by_doi(dois, progress) if dois else Found(),
+        client.by_arxiv(arxiv_ids, progress) if arxiv_ids else Found(),
+    )
 
 
 # -- cleaning what an index returns -------------------------------------------------------

@@ -144,11 +144,20 @@ class SemanticScholarClient:
 
     def by_doi(self, dois: Sequence[str], progress: Progress) -> Found:
         """Works by DOI (lower case), keyed by the DOI asked, with their references."""
-        return self._lookup("DOI:", "DOIs", dois, progress)
+        return self._lookup([("DOI:", d) for d in dois], "DOIs", progress)[0]
 
     def by_arxiv(self, ids: Sequence[str], progress: Progress) -> Found:
         """Works by arXiv id (lower case, no version), keyed by the id asked."""
-        return self._lookup("ARXIV:", "arXiv ids", ids, progress)
+        return self._lookup([("ARXIV:", i) for i in ids], "arXiv ids", progress)[1]
+
+    def by_identifiers(
+        self, dois: Sequence[str], arxiv_ids: Sequence[str], progress: Progress
+    ) -> tuple[Found, Found]:
+        """Works by DOI and by arXiv id asked in the same batches (one batch takes ids of
+        any kind): 500 identifiers a call, whatever their mix."""
+        asked = [("DOI:", d) for d in dois] + [("ARXIV:", i) for i in arxiv_ids]
+        by_kind = self._lookup(asked, "identifiers", progress)
+        return by_kind[0], by_kind[1]
 
     def by_id(self, ids: Sequence[str], progress: Progress) -> list[WorkRecord]:
         """Works by `S2:<paperId>` (other indexes' ids are skipped)."""
@@ -198,7 +207,7 @@ class SemanticScholarClient:
 
     def plan(self, dois: int, arxiv: int, titles: int) -> list[PlannedCalls]:
         """Batch calls (500 ids each) and title matches; Semantic Scholar charges nothing."""
-        batch_calls = _ceil(dois, BATCH_SIZE) + _ceil(arxiv, BATCH_SIZE)
+        batch_calls = _ceil(dois + arxiv, BATCH_SIZE)  # DOIs and arXiv ids share batches
         planned = [
             PlannedCalls("batch", batch_calls, None, RATE_NOTE),
             PlannedCalls("search", titles, None, RATE_NOTE),
@@ -207,25 +216,30 @@ class SemanticScholarClient:
 
     # -- the requests -----------------------------------------------------------------
 
-    def _lookup(self, prefix: str, what: str, values: Sequence[str], progress: Progress) -> Found:
-        asked = [v for v in values if v and v.strip()]
-        found = Found()
+    def _lookup(
+        self, asked: Sequence[tuple[str, str]], what: str, progress: Progress
+    ) -> tuple[Found, Found]:
+        """Works for (prefix, value) pairs, 500 to a batch: the DOIs' finds and the arXiv
+        ids' finds, each keyed by the value asked."""
+        wanted = sorted({(prefix, v) for prefix, v in asked if v and v.strip()})
+        found = {"DOI:": Found(), "ARXIV:": Found()}
         done = 0
-        total = len(set(asked))
-        for group in batches(asked, BATCH_SIZE):
-            papers = self._batch([f"{prefix}{value}" for value in group], BATCH_FIELDS)
-            for value, paper in zip(group, papers, strict=True):
+        for start in range(0, len(wanted), BATCH_SIZE):
+            group = wanted[start : start + BATCH_SIZE]
+            papers = self._batch([f"{prefix}{value}" for prefix, value in group], BATCH_FIELDS)
+            for (prefix, value), paper in zip(group, papers, strict=True):
                 record = _record(paper)
                 if record is None:
                     continue
-                found.works[value] = record
+                found[prefix].works[value] = record
                 for cited in _references(paper):
-                    found.also.setdefault(cited.id, cited)
+                    found[prefix].also.setdefault(cited.id, cited)
             done += len(group)
-            progress(what, done, total)
-        for record in found.works.values():
-            found.also.pop(record.id, None)  # the fuller record is in `works`
-        return found
+            progress(what, done, len(wanted))
+        for part in found.values():
+            for record in [*found["DOI:"].works.values(), *found["ARXIV:"].works.values()]:
+                part.also.pop(record.id, None)  # the fuller record is in `works`
+        return found["DOI:"], found["ARXIV:"]
 
     def _batch(self, ids: list[str], fields: str) -> list[Any]:
         """The batch answer for `ids`, one entry (or None) per id; a batch whose answer
