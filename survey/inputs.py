@@ -121,3 +121,18 @@ def decode_utf8(data: bytes, name: str, hint: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputFileError(f"{name}:{line}: not valid UTF-8", hint) from None
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable: fsync the folder (where the platform lets a
+    folder be fsynced). Used by every writer that replaces a file by renaming."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

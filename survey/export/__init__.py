@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from survey.errors import SurveyError
+from survey.inputs import sync_folder
 
 STDOUT = "-"
 
@@ -97,7 +98,7 @@ def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[str]]:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, target)
-        _sync_folder(folder)
+        sync_folder(folder)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise _write_failed(path, exc, kept=True) from exc
@@ -121,20 +122,6 @@ def _open_in_place(path: Path, mode: str) -> IO[str]:
         raise SurveyError(f"cannot write {path}: {exc.strerror}") from exc
     os.set_blocking(descriptor, True)
     return os.fdopen(descriptor, mode, encoding="utf-8", newline="")
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename durable: fsync the folder that holds it (where that is possible)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 def _write_failed(path: Path, exc: OSError, kept: bool) -> SurveyError:

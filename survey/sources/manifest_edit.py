@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.errors import InputFileError, SurveyError
-from survey.inputs import decode_utf8, read_input
+from survey.inputs import decode_utf8, read_input, sync_folder
 
 # How long an edit waits for another survey command's edit of the same manifest.
 LOCK_WAIT_SECONDS = 30.0
@@ -214,7 +214,7 @@ def _replace(target: Path, data: bytes, info: os.stat_result) -> None:
         os.close(descriptor)
         descriptor = -1
         os.replace(temporary, target)
-        _sync_folder(folder)
+        sync_folder(folder)
     except OSError as exc:
         if descriptor >= 0:
             os.close(descriptor)
@@ -232,17 +232,3 @@ def _ignoring(code: int) -> Iterator[None]:
     except OSError as exc:
         if exc.errno != code:
             raise
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (where the platform lets a folder be fsynced)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)

@@ -413,6 +413,29 @@ class IndexHttp:
         return SourceUnavailable(self.label, f"answered {status} for {described}: {text}", hint)
 
 
+class OnIndexHttp:
+    """What an index client hands to its `IndexHttp`: the counts, the last limits,
+    cancelling and closing (the `IndexClient` members every index shares)."""
+
+    def __init__(self, http: IndexHttp) -> None:
+        self._http = http
+
+    @property
+    def counts(self) -> Counts:
+        return self._http.counts
+
+    @property
+    def last_limits(self) -> dict[str, str]:
+        return self._http.last_limits
+
+    def close(self) -> None:
+        self._http.close()
+
+    def cancel(self) -> None:
+        """Every later request fails at once (the run is being interrupted)."""
+        self._http.cancel()
+
+
 class _Retryable(Exception):
     """A failure worth another try (connection, timeout, a cut answer)."""
 

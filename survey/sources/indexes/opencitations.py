@@ -31,10 +31,10 @@ from typing import Any
 from urllib.parse import quote
 
 from survey.sources.indexes.http import (
-    Counts,
     Endpoint,
     IndexHttp,
     Limits,
+    OnIndexHttp,
     SourceUnavailable,
     describe,
 )
@@ -202,14 +202,11 @@ def _kind_of(answer: object) -> str:
     return "a number"
 
 
-class OpenCitationsClient:
+class OpenCitationsClient(OnIndexHttp):
     """References and citations by DOI from OpenCitations (an `IndexClient`)."""
 
     source = SOURCE
     label = LABEL
-
-    def __init__(self, http: IndexHttp) -> None:
-        self._http = http
 
     @classmethod
     def from_env(cls, *, offline: bool = False, refresh: bool = False) -> OpenCitationsClient:
@@ -225,29 +222,6 @@ class OpenCitationsClient:
             url_env=URL_ENV,
         )
         return cls(IndexHttp(endpoint, Limits.from_env(RATE), offline=offline, refresh=refresh))
-
-    @property
-    def counts(self) -> Counts:
-        return self._http.counts
-
-    @counts.setter
-    def counts(self, value: Counts) -> None:
-        self._http.counts = value
-
-    @property
-    def last_limits(self) -> dict[str, str]:
-        return self._http.last_limits
-
-    @last_limits.setter
-    def last_limits(self, value: dict[str, str]) -> None:
-        self._http.last_limits = value
-
-    def close(self) -> None:
-        self._http.close()
-
-    def cancel(self) -> None:
-        """Every later request fails at once (the run is being interrupted)."""
-        self._http.cancel()
 
     # -- the IndexClient operations -----------------------------------------------------
 

@@ -28,10 +28,10 @@ from typing import Any
 
 from survey.identifiers import normalize_arxiv_id
 from survey.sources.indexes.http import (
-    Counts,
     Endpoint,
     IndexHttp,
     Limits,
+    OnIndexHttp,
     SourceUnavailable,
 )
 from survey.sources.indexes.records import (
@@ -89,14 +89,11 @@ RATE_NOTE = (
 )
 
 
-class SemanticScholarClient:
+class SemanticScholarClient(OnIndexHttp):
     """Works, references and citing works from the Semantic Scholar Graph API."""
 
     source = SOURCE
     label = LABEL
-
-    def __init__(self, http: IndexHttp) -> None:
-        self._http = http
 
     @classmethod
     def from_env(
@@ -116,29 +113,6 @@ class SemanticScholarClient:
         return cls(
             IndexHttp(endpoint, limits or Limits.from_env(RATE), offline=offline, refresh=refresh)
         )
-
-    @property
-    def counts(self) -> Counts:
-        return self._http.counts
-
-    @counts.setter
-    def counts(self, value: Counts) -> None:
-        self._http.counts = value
-
-    @property
-    def last_limits(self) -> dict[str, str]:
-        return self._http.last_limits
-
-    @last_limits.setter
-    def last_limits(self, value: dict[str, str]) -> None:
-        self._http.last_limits = value
-
-    def close(self) -> None:
-        self._http.close()
-
-    def cancel(self) -> None:
-        """Every later request fails at once (the run is being interrupted)."""
-        self._http.cancel()
 
     # -- lookups ----------------------------------------------------------------------
 
