@@ -15,6 +15,7 @@ import errno
 import os
 import stat
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,19 +108,32 @@ def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[str]]:
         raise
 
 
+# How long a FIFO may take to get its reader (a reader started a moment after survey).
+FIFO_READER_WAIT = 2.0
+
+
 def _open_in_place(path: Path, mode: str) -> IO[str]:
     """Open a device, FIFO or socket path for writing without blocking: a FIFO with no
-    reader would otherwise wait forever. Writes then block as usual (a slow reader)."""
+    reader would otherwise wait forever, so it gets FIFO_READER_WAIT seconds to have
+    one, then is an error. Writes then block as usual (a slow reader)."""
     flags = os.O_WRONLY | os.O_NONBLOCK | (os.O_APPEND if "a" in mode else os.O_TRUNC)
-    try:
-        descriptor = os.open(path, flags)
-    except OSError as exc:
-        if exc.errno == errno.ENXIO and stat.S_ISFIFO(path.stat().st_mode):
+    deadline = time.monotonic() + FIFO_READER_WAIT
+    while True:
+        try:
+            descriptor = os.open(path, flags)
+            break
+        except OSError as exc:
+            no_reader = exc.errno == errno.ENXIO and stat.S_ISFIFO(path.stat().st_mode)
+            if no_reader and time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            error = exc
+        if no_reader:
             raise SurveyError(
                 f"cannot write {path}: it is a FIFO (named pipe) with no reader",
                 "start the program that reads it first, or write to a regular file",
             ) from None
-        raise SurveyError(f"cannot write {path}: {exc.strerror}") from exc
+        raise SurveyError(f"cannot write {path}: {error.strerror}") from error
     os.set_blocking(descriptor, True)
     return os.fdopen(descriptor, mode, encoding="utf-8", newline="")
 
