@@ -114,16 +114,9 @@ def accept_mention(
     """Record that the mention at `where` names the paper `key`: an alias in survey.toml."""
     mention = find_mention(session, where)
     paper = find_paper(session, key)
-    path = manifest_path
-    if path is None:
-        path = built_manifest(session)
-        if path is None:
-            raise SurveyError(
-                "this database was not built from a survey folder",
-                "give the folder: survey mentions accept --survey DIR FILE:LINE KEY",
-            )
-    if path.is_dir():
-        path = path / MANIFEST
+    path = manifest_to_edit(
+        session, manifest_path, "survey mentions accept --survey DIR FILE:LINE KEY"
+    )
     done = add_alias(path, mention.title, paper.citekey)
     return replace(done, other_here=_other_manifest_here(path))
 
@@ -137,6 +130,17 @@ def remembered_path(session: Session, manifest: Path) -> str:
     if base is None:
         return str(manifest.resolve())
     return os.path.relpath(manifest.resolve(), base.resolve())
+
+
+def manifest_to_edit(session: Session, given: Path | None, command: str) -> Path:
+    """The survey.toml a command edits: `given` (a folder or the file), else the one the
+    database was built from; `command` is how to give it when there is neither."""
+    path = given if given is not None else built_manifest(session)
+    if path is None:
+        raise SurveyError(
+            "this database was not built from a survey folder", f"give the folder: {command}"
+        )
+    return path / MANIFEST if path.is_dir() else path
 
 
 def built_manifest(session: Session) -> Path | None:

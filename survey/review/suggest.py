@@ -45,9 +45,8 @@ from survey.db import taxonomy as tx
 from survey.db.queries import find_paper
 from survey.errors import SurveyError
 from survey.graph import clusters as cl
-from survey.ingest.mentions import built_manifest
+from survey.ingest.mentions import manifest_to_edit
 from survey.shapes import Neighbour, PaperSuggestion, SectionFinding
-from survey.sources.manifest import MANIFEST
 from survey.sources.manifest_edit import ManifestEdit, edit_table
 
 MISFILED_CONFIDENCE = 0.75
@@ -408,16 +407,9 @@ def accept(session: Session, key: str, section: str, manifest_path: Path | None 
     to the section's list in the manifest's [curated] table, through the manifest's one
     writer. The notes are never edited; the next survey build applies it."""
     paper = find_paper(session, key)
-    path = manifest_path
-    if path is None:
-        path = built_manifest(session)
-        if path is None:
-            raise SurveyError(
-                "this database was not built from a survey folder",
-                f"give the folder: survey suggest accept --survey DIR {key} {section}",
-            )
-    if path.is_dir():
-        path = path / MANIFEST
+    path = manifest_to_edit(
+        session, manifest_path, f"survey suggest accept --survey DIR {key} {section}"
+    )
     node = tx.find_node(session, section)
     done: ManifestEdit = edit_table(path, "curated", _plan(path, paper.citekey, node.path))
     return Accepted(path, paper.citekey, node.path, unchanged=not done.changed)
