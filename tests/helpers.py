@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from survey.cli.app import app
@@ -70,3 +73,22 @@ def hostile_survey(folder: Path) -> Path:
         encoding="utf-8",
     )
     return folder
+
+
+def durability_events(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The fsyncs ("file", "folder") and renames ("rename") made from now on, in order:
+    what a writer that replaces a file must do, and in which order."""
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    def replace(a: str | Path, b: str | Path) -> None:
+        events.append("rename")
+        real_replace(a, b)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    return events

@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers import durability_events
 
 from survey.errors import SurveyError
 from survey.ingest.mentions import add_alias
@@ -172,21 +173,9 @@ def test_the_file_is_fsynced_before_the_rename(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = manifest(tmp_path)
-    events: list[str] = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd: int) -> None:
-        events.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
-        real_fsync(fd)
-
-    def replace(a: str | Path, b: str | Path) -> None:
-        events.append("rename")
-        real_replace(a, b)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
+    events = durability_events(monkeypatch)
     add_alias(path, "Mask-CNN", "wei2018mask")
-    assert events == ["file", "rename", "dir"]
+    assert events == ["file", "rename", "folder"]
 
 
 def test_an_edit_waits_for_the_lock_and_says_when_it_gave_up(

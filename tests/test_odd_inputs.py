@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import Cli
+from helpers import Cli, durability_events
 
 from survey.export import write_text
 
@@ -211,19 +211,7 @@ def test_an_export_is_fsynced_before_the_rename(
 ) -> None:
     path = tmp_path / "refs.bib"
     path.write_text("old\n")
-    events: list[str] = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd: int) -> None:
-        events.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
-        real_fsync(fd)
-
-    def replace(a: str | Path, b: str | Path) -> None:
-        events.append("rename")
-        real_replace(a, b)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
+    events = durability_events(monkeypatch)
     write_text(path, "new\n")
     assert path.read_text() == "new\n"
     assert events == ["file", "rename", "folder"]
