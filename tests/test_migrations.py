@@ -152,7 +152,9 @@ REWRITTEN = {
         ],
     ),
 }
-# Revisions in the order they apply (0007 was numbered before 0009 landed, and follows it).
+# Revision ids in the order they apply. The files are named in this order; three ids
+# differ from their file's number (0009 was written after 0007 and 0008 but applies
+# before them), and ids stored in users' databases never change.
 CHAIN = ["0001", "0002", "0003", "0004", "0005", "0006", "0009", "0007", "0008", "0010", "0011"]
 EARLIER = CHAIN[:-1]
 
@@ -265,13 +267,24 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
 
 def test_every_revision_has_a_data_case() -> None:
     versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
-    revisions = sorted(p.name[:4] for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
-    assert revisions == sorted(DATA_AT), "add the new revision's rows to DATA_AT"
-    assert sorted(CHAIN) == revisions, "add the new revision to CHAIN, in the order it applies"
-    # CHAIN follows the down_revision links, head last.
+    ids: list[str] = []
     links = {}
-    for path in versions.glob("[0-9][0-9][0-9][0-9]_*.py"):
+    for path in sorted(versions.glob("[0-9][0-9][0-9][0-9]_*.py")):
         text = path.read_text(encoding="utf-8")
+        revision = re.search(r'^revision = "(\w+)"', text, re.M)
         down = re.search(r'^down_revision = "?(\w+)"?', text, re.M)
-        links[path.name[:4]] = down.group(1) if down else None
+        assert revision, path
+        ids.append(revision.group(1))
+        links[revision.group(1)] = down.group(1) if down else None
+    assert sorted(ids) == sorted(DATA_AT), "add the new revision's rows to DATA_AT"
+    assert ids == CHAIN, "name the file in the order it applies and add it to CHAIN"
+    # CHAIN follows the down_revision links, head last.
     assert [links[rev] for rev in CHAIN] == ["None", *CHAIN[:-1]], links
+
+
+def test_file_numbers_follow_the_chain() -> None:
+    """The files sort in the order the revisions apply: reading them top to bottom is
+    reading the schema's history, and the head is the last file."""
+    versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+    numbers = [p.name[:4] for p in sorted(versions.glob("[0-9][0-9][0-9][0-9]_*.py"))]
+    assert numbers == [f"{n:04d}" for n in range(1, len(numbers) + 1)]

@@ -5,7 +5,7 @@ its paper row goes, and with it the manual tags and manual citations the user ma
 the command line: work the files do not hold. They are kept here, by citekey and
 section path, reported by `survey check`, and put back when the key returns.
 
-Revision ID: 0009
+Revision ID: 0009 (the seventh file: written after 0007 and 0008, applied before them)
 Revises: 0006
 Create Date: 2026-12-02
 """

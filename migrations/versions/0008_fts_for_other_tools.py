@@ -8,7 +8,7 @@ and triggers, under the spelling they detect, and rebuilt from `papers`. Two vie
 people browsing the database the joins they want first: `paper_sections` (each paper with
 its sections) and `edges_named` (citations by citekey).
 
-Revision ID: 0007
+Revision ID: 0007 (the eighth file: it applies after 0009)
 Revises: 0009
 Create Date: 2026-12-02
 """

@@ -7,7 +7,7 @@ the index on cited_id, so each link also cost a lookup into the table for its ci
 on a million edges the descendants of a much-cited paper spent most of their time there.
 With (cited_id, citing_id) that direction is index lookups too.
 
-Revision ID: 0008
+Revision ID: 0008 (the ninth file: it applies after 0007)
 Revises: 0007
 Create Date: 2026-12-02
 """
