@@ -4,7 +4,7 @@ A deterministic citation DAG (preferential attachment: each new paper cites olde
 papers, picked in proportion to how often they are already cited, plus one) is written
 into a fresh survey database. Then, in the same run:
 
-- in process: `survey.graph.analysis.lineage` (the generation-by-generation walk + the paper
+- in process: `survey.graph.lineage.lineage` (the generation-by-generation walk + the paper
   details the command shows) for the most cited paper (descendants) and for the newest
   paper (ancestors), against the bare recursive CTE that only computes (paper,
   generation); issue 13's targets and floors are in bench/perf_lineage.py;
@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from survey.db import open_database, session_scope
-from survey.graph import analysis
+from survey.graph import lineage as walk
 
 BARE = """
 WITH RECURSIVE walk(paper_id, depth) AS (
@@ -102,7 +102,7 @@ def ours(db: Path, key: str, descendants: bool) -> tuple[float, float, int]:
     for _ in range(REPEATS):
         with session_scope(engine) as session:
             start = time.perf_counter()
-            result = analysis.lineage(session, key, descendants=descendants)
+            result = walk.lineage(session, key, descendants=descendants)
             times.append(time.perf_counter() - start)
             reached = len(result["papers"])
     return times[0], min(times), reached

@@ -3,7 +3,7 @@
 On bench/lineage.py's deterministic citation DAG (100,000 papers, about 970,000 edges;
 `quick`: 20,000 papers), in process and on the same SQLite file:
 
-- heavy question: the descendants of the most cited paper through `survey.graph.analysis.lineage`
+- heavy question: the descendants of the most cited paper through `survey.graph.lineage.lineage`
   (what `survey query lineage KEY --descendants` computes: generation, via link and its
   relation, key, year, title and short name of every paper) against a floor: reading the
   edge list with bare `sqlite3` and walking it with `scipy.sparse.csgraph.breadth_first_order`.
@@ -91,10 +91,10 @@ def ours(engine: Engine, paper: int, descendants: bool) -> set[int]:
     """The lineage `survey query lineage` computes, in a session of its own on an open
     database (opening it is start-up, the CLI rows' business); the reached paper ids."""
     from survey.db import session_scope
-    from survey.graph import analysis
+    from survey.graph import lineage as walk
 
     with session_scope(engine) as session:
-        result = analysis.lineage(session, f"p{paper}", descendants=descendants)
+        result = walk.lineage(session, f"p{paper}", descendants=descendants)
     return {int(step["key"][1:]) for step in result["papers"]}
 
 

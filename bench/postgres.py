@@ -33,7 +33,7 @@ from pgserver import Server
 from bench.lineage import build
 from bench.run import corpus
 from survey.db import open_database, session_scope
-from survey.graph import analysis
+from survey.graph import lineage as walk
 from survey.ingest.load import load_bib_files
 
 
@@ -109,7 +109,7 @@ def timed_lineage(url: str, key: str, descendants: bool) -> tuple[float, int]:
     engine = open_database(url)
     with session_scope(engine) as session:
         start = time.perf_counter()
-        result = analysis.lineage(session, key, descendants=descendants)
+        result = walk.lineage(session, key, descendants=descendants)
         return time.perf_counter() - start, len(result["papers"])
 
 

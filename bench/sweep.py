@@ -17,7 +17,7 @@ measured in the same run, in their own processes:
 
 - `survey load` of `papers.bib` alone into a fresh database;
 - bibtexparser's writer (`bibtexparser.write_string`) on the parsed file (write only);
-- the lineage walk in process (`survey.graph.analysis.lineage`, warm, best of three).
+- the lineage walk in process (`survey.graph.lineage.lineage`, warm, best of three).
 
 Targets at the largest size (issue 30): unchanged rebuild <= 0.05x the fresh build;
 fresh build <= 1.5x load; report and check each <= 0.25x the fresh build; export bib
@@ -153,14 +153,14 @@ def baseline_child(kind: str, arg: str, extra: str) -> None:
         print(json.dumps({"seconds": time.perf_counter() - start}))
     elif kind == "walk":
         from survey.db import open_database, session_scope
-        from survey.graph import analysis
+        from survey.graph import lineage as walk
 
         engine = open_database(arg if "://" in arg else f"sqlite:///{arg}")
         best = math.inf
         for _ in range(3):
             with session_scope(engine) as session:
                 start = time.perf_counter()
-                analysis.lineage(session, extra, descendants=True)
+                walk.lineage(session, extra, descendants=True)
                 best = min(best, time.perf_counter() - start)
         print(json.dumps({"seconds": best}))
 

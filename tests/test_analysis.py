@@ -17,6 +17,7 @@ from survey.db import session_scope
 from survey.db.models import Paper
 from survey.errors import SurveyError, UnknownKeyError
 from survey.graph import analysis
+from survey.graph import lineage as walk
 from survey.ingest.folder import build_survey
 from survey.review.check import check
 from survey.vocab import Severity
@@ -35,7 +36,7 @@ def built(engine: Engine) -> Engine:
 
 def test_lineage_of_a_2019_paper_reaches_bcnn(built: Engine) -> None:
     with session_scope(built) as session:
-        result = analysis.lineage(session, "Cross-X")
+        result = walk.lineage(session, "Cross-X")
     keys = {p["key"]: p for p in result["papers"]}
     assert "lin2015bilinear" in keys and keys["lin2015bilinear"]["generation"] == 1
     assert keys["lin2015bilinear"]["relation"] == "baseline"
@@ -45,8 +46,8 @@ def test_lineage_of_a_2019_paper_reaches_bcnn(built: Engine) -> None:
 
 def test_descendants_of_racnn_and_depth(built: Engine) -> None:
     with session_scope(built) as session:
-        result = analysis.lineage(session, "RA-CNN", descendants=True)
-        shallow = analysis.lineage(session, "ra-cnn", descendants=True, depth=1)
+        result = walk.lineage(session, "RA-CNN", descendants=True)
+        shallow = walk.lineage(session, "ra-cnn", descendants=True, depth=1)
     keys = {p["key"] for p in result["papers"]}
     assert {"luo2019cross", "zhang2019learning", "zheng2019learning", "ding2019selective"} <= keys
     assert all(p["generation"] == 1 for p in shallow["papers"])
@@ -55,8 +56,8 @@ def test_descendants_of_racnn_and_depth(built: Engine) -> None:
 
 def test_lineage_within_a_section(built: Engine) -> None:
     with session_scope(built) as session:
-        everything = analysis.lineage(session, "MoCo")
-        inside = analysis.lineage(session, "MoCo", within="self-supervised")
+        everything = walk.lineage(session, "MoCo")
+        inside = walk.lineage(session, "MoCo", within="self-supervised")
     assert "vanhorn2018the" in {p["key"] for p in everything["papers"]}
     assert "vanhorn2018the" not in {p["key"] for p in inside["papers"]}
     assert {p["key"] for p in inside["papers"]} >= {"wu2018unsupervised", "oord2018representation"}
@@ -137,7 +138,7 @@ def test_cli_trend_total_says_it_counts_each_paper_once(cli: Cli, built: Engine)
 def test_unknown_key_and_section(built: Engine) -> None:
     with session_scope(built) as session:
         with pytest.raises(UnknownKeyError):
-            analysis.lineage(session, "no-such-paper")
+            walk.lineage(session, "no-such-paper")
         with pytest.raises(SurveyError, match="no taxonomy section"):
             analysis.main_path(session, "no-such-section")
 

@@ -21,7 +21,7 @@ from helpers import Cli
 
 from survey.db import open_database, session_scope
 from survey.export.html import RELATION_COLOURS, page_content, page_data, write_html
-from survey.graph import analysis
+from survey.graph import lineage as walk
 from survey.ingest.folder import build_survey
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class Survey:
 
     def lineage(self, key: str, descendants: bool) -> list[str]:
         with session_scope(self.engine) as session:
-            found = analysis.lineage(session, key, descendants=descendants)
+            found = walk.lineage(session, key, descendants=descendants)
         return sorted(p["key"] for p in found["papers"])
 
     def close(self) -> None:
@@ -556,7 +556,7 @@ def test_every_interaction_at_10000_papers(browser: Any, large: tuple[Path, Any,
     path, engine, most_cited = large
     with session_scope(engine) as session:
         data = page_data(session)
-        descendants = analysis.lineage(session, f"p{most_cited}", descendants=True)
+        descendants = walk.lineage(session, f"p{most_cited}", descendants=True)
     years = {p["key"]: p["year"] or 0 for p in data["papers"]}  # every synthetic paper has one
     sections = {p["key"]: {s["path"] for s in p["sections"]} for p in data["papers"]}
     opened = Opened(browser, path)

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, delete, func, insert, select, text
 from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db.models import Citation, Paper, Tag, TaxonomyNode
-from survey.graph import analysis
+from survey.graph import lineage as walk
 
 CHAIN = 10_000
 ORIGINS = ("bib-field", "file", "manual")
@@ -88,10 +88,10 @@ def chain(engine: Engine) -> Engine:
 
 def test_a_ten_thousand_paper_chain_is_walked_to_the_end(chain: Engine) -> None:
     with session_scope(chain) as session:
-        back = analysis.lineage(session, key(CHAIN))
-        forward = analysis.lineage(session, key(1), descendants=True)
-        bounded = analysis.lineage(session, key(CHAIN), depth=5000)
-        beyond = analysis.lineage(session, key(CHAIN), depth=20_000)
+        back = walk.lineage(session, key(CHAIN))
+        forward = walk.lineage(session, key(1), descendants=True)
+        bounded = walk.lineage(session, key(CHAIN), depth=5000)
+        beyond = walk.lineage(session, key(CHAIN), depth=20_000)
     assert len(back["papers"]) == CHAIN - 1
     assert back["papers"][-1] == {
         "key": key(1),
@@ -192,8 +192,8 @@ def test_ties_take_the_smallest_paper_and_the_first_edge(engine: Engine) -> None
     edges += [(2, 5, "file", "baseline"), (2, 5, "bib-field", "related")]
     store_edges(engine, edges)
     with session_scope(engine) as session:
-        back = analysis.lineage(session, key(1))["papers"]
-        forward = analysis.lineage(session, key(5), descendants=True)["papers"]
+        back = walk.lineage(session, key(1))["papers"]
+        forward = walk.lineage(session, key(5), descendants=True)["papers"]
     assert [(p["key"], p["via"], p["relation"]) for p in back] == [
         (key(2), key(1), ""),
         (key(3), key(1), ""),

@@ -213,30 +213,15 @@ CITEKEY = "citekey"
 
 
 def print_json(value: Any) -> None:
-    """`value` as indented JSON, written as it is encoded (the same bytes as one
-    json.dumps, without holding the whole text of 10^5 rows at once)."""
-    import json
+    """`value` as indented JSON, written as it is encoded, each object's `key` (a paper's
+    key, wherever it occurs) as `citekey`."""
+    from survey.cli.jsonstream import write_json
 
-    encoder = json.JSONEncoder(ensure_ascii=False, indent=2, sort_keys=False)
-    pending: list[str] = []
-    size = 0
-    for chunk in encoder.iterencode(_citekeys(value)):
-        pending.append(chunk)
-        size += len(chunk)
-        if size >= 1 << 16:
-            sys.stdout.write("".join(pending))
-            pending, size = [], 0
-    pending.append("\n")
-    sys.stdout.write("".join(pending))
+    write_json(value, sys.stdout, rename=_citekey)
 
 
-def _citekeys(value: Any) -> Any:
-    """`value` with each object's `key` (a paper's key, wherever it occurs) as `citekey`."""
-    if isinstance(value, dict):
-        return {(CITEKEY if k == "key" else k): _citekeys(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_citekeys(v) for v in value]
-    return value
+def _citekey(name: str) -> str:
+    return CITEKEY if name == "key" else name
 
 
 def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -96,10 +96,10 @@ def lineage(
     from rich.text import Text
     from rich.tree import Tree
 
-    from survey.graph import analysis
+    from survey.graph import lineage as walk
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
-        result = analysis.lineage(session, key, descendants=descendants, depth=depth, within=within)
+        result = walk.lineage(session, key, descendants=descendants, depth=depth, within=within)
     header = ["generation", "key", "year", "short", "title", "via", "relation"]
     rows = (
         [p["generation"], p["key"], p["year"], p["short"], p["title"], p["via"], p["relation"]]

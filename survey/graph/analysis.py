@@ -1,9 +1,9 @@
-"""Lineage, paths, main paths, influence, relatedness and trends over the database
-(graph layer: reads with db helpers, computes with network and trends, returns plain data).
+"""Paths, main paths, influence, relatedness and trends over the database (graph layer:
+reads with db helpers, computes with network and trends, returns plain data).
 
 Each function takes a session and returns dicts and lists ready for a table or JSON;
-nothing here prints. Lineage runs as a walk in SQL; the other analyses build
-a NetworkX graph of only the papers they need.
+nothing here prints. Each analysis builds a NetworkX graph of only the papers it needs
+(lineage, a walk in SQL, is `survey.graph.lineage`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from collections.abc import Sequence
 import networkx as nx
 from sqlalchemy.orm import Session
 
-from survey.allocation import gc_paused
 from survey.db import citations as cdb
 from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
-from survey.db.queries import find_paper, find_paper_id
+from survey.db.queries import find_paper
 from survey.errors import SurveyError
 from survey.graph import network as g
 from survey.graph import trends
@@ -26,8 +25,6 @@ from survey.shapes import (
     ExportData,
     ExportEdge,
     ExportPaper,
-    Lineage,
-    LineageStep,
     MainPath,
     MainPathStep,
     Paths,
@@ -43,61 +40,6 @@ def _within_ids(session: Session, within: str | None) -> tuple[str | None, set[i
         return None, None
     node = tx.find_node(session, within)
     return node.path, cdb.subtree_paper_ids(session, node.path)
-
-
-def lineage(
-    session: Session,
-    key: str,
-    *,
-    descendants: bool = False,
-    depth: int | None = None,
-    within: str | None = None,
-) -> Lineage:
-    """What `key` builds on (or, with `descendants`, what builds on it), by generation."""
-    if depth is not None and depth < 1:
-        raise SurveyError("--depth must be at least 1")
-    paper_id, _ = find_paper_id(session, key)
-    path = None if within is None else tx.find_node(session, within).path
-    with gc_paused():  # a heavy question builds 10^5 rows and dicts
-        return _lineage_result(
-            cdb.lineage_rows(session, paper_id, descendants=descendants, depth=depth, within=path),
-            descendants=descendants,
-            within=path,
-            depth=depth,
-        )
-
-
-def _lineage_result(
-    rows: list[cdb.Reached], *, descendants: bool, within: str | None, depth: int | None
-) -> Lineage:
-    # The walk already brought each paper's key, year, title and short name.
-    keys = {r.paper_id: r.citekey for r in rows}
-    start = rows[0]
-    steps: list[LineageStep] = [
-        {
-            "key": r.citekey,
-            "year": r.year,
-            "short": r.short,
-            "title": r.title,
-            "generation": r.generation,
-            "via": keys[r.via_id] if r.via_id is not None else None,
-            "relation": r.relation,
-        }
-        for r in rows[1:]
-    ]
-    steps.sort(key=lambda s: (s["generation"], s["key"]))
-    return {
-        "paper": {
-            "key": start.citekey,
-            "year": start.year,
-            "short": start.short,
-            "title": start.title,
-        },
-        "direction": "descendants" if descendants else "ancestors",
-        "within": within,
-        "depth": depth,
-        "papers": steps,
-    }
 
 
 def _graph(session: Session, ids: set[int] | None = None) -> tuple[nx.DiGraph, dict[int, str]]:
