@@ -17,7 +17,7 @@ from survey.allocation import gc_paused
 from survey.db import citations as cdb
 from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
-from survey.db.queries import find_paper, find_paper_id
+from survey.db.papers import find_paper, find_paper_id
 from survey.errors import SurveyError
 from survey.graph import network as g
 from survey.graph import trends
@@ -42,7 +42,7 @@ def _within_ids(session: Session, within: str | None) -> tuple[str | None, set[i
     if within is None:
         return None, None
     node = tx.find_node(session, within)
-    return node.path, cdb.subtree_paper_ids(session, node.path)
+    return node.path, tx.subtree_paper_ids(session, node.path)
 
 
 def lineage(
@@ -102,7 +102,7 @@ def _lineage_result(
 
 def _graph(session: Session, ids: set[int] | None = None) -> tuple[nx.DiGraph, dict[int, str]]:
     """The citation graph of `ids` (default: every paper), nodes keyed by citekey."""
-    paper_rows, edge_rows = papers_db.graph_rows(session, ids)
+    paper_rows, edge_rows = cdb.graph_rows(session, ids)
     keys = {paper_id: key for paper_id, key, _ in paper_rows}
     papers = [(key, {"year": year}) for _, key, year in paper_rows]
     edges = []
@@ -220,11 +220,10 @@ def trend(
         raise SurveyError("--level must be at least 1")
     path, _ = _within_ids(session, within)
     placements = [
-        trends.Placement(node_path, key, year)
-        for node_path, key, year in papers_db.placements(session)
+        trends.Placement(node_path, key, year) for node_path, key, year in tx.placements(session)
     ]
     counts = trends.counts_by_year(placements)
-    labels = papers_db.section_labels(session)
+    labels = tx.section_labels(session)
     depth_of = {p: p.count("/") + 1 for p in counts}
     chosen = [
         p
@@ -339,7 +338,7 @@ def export_data(
         found_clusters = paper_clusters(session, path)
     order = tx.ordered_paths(session)
     rank = {p: i for i, p in enumerate(order)}
-    sections = papers_db.sections_by_paper(session)
+    sections = tx.sections_by_paper(session)
     authors = papers_db.authors_by_paper(session)
     ranked = {i.key: i for i in g.influence(_graph(session, ids)[0])} if influence else {}
     short = papers_db.short_names(session)
