@@ -12,13 +12,14 @@ from helpers import Cli
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from survey.db import mentions as mentions_db
 from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.db.models import Citation, Mention, Paper, Tag, TaxonomyNode
-from survey.db.queries import find_paper
+from survey.db.papers import find_paper
 from survey.errors import InputFileError
 from survey.ingest import folder as folder_module
-from survey.ingest.folder import BuildReport, build_survey
+from survey.ingest.folder import BuildReport, build_survey, open_mention_warning
 
 BUNDLED = REPO / "data" / "valse2020"
 SEED = REPO.parent / "shared" / "seed" / "valse2020-notes.md"
@@ -199,10 +200,10 @@ def test_unresolved_mention_is_reported_with_candidates(engine: Engine, folder: 
     report = build(engine, folder)
     assert report.unresolved + report.ambiguous == 1
     (open_mention,) = report.open_mentions
-    warning = open_mention.diagnostic()
+    warning = open_mention_warning(open_mention)
     assert warning.line is not None and "cite it as [@key]" in warning.message
     with session_scope(engine) as session:
-        (mention,) = tx.open_mentions(session)
+        (mention,) = mentions_db.open_mentions(session)
         assert mention.paper_id is None
         assert len(mention.candidates) <= 3
 

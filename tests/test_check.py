@@ -11,7 +11,8 @@ from helpers import Cli, hostile_survey
 from sqlalchemy import Engine
 
 from survey.db import indexes as idx
-from survey.db import reads, session_scope
+from survey.db import papers as papers_db
+from survey.db import session_scope
 from survey.ingest.folder import build_survey
 from survey.review import check as check_module
 from survey.review.check import check
@@ -137,7 +138,7 @@ def _matched(engine: Engine, tmp_path: Path, key: str, **work: object) -> list[s
     folder = _folder(tmp_path, PREPRINTS, "conf2017,pre2017,,\n")
     with session_scope(engine, write=True) as session:
         assert not build_survey(session, folder).has_errors
-        paper_id = next(p.id for p, _ in reads.papers_with_source(session) if p.citekey == key)
+        paper_id = next(p.id for p, _ in papers_db.papers_with_source(session) if p.citekey == key)
         source = str(work.pop("source", "semanticscholar"))
         idx.upsert_works(session, [{"id": "W1", "source": source, "title": "Pre", **work}])
         idx.replace_matches(session, source, [paper_id], [(paper_id, "W1", "arxiv", 100.0, None)])
@@ -255,7 +256,7 @@ def test_check_parses_again_only_the_entries_whose_values_no_column_holds(
     monkeypatch.setattr(check_module, "raw_field_values", spy)
     with session_scope(engine, write=True) as session:
         build_survey(session, PLANTED)
-        papers = len(reads.papers_with_source(session))
+        papers = len(papers_db.papers_with_source(session))
         found = check(session)
         reparsed = len(parsed)
         monkeypatch.setattr(check_module, "_needs_raw", lambda *_: True)

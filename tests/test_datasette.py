@@ -15,7 +15,7 @@ from sqlalchemy import Engine, inspect
 
 from survey.db import session_scope
 from survey.db.models import Base
-from survey.db.queries import search_papers
+from survey.db.papers import search_papers
 from survey.ingest.folder import build_survey
 
 METADATA = REPO / "docs" / "datasette-metadata.json"

@@ -1,6 +1,6 @@
-"""The analyses' reads (survey/db/papers.py): the citation graph of a set of papers reads
-only those papers and their citations, and a paper's short name follows one rule in
-every read that shows it."""
+"""The analyses' reads (survey/db/citations.py, survey/db/papers.py): the citation graph
+of a set of papers reads only those papers and their citations, and a paper's short name
+follows one rule in every read that shows it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from conftest import REPO
 from sqlalchemy import Engine, event
 
+from survey.db import citations as cdb
 from survey.db import papers as papers_db
 from survey.db import session_scope
 from survey.graph import analysis
@@ -48,21 +49,21 @@ def statements(engine: Engine) -> Iterator[list[str]]:
 
 def test_graph_of_a_subset_is_the_whole_graph_cut_down(built: Engine) -> None:
     with session_scope(built) as session:
-        every_paper, every_edge = papers_db.graph_rows(session)
+        every_paper, every_edge = cdb.graph_rows(session)
         ids = [paper_id for paper_id, _, _ in every_paper]
         chooser = random.Random(17)
         for size in (1, 5, len(ids) // 2, len(ids)):
             chosen = set(chooser.sample(ids, size))
-            papers, edges = papers_db.graph_rows(session, chosen)
+            papers, edges = cdb.graph_rows(session, chosen)
             assert papers == [p for p in every_paper if p[0] in chosen]
             assert edges == [e for e in every_edge if e[0] in chosen and e[1] in chosen]
 
 
 def test_graph_of_a_subset_reads_only_those_papers(built: Engine) -> None:
     with session_scope(built) as session:
-        some = {paper_id for paper_id, _, _ in papers_db.graph_rows(session)[0][:3]}
+        some = {paper_id for paper_id, _, _ in cdb.graph_rows(session)[0][:3]}
         with statements(built) as seen:
-            papers_db.graph_rows(session, some)
+            cdb.graph_rows(session, some)
     assert seen, "no statement ran"
     assert all(" IN " in sql.upper() for sql in seen), seen
 
@@ -103,7 +104,7 @@ def test_short_name_is_the_shorthand_then_the_title_prefix_everywhere(
     with session_scope(engine) as session:
         exported = {p["key"]: p["short"] for p in analysis.export_data(session)["papers"]}
         walked = walk.lineage(session, "plain2018")
-        ids = {paper_id for paper_id, _, _ in papers_db.graph_rows(session)[0]}
+        ids = {paper_id for paper_id, _, _ in cdb.graph_rows(session)[0]}
         briefs = {b["key"]: b["short"] for b in papers_db.briefs(session, ids).values()}
     assert exported == expected
     assert briefs == expected

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select, text
 from survey.db import citations as cdb
 from survey.db import session_scope
 from survey.db.models import Paper, Tag
-from survey.db.queries import find_paper
+from survey.db.papers import find_paper
 
 sys.path.insert(0, str(REPO))
 

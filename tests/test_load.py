@@ -267,7 +267,7 @@ def test_unreadable_file_stops_before_anything_is_written(
 def test_search_index_follows_updates_and_deletes(
     engine: Engine, write_bib: Callable[..., Path]
 ) -> None:
-    from survey.db.queries import search_papers
+    from survey.db.papers import search_papers
 
     bib = write_bib(TWO)
     load(engine, bib)
@@ -284,14 +284,18 @@ def test_search_index_follows_updates_and_deletes(
 def test_portable_search_matches_the_fts_search(
     engine: Engine, write_bib: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from survey.db import queries
+    from survey.db import papers as papers_db
 
     load(engine, write_bib(TWO))
     questions = ["recurrent attention", "roychowdhury", "ra-cnn", "2015", "bilinear cnn"]
     with session_scope(engine) as session:
-        with_fts = [sorted(p.citekey for p in queries.search_papers(session, q)) for q in questions]
-        monkeypatch.setattr(queries, "search_index_tokenizer", lambda _session: None)
-        portable = [sorted(p.citekey for p in queries.search_papers(session, q)) for q in questions]
+        with_fts = [
+            sorted(p.citekey for p in papers_db.search_papers(session, q)) for q in questions
+        ]
+        monkeypatch.setattr(papers_db, "search_index_tokenizer", lambda _session: None)
+        portable = [
+            sorted(p.citekey for p in papers_db.search_papers(session, q)) for q in questions
+        ]
     assert with_fts == portable
     assert with_fts[0] == ["fu2017look"] and with_fts[3] == ["lin2015bilinear"]
 

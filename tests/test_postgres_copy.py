@@ -16,8 +16,8 @@ import pytest
 from conftest import POSTGRES
 from sqlalchemy import Engine, select, text
 
+from survey.db import bulk, open_database, session_scope
 from survey.db import citations as cdb
-from survey.db import open_database, session_scope, store
 from survey.db.models import Alias, Author, Paper
 from survey.ingest.load import LoadReport, load_bib_files
 
@@ -69,7 +69,7 @@ def load(engine: Engine, path: Path, strict: bool = False) -> LoadReport:
 
 def stored(engine: Engine) -> dict[str, Any]:
     """Every column a load writes, by citekey (ids and source ids aside)."""
-    columns = list(store.ROW_COLUMNS)
+    columns = list(bulk.ROW_COLUMNS)
     with session_scope(engine) as session:
         papers = {
             p.citekey: {
@@ -94,13 +94,13 @@ def stored(engine: Engine) -> dict[str, Any]:
 def copies(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The tables written with COPY during the test."""
     tables: list[str] = []
-    real = store._pg_copy
+    real = bulk._pg_copy
 
     def spy(session: Any, table: Any, columns: Any, rows: Any) -> None:
         tables.append(table.name)
         real(session, table, columns, rows)
 
-    monkeypatch.setattr(store, "_pg_copy", spy)
+    monkeypatch.setattr(bulk, "_pg_copy", spy)
     return tables
 
 

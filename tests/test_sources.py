@@ -14,9 +14,10 @@ from sqlalchemy import Engine, select, text
 
 from survey.db import citations as cdb
 from survey.db import session_scope
+from survey.db import settings as settings_db
 from survey.db import taxonomy as tx
 from survey.db.models import Paper, Source, Tag
-from survey.db.queries import find_paper
+from survey.db.papers import find_paper
 from survey.errors import DatabaseError, SurveyError
 from survey.ingest.files import forget_source, list_sources
 from survey.ingest.folder import BuildReport, build_survey
@@ -271,7 +272,7 @@ def test_a_renamed_survey_with_its_id_is_the_same_survey(engine: Engine, tmp_pat
     manifest.write_text('id = "another-survey"\n' + renamed)
     build(engine, folder)
     with session_scope(engine) as session:
-        assert tx.get_setting(session, "survey.title") == "A better title"
+        assert settings_db.get_setting(session, "survey.title") == "A better title"
 
 
 def test_dangling_cite_is_a_warning_on_load_and_in_check(

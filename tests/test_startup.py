@@ -14,16 +14,11 @@ from helpers import HOSTILE_BIB, Cli
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.db import open_database, records, session_scope
+from survey.db import open_database, papers_light, session_scope
 from survey.db.engine import alembic_config, create_survey_engine
 from survey.db.models import IndexMatch, IndexWork, Paper, Tag, TaxonomyNode
-from survey.db.queries import find_paper
-from survey.db.records import (
-    loaded_paper_record,
-    quick_paper_record,
-    read_paper_record,
-    session_fetch,
-)
+from survey.db.papers import find_paper, loaded_paper_record
+from survey.db.papers_light import quick_paper_record, read_paper_record, session_fetch
 from survey.db.revisions import head_revision, revision_links
 
 HEAVY = ("sqlalchemy", "alembic", "networkx", "scipy", "numpy", "matplotlib")
@@ -234,7 +229,7 @@ def test_show_prints_the_same_on_both_paths(
 ) -> None:
     quick = cli("query", "show", key, "--format", output)
     assert quick.exit_code == 0, quick.stderr
-    monkeypatch.setattr(records, "quick_paper_record", lambda _url, _key: None)
+    monkeypatch.setattr(papers_light, "quick_paper_record", lambda _url, _key: None)
     general = cli("query", "show", key, "--format", output)
     assert (quick.stdout, quick.stderr) == (general.stdout, general.stderr)
 

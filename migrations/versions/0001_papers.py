@@ -108,7 +108,7 @@ def upgrade() -> None:
             "tokenize='unicode61 remove_diacritics 2')"
         )
         # No insert trigger: a load indexes its new rows in one INSERT ... SELECT, which is
-        # several times faster than a trigger per row (survey.db.search.index_new_papers).
+        # several times faster than a trigger per row (survey.db.papers.index_new_papers).
         op.execute(
             "CREATE TRIGGER papers_fts_delete AFTER DELETE ON papers BEGIN "
             "INSERT INTO papers_fts(papers_fts, rowid, search_text) "

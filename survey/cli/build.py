@@ -119,10 +119,12 @@ FIRST_MENTIONS = 5
 
 
 def _print_open_mentions(report: "BuildReport", verbose: bool) -> None:
+    from survey.ingest.folder import open_mention_warning
+
     if not report.open_mentions:
         return
     shown = report.open_mentions if verbose else report.open_mentions[:FIRST_MENTIONS]
-    print_diagnostics([m.diagnostic() for m in shown])
+    print_diagnostics([open_mention_warning(m) for m in shown])
     if verbose:
         return
     per_section = ", ".join(f"{path} {n}" for path, n in report.mention_counts().items())

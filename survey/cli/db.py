@@ -22,17 +22,13 @@ def upgrade_command(ctx: typer.Context) -> None:
 @app.command("current")
 def current_command(ctx: typer.Context) -> None:
     """Show the database's schema revision and the newest one, without changing anything."""
-    from survey.db.engine import (
-        create_survey_engine,
-        current_revision,
-        head_revision,
-        is_known_revision,
-    )
+    from survey.db.engine import create_survey_engine, current_revision
+    from survey.db.revisions import head_revision, is_known_revision
 
     with cli_errors():
         url = database_url(ctx.find_root().params.get("db"))
         engine = create_survey_engine(url)  # connects only when asked to
-        head = head_revision(engine)
+        head = head_revision()
         missing = missing_sqlite_file(url)
         if missing is not None:  # connecting would create the file
             out.print(f"current: none (no database file at {missing})\nnewest:  {head}")
@@ -40,7 +36,7 @@ def current_command(ctx: typer.Context) -> None:
         current = current_revision(engine)
         if current == head:
             state = "up to date"
-        elif current is not None and not is_known_revision(engine, current):
+        elif current is not None and not is_known_revision(current):
             state = (
                 "written by a newer survey: this one cannot use it "
                 f"(upgrade survey: pip install -U {DISTRIBUTION})"

@@ -40,7 +40,7 @@ def load(
     Every problem is printed as `file:line: key: message`. The exit code is 1 when any
     entry failed; the good entries are still loaded unless --strict is given.
     """
-    from survey.db.queries import count_papers
+    from survey.db.papers import count_papers
     from survey.ingest.load import load_bib_files
 
     with cli_errors():

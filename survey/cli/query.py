@@ -45,14 +45,14 @@ def show(
     from rich.table import Table
     from rich.text import Text
 
-    from survey.db.records import quick_paper_record, read_paper_record, session_fetch
+    from survey.db.papers_light import quick_paper_record, read_paper_record, session_fetch
 
     with cli_errors():
         # An up-to-date SQLite file and a citekey or short name: answered without
-        # SQLAlchemy (survey.db.records); anything else by the general path.
+        # SQLAlchemy (survey.db.papers_light); anything else by the general path.
         record = quick_paper_record(database_url_of(ctx), key)
         if record is None:
-            from survey.db.queries import find_paper
+            from survey.db.papers import find_paper
 
             with session_scope(engine_from(ctx)) as session:
                 paper = find_paper(session, key)
@@ -126,8 +126,7 @@ def search(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Papers whose title, authors, venue, key or short name contain every word given."""
-    from survey.db.queries import search_papers
-    from survey.db.records import loaded_paper_record
+    from survey.db.papers import loaded_paper_record, search_papers
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         papers = search_papers(session, text, limit=limit)

@@ -1,7 +1,10 @@
-"""Database layer: SQLAlchemy models, engine and sessions, migrate-on-open, query helpers.
+"""Database layer: all of survey's SQL, one module per thing stored (papers, citations,
+taxonomy, mentions, settings, sources, indexes, annotations), the loader's bulk path
+(bulk), and the engine, models and migrate-on-open beneath them.
 
 `open_database` and `session_scope` are loaded on first use, so the light modules here
-(`survey.db.revisions`, `survey.db.records`) do not import SQLAlchemy.
+(`survey.db.revisions`, `survey.db.sqlite`, `survey.db.papers_light`) do not import
+SQLAlchemy.
 """
 
 from __future__ import annotations

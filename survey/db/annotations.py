@@ -17,8 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, aliased
 
 from survey.db import taxonomy as tx
+from survey.db.bulk import chunks
 from survey.db.models import Citation, Detached, Paper, Tag, TaxonomyNode
-from survey.db.store import chunks
 from survey.vocab import is_suspect
 
 TAG = "tag"

@@ -1,4 +1,5 @@
-"""Citation edges in the database, and lineage as a walk in SQL (db layer).
+"""Citation edges in the database: stored, read as rows or as the graph of a set of
+papers, the `cites` fields they come from, and lineage as a walk in SQL (db layer).
 
 The walk goes one generation per `INSERT … SELECT` into an indexed temporary table of
 the papers reached so far, skipping those already there: each paper is visited once,
@@ -9,7 +10,7 @@ only the papers it reaches. Plain SQL that SQLite and PostgreSQL both run.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,9 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.orm import Session, aliased
 
-from survey.db import store
+from survey.db.bulk import bulk_insert, chunks
 from survey.db.engine import analyze_after
-from survey.db.models import Citation, Paper, Source, Tag, TaxonomyNode
+from survey.db.models import Citation, Paper, Source
 from survey.db.papers import short_name_sql
 from survey.vocab import Origin, is_suspect
 
@@ -167,7 +168,7 @@ def replace_edges(
                 | {"id": found[0]}
             )
     gone = sorted(edge_id for edge_id, _ in stored.values())
-    for chunk in store.chunks(gone):
+    for chunk in chunks(gone):
         session.execute(
             delete(Citation).where(Citation.id.in_(chunk)),
             execution_options={"synchronize_session": False},
@@ -181,7 +182,7 @@ def replace_edges(
             updates,
         )
     if inserts:
-        store.bulk_insert(session, CITATIONS, EDGE_COLUMNS, inserts)
+        bulk_insert(session, CITATIONS, EDGE_COLUMNS, inserts)
     if gone or updates or inserts:
         analyze_after(session, Citation.__tablename__)
     return len(gone) + len(updates) + len(inserts)
@@ -266,15 +267,69 @@ def remove_edge(session: Session, citing: Paper, cited: Paper) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def subtree_paper_ids(session: Session, path: str) -> set[int]:
-    """Papers tagged anywhere in the taxonomy subtree at `path`."""
-    return set(
-        session.scalars(
-            select(Tag.paper_id)
-            .join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
-            .where((TaxonomyNode.path == path) | TaxonomyNode.path.like(path + "/%"))
+def cites_fields(session: Session) -> list[tuple[str, str, int | None, str]]:
+    """(citekey, file, line, value) of every paper whose BibTeX entry has a `cites` field."""
+    found = []
+    for key, fields, path, line in session.execute(
+        select(
+            Paper.citekey,
+            Paper.fields,
+            func.coalesce(Source.location, Source.path),
+            Paper.source_line,
         )
-    )
+        .outerjoin(Source, Paper.source_id == Source.id)
+        .order_by(Paper.citekey)
+    ):
+        value = (fields or {}).get("cites")
+        if value:
+            found.append((key, path or "", line, str(value)))
+    return found
+
+
+# Rows fetched from the driver at a time by the streaming reads.
+_ROW_BATCH = 65536
+
+GraphPaper = tuple[int, str, int | None]  # id, citekey, year
+GraphEdge = tuple[int, int, str]  # citing id, cited id, relation
+
+
+def graph_rows(
+    session: Session, ids: Collection[int] | None = None
+) -> tuple[list[GraphPaper], list[GraphEdge]]:
+    """The papers `ids` (default: every paper), by id, and the citations among them in
+    the order they were stored; only these papers' rows and citations are read."""
+    paper_query = select(Paper.id, Paper.citekey, Paper.year).order_by(Paper.id)
+    edge_query = select(Citation.id, Citation.citing_id, Citation.cited_id, Citation.relation)
+    papers: list[GraphPaper] = []
+    found: list[tuple[int, int, int, str]] = []
+    if ids is None:
+        papers.extend((i, key, year) for i, key, year in session.execute(paper_query))
+        found.extend(
+            (i, a, b, r) for i, a, b, r in session.execute(edge_query.order_by(Citation.id))
+        )
+    else:
+        wanted = set(ids)
+        for chunk in chunks(sorted(wanted)):
+            chosen = session.execute(paper_query.where(Paper.id.in_(chunk)))
+            papers.extend((i, key, year) for i, key, year in chosen)
+            citing = session.execute(edge_query.where(Citation.citing_id.in_(chunk)))
+            found.extend((i, a, b, r) for i, a, b, r in citing if b in wanted)
+        papers.sort()
+        found.sort()
+    return papers, [(a, b, r) for _, a, b, r in found]
+
+
+def citation_rows(session: Session) -> Iterator[tuple[int, int]]:
+    """(citing id, cited id) of every citation row, unordered, a pair listed twice when
+    two rows hold it: for graphs of millions of citations, read through the driver's
+    own cursor in batches (no ORM rows, no list of them)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute("SELECT citing_id, cited_id FROM citations")
+        while batch := cursor.fetchmany(_ROW_BATCH):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 class Reached(NamedTuple):

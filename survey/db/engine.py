@@ -32,8 +32,7 @@ from sqlalchemy.pool import NullPool
 
 from survey import DISTRIBUTION
 from survey.config import busy_timeout_seconds, migrations_dir
-from survey.db import revisions
-from survey.db.revisions import VERSION_TABLE
+from survey.db.revisions import VERSION_TABLE, head_revision, is_known_revision
 from survey.db.sqlite import configure_connection
 from survey.errors import DatabaseError
 
@@ -219,22 +218,12 @@ def current_revision(engine: Engine) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def head_revision(engine: Engine | None = None) -> str | None:
-    """The newest revision of this installation (the same for every database)."""
-    return revisions.head_revision()
-
-
-def is_known_revision(engine: Engine | None, revision: str) -> bool:
-    """True when this installation has the migration script of `revision`."""
-    return revisions.is_known_revision(revision)
-
-
 def check_known(engine: Engine, current: str | None) -> None:
     """Refuse a database written by a newer survey: its schema revision is unknown here."""
-    if current is not None and not is_known_revision(engine, current):
+    if current is not None and not is_known_revision(current):
         raise DatabaseError(
             f"database {_display_url(engine)} is at schema revision {current}, which this "
-            f"survey does not know (its newest is {head_revision(engine)}): a newer survey "
+            f"survey does not know (its newest is {head_revision()}): a newer survey "
             "wrote it; nothing was changed",
             f"upgrade survey (pip install -U {DISTRIBUTION}), or choose another --db",
         )
@@ -268,7 +257,7 @@ def open_database(url: str) -> Engine:
     """The engine for `url`, its schema upgraded to the newest revision."""
     engine = create_survey_engine(url)
     current = current_revision(engine)
-    if current != head_revision(engine):
+    if current != head_revision():
         check_known(engine, current)
         upgrade(engine)
     return engine

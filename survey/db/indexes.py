@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from survey.db.bulk import chunks
 from survey.db.models import IndexMatch, IndexReference, IndexWork, Paper
-from survey.db.store import chunks
 
 # One stored match: paper id, work id (None: no work found), method, score, DOI suggestion.
 MatchRow = tuple[int, str | None, str, float, str | None]

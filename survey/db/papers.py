@@ -1,24 +1,279 @@
-"""Reads of papers for the analyses and the exports (database layer): brief details,
-the citation graph of a set of papers, sections, authors, short names, placements.
+"""Papers in the database (db layer; takes a session, never commits): finding one by
+key, short name, identifier or title; the search and its FTS5 index; the whole-table
+reads the analyses, exports and checks index in dicts; the loader's reads and writes of
+changed papers (its bulk inserts are in survey.db.bulk).
 
-Each function runs one query (or one per chunk of ids) and returns plain rows or dicts;
-nothing here computes on the graph.
+Each read runs one query (or one per chunk of ids) and returns plain rows, so no caller
+queries inside a loop over papers. `survey query show`'s record is read by
+survey.db.papers_light, which must not import SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
-from survey.db.models import Author, Citation, Paper, Tag, TaxonomyNode
-from survey.db.store import chunks
-from survey.shapes import AuthorName, Brief
+from survey.db.bulk import PAPERS, chunks
+from survey.db.models import Alias, Author, Paper, Source
+from survey.errors import SurveyError, UnknownKeyError
+from survey.identifiers import identifier_of
+from survey.shapes import AuthorName, Brief, LoadedPaper
+from survey.textnorm import closest, normalize_name, normalize_title
 from survey.vocab import AliasOrigin
 
-# Rows fetched from the driver at a time by the streaming reads.
-_ROW_BATCH = 65536
+# Aliases that come from the BibTeX entry itself and are replaced when it changes.
+BIB_ALIAS_ORIGINS = tuple(origin.value for origin in AliasOrigin)
+
+
+# -- finding one paper -----------------------------------------------------------------
+
+SUGGESTIONS = 3
+
+
+def find_paper(session: Session, key: str) -> Paper:
+    """The paper with citekey or alias `key` (case-insensitive), DOI or arXiv id (in any
+    of their usual forms), or whose title starts with `key`.
+
+    Raises `UnknownKeyError` with the closest keys, or `SurveyError` when an alias or a
+    title beginning names several papers.
+    """
+    wanted = key.strip().lower()
+    paper = session.scalar(
+        select(Paper).where(Paper.citekey_lower == wanted).options(*_paper_loads())
+    )
+    if paper is not None:
+        return paper
+    identified = papers_by_identifier(session, key)
+    if identified is not None:
+        if len(identified) == 1:
+            return identified[0]
+        if identified:
+            keys = ", ".join(p.citekey for p in identified)
+            raise SurveyError(f"{key!r} names several papers: {keys}", "use one of the citekeys")
+    # No DISTINCT over papers: PostgreSQL cannot compare their JSON column.
+    ids = sorted(set(session.scalars(select(Alias.paper_id).where(Alias.alias_lower == wanted))))
+    by_alias = (
+        session.scalars(
+            select(Paper).where(Paper.id.in_(ids)).options(*_paper_loads()).order_by(Paper.citekey)
+        ).all()
+        if ids
+        else []
+    )
+    if len(by_alias) == 1:
+        return by_alias[0]
+    if len(by_alias) > 1:
+        keys = ", ".join(p.citekey for p in by_alias)
+        raise SurveyError(f"alias {key!r} names several papers: {keys}", "use one of the citekeys")
+    by_title = _papers_by_title_start(session, key)
+    if len(by_title) == 1:
+        return by_title[0]
+    if len(by_title) > 1:
+        keys = ", ".join(p.citekey for p in by_title[:SUGGESTIONS])
+        more = f" and {len(by_title) - SUGGESTIONS} more" if len(by_title) > SUGGESTIONS else ""
+        raise SurveyError(
+            f"{key!r} begins the titles of several papers: {keys}{more}",
+            "give more of the title, or a citekey",
+        )
+    if count_papers(session) == 0:
+        raise SurveyError(
+            f"no paper with key or alias {key!r}: the database is empty",
+            "load a bibliography first: survey load FILE.bib",
+        )
+    raise UnknownKeyError(key, suggest_keys(session, key))
+
+
+def papers_by_identifier(session: Session, text: str) -> list[Paper] | None:
+    """Papers with the DOI or arXiv id `text` names (its usual forms: `10.x/y`, `doi:`,
+    a doi.org URL, `arXiv:1504.07889v2`, an arXiv URL); None when `text` is neither."""
+    identifier = identifier_of(text)
+    if identifier is None:
+        return None
+    kind, value = identifier
+    if kind == "doi":
+        condition = func.lower(Paper.doi) == value
+    else:
+        condition = or_(Paper.arxiv_id == value, func.lower(Paper.doi) == f"10.48550/arxiv.{value}")
+    return list(
+        session.scalars(
+            select(Paper).where(condition).options(*_paper_loads()).order_by(Paper.citekey)
+        ).all()
+    )
+
+
+# A title beginning shorter than this is too unspecific to name a paper.
+TITLE_START_MIN_CHARS = 8
+
+
+def _papers_by_title_start(session: Session, text: str) -> list[Paper]:
+    start = normalize_title(text)
+    if len(start) < TITLE_START_MIN_CHARS:
+        return []
+    pattern = _escape_like(start) + "%"
+    return list(
+        session.scalars(
+            select(Paper)
+            .where(Paper.title_norm.like(pattern, escape="\\"))
+            .options(*_paper_loads())
+            .order_by(Paper.year, Paper.citekey)
+            .limit(50)
+        ).all()
+    )
+
+
+def find_paper_id(session: Session, key: str) -> tuple[int, str]:
+    """(id, citekey) of the paper with citekey or alias `key`: one query in the common case."""
+    row = session.execute(
+        select(Paper.id, Paper.citekey).where(Paper.citekey_lower == key.strip().lower())
+    ).first()
+    if row is not None:
+        return row[0], row[1]
+    paper = find_paper(session, key)
+    return paper.id, paper.citekey
+
+
+def _paper_loads() -> tuple[ExecutableOption, ...]:
+    return (selectinload(Paper.authors), selectinload(Paper.aliases), selectinload(Paper.source))
+
+
+def suggest_keys(session: Session, key: str, limit: int = SUGGESTIONS) -> list[str]:
+    """The citekeys and aliases closest to `key`, best first."""
+    names = list(session.scalars(select(Paper.citekey)))
+    names.extend(session.scalars(select(Alias.alias)))
+    if not names:
+        return []
+    return closest(key, names, limit=limit)
+
+
+def count_papers(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Paper)) or 0
+
+
+def year_range(session: Session) -> tuple[int | None, int | None]:
+    row = session.execute(select(func.min(Paper.year), func.max(Paper.year))).one()
+    return row[0], row[1]
+
+
+# -- search and its index --------------------------------------------------------------
+
+# Chinese, Japanese and Korean characters: text in these scripts has no spaces between
+# words, so a CJK word of the query matches anywhere, not only at a word's start.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# The trigram index matches substrings of at least three characters.
+_TRIGRAM = 3
+
+
+def search_papers(session: Session, query: str, limit: int = 50) -> Sequence[Paper]:
+    """Papers whose title, authors, venue, key or short name have words starting with every
+    word of `query` (case, accents and punctuation ignored); a word in a CJK script matches
+    anywhere in the text.
+
+    SQLite uses its FTS5 index (ranked by relevance): with the trigram index (0011) the
+    words of three characters or more select the candidates and the word-start rule is
+    checked on them. Other databases, or SQLite without FTS5, use a portable
+    `LIKE '% word%'` over the same normalised text.
+    """
+    identified = papers_by_identifier(session, query)
+    if identified:
+        return identified[:limit]
+    words = normalize_title(query).split()
+    if not words:
+        raise SurveyError("the search text has no words", "e.g. survey query search bilinear")
+    tokenizer = search_index_tokenizer(session)
+    long_words = [w for w in words if len(w) >= _TRIGRAM]
+    if tokenizer == "unicode61" or (tokenizer == "trigram" and long_words):
+        if tokenizer == "trigram":
+            match = " AND ".join(_fts_string(w) for w in long_words)
+        else:
+            match = " AND ".join(_fts_string(w) + "*" for w in words)
+        ids = _ranked_matches(session, match, _word_patterns(words), limit)
+        if not ids:
+            return []
+        found = {
+            p.id: p
+            for p in session.scalars(
+                select(Paper).where(Paper.id.in_(ids)).options(*_paper_loads())
+            )
+        }
+        return [found[i] for i in ids if i in found]
+    conditions = [Paper.search_text.like(pattern, escape="\\") for pattern in _word_patterns(words)]
+    return session.scalars(
+        select(Paper)
+        .where(and_(*conditions))
+        .options(*_paper_loads())
+        .order_by(Paper.year.desc(), Paper.citekey)
+        .limit(limit)
+    ).all()
+
+
+def _fts_string(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _word_patterns(words: list[str]) -> list[str]:
+    """A `LIKE` pattern per word: at a word's start, or anywhere for a CJK word."""
+    return [f"%{_escape_like(w)}%" if _CJK.search(w) else f"% {_escape_like(w)}%" for w in words]
+
+
+def _ranked_matches(session: Session, match: str, patterns: list[str], limit: int) -> list[int]:
+    """Ids of the papers the FTS5 index matches and every pattern confirms, best first."""
+    likes = "".join(
+        f" AND papers.search_text LIKE :p{index} ESCAPE '\\'" for index in range(len(patterns))
+    )
+    rows = session.execute(
+        text(
+            "SELECT papers_fts.rowid FROM papers_fts JOIN papers ON papers.id = papers_fts.rowid "
+            f"WHERE papers_fts MATCH :match{likes} ORDER BY papers_fts.rank, papers_fts.rowid "
+            "LIMIT :limit"
+        ),
+        {"match": match, "limit": limit, **{f"p{i}": p for i, p in enumerate(patterns)}},
+    )
+    return [row[0] for row in rows]
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def has_search_index(session: Session) -> bool:
+    return search_index_tokenizer(session) is not None
+
+
+def search_index_tokenizer(session: Session) -> str | None:
+    """`trigram` or `unicode61` (the tokenizer of the FTS5 index), None without one."""
+    if not _is_sqlite(session):
+        return None
+    found = session.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'papers_fts'")
+    ).first()
+    if found is None:
+        return None
+    return "trigram" if "trigram" in str(found[0]) else "unicode61"
+
+
+def index_new_papers(session: Session, ids: Sequence[int]) -> None:
+    """Add freshly inserted papers to the FTS5 index in bulk (updates use triggers)."""
+    if not ids or not has_search_index(session):
+        return
+    session.execute(
+        text(
+            "INSERT INTO papers_fts(rowid, search_text) "
+            "SELECT id, search_text FROM papers WHERE id BETWEEN :low AND :high"
+        ),
+        {"low": min(ids), "high": max(ids)},
+    )
+
+
+# -- whole-table reads -----------------------------------------------------------------
 
 
 def short_name_sql(paper_id: str) -> str:
@@ -47,69 +302,19 @@ def briefs(session: Session, ids: Collection[int]) -> dict[int, Brief]:
     return found
 
 
-GraphPaper = tuple[int, str, int | None]  # id, citekey, year
-GraphEdge = tuple[int, int, str]  # citing id, cited id, relation
-
-
-def graph_rows(
-    session: Session, ids: Collection[int] | None = None
-) -> tuple[list[GraphPaper], list[GraphEdge]]:
-    """The papers `ids` (default: every paper), by id, and the citations among them in
-    the order they were stored; only these papers' rows and citations are read."""
-    paper_query = select(Paper.id, Paper.citekey, Paper.year).order_by(Paper.id)
-    edge_query = select(Citation.id, Citation.citing_id, Citation.cited_id, Citation.relation)
-    papers: list[GraphPaper] = []
-    found: list[tuple[int, int, int, str]] = []
-    if ids is None:
-        papers.extend((i, key, year) for i, key, year in session.execute(paper_query))
-        found.extend(
-            (i, a, b, r) for i, a, b, r in session.execute(edge_query.order_by(Citation.id))
-        )
-    else:
-        wanted = set(ids)
-        for chunk in chunks(sorted(wanted)):
-            chosen = session.execute(paper_query.where(Paper.id.in_(chunk)))
-            papers.extend((i, key, year) for i, key, year in chosen)
-            citing = session.execute(edge_query.where(Citation.citing_id.in_(chunk)))
-            found.extend((i, a, b, r) for i, a, b, r in citing if b in wanted)
-        papers.sort()
-        found.sort()
-    return papers, [(a, b, r) for _, a, b, r in found]
-
-
-def placements(session: Session) -> list[tuple[str, str, int | None]]:
-    """(section path, citekey, year) of every tag."""
-    rows = session.execute(
-        select(TaxonomyNode.path, Paper.citekey, Paper.year)
-        .join(Tag, Tag.node_id == TaxonomyNode.id)
-        .join(Paper, Tag.paper_id == Paper.id)
-    )
-    return [(path, key, year) for path, key, year in rows]
-
-
-def section_labels(session: Session) -> dict[str, str]:
-    """Every section's label, by path."""
-    return {
-        path: label
-        for path, label in session.execute(select(TaxonomyNode.path, TaxonomyNode.label))
-    }
+def paper_texts(session: Session, ids: Collection[int]) -> dict[int, str]:
+    """Title and abstract of these papers as one text, by id."""
+    found: dict[int, str] = {}
+    query = select(Paper.id, Paper.title, Paper.abstract)
+    for chunk in chunks(sorted(ids)):
+        for paper_id, title, abstract in session.execute(query.where(Paper.id.in_(chunk))):
+            found[paper_id] = f"{title or ''}\n{abstract or ''}"
+    return found
 
 
 def venue_years(session: Session) -> list[tuple[str, int | None]]:
     """(venue, '' when none; year) of every paper."""
     return [(venue or "", year) for venue, year in session.execute(select(Paper.venue, Paper.year))]
-
-
-def sections_by_paper(session: Session) -> dict[int, list[tuple[str, str, str, str]]]:
-    """Every paper's (section path, label, provenance, annotation) tags, by paper id."""
-    found: dict[int, list[tuple[str, str, str, str]]] = {}
-    for paper_id, path, label, provenance, annotation in session.execute(
-        select(
-            Tag.paper_id, TaxonomyNode.path, TaxonomyNode.label, Tag.provenance, Tag.annotation
-        ).join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
-    ):
-        found.setdefault(paper_id, []).append((path, label, provenance, annotation))
-    return found
 
 
 def authors_by_paper(session: Session) -> dict[int, list[AuthorName]]:
@@ -139,41 +344,257 @@ def papers_by_citekey(session: Session) -> list[Paper]:
     return list(session.scalars(select(Paper).order_by(Paper.citekey)))
 
 
-def citation_rows(session: Session) -> Iterator[tuple[int, int]]:
-    """(citing id, cited id) of every citation row, unordered, a pair listed twice when
-    two rows hold it: for graphs of millions of citations, read through the driver's
-    own cursor in batches (no ORM rows, no list of them)."""
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute("SELECT citing_id, cited_id FROM citations")
-        while batch := cursor.fetchmany(_ROW_BATCH):
-            yield from batch
-    finally:
-        cursor.close()
+def author_families(session: Session) -> dict[int, list[str]]:
+    """Every paper's author family names in author order, by paper id."""
+    families: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(Author.paper_id, Author.family).order_by(Author.paper_id, Author.position)
+    )
+    for paper_id, family in rows:
+        families.setdefault(paper_id, []).append(family)
+    return families
 
 
-def paper_keys(session: Session) -> list[tuple[int, str]]:
-    """(id, citekey) of every paper (unordered: callers sort by key in Python, the same
-    order on every database)."""
-    return [(i, key) for i, key in session.execute(select(Paper.id, Paper.citekey))]
+def papers_with_source(session: Session) -> list[tuple[Paper, str | None]]:
+    """Every paper with the path of the file it came from, by citekey."""
+    rows = session.execute(
+        select(Paper, Source.path)
+        .outerjoin(Source, Paper.source_id == Source.id)
+        .order_by(Paper.citekey)
+    ).all()
+    return [(paper, path) for paper, path in rows]
 
 
-def paper_texts(session: Session, ids: Collection[int]) -> dict[int, str]:
-    """Title and abstract of these papers as one text, by id."""
-    found: dict[int, str] = {}
-    query = select(Paper.id, Paper.title, Paper.abstract)
-    for chunk in chunks(sorted(ids)):
-        for paper_id, title, abstract in session.execute(query.where(Paper.id.in_(chunk))):
-            found[paper_id] = f"{title or ''}\n{abstract or ''}"
+def alias_names(session: Session) -> list[str]:
+    """Every alias as written."""
+    return list(session.scalars(select(Alias.alias)))
+
+
+def citekeys_by_id(session: Session) -> dict[int, str]:
+    """Every paper's citekey, by paper id."""
+    return {paper_id: key for paper_id, key in session.execute(select(Paper.id, Paper.citekey))}
+
+
+def taken_citekeys(session: Session) -> set[str]:
+    """Every citekey in the knowledge base, lower-cased."""
+    return {key.lower() for key in session.scalars(select(Paper.citekey))}
+
+
+def paper_identities(
+    session: Session,
+) -> list[tuple[int, str, str | None, int | None, str | None, str | None]]:
+    """(id, citekey, title, year, doi, arXiv id) of every paper, by citekey."""
+    rows = session.execute(
+        select(
+            Paper.id, Paper.citekey, Paper.title, Paper.year, Paper.doi, Paper.arxiv_id
+        ).order_by(Paper.citekey)
+    )
+    return [(a, b, c, d, e, f) for a, b, c, d, e, f in rows]
+
+
+def paper_years(session: Session) -> dict[int, int | None]:
+    return {paper_id: year for paper_id, year in session.execute(select(Paper.id, Paper.year))}
+
+
+@dataclass(frozen=True, slots=True)
+class PaperFacts:
+    """What mention resolution needs of a paper, fetched in bulk."""
+
+    paper_id: int
+    citekey: str
+    title_norm: str
+    year: int | None
+    venue_norm: str
+    has_arxiv: bool
+    aliases: tuple[str, ...]
+    families: frozenset[str]
+    doi: str | None = None
+    arxiv_id: str | None = None
+
+
+def paper_facts(session: Session) -> list[PaperFacts]:
+    """Every paper as the resolver needs it: three queries, whatever the number of papers."""
+    aliases: dict[int, list[str]] = {}
+    for paper_id, alias in session.execute(select(Alias.paper_id, Alias.alias)):
+        aliases.setdefault(paper_id, []).append(normalize_name(alias))
+    families: dict[int, set[str]] = {}
+    for paper_id, family in session.execute(select(Author.paper_id, Author.family)):
+        families.setdefault(paper_id, set()).update(normalize_title(family).split())
+    refs = []
+    for paper_id, key, title_norm, year, venue, arxiv_id, doi in session.execute(
+        select(
+            Paper.id,
+            Paper.citekey,
+            Paper.title_norm,
+            Paper.year,
+            Paper.venue,
+            Paper.arxiv_id,
+            Paper.doi,
+        ).order_by(Paper.id)
+    ):
+        refs.append(
+            PaperFacts(
+                paper_id=paper_id,
+                citekey=key,
+                title_norm=title_norm or "",
+                year=year,
+                venue_norm=normalize_title(venue or ""),
+                has_arxiv=arxiv_id is not None,
+                aliases=tuple(aliases.get(paper_id, ())),
+                families=frozenset(families.get(paper_id, ())),
+                doi=doi,
+                arxiv_id=arxiv_id,
+            )
+        )
+    return refs
+
+
+# -- the loader's reads and writes -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPaper:
+    id: int
+    citekey: str
+    content_hash: str
+    source_path: str | None
+    source_line: int | None
+    source_id: int | None = None
+    source_location: str | None = None
+
+
+def count_from_source(session: Session, source_id: int) -> int:
+    return (
+        session.scalar(select(func.count()).select_from(Paper).where(Paper.source_id == source_id))
+        or 0
+    )
+
+
+def papers_by_keys(session: Session, lowered_keys: Sequence[str]) -> dict[str, StoredPaper]:
+    """The stored papers among these lower-cased citekeys."""
+    found: dict[str, StoredPaper] = {}
+    for chunk in chunks(lowered_keys):
+        rows = session.execute(
+            select(
+                Paper.citekey_lower,
+                Paper.id,
+                Paper.citekey,
+                Paper.content_hash,
+                Source.path,
+                Paper.source_line,
+                Paper.source_id,
+                Source.location,
+            )
+            .outerjoin(Source, Paper.source_id == Source.id)
+            .where(Paper.citekey_lower.in_(chunk))
+        )
+        for lower, paper_id, key, content_hash, path, line, source_id, location in rows:
+            found[lower] = StoredPaper(paper_id, key, content_hash, path, line, source_id, location)
     return found
 
 
-def section_paths(session: Session) -> list[tuple[int, str]]:
-    """(paper id, section path) of every tag, each pair once, sorted in Python (the same
-    order on every database)."""
+def papers_with_identifiers(
+    session: Session, kind: str, values: Sequence[str]
+) -> list[tuple[str, str, str, int | None, str | None, int | None]]:
+    """(citekey, lowered key, value, year, file, line) of papers with these DOIs / arXiv ids /
+    normalised titles (`kind` is doi, arxiv or title)."""
+    column = {"doi": Paper.doi, "arxiv": Paper.arxiv_id, "title": Paper.title_norm}[kind]
+    found: list[tuple[str, str, str, int | None, str | None, int | None]] = []
+    for chunk in chunks(sorted(set(values))):
+        rows = session.execute(
+            select(
+                Paper.citekey,
+                Paper.citekey_lower,
+                column,
+                Paper.year,
+                Source.path,
+                Paper.source_line,
+            )
+            .outerjoin(Source, Paper.source_id == Source.id)
+            .where(column.in_(chunk))
+        )
+        found.extend((r[0], r[1], r[2] or "", r[3], r[4], r[5]) for r in rows)
+    return found
+
+
+def keys_from_source(session: Session, source_id: int) -> list[tuple[int, str]]:
+    return [
+        (paper_id, lower)
+        for paper_id, lower in session.execute(
+            select(Paper.id, Paper.citekey_lower).where(Paper.source_id == source_id)
+        )
+    ]
+
+
+def identities_from_source(
+    session: Session, source_id: int
+) -> list[tuple[str, str | None, str | None, str | None]]:
+    """(citekey, DOI, arXiv id, normalised title) of each paper loaded from a source."""
     rows = session.execute(
-        select(Tag.paper_id, TaxonomyNode.path)
-        .join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
-        .distinct()
+        select(Paper.citekey, Paper.doi, Paper.arxiv_id, Paper.title_norm).where(
+            Paper.source_id == source_id
+        )
     )
-    return sorted((paper_id, path) for paper_id, path in rows)
+    return [(key, doi, arxiv, title) for key, doi, arxiv, title in rows]
+
+
+def has_papers(session: Session) -> bool:
+    return session.execute(select(Paper.id).limit(1)).first() is not None
+
+
+def replace_papers(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Overwrite changed papers (rows carry their `id`) and drop their BibTeX-derived children."""
+    ids = [row["id"] for row in rows]
+    for chunk in chunks(ids):
+        session.execute(delete(Author).where(Author.paper_id.in_(chunk)))
+        session.execute(
+            delete(Alias).where(Alias.paper_id.in_(chunk), Alias.origin.in_(BIB_ALIAS_ORIGINS))
+        )
+    table = PAPERS
+    for row in rows:
+        values = {k: v for k, v in row.items() if k != "id"}
+        session.execute(update(table).where(table.c.id == row["id"]).values(values))
+
+
+def move_papers(session: Session, moves: list[dict[str, Any]]) -> None:
+    """Record where unchanged entries now are: dicts of b_id, b_line, b_source."""
+    if not moves:
+        return
+    table = PAPERS
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(source_line=bindparam("b_line"), source_id=bindparam("b_source")),
+        moves,
+    )
+
+
+def delete_papers(session: Session, ids: Sequence[int]) -> None:
+    for chunk in chunks(ids):
+        session.execute(delete(Paper).where(Paper.id.in_(chunk)))
+
+
+def loaded_paper_record(paper: Paper) -> LoadedPaper:
+    """A paper already loaded through the ORM as plain data, for search's JSON and CSV:
+    the fields of `read_paper_record` before its sections (tests/test_startup.py checks
+    that the two agree)."""
+    return {
+        "citekey": paper.citekey,
+        "entry_type": paper.entry_type,
+        "title": paper.title,
+        "authors": [
+            {"family": a.family, "given": a.given, "von": a.von, "suffix": a.suffix}
+            for a in paper.authors
+        ],
+        "more_authors": paper.more_authors,
+        "year": paper.year,
+        "venue": paper.venue,
+        "doi": paper.doi,
+        "arxiv_id": paper.arxiv_id,
+        "aliases": sorted(a.alias for a in paper.aliases),
+        "abstract": paper.abstract,
+        "fields": dict(sorted(paper.fields.items())),
+        "source": (
+            {"file": paper.source.path, "line": paper.source_line} if paper.source else None
+        ),
+    }

@@ -1,5 +1,5 @@
 """The settings every SQLite connection of survey gets (db layer, no SQLAlchemy): the
-engine applies them on connect, and so does the quick read path of `survey.db.records`."""
+engine applies them on connect, and so does the quick read of `survey.db.papers_light`."""
 
 from __future__ import annotations
 

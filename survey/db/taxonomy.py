@@ -1,4 +1,5 @@
-"""Taxonomy nodes, tags and mentions in the database (db layer; takes a session, never commits)."""
+"""Taxonomy nodes (the notes' sections) and tags (paper <-> section, with provenance) in
+the database (db layer; takes a session, never commits)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from survey.db.models import Alias, Author, Mention, Paper, Setting, Source, Tag, TaxonomyNode
-from survey.db.store import chunks
+from survey.db import mentions as mentions_db
+from survey.db.bulk import chunks
+from survey.db.models import Paper, Tag, TaxonomyNode
 from survey.errors import SurveyError
-from survey.textnorm import closest, normalize_name, normalize_title
-from survey.vocab import Provenance, ResolutionState, SectionFlag
+from survey.textnorm import closest
+from survey.vocab import Provenance, SectionFlag
 
 NOTES = Provenance.NOTES
 CURATED = Provenance.CURATED
@@ -21,61 +23,21 @@ MANUAL = Provenance.MANUAL
 ORPHANED = SectionFlag.ORPHANED
 
 
-@dataclass(frozen=True, slots=True)
-class PaperFacts:
-    """What mention resolution needs of a paper, fetched in bulk."""
-
-    paper_id: int
-    citekey: str
-    title_norm: str
-    year: int | None
-    venue_norm: str
-    has_arxiv: bool
-    aliases: tuple[str, ...]
-    families: frozenset[str]
-    doi: str | None = None
-    arxiv_id: str | None = None
-
-
-def paper_facts(session: Session) -> list[PaperFacts]:
-    """Every paper as the resolver needs it: three queries, whatever the number of papers."""
-    aliases: dict[int, list[str]] = {}
-    for paper_id, alias in session.execute(select(Alias.paper_id, Alias.alias)):
-        aliases.setdefault(paper_id, []).append(normalize_name(alias))
-    families: dict[int, set[str]] = {}
-    for paper_id, family in session.execute(select(Author.paper_id, Author.family)):
-        families.setdefault(paper_id, set()).update(normalize_title(family).split())
-    refs = []
-    for paper_id, key, title_norm, year, venue, arxiv_id, doi in session.execute(
-        select(
-            Paper.id,
-            Paper.citekey,
-            Paper.title_norm,
-            Paper.year,
-            Paper.venue,
-            Paper.arxiv_id,
-            Paper.doi,
-        ).order_by(Paper.id)
-    ):
-        refs.append(
-            PaperFacts(
-                paper_id=paper_id,
-                citekey=key,
-                title_norm=title_norm or "",
-                year=year,
-                venue_norm=normalize_title(venue or ""),
-                has_arxiv=arxiv_id is not None,
-                aliases=tuple(aliases.get(paper_id, ())),
-                families=frozenset(families.get(paper_id, ())),
-                doi=doi,
-                arxiv_id=arxiv_id,
-            )
-        )
-    return refs
-
-
 def nodes_by_path(session: Session) -> dict[str, TaxonomyNode]:
     return {n.path: n for n in session.scalars(select(TaxonomyNode))}
+
+
+def nodes_in_order(session: Session) -> list[TaxonomyNode]:
+    """Every taxonomy node, by path."""
+    return list(session.scalars(select(TaxonomyNode).order_by(TaxonomyNode.path)))
+
+
+def section_labels(session: Session) -> dict[str, str]:
+    """Every section's label, by path."""
+    return {
+        path: label
+        for path, label in session.execute(select(TaxonomyNode.path, TaxonomyNode.label))
+    }
 
 
 def find_node(session: Session, name: str) -> TaxonomyNode:
@@ -131,31 +93,6 @@ def tag_counts(session: Session) -> dict[int, NodeCounts]:
     return counts
 
 
-def open_mentions(session: Session) -> list[Mention]:
-    """Mentions that are not resolved, in the notes' order."""
-    return list(
-        session.scalars(
-            select(Mention)
-            .where(Mention.status != ResolutionState.RESOLVED)
-            .options(selectinload(Mention.node))
-            .order_by(Mention.line)
-        )
-    )
-
-
-def all_mentions(session: Session) -> list[tuple[Mention, str, str | None, str | None]]:
-    """Every mention with its section path and its notes file: the path as the survey
-    names it (relative to its folder) and where it was read (absolute), in line order."""
-    rows = session.execute(
-        select(Mention, TaxonomyNode.path, Source.path, Source.location)
-        .join(TaxonomyNode, Mention.node_id == TaxonomyNode.id)
-        .outerjoin(Source, TaxonomyNode.source_id == Source.id)
-        .options(selectinload(Mention.paper))
-        .order_by(Mention.line, Mention.id)
-    )
-    return [(mention, section, path, location) for mention, section, path, location in rows]
-
-
 def add_tag(
     session: Session, paper: Paper, node: TaxonomyNode, provenance: str, annotation: str = ""
 ) -> bool:
@@ -209,7 +146,7 @@ def clear_derived(session: Session, node_ids: Sequence[int]) -> None:
         session.execute(
             delete(Tag).where(Tag.node_id.in_(chunk), Tag.provenance.in_((NOTES, CURATED)))
         )
-        session.execute(delete(Mention).where(Mention.node_id.in_(chunk)))
+    mentions_db.delete_section_mentions(session, node_ids)
 
 
 def drop_source_nodes(session: Session, source_id: int) -> tuple[int, int]:
@@ -233,7 +170,7 @@ def drop_source_nodes(session: Session, source_id: int) -> tuple[int, int]:
             node.source_id = None
             kept += 1
         else:
-            session.execute(delete(Mention).where(Mention.node_id == node.id))
+            mentions_db.delete_section_mentions(session, [node.id])
             session.execute(delete(Tag).where(Tag.node_id == node.id))
             session.delete(node)
             removed += 1
@@ -245,23 +182,58 @@ def manual_tag_nodes(session: Session) -> set[int]:
     return set(session.scalars(select(Tag.node_id).where(Tag.provenance == MANUAL)))
 
 
-def cites_fields(session: Session) -> list[tuple[str, str, int | None, str]]:
-    """(citekey, file, line, value) of every paper whose BibTeX entry has a `cites` field."""
-    found = []
-    for key, fields, path, line in session.execute(
-        select(
-            Paper.citekey,
-            Paper.fields,
-            func.coalesce(Source.location, Source.path),
-            Paper.source_line,
+def tagged_node_ids(session: Session) -> set[int]:
+    """The nodes holding at least one tag."""
+    return set(session.scalars(select(Tag.node_id).distinct()))
+
+
+def tagged_paper_ids(session: Session) -> set[int]:
+    """The papers in at least one section."""
+    return set(session.scalars(select(Tag.paper_id).distinct()))
+
+
+def subtree_paper_ids(session: Session, path: str) -> set[int]:
+    """Papers tagged anywhere in the taxonomy subtree at `path`."""
+    return set(
+        session.scalars(
+            select(Tag.paper_id)
+            .join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
+            .where((TaxonomyNode.path == path) | TaxonomyNode.path.like(path + "/%"))
         )
-        .outerjoin(Source, Paper.source_id == Source.id)
-        .order_by(Paper.citekey)
+    )
+
+
+def placements(session: Session) -> list[tuple[str, str, int | None]]:
+    """(section path, citekey, year) of every tag."""
+    rows = session.execute(
+        select(TaxonomyNode.path, Paper.citekey, Paper.year)
+        .join(Tag, Tag.node_id == TaxonomyNode.id)
+        .join(Paper, Tag.paper_id == Paper.id)
+    )
+    return [(path, key, year) for path, key, year in rows]
+
+
+def sections_by_paper(session: Session) -> dict[int, list[tuple[str, str, str, str]]]:
+    """Every paper's (section path, label, provenance, annotation) tags, by paper id."""
+    found: dict[int, list[tuple[str, str, str, str]]] = {}
+    for paper_id, path, label, provenance, annotation in session.execute(
+        select(
+            Tag.paper_id, TaxonomyNode.path, TaxonomyNode.label, Tag.provenance, Tag.annotation
+        ).join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
     ):
-        value = (fields or {}).get("cites")
-        if value:
-            found.append((key, path or "", line, str(value)))
+        found.setdefault(paper_id, []).append((path, label, provenance, annotation))
     return found
+
+
+def section_paths(session: Session) -> list[tuple[int, str]]:
+    """(paper id, section path) of every tag, each pair once, sorted in Python (the same
+    order on every database)."""
+    rows = session.execute(
+        select(Tag.paper_id, TaxonomyNode.path)
+        .join(TaxonomyNode, Tag.node_id == TaxonomyNode.id)
+        .distinct()
+    )
+    return sorted((paper_id, path) for paper_id, path in rows)
 
 
 def ordered_paths(session: Session) -> list[str]:
@@ -286,7 +258,7 @@ def ordered_paths(session: Session) -> list[str]:
 def derived_counts(session: Session) -> list[int]:
     """How many sections, mentions and tags from the notes or curated the database holds."""
     nodes = session.scalar(select(func.count()).select_from(TaxonomyNode)) or 0
-    mentions = session.scalar(select(func.count()).select_from(Mention)) or 0
+    mentions = mentions_db.count_mentions(session)
     tags = (
         session.scalar(
             select(func.count()).select_from(Tag).where(Tag.provenance.in_((NOTES, CURATED)))
@@ -296,19 +268,6 @@ def derived_counts(session: Session) -> list[int]:
     return [int(nodes), int(mentions), int(tags)]
 
 
-def mention_statuses(session: Session) -> dict[str, int]:
-    """How many mentions are in each state (resolved, ambiguous, unresolved)."""
-    rows = session.execute(select(Mention.status, func.count()).group_by(Mention.status))
-    return {str(status): int(count) for status, count in rows}
-
-
-def insert_mentions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert mention rows (column -> value) in one bulk statement, in their order."""
-    session.flush()
-    if rows:
-        session.execute(insert(Mention), list(rows))
-
-
 def insert_tags(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert tag rows (paper_id, node_id, provenance, annotation) in one bulk statement."""
     session.flush()
@@ -316,20 +275,10 @@ def insert_tags(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(insert(Tag), list(rows))
 
 
-def set_setting(session: Session, name: str, value: str) -> None:
-    row = session.get(Setting, name)
-    if row is None:
-        session.add(Setting(name=name, value=value))
-    else:
-        row.value = value
+class TreeMention(TypedDict):
+    """An open mention under its section, as `survey taxonomy --format json` prints it
+    (made from a `survey.db.mentions.MentionRow`)."""
 
-
-def get_setting(session: Session, name: str, default: str = "") -> str:
-    row = session.get(Setting, name)
-    return row.value if row is not None else default
-
-
-class OpenMention(TypedDict):
     line: int
     text: str
     status: str
@@ -352,23 +301,22 @@ class TreeNode(TypedDict):
     number: int | None
     flag: str
     counts: SectionCounts
-    open_mentions: list[OpenMention]
+    open_mentions: list[TreeMention]
     children: list[TreeNode]
 
 
 def tree(session: Session) -> list[TreeNode]:
     """The taxonomy as nested plain data, siblings in the notes' order."""
     counts = tag_counts(session)
-    open_by_node: dict[int, list[OpenMention]] = {}
-    for mention in open_mentions(session):
-        open_by_node.setdefault(mention.node_id, []).append(
+    open_by_path: dict[str, list[TreeMention]] = {}
+    for mention in mentions_db.mention_rows(session, open_only=True):
+        best = sorted(mention.candidates, key=lambda c: (-c[1], c[0]))
+        open_by_path.setdefault(mention.section, []).append(
             {
                 "line": mention.line,
                 "text": mention.text,
-                "status": mention.status,
-                "candidates": sorted(
-                    mention.candidates, key=lambda c: (-float(str(c["score"])), str(c["key"]))
-                ),
+                "status": mention.state.value,
+                "candidates": [{"key": key, "score": score} for key, score in best],
             }
         )
     children: dict[int | None, list[TaxonomyNode]] = {}
@@ -390,7 +338,7 @@ def tree(session: Session) -> list[TreeNode]:
                 "manual": c.manual,
                 "papers": c.papers,
             },
-            "open_mentions": open_by_node.get(node.id, []),
+            "open_mentions": open_by_path.get(node.path, []),
             "children": [build(k) for k in kids],
         }
 

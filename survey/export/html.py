@@ -25,7 +25,7 @@ import networkx as nx
 from sqlalchemy.orm import Session
 
 from survey.db import indexes as indexes_db
-from survey.db import papers as papers_db
+from survey.db import settings as settings_db
 from survey.db import taxonomy as tx
 from survey.errors import SurveyError
 from survey.export import write_text
@@ -76,8 +76,8 @@ def page_data(session: Session, within: str | None = None) -> PageData:
     return {
         # Each paper's cluster too, so the page can colour by cluster as well as by section.
         **analysis.export_data(session, within, clusters=True),
-        "labels": papers_db.section_labels(session),
-        "title": tx.get_setting(session, "survey.title", ""),
+        "labels": tx.section_labels(session),
+        "title": settings_db.get_setting(session, "survey.title", ""),
         "cited_by": indexes_db.cited_by_counts(session),
     }
 

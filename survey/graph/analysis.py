@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from survey.db import citations as cdb
 from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
-from survey.db.queries import find_paper
+from survey.db.papers import find_paper
 from survey.errors import SurveyError
 from survey.graph import network as g
 from survey.graph import trends
@@ -39,12 +39,12 @@ def _within_ids(session: Session, within: str | None) -> tuple[str | None, set[i
     if within is None:
         return None, None
     node = tx.find_node(session, within)
-    return node.path, cdb.subtree_paper_ids(session, node.path)
+    return node.path, tx.subtree_paper_ids(session, node.path)
 
 
 def _graph(session: Session, ids: set[int] | None = None) -> tuple[nx.DiGraph, dict[int, str]]:
     """The citation graph of `ids` (default: every paper), nodes keyed by citekey."""
-    paper_rows, edge_rows = papers_db.graph_rows(session, ids)
+    paper_rows, edge_rows = cdb.graph_rows(session, ids)
     keys = {paper_id: key for paper_id, key, _ in paper_rows}
     papers = [(key, {"year": year}) for _, key, year in paper_rows]
     edges = []
@@ -162,11 +162,10 @@ def trend(
         raise SurveyError("--level must be at least 1")
     path, _ = _within_ids(session, within)
     placements = [
-        trends.Placement(node_path, key, year)
-        for node_path, key, year in papers_db.placements(session)
+        trends.Placement(node_path, key, year) for node_path, key, year in tx.placements(session)
     ]
     counts = trends.counts_by_year(placements)
-    labels = papers_db.section_labels(session)
+    labels = tx.section_labels(session)
     depth_of = {p: p.count("/") + 1 for p in counts}
     chosen = [
         p
@@ -281,7 +280,7 @@ def export_data(
         found_clusters = paper_clusters(session, path)
     order = tx.ordered_paths(session)
     rank = {p: i for i, p in enumerate(order)}
-    sections = papers_db.sections_by_paper(session)
+    sections = tx.sections_by_paper(session)
     authors = papers_db.authors_by_paper(session)
     ranked = {i.key: i for i in g.influence(_graph(session, ids)[0])} if influence else {}
     short = papers_db.short_names(session)

@@ -108,13 +108,13 @@ def weigh(
 
 def structure(session: Session, ids: Iterable[int] | None = None) -> Structure:
     """The papers `ids` (default: every paper) and the weighted graph among them."""
-    rows = papers_db.paper_keys(session)
+    rows = list(papers_db.citekeys_by_id(session).items())
     if ids is not None:
         wanted = set(ids)
         rows = [(i, k) for i, k in rows if i in wanted]
     rows.sort(key=lambda row: row[1])
     paper_ids = np.array([i for i, _ in rows], dtype=np.int64)
-    flat = np.fromiter(chain.from_iterable(papers_db.citation_rows(session)), dtype=np.int64)
+    flat = np.fromiter(chain.from_iterable(cdb.citation_rows(session)), dtype=np.int64)
     citing, cited = _nodes(paper_ids, flat[0::2]), _nodes(paper_ids, flat[1::2])
     del flat
     inside = (citing >= 0) & (cited >= 0)
@@ -182,7 +182,7 @@ def level_sections(
     node = {paper_id: index for index, paper_id in enumerate(found.ids)}
     placed: list[list[str]] = [[] for _ in found.keys]
     sections_at: dict[str, str | None] = {}  # a path's section at `level`, worked out once
-    for paper_id, path in papers_db.section_paths(session) if tags is None else tags:
+    for paper_id, path in tx.section_paths(session) if tags is None else tags:
         index = node.get(paper_id)
         if path not in sections_at:
             sections_at[path] = at_level(path, level)
@@ -199,7 +199,7 @@ def scope(session: Session, within: str | None) -> tuple[str | None, set[int] | 
     if within is None:
         return None, None
     node = tx.find_node(session, within)
-    return node.path, cdb.subtree_paper_ids(session, node.path)
+    return node.path, tx.subtree_paper_ids(session, node.path)
 
 
 def clusters(

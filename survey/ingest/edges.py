@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from survey.db import citations as citations_db
-from survey.db import taxonomy as tx
+from survey.db import papers as papers_db
 from survey.errors import Diagnostic
 from survey.textnorm import closest, normalize_name
 from survey.vocab import Origin, Severity, is_suspect
@@ -45,10 +45,12 @@ class EdgeResult:
 class EdgeNames:
     """Finds the paper an edge's end names: citekey, a paper's alias, a manifest alias."""
 
-    def __init__(self, facts: Sequence[tx.PaperFacts], aliases: Mapping[str, str] | None = None):
+    def __init__(
+        self, facts: Sequence[papers_db.PaperFacts], aliases: Mapping[str, str] | None = None
+    ):
         self.facts = list(facts)
-        self._by_name: dict[str, tx.PaperFacts] = {f.citekey.lower(): f for f in facts}
-        by_alias: dict[str, list[tx.PaperFacts]] = {}
+        self._by_name: dict[str, papers_db.PaperFacts] = {f.citekey.lower(): f for f in facts}
+        by_alias: dict[str, list[papers_db.PaperFacts]] = {}
         for fact in facts:
             for alias in fact.aliases:
                 by_alias.setdefault(alias, []).append(fact)
@@ -59,7 +61,7 @@ class EdgeNames:
             if key.lower() in self._by_name:
                 self._by_name.setdefault(normalize_name(alias), self._by_name[key.lower()])
 
-    def find(self, name: str) -> tx.PaperFacts | None:
+    def find(self, name: str) -> papers_db.PaperFacts | None:
         return self._by_name.get(name.lower()) or self._by_name.get(normalize_name(name))
 
 
@@ -130,7 +132,7 @@ def resolve_edges(
 def field_lines(session: Session) -> list[EdgeLine]:
     """One edge line per key named in a BibTeX `cites = {a, b}` field."""
     found: list[EdgeLine] = []
-    for key, file, line, cites in tx.cites_fields(session):
+    for key, file, line, cites in citations_db.cites_fields(session):
         for cited in (c.strip() for c in cites.split(",")):
             if cited:
                 found.append(EdgeLine(file, line, key, cited, "", "cites field"))
@@ -143,7 +145,7 @@ def sync_field_edges(session: Session, names: EdgeNames | None = None) -> EdgeRe
     A cited key that names no paper is a warning: the entry may cite a paper that is
     not (yet) in the bibliography.
     """
-    names = names or EdgeNames(tx.paper_facts(session))
+    names = names or EdgeNames(papers_db.paper_facts(session))
     result = resolve_edges(field_lines(session), names, unknown=Severity.WARNING)
     citations_db.replace_edges(session, FIELD_ORIGIN, None, result.rows)
     return result

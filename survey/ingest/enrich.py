@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from survey.db import citations as cdb
 from survey.db import indexes as idx
-from survey.db import reads, session_scope
+from survey.db import papers as papers_db
+from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.ingest.match import Hints, PaperRef, Resolution, Resolver
 from survey.sources.indexes.http import IndexSourceError
@@ -228,10 +229,10 @@ def _papers_in_scope(session: Session, within: str | None) -> tuple[str | None, 
     if within is not None:
         node = tx.find_node(session, within)
         path = node.path
-        ids = cdb.subtree_paper_ids(session, path)
+        ids = tx.subtree_paper_ids(session, path)
     families = {
         paper_id: [normalize_title(family) for family in names]
-        for paper_id, names in reads.author_families(session).items()
+        for paper_id, names in papers_db.author_families(session).items()
     }
     papers = [
         PaperInfo(
@@ -243,7 +244,7 @@ def _papers_in_scope(session: Session, within: str | None) -> tuple[str | None, 
             arxiv.lower() if arxiv else None,
             tuple(families.get(paper_id, ())),
         )
-        for paper_id, key, title, year, doi, arxiv in reads.paper_identities(session)
+        for paper_id, key, title, year, doi, arxiv in papers_db.paper_identities(session)
         if ids is None or paper_id in ids
     ]
     return path, papers
@@ -463,7 +464,7 @@ def rebuild_index_edges(session: Session, source: str) -> tuple[int, int]:
     papers_of: dict[str, list[int]] = {}
     for paper_id, work_id in idx.matched_works(session, source):
         papers_of.setdefault(work_id, []).append(paper_id)
-    years = reads.paper_years(session)
+    years = papers_db.paper_years(session)
     titles = idx.stored_work_titles(session, source)
     known = {work_id for work_id, title in titles.items() if title}  # works with metadata
     edges: dict[tuple[int, int], dict[str, object]] = {}

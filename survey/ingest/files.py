@@ -19,7 +19,8 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy.orm import Session
 
 from survey.db import citations as citations_db
-from survey.db import store
+from survey.db import papers as papers_db
+from survey.db import sources as sources_db
 from survey.db import taxonomy as tx
 from survey.db.annotations import detach
 from survey.db.models import Source
@@ -81,7 +82,7 @@ def find_source(session: Session, ref: FileRef, kind: SourceKind, sha256: str) -
     same location, or (for a survey file) stored under an absolute path that ends with
     the identity, or holding the same bytes while its own location is gone.
     """
-    rows = [s for s in store.all_sources(session) if s.kind == kind]
+    rows = [s for s in sources_db.all_sources(session) if s.kind == kind]
     by_identity = {s.path: s for s in rows}
     identity = ref.identity
     found = by_identity.get(identity)
@@ -107,10 +108,10 @@ def attach_source(
     source = find_source(session, ref, kind, sha256)
     if source is None:
         identity = ref.identity
-        taken = {s.path for s in store.all_sources(session)}
+        taken = {s.path for s in sources_db.all_sources(session)}
         if identity in taken:
             identity = _longer_identity(ref, taken)
-        source = store.save_source(session, identity, kind, sha256, size, now())
+        source = sources_db.save_source(session, identity, kind, sha256, size, now())
         source.location = ref.location
     else:
         source.sha256, source.size, source.loaded_at = sha256, size, now()
@@ -193,9 +194,9 @@ class Forgotten:
 
 def list_sources(session: Session) -> list[SourceInfo]:
     """Every loaded file with how many entries it holds, by identity."""
-    counts = store.source_entry_counts(session)
+    counts = sources_db.source_entry_counts(session)
     found: list[SourceInfo] = []
-    for row in store.all_sources(session):
+    for row in sources_db.all_sources(session):
         found.append(
             SourceInfo(
                 identity=row.path,
@@ -211,7 +212,7 @@ def list_sources(session: Session) -> list[SourceInfo]:
 
 def match_source(session: Session, name: str) -> Source:
     """The stored source `name` means: its identity, its location, or a unique ending."""
-    rows = store.all_sources(session)
+    rows = sources_db.all_sources(session)
     if not rows:
         raise SurveyError("no file is loaded", "load one first: survey load FILE.bib")
     wanted = name.strip()
@@ -239,9 +240,9 @@ def forget_source(session: Session, name: str) -> Forgotten:
     source = match_source(session, name)
     papers = edges = sections = orphaned = 0
     if source.kind == SourceKind.BIB:
-        ids = [paper_id for paper_id, _ in store.keys_from_source(session, source.id)]
+        ids = [paper_id for paper_id, _ in papers_db.keys_from_source(session, source.id)]
         detach(session, ids)
-        store.delete_papers(session, ids)
+        papers_db.delete_papers(session, ids)
         papers = len(ids)
     elif source.kind == SourceKind.CITATIONS:
         edges = citations_db.delete_source_edges(session, source.id)

@@ -8,6 +8,7 @@ folder twice changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -16,10 +17,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from survey.db import bulk
 from survey.db import citations as citations_db
-from survey.db import store
+from survey.db import mentions as mentions_db
+from survey.db import papers as papers_db
+from survey.db import settings as settings_db
 from survey.db import taxonomy as tx
 from survey.db.annotations import Reattached, reattach
+from survey.db.mentions import MentionRow
 from survey.db.models import TaxonomyNode
 from survey.errors import Diagnostic, InputFileError, SurveyError
 from survey.ingest.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
@@ -40,32 +45,24 @@ from survey.vocab import Severity, SourceKind
 SURVEY_ID = "survey.id"
 
 
-@dataclass(frozen=True, slots=True)
-class OpenMention:
-    """A mention of the notes that names no paper yet: unresolved or ambiguous."""
-
-    file: str
-    line: int
-    section: str
-    status: str
-    title: str
-    candidates: tuple[tuple[str, float], ...]
-
-    def diagnostic(self) -> Diagnostic:
-        named = ", ".join(f"{k} ({s:g})" for k, s in self.candidates) or "no candidates"
-        fix = (
-            f"survey mentions accept {Path(self.file).name}:{self.line} {self.candidates[0][0]}"
-            if self.candidates
-            else "add the paper to a .bib file"
-        )
-        return Diagnostic(
-            Severity.WARNING,
-            self.file,
-            self.line,
-            None,
-            f"{self.status} mention {self.title!r} in {self.section}: {named}; "
-            f"cite it as [@key], or {fix}",
-        )
+def open_mention_warning(mention: MentionRow) -> Diagnostic:
+    """The warning a build gives for a mention that names no paper yet: unresolved or
+    ambiguous, with its candidates and how to settle it."""
+    named = ", ".join(f"{k} ({s:g})" for k, s in mention.candidates) or "no candidates"
+    fix = (
+        f"survey mentions accept {Path(mention.file).name}:{mention.line} "
+        f"{mention.candidates[0][0]}"
+        if mention.candidates
+        else "add the paper to a .bib file"
+    )
+    return Diagnostic(
+        Severity.WARNING,
+        mention.file,
+        mention.line,
+        None,
+        f"{mention.state} mention {mention.title!r} in {mention.section}: {named}; "
+        f"cite it as [@key], or {fix}",
+    )
 
 
 @dataclass(slots=True)
@@ -84,7 +81,7 @@ class BuildReport:
     manual_tags: int = 0
     edges: int = 0
     suspect_edges: int = 0
-    open_mentions: list[OpenMention] = field(default_factory=list)
+    open_mentions: list[MentionRow] = field(default_factory=list)
     reattached: Reattached = field(default_factory=Reattached)
 
     @property
@@ -140,11 +137,11 @@ def build_survey(
         manifest.title = notes_title or manifest.folder.resolve().name
     survey_id = manifest.survey_id or slugify(manifest.title)
     if replace:
-        store.clear_database(session)
+        bulk.clear_database(session)
     else:
         _check_same_survey(session, manifest, survey_id)
-    tx.set_setting(session, SURVEY_ID, survey_id)
-    tx.set_setting(session, SURVEY_MANIFEST, remembered_path(session, manifest.path))
+    settings_db.set_setting(session, SURVEY_ID, survey_id)
+    settings_db.set_setting(session, SURVEY_MANIFEST, remembered_path(session, manifest.path))
     load = load_bib_files(
         session,
         [survey_file(manifest.folder, path) for path in manifest.bibliography],
@@ -156,7 +153,7 @@ def build_survey(
     if not load.written:
         return report
 
-    facts = tx.paper_facts(session)
+    facts = papers_db.paper_facts(session)
     keys = {f.citekey.lower() for f in facts}
     _check_manifest_keys(manifest, keys)
 
@@ -176,8 +173,8 @@ def build_survey(
         found = report.diagnostics[before:]
         _remember_notes(session, report, inputs, notes, notes_size, facts, source_id, found)
     _load_citations(session, manifest, facts, report)
-    tx.set_setting(session, "survey.title", manifest.title)
-    tx.set_setting(session, "survey.description", manifest.description)
+    settings_db.set_setting(session, "survey.title", manifest.title)
+    settings_db.set_setting(session, "survey.description", manifest.description)
     back = reattach(session)  # sections exist now: manual tags whose paper returned
     report.reattached = Reattached(
         load.reattached.tags + back.tags, load.reattached.citations + back.citations
@@ -218,7 +215,7 @@ def _built_notes(session: Session, inputs: str) -> dict[str, object] | None:
     """What the last build recorded of these same notes, or None."""
     if not inputs:
         return None
-    stored = tx.get_setting(session, NOTES_BUILT)
+    stored = settings_db.get_setting(session, NOTES_BUILT)
     if not stored:
         return None
     built: dict[str, object] = json.loads(stored)
@@ -226,7 +223,7 @@ def _built_notes(session: Session, inputs: str) -> dict[str, object] | None:
 
 
 def _notes_fingerprint(
-    session: Session, inputs: str, facts: Sequence[tx.PaperFacts], source_id: int | None
+    session: Session, inputs: str, facts: Sequence[papers_db.PaperFacts], source_id: int | None
 ) -> str:
     """The notes' inputs, everything of the papers that resolving mentions reads, the
     notes' source row and the rows the build wrote from them (sections, mentions, tags
@@ -262,7 +259,7 @@ def _remember_notes(
     inputs: str,
     notes: Notes,
     size: int,
-    facts: Sequence[tx.PaperFacts],
+    facts: Sequence[papers_db.PaperFacts],
     source_id: int | None,
     found: Sequence[Diagnostic],
 ) -> None:
@@ -270,7 +267,7 @@ def _remember_notes(
     build of the same notes and papers skips them; notes with an error are built every
     time."""
     if not inputs or any(d.is_error for d in found):
-        tx.set_setting(session, NOTES_BUILT, "")
+        settings_db.set_setting(session, NOTES_BUILT, "")
         return
     session.flush()
     built = {
@@ -283,7 +280,7 @@ def _remember_notes(
         "curated_tags": report.curated_tags,
         "diagnostics": _dump_diagnostics(found),
     }
-    tx.set_setting(session, NOTES_BUILT, json.dumps(built, sort_keys=True))
+    settings_db.set_setting(session, NOTES_BUILT, json.dumps(built, sort_keys=True))
 
 
 def _report_built_notes(
@@ -294,29 +291,23 @@ def _report_built_notes(
     report.nodes = _count(built["nodes"])
     report.notes_tags = _count(built["notes_tags"])
     report.curated_tags = _count(built["curated_tags"])
-    statuses = tx.mention_statuses(session)
+    statuses = mentions_db.mention_statuses(session)
     report.mentions = sum(statuses.values())
     report.resolved = statuses.get("resolved", 0)
     report.ambiguous = statuses.get("ambiguous", 0)
     report.unresolved = report.mentions - report.resolved - report.ambiguous
-    for mention in tx.open_mentions(session):
-        report.open_mentions.append(
-            OpenMention(
-                notes_name,
-                mention.line,
-                mention.node.path,
-                mention.status,
-                mention.title,
-                tuple((str(c["key"]), float(str(c["score"]))) for c in mention.candidates),
-            )
-        )
+    # Each names the notes file as a build that reads them does (not as the survey does).
+    report.open_mentions.extend(
+        dataclasses.replace(mention, file=notes_name, location="")
+        for mention in mentions_db.mention_rows(session, open_only=True)
+    )
 
 
 def _build_notes(
     session: Session,
     manifest: Manifest,
     notes: Notes,
-    facts: Sequence[tx.PaperFacts],
+    facts: Sequence[papers_db.PaperFacts],
     source_id: int | None,
     notes_name: str,
     report: BuildReport,
@@ -354,7 +345,7 @@ def _build_notes(
                 if resolution.paper is not None:
                     _tag_from_notes(tagged, row, resolution.paper, mention.annotation)
     report.notes_tags = len(tagged)
-    tx.insert_mentions(session, mention_rows)
+    mentions_db.insert_mentions(session, mention_rows)
     del mention_rows
     tag_rows = list(tagged.values())
     tag_rows += _tag_curated(
@@ -365,8 +356,8 @@ def _build_notes(
 
 def _check_same_survey(session: Session, manifest: Manifest, survey_id: str) -> None:
     """One survey per database: refuse to merge another survey into this one."""
-    title = tx.get_setting(session, "survey.title")
-    stored = tx.get_setting(session, SURVEY_ID) or (slugify(title) if title else "")
+    title = settings_db.get_setting(session, "survey.title")
+    stored = settings_db.get_setting(session, SURVEY_ID) or (slugify(title) if title else "")
     if not stored or stored == survey_id:
         return
     built_from = built_manifest(session)
@@ -476,13 +467,16 @@ def _record_mention(
     else:
         report.unresolved += 1
     report.open_mentions.append(
-        OpenMention(
-            mention.file or filename,
-            mention.line,
-            node.path,
-            resolution.status,
-            mention.title,
-            tuple(resolution.candidates),
+        MentionRow(
+            file=mention.file or filename,
+            line=mention.line,
+            section=node.path,
+            state=resolution.status,
+            title=mention.title,
+            text=mention.text,
+            method=resolution.method,
+            score=resolution.score,
+            candidates=tuple(resolution.candidates),
         )
     )
     return row
@@ -546,7 +540,7 @@ def _tag_curated(
 
 
 def _load_citations(
-    session: Session, manifest: Manifest, facts: list[tx.PaperFacts], report: BuildReport
+    session: Session, manifest: Manifest, facts: list[papers_db.PaperFacts], report: BuildReport
 ) -> None:
     """Edges from the citations files and from BibTeX `cites` fields, replacing the old ones.
 
@@ -566,7 +560,7 @@ def _load_citations(
         files.append((path, source.id, sha256, data))
     stored_edges = citations_db.edge_counts(session, FILE_ORIGIN)
     fingerprint = _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0])
-    stored = json.loads(tx.get_setting(session, CITATIONS_BUILT) or "{}")
+    stored = json.loads(settings_db.get_setting(session, CITATIONS_BUILT) or "{}")
     if fingerprint == stored.get("fingerprint"):
         report.diagnostics.extend(_load_diagnostics(stored.get("diagnostics")))
     else:
@@ -591,7 +585,7 @@ def _load_citations(
             "fingerprint": _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0]),
             "diagnostics": _dump_diagnostics(found),
         }
-        tx.set_setting(session, CITATIONS_BUILT, "" if failed else json.dumps(built))
+        settings_db.set_setting(session, CITATIONS_BUILT, "" if failed else json.dumps(built))
     report.edges += stored_edges[0]
     report.suspect_edges += stored_edges[1]
     from_fields = sync_field_edges(session, names)
@@ -619,7 +613,7 @@ def _load_diagnostics(stored: object) -> list[Diagnostic]:
 
 def _citations_fingerprint(
     files: Sequence[tuple[Path, int, str, bytes]],
-    facts: Sequence[tx.PaperFacts],
+    facts: Sequence[papers_db.PaperFacts],
     aliases: Mapping[str, str],
     edges: int,
 ) -> str:

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from survey.allocation import gc_paused
 from survey.config import parser_workers
-from survey.db import store
+from survey.db import bulk
+from survey.db import papers as papers_db
 from survey.db.annotations import Reattached, detach, reattach
 from survey.db.citations import has_edges
 from survey.errors import Diagnostic, InputFileError
@@ -148,7 +149,7 @@ def load_bib_files(
     that cannot be read.
     """
     report = LoadReport()
-    run = _Run(session, report, progress, empty=not store.has_papers(session))
+    run = _Run(session, report, progress, empty=not papers_db.has_papers(session))
     inputs: list[_Input] = []
     savepoint = session.begin_nested()
     files: list[tuple[FileRef, str, str, int, str, FileResult]] = []
@@ -207,7 +208,9 @@ def _load_file(run: _Run, item: _Input, workers: int) -> None:
         item.has_errors = item.has_errors or piece.failed > 0
         seen_entries += len(piece.entries) + piece.failed
         stored = (
-            {} if run.empty else store.papers_by_keys(session, [e[0][LOWER] for e in piece.entries])
+            {}
+            if run.empty
+            else papers_db.papers_by_keys(session, [e[0][LOWER] for e in piece.entries])
         )
         entries = _claim_keys(run, item, piece.entries, stored)
         run.cites_seen = run.cites_seen or any(e[3] for e in entries)
@@ -237,12 +240,12 @@ def _read_now(run: _Run, item: _Input) -> bool:
         run.source_ids.add(source.id)
     if source is not None and source.sha256 == item.sha256:
         item.result.skipped = True
-        item.result.unchanged = store.count_from_source(session, source.id)
+        item.result.unchanged = papers_db.count_from_source(session, source.id)
         return False
     if item.kind != BIBTEX:
         item.parsed = parse_records(item.kind, item.text, ref.display)
         if source is not None and item.parsed.made_keys:
-            keep_stored_keys(item.parsed, store.identities_from_source(session, source.id))
+            keep_stored_keys(item.parsed, papers_db.identities_from_source(session, source.id))
     if source is not None:
         run.keys_in[source.id] = (
             entry_keys(item.text)
@@ -287,26 +290,26 @@ def _drop_stale(run: _Run, item: _Input) -> None:
     file of this load holds an identical copy of moves to that file instead."""
     stale = [
         (paper_id, lower)
-        for paper_id, lower in store.keys_from_source(run.session, item.source_id)
+        for paper_id, lower in papers_db.keys_from_source(run.session, item.source_id)
         if lower not in item.present
     ]
     if stale and item.has_errors:
         item.result.kept_stale = len(stale)
         return
     handed = [(i, run.deferred[lower]) for i, lower in stale if lower in run.deferred]
-    store.move_papers(
+    papers_db.move_papers(
         run.session,
         [{"b_id": i, "b_line": line, "b_source": source_id} for i, (source_id, line) in handed],
     )
     gone = [i for i, lower in stale if lower not in run.deferred]
     item.result.detached = detach(run.session, gone)
-    store.delete_papers(run.session, gone)
+    papers_db.delete_papers(run.session, gone)
     item.result.removed = len(gone)
     run.session.flush()
 
 
 def _claim_keys(
-    run: _Run, item: _Input, entries: list[Entry], stored: dict[str, store.StoredPaper]
+    run: _Run, item: _Input, entries: list[Entry], stored: dict[str, papers_db.StoredPaper]
 ) -> list[Entry]:
     """Drop entries whose key another entry of this load or another file holds: an error,
     or a warning when the two entries are identical (the entry is then loaded once)."""
@@ -384,7 +387,7 @@ def _key_problem(
         item.has_errors = True
 
 
-def _held_elsewhere(run: _Run, item: _Input, found: store.StoredPaper) -> bool:
+def _held_elsewhere(run: _Run, item: _Input, found: papers_db.StoredPaper) -> bool:
     """True when a stored entry belongs to another file that still holds it: one of this
     load, or another file that still exists. Entries of a file that was moved or renamed
     (its old location is gone) are taken over by the new one."""
@@ -420,7 +423,7 @@ def _report_duplicates_in_database(run: _Run) -> None:
     for kind, values in by_kind.items():
         if not values:
             continue
-        for key, lower, value, year, path, line in store.papers_with_identifiers(
+        for key, lower, value, year, path, line in papers_db.papers_with_identifiers(
             run.session, kind, values
         ):
             if lower in run.claimed:
@@ -469,7 +472,7 @@ def _warn_duplicate(
 def _write_entries(
     session: Session,
     entries: list[Entry],
-    stored: dict[str, store.StoredPaper],
+    stored: dict[str, papers_db.StoredPaper],
     source_id: int,
     result: FileResult,
 ) -> None:
@@ -489,29 +492,29 @@ def _write_entries(
                 moved.append({"b_id": found.id, "b_line": row[LINE], "b_source": source_id})
 
     new_ids: list[int] = []
-    for batch in store.chunks(new, BATCH):
-        ids = store.insert_paper_rows(session, [e[0] for e in batch], source_id)
+    for batch in bulk.chunks(new, BATCH):
+        ids = bulk.insert_paper_rows(session, [e[0] for e in batch], source_id)
         new_ids.extend(ids)
         _insert_children(session, zip(ids, batch, strict=True))
         result.added += len(batch)
-    store.index_new_papers(session, new_ids)
+    papers_db.index_new_papers(session, new_ids)
 
-    for batch_changed in store.chunks(changed, BATCH):
+    for batch_changed in bulk.chunks(changed, BATCH):
         rows = []
         for paper_id, entry in batch_changed:
-            values = dict(zip(store.ROW_COLUMNS, entry[0], strict=True))
+            values = dict(zip(bulk.ROW_COLUMNS, entry[0], strict=True))
             values["fields"] = json.loads(values["fields"])
             rows.append({**values, "source_id": source_id, "id": paper_id})
-        store.replace_papers(session, rows)
+        papers_db.replace_papers(session, rows)
         _insert_children(session, batch_changed)
         result.updated += len(batch_changed)
-    store.move_papers(session, moved)
+    papers_db.move_papers(session, moved)
 
 
 # ----------------------------------------------------------- rows, built in the workers
 
 # One entry ready for the database, as the parser workers send it: (paper row in the
-# order of store.ROW_COLUMNS, its authors (position, family, given, von, suffix), its
+# order of bulk.ROW_COLUMNS, its authors (position, family, given, von, suffix), its
 # aliases (alias, lower-cased, origin), whether it has a cites field, whether it holds a
 # NUL). Plain tuples of strings and numbers: pickling them is cheap.
 Entry = tuple[
@@ -522,7 +525,7 @@ Entry = tuple[
     bool,
 ]
 KEY, LOWER, TITLE_NORM, YEAR, DOI, ARXIV, HASH, LINE = (
-    store.ROW_COLUMNS.index(name)
+    bulk.ROW_COLUMNS.index(name)
     for name in (
         "citekey",
         "citekey_lower",
@@ -623,4 +626,4 @@ def _insert_children(session: Session, pairs: Iterable[tuple[int, Entry]]) -> No
     for paper_id, entry in pairs:
         authors.extend((paper_id, *author) for author in entry[1])
         aliases.extend((paper_id, *alias) for alias in entry[2])
-    store.insert_child_rows(session, authors, aliases)
+    bulk.insert_child_rows(session, authors, aliases)

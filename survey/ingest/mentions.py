@@ -17,30 +17,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from survey.db import taxonomy as tx
+from survey.db import mentions as mentions_db
+from survey.db import settings as settings_db
 from survey.db.engine import database_folder
-from survey.db.queries import find_paper
+from survey.db.mentions import MentionRow
+from survey.db.papers import find_paper
 from survey.errors import SurveyError
 from survey.sources.manifest import MANIFEST
 from survey.sources.manifest_edit import edit_table
 from survey.textnorm import normalize_name
-from survey.vocab import ResolutionState
 
 SURVEY_MANIFEST = "survey.manifest"
-
-
-@dataclass(frozen=True, slots=True)
-class MentionInfo:
-    file: str  # the notes file as the survey names it (relative to the survey's folder)
-    line: int
-    section: str
-    state: str  # resolved | ambiguous | unresolved
-    title: str
-    key: str | None  # the paper it resolved to
-    method: str | None
-    score: float | None
-    candidates: tuple[tuple[str, float], ...]
-    location: str = ""  # where the notes file was read (absolute)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,33 +40,14 @@ class Accepted:
     other_here: Path | None = None
 
 
-def list_mentions(session: Session, *, open_only: bool = False) -> list[MentionInfo]:
+def list_mentions(session: Session, *, open_only: bool = False) -> list[MentionRow]:
     """Every mention of the built notes (or only the unresolved and ambiguous ones)."""
-    found: list[MentionInfo] = []
-    for mention, section, file, location in tx.all_mentions(session):
-        if open_only and mention.status == ResolutionState.RESOLVED:
-            continue
-        found.append(
-            MentionInfo(
-                file=file or "",
-                line=mention.line,
-                section=section,
-                state=mention.status,
-                title=mention.title,
-                key=mention.paper.citekey if mention.paper is not None else None,
-                method=mention.method,
-                score=mention.score,
-                candidates=tuple(
-                    (str(c.get("key")), float(str(c.get("score", 0)))) for c in mention.candidates
-                ),
-                location=location or file or "",
-            )
-        )
+    found = mentions_db.mention_rows(session, open_only=open_only)
     found.sort(key=lambda m: (m.file, m.line))
     return found
 
 
-def find_mention(session: Session, where: str) -> MentionInfo:
+def find_mention(session: Session, where: str) -> MentionRow:
     """The mention at `FILE:LINE` (FILE as its name, its path, or omitted: `:LINE`)."""
     name, sep, number = where.rpartition(":")
     if not sep or not number.isdigit():
@@ -146,7 +114,7 @@ def manifest_to_edit(session: Session, given: Path | None, command: str) -> Path
 def built_manifest(session: Session) -> Path | None:
     """The manifest the database was built from (None when it was not built from a
     survey folder). An absolute path, as older databases stored it, is kept."""
-    stored = tx.get_setting(session, SURVEY_MANIFEST)
+    stored = settings_db.get_setting(session, SURVEY_MANIFEST)
     if not stored:
         return None
     base = database_folder(session) or Path.cwd()  # an absolute path ignores the base

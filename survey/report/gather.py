@@ -8,6 +8,8 @@ from typing import Any, TypedDict
 from sqlalchemy.orm import Session
 
 from survey.db import indexes as idx
+from survey.db import mentions as mentions_db
+from survey.db import settings as settings_db
 from survey.db import taxonomy as tx
 from survey.graph import analysis
 from survey.graph import network as g
@@ -256,7 +258,7 @@ def build_report(session: Session, within: str | None = None) -> Report:
             "section": m.node.path,
             "candidates": m.candidates,
         }
-        for m in tx.open_mentions(session)
+        for m in mentions_db.open_mentions(session)
         if within is None or _inside(m.node.path, data["within"])
     ]
     notes_papers = {
@@ -274,8 +276,8 @@ def build_report(session: Session, within: str | None = None) -> Report:
         venue_name(p["venue"]) for p in papers.values() if p["venue"] and _published_in(p)
     )
     return {
-        "title": tx.get_setting(session, "survey.title", "Survey report"),
-        "description": tx.get_setting(session, "survey.description"),
+        "title": settings_db.get_setting(session, "survey.title", "Survey report"),
+        "description": settings_db.get_setting(session, "survey.description"),
         "within": data["within"],
         "overview": {
             "papers": len(papers),

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from survey.db import citations as cdb
 from survey.db import indexes as idx
-from survey.db import reads
+from survey.db import mentions as mentions_db
+from survey.db import papers as papers_db
+from survey.db import sources as sources_db
 from survey.db import taxonomy as tx
 from survey.db.annotations import TAG, detached
 from survey.db.citations import EdgeRow
@@ -116,9 +118,9 @@ def _detached(session: Session) -> list[Diagnostic]:
 def _papers(session: Session) -> list[_Paper]:
     families = {
         paper_id: {normalize_title(family) for family in names}
-        for paper_id, names in reads.author_families(session).items()
+        for paper_id, names in papers_db.author_families(session).items()
     }
-    rows = reads.papers_with_source(session)
+    rows = papers_db.papers_with_source(session)
     # The stored columns and fields answer the field checks for almost every entry; the
     # stored BibTeX is parsed again only for entries whose year, DOI or authors the
     # build could not store (an invalid or missing value the message must quote).
@@ -348,7 +350,7 @@ def _same_title(papers: list[_Paper]) -> list[_Pair]:
 
 def _taxonomy(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
     found = []
-    for mention in tx.open_mentions(session):
+    for mention in mentions_db.open_mentions(session):
         best = sorted(
             mention.candidates, key=lambda c: (-float(str(c.get("score") or 0)), str(c.get("key")))
         )
@@ -365,8 +367,8 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
                 "cite it as [@key] in the notes, or add an alias in survey.toml",
             )
         )
-    nodes = reads.nodes_in_order(session)
-    tagged_nodes = reads.tagged_node_ids(session)
+    nodes = tx.nodes_in_order(session)
+    tagged_nodes = tx.tagged_node_ids(session)
     for node in nodes:
         if (
             node.flag in (SectionFlag.EMPTY, SectionFlag.IMAGES_ONLY)
@@ -395,7 +397,7 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
                     "restore the heading, or remove the tags with survey tag rm",
                 )
             )
-    tagged_ids = reads.tagged_paper_ids(session)
+    tagged_ids = tx.tagged_paper_ids(session)
     if nodes:
         for paper in papers:
             if paper.id not in tagged_ids:
@@ -441,8 +443,8 @@ def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> 
         message, fix = cdb.describe_cycle(cycle, [e for e in edges if e.citing in cycle])
         found.append(_found(ERROR, "citation-cycle", cycle[0], None, None, message, fix))
     keys = {p.key.lower() for p in papers}
-    aliases = {normalize_name(a) for a in reads.alias_names(session)}
-    for path in reads.citation_file_locations(session):
+    aliases = {normalize_name(a) for a in papers_db.alias_names(session)}
+    for path in sources_db.citation_file_locations(session):
         if not Path(path).is_file():
             found.append(
                 _found(

@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session
 
 from survey.config import DEFAULT_MIN_CITING
 from survey.controls import strip_controls
-from survey.db import citations as cdb
 from survey.db import indexes as idx
+from survey.db import mentions as mentions_db
 from survey.db import papers as papers_db
-from survey.db import reads
 from survey.db import taxonomy as tx
 from survey.db.models import IndexWork
 from survey.export.bibtex import escape_text as bibtex_escape
@@ -82,11 +81,11 @@ class Candidate:
 
 def _scope(session: Session, within: str | None) -> tuple[str | None, dict[int, str]]:
     """The section's path and its papers (id -> citekey); every paper without `within`."""
-    keys = reads.citekeys_by_id(session)
+    keys = papers_db.citekeys_by_id(session)
     if within is None:
         return None, keys
     node = tx.find_node(session, within)
-    ids = cdb.subtree_paper_ids(session, node.path)
+    ids = tx.subtree_paper_ids(session, node.path)
     return node.path, {i: k for i, k in keys.items() if i in ids}
 
 
@@ -118,7 +117,7 @@ def missing_by_section(
 
     The references and works are read once, so the report asks it for every section.
     """
-    keys = reads.citekeys_by_id(session)
+    keys = papers_db.citekeys_by_id(session)
     references = idx.external_references(session)
     works = idx.works(session) if references else {}
     place = _placer(session, keys) if references else None
@@ -151,7 +150,7 @@ def _placer(session: Session, keys: dict[int, str]) -> Callable[[Candidate], Can
     """A function giving a missing work the section its citing papers point to: survey
     suggest's rule, each citing paper a direct citation (weight 1)."""
     filed: dict[str, list[str]] = {}
-    for paper_id, path in papers_db.section_paths(session):
+    for paper_id, path in tx.section_paths(session):
         filed.setdefault(keys[paper_id], []).append(path)
     order = tx.ordered_paths(session)
 
@@ -224,7 +223,7 @@ def citing_works(
     path, keys = _scope(session, within)
     matched = idx.matched_works(session)
     in_survey = {work_id for _, work_id in matched}
-    identities = {i for p in reads.paper_identities(session) for i in _paper_identities(p)}
+    identities = {i for p in papers_db.paper_identities(session) for i in _paper_identities(p)}
     cited_by: dict[str, set[str]] = {}
     records: dict[str, WorkRecord] = {}
     for client in clients:
@@ -245,7 +244,7 @@ def citing_works(
     for work_id, papers in cited_by.items():
         merged.setdefault(one_of[work_id], set()).update(papers)
     candidates = [_candidate(records[w], tuple(sorted(p))) for w, p in merged.items()]
-    place = _placer(session, reads.citekeys_by_id(session))
+    place = _placer(session, papers_db.citekeys_by_id(session))
     return path, [place(c) for c in _ranked(candidates, min_citing, limit)]
 
 
@@ -282,7 +281,7 @@ def propose_mentions(session: Session, clients: Sequence[IndexClient]) -> list[P
     """For each open mention, the work its title (and hints) resolve to among the title
     candidates of every index (a work several indexes return counted once), if any."""
     proposals = []
-    for mention in tx.open_mentions(session):
+    for mention in mentions_db.open_mentions(session):
         found: list[WorkRecord] = []
         for client in clients:
             found += client.title_candidates(mention.title)
@@ -393,7 +392,7 @@ def candidates_bibtex(
     session: Session, candidates: list[Candidate], origin: Callable[[Candidate], str]
 ) -> str:
     """BibTeX entries for `candidates`, keys clear of the knowledge base's own keys."""
-    taken = reads.taken_citekeys(session)
+    taken = papers_db.taken_citekeys(session)
     entries = []
     for candidate in candidates:
         key = citekey_for(candidate.first_author, candidate.year, candidate.title, taken)
@@ -416,7 +415,7 @@ def candidates_bibtex(
 
 def proposals_bibtex(session: Session, proposals: list[Proposal]) -> str:
     """BibTeX entries for the proposals that found a work, each saying which mention."""
-    taken = reads.taken_citekeys(session)
+    taken = papers_db.taken_citekeys(session)
     entries = []
     for proposal in proposals:
         work = proposal.work

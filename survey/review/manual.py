@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from survey.db import citations as cdb
 from survey.db import taxonomy as tx
-from survey.db.queries import find_paper
+from survey.db.papers import find_paper
 from survey.errors import SurveyError
 from survey.vocab import Provenance, Relation, is_suspect
 

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
-from survey.db.queries import find_paper
+from survey.db.papers import find_paper
 from survey.errors import SurveyError
 from survey.graph import clusters as cl
 from survey.ingest.mentions import manifest_to_edit
@@ -233,7 +233,7 @@ def _prepare(
     if depth < 1:
         raise SurveyError("--level must be at least 1")
     found = cl.structure(session, ids)
-    tags = papers_db.section_paths(session)
+    tags = tx.section_paths(session)
     order, placed = cl.level_sections(session, found, depth, path, tags)
     node = {paper_id: i for i, paper_id in enumerate(found.ids)}
     full: list[list[str]] = [[] for _ in found.keys]

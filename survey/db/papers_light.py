@@ -1,12 +1,14 @@
-"""One paper as plain data, read with plain SQL (db layer): what `survey query show` prints.
+"""One paper as plain data, read with plain SQL (db layer, importing no SQLAlchemy):
+what `survey query show` prints.
 
-The statements run through a `Fetch` (SQL with `:name` parameters in, rows out), so the
-same SQL serves a SQLAlchemy session on any database and a bare `sqlite3` connection:
-`quick_paper_record` answers `query show` on an up-to-date SQLite file without importing
-SQLAlchemy (about half of that command's start-up). It answers only the common case, a
-citekey or one paper's short name, and returns None whenever the general path must
-decide (another database, a file to create or upgrade, an identifier, a title, an
-ambiguous or unknown key, any SQLite error), so every message stays the general path's.
+It is apart from survey.db.papers because it must stay light. The statements run
+through a `Fetch` (SQL with `:name` parameters in, rows out), so the same SQL serves a
+SQLAlchemy session on any database and a bare `sqlite3` connection: `quick_paper_record`
+answers `query show` on an up-to-date SQLite file without importing SQLAlchemy (about
+half of that command's start-up; tests/test_startup.py checks it). It answers only the
+common case, a citekey or one paper's short name, and returns None whenever the general
+path must decide (another database, a file to create or upgrade, an identifier, a title,
+an ambiguous or unknown key, any SQLite error), so every message stays the general path's.
 """
 
 from __future__ import annotations
@@ -20,12 +22,10 @@ from typing import TYPE_CHECKING, Any
 from survey.db.revisions import VERSION_TABLE, head_revision
 from survey.db.sqlite import configure_connection
 from survey.identifiers import identifier_of
-from survey.shapes import LoadedPaper, PaperRecord
+from survey.shapes import PaperRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-    from survey.db.models import Paper
 
 Fetch = Callable[[str, Mapping[str, Any]], list[tuple[Any, ...]]]
 
@@ -133,7 +133,7 @@ def quick_paper_record(url: str, key: str) -> PaperRecord | None:
 
 
 def _citekey_or_one_alias(fetch: Fetch, key: str) -> int | None:
-    """The paper `key` names as `survey.db.queries.find_paper` finds it first: by citekey,
+    """The paper `key` names as `survey.db.papers.find_paper` finds it first: by citekey,
     else (when `key` is no DOI or arXiv id, which come before short names) by the short
     name of exactly one paper; None otherwise."""
     wanted = key.strip().lower()
@@ -159,29 +159,3 @@ def _plain_sqlite_file(url: str) -> str | None:
     if not path or path == ":memory:" or path.startswith("file:") or any(c in path for c in "?%#"):
         return None
     return path if Path(path).is_file() else None
-
-
-def loaded_paper_record(paper: Paper) -> LoadedPaper:
-    """A paper already loaded through the ORM as plain data, for search's JSON and CSV:
-    the fields of `read_paper_record` before its sections (tests/test_startup.py checks
-    that the two agree)."""
-    return {
-        "citekey": paper.citekey,
-        "entry_type": paper.entry_type,
-        "title": paper.title,
-        "authors": [
-            {"family": a.family, "given": a.given, "von": a.von, "suffix": a.suffix}
-            for a in paper.authors
-        ],
-        "more_authors": paper.more_authors,
-        "year": paper.year,
-        "venue": paper.venue,
-        "doi": paper.doi,
-        "arxiv_id": paper.arxiv_id,
-        "aliases": sorted(a.alias for a in paper.aliases),
-        "abstract": paper.abstract,
-        "fields": dict(sorted(paper.fields.items())),
-        "source": (
-            {"file": paper.source.path, "line": paper.source_line} if paper.source else None
-        ),
-    }
