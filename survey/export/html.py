@@ -28,10 +28,9 @@ from survey.db import indexes as indexes_db
 from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
 from survey.errors import SurveyError
-from survey.export import write_text
-from survey.export.graphml import node_size
+from survey.export import collect, write_text
+from survey.export.collect import node_size
 from survey.export.layout import Layout
-from survey.graph import analysis
 from survey.naming import author_name, paper_label
 from survey.shapes import ExportEdge, ExportPaper, PageData
 from survey.vocab import RELATIONS, Relation
@@ -72,10 +71,10 @@ _MARKER = re.compile(r"@@([a-z]+)@@")
 
 
 def page_data(session: Session, within: str | None = None) -> PageData:
-    """The exports' data (analysis.export_data) with every section's label."""
+    """The exports' data (collect.export_data) with every section's label."""
     return {
         # Each paper's cluster too, so the page can colour by cluster as well as by section.
-        **analysis.export_data(session, within, clusters=True),
+        **collect.export_data(session, within, clusters=True),
         "labels": papers_db.section_labels(session),
         "title": tx.get_setting(session, "survey.title", ""),
         "cited_by": indexes_db.cited_by_counts(session),
@@ -255,14 +254,14 @@ def cluster_colourings(data: PageData) -> list[dict[str, Any]]:
     if not sizes:
         return []
     # Clusters are numbered by size already; the largest get the palette's colours.
-    coloured = sorted(sizes, key=lambda c: (-sizes[c], c))[: len(analysis.PALETTE)]
+    coloured = sorted(sizes, key=lambda c: (-sizes[c], c))[: len(collect.PALETTE)]
     position = {c: i for i, c in enumerate(coloured)}
     legend = [
-        {"label": f"cluster {c + 1} ({sizes[c]} papers)", "colour": _hex(analysis.PALETTE[i])}
+        {"label": f"cluster {c + 1} ({sizes[c]} papers)", "colour": _hex(collect.PALETTE[i])}
         for i, c in enumerate(coloured)
     ]
     rest = len(legend)
-    legend.append({"label": "smaller clusters, no links", "colour": _hex(analysis.NO_SECTION)})
+    legend.append({"label": "smaller clusters, no links", "colour": _hex(collect.NO_SECTION)})
     return [
         {
             "name": "cluster",
