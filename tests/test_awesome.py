@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from survey.db import session_scope
 from survey.ingest.folder import build_survey
 from survey.ingest.match import PaperRef, Resolver
-from survey.ingest.mentions import list_mentions
+from survey.review.mentions import list_mentions
 from survey.sources.notes import Mention, parse_mention, parse_notes
 from survey.textnorm import normalize_name, normalize_title
 

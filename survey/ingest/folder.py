@@ -22,11 +22,11 @@ from survey.db import taxonomy as tx
 from survey.db.annotations import Reattached, reattach
 from survey.db.models import TaxonomyNode
 from survey.errors import Diagnostic, InputFileError, SurveyError
+from survey.ingest.built_from import SURVEY_MANIFEST, built_manifest, remembered_path
 from survey.ingest.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
 from survey.ingest.files import attach_source, survey_file
 from survey.ingest.load import LoadReport, Progress, load_bib_files
 from survey.ingest.match import PaperRef, Resolution, Resolver
-from survey.ingest.mentions import SURVEY_MANIFEST, built_manifest, remembered_path
 from survey.inputs import read_input
 from survey.sources.citations import read_citations
 from survey.sources.manifest import Manifest, read_manifest
@@ -36,7 +36,7 @@ from survey.textnorm import closest
 from survey.vocab import Severity, SourceKind
 
 # Settings naming the survey a database holds: its identity (SURVEY_MANIFEST, its
-# manifest, is shared with survey.ingest.mentions).
+# manifest, is shared with survey.ingest.built_from).
 SURVEY_ID = "survey.id"
 
 
