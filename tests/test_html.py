@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 from survey.db import session_scope
 from survey.db.models import IndexMatch, IndexWork, Paper
 from survey.errors import SurveyError
-from survey.export import collect
+from survey.export import collect, layout
 from survey.export import html as html_module
 from survey.export.collect import node_size
 from survey.export.gexf import write_gexf
@@ -396,7 +396,7 @@ def paper_stub(key: str) -> dict[str, Any]:
     ],
 )
 def test_earlier_years(years: list[int | None], earlier: list[int]) -> None:
-    assert html_module.earlier_years(dated(*years)) == earlier
+    assert layout.earlier_years(dated(*years)) == earlier
 
 
 def test_labels_without_citations(one_top: Engine) -> None:
