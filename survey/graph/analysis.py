@@ -11,12 +11,12 @@ from __future__ import annotations
 import networkx as nx
 from sqlalchemy.orm import Session
 
-from survey.allocation import gc_paused
 from survey.db import citations as cdb
 from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
 from survey.db.queries import find_paper, find_paper_id
 from survey.errors import SurveyError
+from survey.gcpause import gc_paused
 from survey.graph import network as g
 from survey.graph import trends
 from survey.shapes import (
