@@ -23,8 +23,9 @@ FILE_ORIGIN = Origin.FILE
 
 
 @dataclass(frozen=True, slots=True)
-class EdgeLine:
-    """One edge as an input names it, with where it is written."""
+class NamedEdge:
+    """One edge as an input names its ends (citekeys or aliases, not yet resolved to
+    papers), with where it is written: a citations file's line or a `cites` field."""
 
     file: str
     line: int | None
@@ -64,15 +65,15 @@ class EdgeNames:
 
 
 def resolve_edges(
-    lines: Sequence[EdgeLine], names: EdgeNames, *, unknown: Severity = Severity.ERROR
+    lines: Sequence[NamedEdge], names: EdgeNames, *, unknown: Severity = Severity.ERROR
 ) -> EdgeResult:
     """Edge rows (citing_id, cited_id, relation, evidence, suspect, line, source_id) for
     the lines whose two ends name papers, and a diagnostic for each that does not."""
     result = EdgeResult()
-    first: dict[tuple[int, int], EdgeLine] = {}
+    first: dict[tuple[int, int], NamedEdge] = {}
 
     def problem(
-        severity: Severity, line: EdgeLine, key: str | None, text: str, kind: str = ""
+        severity: Severity, line: NamedEdge, key: str | None, text: str, kind: str = ""
     ) -> None:
         result.diagnostics.append(Diagnostic(severity, line.file, line.line, key, text, kind))
 
@@ -127,13 +128,13 @@ def resolve_edges(
     return result
 
 
-def field_lines(session: Session) -> list[EdgeLine]:
-    """One edge line per key named in a BibTeX `cites = {a, b}` field."""
-    found: list[EdgeLine] = []
+def field_lines(session: Session) -> list[NamedEdge]:
+    """One named edge per key in a BibTeX `cites = {a, b}` field."""
+    found: list[NamedEdge] = []
     for key, file, line, cites in tx.cites_fields(session):
         for cited in (c.strip() for c in cites.split(",")):
             if cited:
-                found.append(EdgeLine(file, line, key, cited, "", "cites field"))
+                found.append(NamedEdge(file, line, key, cited, "", "cites field"))
     return found
 
 

@@ -23,14 +23,14 @@ from survey.db.annotations import Reattached, reattach
 from survey.db.models import TaxonomyNode
 from survey.errors import Diagnostic, InputFileError, SurveyError
 from survey.ingest.built_from import SURVEY_MANIFEST, built_manifest, remembered_path
-from survey.ingest.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
+from survey.ingest.edges import FILE_ORIGIN, EdgeNames, NamedEdge, resolve_edges, sync_field_edges
 from survey.ingest.files import attach_source, survey_file
 from survey.ingest.load import LoadReport, Progress, load_bib_files
 from survey.ingest.match import PaperRef, Resolution, Resolver
 from survey.inputs import read_input
 from survey.sources.citations import read_citations
 from survey.sources.manifest import Manifest, read_manifest
-from survey.sources.notes import Mention, Notes, load_notes, parse_notes, slugify
+from survey.sources.notes import NoteMention, Notes, load_notes, parse_notes, slugify
 from survey.sources.notes.files import read_notes_file
 from survey.textnorm import closest
 from survey.vocab import Severity, SourceKind
@@ -449,7 +449,7 @@ def _sync_nodes(
 def _record_mention(
     report: BuildReport,
     node: TaxonomyNode,
-    mention: Mention,
+    mention: NoteMention,
     resolution: Resolution,
     filename: str,
 ) -> dict[str, object]:
@@ -570,13 +570,13 @@ def _load_citations(
     if fingerprint == stored.get("fingerprint"):
         report.diagnostics.extend(_load_diagnostics(stored.get("diagnostics")))
     else:
-        lines: list[EdgeLine] = []
+        lines: list[NamedEdge] = []
         found: list[Diagnostic] = []
         for path, source_id, _, data in files:
             edge_lines, diagnostics = read_citations(path, data)
             found.extend(diagnostics)
             lines.extend(
-                EdgeLine(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source_id)
+                NamedEdge(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source_id)
                 for e in edge_lines
             )
         from_files = resolve_edges(lines, names)
