@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from survey.db.models import Alias, Author, Mention, Paper, Setting, Source, Tag, TaxonomyNode
 from survey.db.store import chunks
-from survey.errors import SurveyError
+from survey.errors import SurveyError, did_you_mean
 from survey.textnorm import closest, normalize_name, normalize_title
 from survey.vocab import Provenance, ResolutionState, SectionFlag
 
@@ -101,7 +101,7 @@ def find_node(session: Session, name: str) -> TaxonomyNode:
             paths = ", ".join(n.path for n in found)
             raise SurveyError(f"{name!r} names several sections: {paths}", "give the full path")
     near = closest(wanted, [n.path for n in nodes], cutoff=40)
-    hint = "did you mean " + ", ".join(near) + "?" if near else "see survey taxonomy"
+    hint = did_you_mean(near) or "see survey taxonomy"
     raise SurveyError(f"no taxonomy section {name!r}", hint)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from survey.db import citations as citations_db
 from survey.db import taxonomy as tx
-from survey.errors import Diagnostic
+from survey.errors import Diagnostic, did_you_mean
 from survey.textnorm import closest, normalize_name
 from survey.vocab import Origin, Severity, is_suspect
 
@@ -81,8 +81,8 @@ def resolve_edges(
         citing, cited = names.find(line.citing), names.find(line.cited)
         missing = [n for n, f in ((line.citing, citing), (line.cited, cited)) if f is None]
         if missing:
-            near = closest(missing[0], (f.citekey for f in names.facts))
-            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            near = did_you_mean(closest(missing[0], (f.citekey for f in names.facts)))
+            hint = f"; {near}" if near else ""
             kind = "dangling-cite" if unknown is Severity.WARNING else ""
             problem(unknown, line, missing[0], f"no paper with this key{hint}", kind)
             continue

@@ -21,7 +21,7 @@ from survey.db import store
 from survey.db import taxonomy as tx
 from survey.db.annotations import Reattached, reattach
 from survey.db.models import TaxonomyNode
-from survey.errors import Diagnostic, InputFileError, SurveyError
+from survey.errors import Diagnostic, InputFileError, SurveyError, did_you_mean
 from survey.ingest.built_from import SURVEY_MANIFEST, built_manifest, remembered_path
 from survey.ingest.edges import FILE_ORIGIN, EdgeNames, NamedEdge, resolve_edges, sync_field_edges
 from survey.ingest.files import attach_source, survey_file
@@ -386,8 +386,7 @@ def _check_manifest_keys(manifest: Manifest, keys: set[str]) -> None:
     for where, key in listed:
         if key.lower() not in keys:
             line = manifest.line_of(f'"{key}"')
-            near = closest(key, keys)
-            hint = f"did you mean {', '.join(near)}?" if near else "add the paper to a .bib file"
+            hint = did_you_mean(closest(key, keys)) or "add the paper to a .bib file"
             location = f"{manifest.path}:{line}" if line else str(manifest.path)
             raise InputFileError(f"{location}: {where}: no paper with key {key!r}", hint)
 
@@ -518,8 +517,8 @@ def _tag_curated(
     for path, keys in manifest.curated.items():
         node = nodes.get(path)
         if node is None:
-            near = closest(path, nodes)
-            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            near = did_you_mean(closest(path, nodes))
+            hint = f" ({near})" if near else ""
             report.diagnostics.append(
                 Diagnostic(
                     Severity.WARNING,
