@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.lineage import build
 from survey.db import open_database, session_scope
+from survey.export import collect
 from survey.export.graphml import NODE_KEYS, node_values, write_graphml
-from survey.graph import analysis
 from survey.report import build_report, render_markdown
 
 
@@ -60,7 +60,7 @@ def main() -> None:
 
         start = time.perf_counter()
         with session_scope(engine) as session:
-            data = analysis.export_data(session)
+            data = collect.export_data(session)
         write_graphml(data, Path(tmp) / "ours.graphml")
         ours = time.perf_counter() - start
 

@@ -5,6 +5,7 @@ Core code raises `SurveyError` or returns `Diagnostic`s; only the CLI prints the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,15 +30,17 @@ class InputFileError(SurveyError):
     """A file given on the command line cannot be read as the kind of file expected."""
 
 
+def did_you_mean(names: Sequence[str]) -> str | None:
+    """The hint for a name that was not found: "did you mean a, b?" with the closest names
+    (survey.textnorm.closest finds them), or None when none is close."""
+    return f"did you mean {', '.join(names)}?" if names else None
+
+
 class UnknownKeyError(SurveyError):
     """A citekey or alias that names no paper in the database."""
 
     def __init__(self, key: str, suggestions: list[str]) -> None:
-        hint = (
-            "did you mean " + ", ".join(suggestions) + "?"
-            if suggestions
-            else "run `survey query search TEXT` to find the key"
-        )
+        hint = did_you_mean(suggestions) or "run `survey query search TEXT` to find the key"
         super().__init__(f"no paper with key or alias {key!r}", hint)
         self.key = key
         self.suggestions = suggestions

@@ -15,14 +15,14 @@ from sqlalchemy import Engine
 from survey.db import session_scope
 from survey.ingest.folder import build_survey
 from survey.ingest.match import PaperRef, Resolver
-from survey.ingest.mentions import list_mentions
-from survey.sources.notes import Mention, parse_mention, parse_notes
+from survey.review.mentions import list_mentions
+from survey.sources.notes import NoteMention, parse_mention, parse_notes
 from survey.textnorm import normalize_name, normalize_title
 
 AWESOME = Path(__file__).resolve().parent / "fixtures" / "awesome"
 
 
-def mention(text: str) -> Mention:
+def mention(text: str) -> NoteMention:
     found = parse_mention(text, 1)
     assert found is not None
     return found

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from survey.db import open_database, session_scope
 from survey.db.models import Paper
 from survey.errors import Diagnostic
+from survey.export import collect
 from survey.export.csljson import write_csljson
-from survey.graph import analysis
 from survey.ingest.folder import build_survey
 from survey.ingest.load import load_bib_files
 from survey.sources.bibliography import BIBTEX, CSLJSON, RIS, detect_format
@@ -245,7 +245,7 @@ def test_csljson_export_loads_back_to_the_same_papers(
     with session_scope(engine, write=True) as session:
         build_survey(session, BUNDLED)
     with session_scope(engine) as session:
-        data = analysis.export_data(session, None)
+        data = collect.export_data(session, None)
     target = tmp_path / "refs.json"
     write_csljson(data, target)
     other = open_database(f"sqlite:///{tmp_path / 'other.db'}")
@@ -415,7 +415,7 @@ def test_hostile_strings_survive_ris_to_bibtex_and_back(engine: Engine, tmp_path
     before = papers_of(engine)
     assert list(before.values()) == [(title, ["Ñúñez", "王"], 2021, None)]
     with session_scope(engine) as session:
-        data = analysis.export_data(session, None)
+        data = collect.export_data(session, None)
     target = tmp_path / "back.bib"
     write_bibtex(data, target)
     other = open_database(f"sqlite:///{tmp_path / 'other.db'}")

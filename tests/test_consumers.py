@@ -21,12 +21,12 @@ from helpers import HOSTILE_KEYS, hostile_survey
 from sqlalchemy import Engine
 
 from survey.db import session_scope
+from survey.export import collect
 from survey.export.bibtex import write_bibtex
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
 from survey.export.gexf import write_gexf
 from survey.export.graphml import write_graphml
-from survey.graph import analysis
 from survey.ingest.folder import build_survey
 from survey.report import build_report, render_markdown
 from survey.textnorm import strip_controls
@@ -44,7 +44,7 @@ def hostile(engine: Engine, tmp_path: Path) -> dict[str, Any]:
     with session_scope(engine, write=True) as session:
         assert not build_survey(session, hostile_survey(tmp_path / "survey")).has_errors
     with session_scope(engine) as session:
-        data = analysis.export_data(session, None)
+        data = collect.export_data(session, None)
         report = render_markdown(build_report(session))
     out = tmp_path / "out"
     out.mkdir()

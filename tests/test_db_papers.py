@@ -17,7 +17,7 @@ from sqlalchemy import Engine, event
 from survey.db import citations as cdb
 from survey.db import papers as papers_db
 from survey.db import session_scope
-from survey.graph import analysis
+from survey.export import collect
 from survey.graph import lineage as walk
 from survey.ingest.folder import build_survey
 from survey.ingest.load import load_bib_files
@@ -102,7 +102,7 @@ def test_short_name_is_the_shorthand_then_the_title_prefix_everywhere(
         assert not load_bib_files(session, [bib]).has_errors
     expected = {"lin2015bilinear": "BCNN", "fu2017look": "RA-CNN", "plain2018": ""}
     with session_scope(engine) as session:
-        exported = {p["key"]: p["short"] for p in analysis.export_data(session)["papers"]}
+        exported = {p["key"]: p["short"] for p in collect.export_data(session)["papers"]}
         walked = walk.lineage(session, "plain2018")
         ids = {paper_id for paper_id, _, _ in cdb.graph_rows(session)[0]}
         briefs = {b["key"]: b["short"] for b in papers_db.briefs(session, ids).values()}

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 
 from survey.db import open_database, session_scope
 from survey.db.models import Paper
-from survey.export import write_with
+from survey.export import collect, write_with
 from survey.export.bibtex import bib_value, write_bibtex
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
@@ -57,7 +57,7 @@ def read_graphml_by_key(path: Path) -> nx.DiGraph:
 
 def data_of(engine: Engine, within: str | None = None) -> ExportData:
     with session_scope(engine) as session:
-        return analysis.export_data(session, within)
+        return collect.export_data(session, within)
 
 
 def test_graphml_for_gephi(built: Engine, tmp_path: Path) -> None:

@@ -20,9 +20,11 @@ from sqlalchemy import Engine, select
 from survey.db import session_scope
 from survey.db.models import IndexMatch, IndexWork, Paper
 from survey.errors import SurveyError
+from survey.export import collect, layout
 from survey.export import html as html_module
+from survey.export.collect import node_size
 from survey.export.gexf import write_gexf
-from survey.export.graphml import node_size, write_graphml
+from survey.export.graphml import write_graphml
 from survey.export.html import (
     RELATION_COLOURS,
     _script_safe,
@@ -33,7 +35,6 @@ from survey.export.html import (
     write_html,
 )
 from survey.export.layout import Layout
-from survey.graph import analysis
 from survey.ingest.folder import build_survey
 from survey.shapes import ExportPaper, PageData
 
@@ -186,7 +187,7 @@ def test_within_a_section(built: Engine) -> None:
     data = data_of(built, "self-supervised")
     content = embedded(render_html(data))
     with session_scope(built) as session:
-        expected = analysis.export_data(session, "self-supervised")
+        expected = collect.export_data(session, "self-supervised")
     assert [p["key"] for p in content["papers"]] == [p["key"] for p in expected["papers"]]
     assert content["within"] == "self-supervised"
     assert all(s["path"].startswith("self-supervised") for s in content["sections"])
@@ -337,7 +338,7 @@ def test_one_top_level_section_colours_its_subsections(one_top: Engine, tmp_path
     assert all(high < low for (_, high), (low, _) in itertools.pairwise(spans))
     # Gephi sees the same colours and groups: GraphML r/g/b and GEXF viz:color.
     with session_scope(one_top) as session:
-        export = analysis.export_data(session)
+        export = collect.export_data(session)
     write_graphml(export, tmp_path / "g.graphml")
     write_gexf(export, tmp_path / "g.gexf")
     graph = nx.read_graphml(tmp_path / "g.graphml")
@@ -363,7 +364,7 @@ def test_one_top_level_section_colours_its_subsections(one_top: Engine, tmp_path
     ],
 )
 def test_colour_level(sections: list[str], level: int) -> None:
-    assert analysis.colour_level(sections) == level
+    assert collect.colour_level(sections) == level
 
 
 def dated(*years: int | None) -> list[ExportPaper]:
@@ -395,7 +396,7 @@ def paper_stub(key: str) -> dict[str, Any]:
     ],
 )
 def test_earlier_years(years: list[int | None], earlier: list[int]) -> None:
-    assert html_module.earlier_years(dated(*years)) == earlier
+    assert layout.earlier_years(dated(*years)) == earlier
 
 
 def test_labels_without_citations(one_top: Engine) -> None:

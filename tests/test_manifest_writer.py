@@ -16,7 +16,7 @@ import pytest
 from helpers import durability_events
 
 from survey.errors import SurveyError
-from survey.ingest.mentions import add_alias
+from survey.review.mentions import add_alias
 from survey.sources import manifest_edit
 from survey.sources.manifest_edit import add_entries, edit_table
 
@@ -198,7 +198,7 @@ def test_an_edit_waits_for_the_lock_and_says_when_it_gave_up(
 _WRITER = """
 import sys, time
 from pathlib import Path
-from survey.ingest.mentions import add_alias
+from survey.review.mentions import add_alias
 path, name, rounds, go = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 while time.time() < go:
     pass

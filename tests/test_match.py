@@ -8,7 +8,7 @@ from conftest import BUNDLED_BIB
 from survey.ingest.load import aliases_of
 from survey.ingest.match import PaperRef, Resolver, parse_hints
 from survey.sources.bibtex import parse_bibtex
-from survey.sources.notes import Mention, parse_mention
+from survey.sources.notes import NoteMention, parse_mention
 from survey.textnorm import normalize_title
 
 
@@ -32,7 +32,7 @@ def refs_from_bib(text: str) -> list[PaperRef]:
     return refs
 
 
-def mention(bullet: str) -> Mention:
+def mention(bullet: str) -> NoteMention:
     """The mention a one-line bullet names; every bullet here names a paper."""
     found = parse_mention(bullet, 1)
     assert found is not None, bullet

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from survey.db import session_scope
 from survey.errors import InputFileError
 from survey.ingest.folder import build_survey
-from survey.ingest.mentions import list_mentions
+from survey.review.mentions import list_mentions
 from survey.sources.notes import Notes, load_notes
 
 LATEX = Path(__file__).resolve().parent / "fixtures" / "latex"

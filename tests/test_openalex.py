@@ -699,8 +699,8 @@ def test_enrich_mentions_writes_proposals_for_review(
 def test_graphml_names_each_edge_origin(
     built: Engine, recorded: HTTPServer, tmp_path: Path
 ) -> None:
+    from survey.export.collect import export_data
     from survey.export.graphml import write_graphml
-    from survey.graph.analysis import export_data
 
     run(built)
     out = tmp_path / "survey.graphml"

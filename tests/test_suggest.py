@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from survey.db import session_scope
 from survey.errors import SurveyError
-from survey.graph import analysis
+from survey.export import collect
 from survey.graph import clusters as cl
 from survey.graph.communities import canonical, leiden
 from survey.graph.textstats import adjusted_mutual_information, distinctive_words
@@ -307,7 +307,7 @@ def test_accept_writes_curated_through_the_manifest_writer(
     assert manifest.read_text(encoding="utf-8") == after
     build(engine, folder)
     with session_scope(engine) as session:
-        data = analysis.export_data(session)
+        data = collect.export_data(session)
     paper = next(p for p in data["papers"] if p["key"] == "vanhorn2018the")
     assert {s["path"] for s in paper["sections"]} >= {"self-supervised/contrastive-learning"}
 
@@ -414,8 +414,8 @@ def test_exports_carry_each_papers_cluster_only_when_asked(
 ) -> None:
     engine, _ = bundled
     with session_scope(engine) as session:
-        plain = analysis.export_data(session)
-        with_clusters = analysis.export_data(session, clusters=True)
+        plain = collect.export_data(session)
+        with_clusters = collect.export_data(session, clusters=True)
         expected = cl.paper_clusters(session)
     assert all("cluster" not in p for p in plain["papers"])
     assert {p["key"]: p["cluster"] for p in with_clusters["papers"]} == expected

@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def strip_controls(text: str) -> str:
+def strip_terminal_controls(text: str) -> str:
+    """`text` without the characters a terminal acts on (C0 but tab and newline, DEL, C1),
+    each dropped: stricter than survey.controls.strip_controls, which keeps C1 and turns
+    a return, vertical tab or form feed into a space for the files survey writes."""
     return _CONTROL.sub("", text)
 
 
@@ -45,7 +48,9 @@ def _safe_console(**options: Any) -> Console:
     class SafeConsole(Console):
         def _render_buffer(self, buffer: Iterable[Segment]) -> str:
             return super()._render_buffer(
-                segment if segment.control else Segment(strip_controls(segment.text), segment.style)
+                segment
+                if segment.control
+                else Segment(strip_terminal_controls(segment.text), segment.style)
                 for segment in buffer
             )
 
@@ -236,5 +241,8 @@ def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         # Lines end with \n here, so a bare \r in a value would not be quoted: drop it.
         # A cell a spreadsheet would run as a formula gets a leading ', as in export csv.
         writer.writerow(
-            ["" if v is None else safe_cell(strip_controls(str(v).replace("\r", " "))) for v in row]
+            [
+                "" if v is None else safe_cell(strip_terminal_controls(str(v).replace("\r", " ")))
+                for v in row
+            ]
         )

@@ -37,7 +37,7 @@ def mentions(
         return
     from rich.table import Table
 
-    from survey.ingest.mentions import list_mentions
+    from survey.review.mentions import list_mentions
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         rows = list_mentions(session, open_only=open_only)
@@ -103,7 +103,7 @@ def accept(
 ) -> None:
     """Record that a mention names this paper, as an alias in survey.toml (the files
     stay the source of truth); the next survey build resolves it."""
-    from survey.ingest.mentions import accept_mention
+    from survey.review.mentions import accept_mention
 
     with cli_errors(), session_scope(engine_from(ctx)) as session:
         done = accept_mention(session, where, key, survey)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from survey.db import mentions as mentions_db
 from survey.db.bulk import chunks
 from survey.db.models import Paper, Tag, TaxonomyNode
-from survey.errors import SurveyError
+from survey.errors import SurveyError, did_you_mean
 from survey.textnorm import closest
 from survey.vocab import Provenance, SectionFlag
 
@@ -63,7 +63,7 @@ def find_node(session: Session, name: str) -> TaxonomyNode:
             paths = ", ".join(n.path for n in found)
             raise SurveyError(f"{name!r} names several sections: {paths}", "give the full path")
     near = closest(wanted, [n.path for n in nodes], cutoff=40)
-    hint = "did you mean " + ", ".join(near) + "?" if near else "see survey taxonomy"
+    hint = did_you_mean(near) or "see survey taxonomy"
     raise SurveyError(f"no taxonomy section {name!r}", hint)
 
 

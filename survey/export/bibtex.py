@@ -1,4 +1,6 @@
-"""Clean BibTeX of the selected papers (export layer).
+"""Every BibTeX survey writes (export layer): clean BibTeX of the selected papers, and
+new entries for review (`bibtex_entry`, keyed by `citekey_for`) for works the indexes
+found (survey discover --bib, survey enrich --mentions).
 
 Each entry is written from its stored field values, LaTeX kept, every value in braces,
 `@string` macros expanded and crossref fields already inherited (so `crossref` itself is
@@ -24,7 +26,8 @@ month (`{dec}`, `{12}`) keeps its braces, so it loads back as it was loaded.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TypedDict
 
@@ -36,7 +39,8 @@ from survey.sources.bibtex import (
     escape_raw_percents,
     raw_field_values,
 )
-from survey.textnorm import strip_controls
+from survey.textnorm import normalize_title, strip_controls
+from survey.vocab import Origin
 
 # What a month macro expands to (`dec` -> `December`) -> the macro.
 _MONTHS = {full: name for name, full in MONTH_MACROS.items()}
@@ -202,3 +206,84 @@ def _braces(value: str) -> list[tuple[int, bool]]:
 
 def write_bibtex(data: ExportData, path: Path) -> None:
     write_text(path, bibtex_text(data["papers"], data["edges"]))
+
+
+# -- new entries for review (survey discover --bib, survey enrich --mentions) ------------
+
+_KEY_STOPWORDS = frozenset(("a", "an", "the", "on", "of", "for", "in", "to", "and", "with"))
+
+
+def citekey_for(first_author: str, year: int | None, title: str, taken: set[str]) -> str:
+    """A key in the project's style (`fu2017look`): family name, year, first title word.
+
+    A key already taken gets a, b, c ... appended; `taken` is updated.
+    """
+    family = _ascii_word(first_author.split()[-1]) if first_author.split() else "anon"
+    words = [_ascii_word(w) for w in normalize_title(title).split()]
+    words = [w for w in words if w]
+    first = next((w for w in words if w not in _KEY_STOPWORDS), words[0] if words else "")
+    base = f"{family or 'anon'}{year or ''}{first}"
+    key, suffix = base, 0
+    while key.lower() in taken:
+        key = base + chr(ord("a") + suffix)
+        suffix += 1
+    taken.add(key.lower())
+    return key
+
+
+def _ascii_word(word: str) -> str:
+    text = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z]", "", text)
+
+
+def bibtex_entry(
+    key: str,
+    *,
+    title: str,
+    authors: Iterable[str],
+    more_authors: bool,
+    year: int | None,
+    venue: str,
+    venue_type: str,
+    doi: str | None,
+    work_id: str,
+    origin: str,
+) -> str:
+    """One BibTeX entry for review; `origin` says where it came from (a `note`-like field)."""
+    names = [escape_text(n) for n in authors]
+    if more_authors and names:
+        names.append("others")
+    if venue_type == "journal":
+        entry_type, venue_field = "article", "journal"
+    elif venue_type == "conference":
+        entry_type, venue_field = "inproceedings", "booktitle"
+    else:
+        entry_type, venue_field = "misc", "howpublished"
+    fields = [
+        ("author", " and ".join(names)),
+        ("title", escape_text(title)),
+        (venue_field, escape_text(venue)),
+        ("year", str(year) if year else ""),
+        ("doi", escape_text(doi or "")),
+        _work_field(work_id),
+        ("x-survey-origin", escape_text(origin)),
+    ]
+    # Stored text may predate the cleaning of index answers: no control character is written.
+    body = ",\n".join(f"  {name} = {{{strip_controls(value)}}}" for name, value in fields if value)
+    return f"@{entry_type}{{{key},\n{body}\n}}\n"
+
+
+def _work_field(work_id: str) -> tuple[str, str]:
+    """The field naming the index work an entry came from: `openalex` for OpenAlex ids,
+    `x-survey-work` for the other indexes'."""
+    if _source_of(work_id) == Origin.OPENALEX:
+        return "openalex", work_id
+    return "x-survey-work", escape_text(work_id)
+
+
+def _source_of(work_id: str) -> str:
+    if work_id.startswith("S2:"):
+        return Origin.SEMANTICSCHOLAR
+    if work_id.startswith(("doi:", "omid:")):
+        return Origin.OPENCITATIONS
+    return Origin.OPENALEX

@@ -48,7 +48,7 @@ def gather(
         from survey.export.html import page_data
 
         return page_data(session, within)
-    from survey.graph.analysis import export_data
+    from survey.export.collect import export_data
 
     # BibTeX and CSL-JSON write no citation counts or PageRank: no graph for them.
     return export_data(

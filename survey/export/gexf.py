@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import IO
 
 from survey.export import write_with
-from survey.export.graphml import CLUSTER_KEY, has_clusters, node_size
+from survey.export.collect import node_size
+from survey.export.graphml import CLUSTER_KEY, has_clusters
 from survey.export.xmlwrite import (
     XML_DECLARATION,
     attributes,

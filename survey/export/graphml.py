@@ -13,11 +13,11 @@ splits the papers, named by `colour_section` (Gephi's partition by it gives the 
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import IO, Any
 
 from survey.export import write_with
+from survey.export.collect import node_size
 from survey.export.xmlwrite import (
     XML_DECLARATION,
     empty_element,
@@ -53,11 +53,6 @@ NODE_KEYS = [
 # Written only when the data has clusters (survey export --clusters).
 CLUSTER_KEY = ("cluster", "int")
 EDGE_KEYS = [("weight", "double"), ("relation", "string"), ("origin", "string")]
-
-
-def node_size(citations: int) -> float:
-    """Gephi node size from local citations: 10 for uncited papers, growing slowly."""
-    return round(10.0 + 4.0 * math.sqrt(float(citations)), 3)
 
 
 def node_values(paper: ExportPaper) -> dict[str, Any]:

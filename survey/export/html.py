@@ -2,16 +2,15 @@
 
 The page inlines the vendored sigma.js + graphology builds (assets/vendor/, pinned by
 assets/package-lock.json, with their licences) and the survey as JSON. The layout is
-computed here, so the page opens without computing anything and the same database gives
-the same bytes. Every text goes into the page as JSON inside a `<script type=
-"application/json">` with `<`, `>` and `&` escaped, and the page's code puts it into the
-document only as text (never as markup).
+computed when the page is written (survey.export.layout), so the page opens without
+computing anything and the same database gives the same bytes. Every text goes into the
+page as JSON inside a `<script type="application/json">` with `<`, `>` and `&` escaped,
+and the page's code puts it into the document only as text (never as markup).
 """
 
 from __future__ import annotations
 
 import html
-import itertools
 import json
 import math
 import re
@@ -21,19 +20,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 from sqlalchemy.orm import Session
 
 from survey.db import indexes as indexes_db
 from survey.db import settings as settings_db
 from survey.db import taxonomy as tx
 from survey.errors import SurveyError
-from survey.export import write_text
-from survey.export.graphml import node_size
-from survey.export.layout import Layout
-from survey.graph import analysis
+from survey.export import collect, write_text
+from survey.export.collect import node_size
+from survey.export.layout import Layout, earlier_years, force_layout, timeline_layout
 from survey.naming import author_name, paper_label
-from survey.shapes import ExportEdge, ExportPaper, PageData
+from survey.shapes import ExportPaper, PageData
 from survey.vocab import RELATIONS, Relation
 
 # Edge colours by relation: darker hues than the sections' palette, so an edge is never
@@ -48,22 +45,11 @@ RELATION_COLOURS: dict[str, str] = {
 OTHER_RELATION = "#cccccc"
 NO_SECTION_LABEL = "(no section)"
 
-# Timeline: one column per year, one band per top-level section (notes' order), papers
-# stacked in their band; the width is then stretched to ASPECT times the height.
-ROW = 10.0
-BAND_GAP = 2
-ASPECT = 1.6
-FORCE_ITERATIONS = 50
 # Below this many papers the page holds the force layout beside the timeline and
 # switches between them: networkx's dense Fruchterman-Reingold, under a second for 499
 # papers here; from 500 networkx switches to a much slower method, so the force layout
 # is computed only when asked for.
 BOTH_LAYOUTS_BELOW = 500
-# The "earlier" band: the first years go into one column when at least EARLIER_GAP
-# empty years separate them from the rest and they hold at most EARLIER_SHARE of the
-# dated papers, so the axis spends its width where the papers are.
-EARLIER_GAP = 3
-EARLIER_SHARE = 0.1
 # Labels: the most cited (this share of the papers, at least MOST_CITED_AT_LEAST of them)
 # come first, then the notes' named papers, then one per section and year.
 MOST_CITED_SHARE = 0.02
@@ -72,10 +58,10 @@ _MARKER = re.compile(r"@@([a-z]+)@@")
 
 
 def page_data(session: Session, within: str | None = None) -> PageData:
-    """The exports' data (analysis.export_data) with every section's label."""
+    """The exports' data (collect.export_data) with every section's label."""
     return {
         # Each paper's cluster too, so the page can colour by cluster as well as by section.
-        **analysis.export_data(session, within, clusters=True),
+        **collect.export_data(session, within, clusters=True),
         "labels": tx.section_labels(session),
         "title": settings_db.get_setting(session, "survey.title", ""),
         "cited_by": indexes_db.cited_by_counts(session),
@@ -255,14 +241,14 @@ def cluster_colourings(data: PageData) -> list[dict[str, Any]]:
     if not sizes:
         return []
     # Clusters are numbered by size already; the largest get the palette's colours.
-    coloured = sorted(sizes, key=lambda c: (-sizes[c], c))[: len(analysis.PALETTE)]
+    coloured = sorted(sizes, key=lambda c: (-sizes[c], c))[: len(collect.PALETTE)]
     position = {c: i for i, c in enumerate(coloured)}
     legend = [
-        {"label": f"cluster {c + 1} ({sizes[c]} papers)", "colour": _hex(analysis.PALETTE[i])}
+        {"label": f"cluster {c + 1} ({sizes[c]} papers)", "colour": _hex(collect.PALETTE[i])}
         for i, c in enumerate(coloured)
     ]
     rest = len(legend)
-    legend.append({"label": "smaller clusters, no links", "colour": _hex(analysis.NO_SECTION)})
+    legend.append({"label": "smaller clusters, no links", "colour": _hex(collect.NO_SECTION)})
     return [
         {
             "name": "cluster",
@@ -309,87 +295,6 @@ def label_order(papers: Sequence[ExportPaper], cited_by: dict[str, int]) -> list
             placed.add(i)
             unique.append(i)
     return unique
-
-
-def earlier_years(papers: Sequence[ExportPaper]) -> list[int]:
-    """The first years that go into the timeline's "earlier" band ([] for none): those
-    before the last gap of at least EARLIER_GAP empty years whose papers are at most
-    EARLIER_SHARE of the dated papers."""
-    counts: dict[int, int] = defaultdict(int)
-    for paper in papers:
-        if paper["year"] is not None:
-            counts[paper["year"]] += 1
-    years = sorted(counts)
-    dated = sum(counts.values())
-    found: list[int] = []
-    before = 0
-    for at, (year, following) in enumerate(itertools.pairwise(years)):
-        before += counts[year]
-        if following - year - 1 >= EARLIER_GAP and before <= EARLIER_SHARE * dated:
-            found = years[: at + 1]
-    return found
-
-
-def timeline_layout(
-    papers: Sequence[ExportPaper], paths: Sequence[str]
-) -> dict[str, tuple[float, float]]:
-    """x = year (papers without one in a column before the first year, the earlier_years
-    in one column after it); y = a band per colour section (a top-level section unless one
-    holds every paper) in the notes' order, papers of one subsection next to each other."""
-    rank = {p: i for i, p in enumerate(paths)}
-    earlier = set(earlier_years(papers))
-    years = sorted({p["year"] for p in papers if p["year"] is not None} - earlier)
-    first = years[0] - (2 if earlier else 1) if years else 0
-    # Column 0: no year; column 1: the earlier band, when there is one; then one a year.
-    column: dict[int | None, int] = {y: y - first for y in years}
-    column.update({y: 1 for y in earlier})
-    # Each band's papers with their order inside it: (section rank, section, key).
-    bands: dict[tuple[int, str], list[tuple[tuple[int, str, str], ExportPaper]]] = defaultdict(list)
-    for paper in papers:
-        section = paper["sections"][0]["path"] if paper["sections"] else ""
-        top = paper["colour_section"]
-        bands[(rank.get(top, len(rank)) if top else len(rank) + 1, top)].append(
-            ((rank.get(section, len(rank)), section, paper["key"]), paper)
-        )
-    placed: dict[str, tuple[float, int]] = {}
-    row = 0
-    for band in sorted(bands):
-        by_column: dict[int, list[tuple[tuple[int, str, str], ExportPaper]]] = defaultdict(list)
-        for item in bands[band]:
-            by_column[column.get(item[1]["year"], 0)].append(item)
-        height = 0
-        for col, items in by_column.items():
-            items.sort(key=lambda item: item[0])
-            for depth, (_, paper) in enumerate(items):
-                placed[paper["key"]] = (float(col), row + depth)
-            height = max(height, len(items))
-        row += height + BAND_GAP
-    total = max(row - BAND_GAP, 1) * ROW
-    step = ASPECT * total / max(years[-1] - first if years else 1, 1)
-    return {
-        key: (round(col * step, 2), round(-depth * ROW, 2)) for key, (col, depth) in placed.items()
-    }
-
-
-def force_layout(
-    papers: Sequence[ExportPaper],
-    edges: Sequence[ExportEdge],
-    start: dict[str, tuple[float, float]],
-) -> dict[str, tuple[float, float]]:
-    """Fruchterman-Reingold (networkx) started from `start` (the timeline), seeded:
-    linked papers pull together. O(n²) per iteration: for surveys up to a few thousand
-    papers."""
-    graph = nx.Graph()
-    graph.add_nodes_from(p["key"] for p in papers)
-    graph.add_edges_from((e["citing"], e["cited"]) for e in edges)
-    if graph.number_of_nodes() == 0:
-        return {}
-    spread = max(max(abs(v) for xy in start.values() for v in xy), 1.0)
-    initial = {k: (x / spread, y / spread) for k, (x, y) in start.items()}
-    moved = nx.spring_layout(
-        graph, pos=initial, iterations=FORCE_ITERATIONS, seed=2020, scale=1000.0
-    )
-    return {k: (round(float(x), 1), round(float(y), 1)) for k, (x, y) in moved.items()}
 
 
 def _year_axis(

@@ -8,8 +8,6 @@ nothing here prints. Each analysis builds a NetworkX graph of only the papers it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import networkx as nx
 from sqlalchemy.orm import Session
 
@@ -22,9 +20,6 @@ from survey.graph import network as g
 from survey.graph import trends
 from survey.shapes import (
     BurstSpan,
-    ExportData,
-    ExportEdge,
-    ExportPaper,
     MainPath,
     MainPathStep,
     Paths,
@@ -35,14 +30,16 @@ from survey.shapes import (
 )
 
 
-def _within_ids(session: Session, within: str | None) -> tuple[str | None, set[int] | None]:
+def section_scope(session: Session, within: str | None) -> tuple[str | None, set[int] | None]:
+    """The section `within` names (its path) and the ids of its subtree's papers; (None,
+    None) for every paper."""
     if within is None:
         return None, None
     node = tx.find_node(session, within)
     return node.path, tx.subtree_paper_ids(session, node.path)
 
 
-def _graph(session: Session, ids: set[int] | None = None) -> tuple[nx.DiGraph, dict[int, str]]:
+def paper_graph(session: Session, ids: set[int] | None = None) -> tuple[nx.DiGraph, dict[int, str]]:
     """The citation graph of `ids` (default: every paper), nodes keyed by citekey."""
     paper_rows, edge_rows = cdb.graph_rows(session, ids)
     keys = {paper_id: key for paper_id, key, _ in paper_rows}
@@ -63,9 +60,9 @@ def paths(
     """How `source` connects to `target` through citations (shortest paths)."""
     first, second = find_paper(session, source), find_paper(session, target)
     if undirected:
-        graph, keys = _graph(session)
+        graph, keys = paper_graph(session)
     else:
-        graph, keys = _graph(session, set(cdb.reached_generations(session, first.id)))
+        graph, keys = paper_graph(session, set(cdb.reached_generations(session, first.id)))
     found = (
         g.paths(graph, first.citekey, second.citekey, undirected=undirected, limit=limit)
         if second.citekey in graph
@@ -84,8 +81,8 @@ def paths(
 
 def main_path(session: Session, within: str | None = None) -> MainPath:
     """The global main path (SPC weights) of the papers of a section, or of all papers."""
-    path, ids = _within_ids(session, within)
-    graph, keys = _graph(session, ids)
+    path, ids = section_scope(session, within)
+    graph, keys = paper_graph(session, ids)
     cycles = g.find_cycles(graph)
     if cycles:
         message, fix = cdb.describe_cycle(cycles[0], cdb.edges(session, cycles[0]))
@@ -119,8 +116,8 @@ def top(
     listing only the papers of a section with `within`."""
     if metric not in ("citations", "pagerank"):
         raise SurveyError(f"unknown metric {metric!r}", "use citations or pagerank")
-    path, ids = _within_ids(session, within)
-    graph, keys = _graph(session)
+    path, ids = section_scope(session, within)
+    graph, keys = paper_graph(session)
     ranked = g.influence(graph)
     if metric == "pagerank":
         ranked.sort(key=lambda i: (-i.pagerank, -i.citations, i.key))
@@ -141,7 +138,7 @@ def top(
 def related(session: Session, key: str, limit: int = 10) -> Related:
     """Papers related to `key` by co-citation and by bibliographic coupling."""
     paper = find_paper(session, key)
-    graph, keys = _graph(session)
+    graph, keys = paper_graph(session)
     co = g.co_citation(graph, paper.citekey)[:limit]
     coupled = g.coupling(graph, paper.citekey)[:limit]
     by_key = {v: k for k, v in keys.items()}
@@ -160,7 +157,7 @@ def trend(
     sections, bursts and venues."""
     if level < 1:
         raise SurveyError("--level must be at least 1")
-    path, _ = _within_ids(session, within)
+    path, _ = section_scope(session, within)
     placements = [
         trends.Placement(node_path, key, year) for node_path, key, year in tx.placements(session)
     ]
@@ -240,142 +237,3 @@ def _distinct_papers(
         ):
             keys.setdefault(placement.year, set()).add(placement.key)
     return {year: len(keys.get(year, ())) for year in years}
-
-
-# One colour per section of the colour level (colour_level), in the notes' order (Tableau
-# 10), then grey for papers in no section. Gephi reads them from the r, g, b node attributes.
-PALETTE = [
-    (78, 121, 167),
-    (242, 142, 43),
-    (225, 87, 89),
-    (118, 183, 178),
-    (89, 161, 79),
-    (237, 201, 72),
-    (176, 122, 161),
-    (255, 157, 167),
-    (156, 117, 95),
-    (186, 176, 172),
-]
-NO_SECTION = (160, 160, 160)
-
-
-def export_data(
-    session: Session,
-    within: str | None = None,
-    *,
-    clusters: bool = False,
-    influence: bool = True,
-) -> ExportData:
-    """Everything the exports write: papers with their sections, influence and colour,
-    and the citation edges among them. `within` keeps one taxonomy subtree. With
-    `clusters`, each paper's `cluster` too: its cluster of the citation graph among the
-    papers kept (survey.graph.clusters; None for a paper without links). Without
-    `influence` (for a format that writes none) the citation graph and PageRank are not
-    computed and every paper's citations and pagerank are 0."""
-    path, ids = _within_ids(session, within)
-    found_clusters = None
-    if clusters:
-        from survey.graph.clusters import paper_clusters  # scipy and igraph: only when asked
-
-        found_clusters = paper_clusters(session, path)
-    order = tx.ordered_paths(session)
-    rank = {p: i for i, p in enumerate(order)}
-    sections = tx.sections_by_paper(session)
-    authors = papers_db.authors_by_paper(session)
-    ranked = {i.key: i for i in g.influence(_graph(session, ids)[0])} if influence else {}
-    short = papers_db.short_names(session)
-    papers: list[ExportPaper] = []
-    for paper in papers_db.papers_by_citekey(session):
-        if ids is not None and paper.id not in ids:
-            continue
-        placed = sorted(sections.get(paper.id, []), key=lambda s: (rank.get(s[0], len(rank)), s[2]))
-        top = placed[0][0].split("/")[0] if placed else ""
-        info = ranked.get(paper.citekey)
-        papers.append(
-            {
-                "key": paper.citekey,
-                "entry_type": paper.entry_type,
-                "title": paper.title or "",
-                "authors": authors.get(paper.id, []),
-                "more_authors": paper.more_authors,
-                "year": paper.year,
-                "venue": paper.venue or "",
-                "doi": paper.doi or "",
-                "arxiv_id": paper.arxiv_id or "",
-                "abstract": paper.abstract or "",
-                "short": short.get(paper.id, ""),
-                "fields": dict(paper.fields),
-                "raw": paper.raw,
-                "sections": [
-                    {"path": p, "label": label, "provenance": prov, "annotation": note}
-                    for p, label, prov, note in placed
-                ],
-                "top_section": top,
-                "colour_section": "",
-                "colour": NO_SECTION,
-                "citations": info.citations if info else 0,
-                "pagerank": info.pagerank if info else 0.0,
-            }
-        )
-        if found_clusters is not None:
-            papers[-1]["cluster"] = found_clusters.get(paper.citekey)
-    kept = {p["key"] for p in papers}
-    edges: list[ExportEdge] = [
-        {
-            "citing": e.citing,
-            "cited": e.cited,
-            "origin": e.origin,
-            "relation": e.relation,
-            "evidence": e.evidence,
-            "suspect": e.suspect,
-        }
-        for e in cdb.edges(session)
-        if e.citing in kept and e.cited in kept
-    ]
-    level = colour_by_level(papers, order)
-    return {
-        "within": path,
-        "papers": papers,
-        "edges": edges,
-        "sections": order,
-        "colour_level": level,
-    }
-
-
-def colour_level(first_sections: Sequence[str]) -> int:
-    """The first taxonomy level whose sections split the papers: 1 (top-level sections)
-    unless every paper sits under one section there, then the next level, and so on. A
-    paper's section is its first in the notes' order (one shallower than the level is
-    its own group); papers in no section do not count."""
-    paths = [p.split("/") for p in first_sections if p]
-    deepest = max((len(p) for p in paths), default=1)
-    for level in range(1, deepest + 1):
-        if len({"/".join(p[:level]) for p in paths}) > 1:
-            return level
-    return 1
-
-
-def colour_by_level(papers: list[ExportPaper], order: Sequence[str]) -> int:
-    """Give each paper its colour section (its first section cut to the colour level) and
-    that section's colour, in the notes' order; return the level."""
-    first = [p["sections"][0]["path"] if p["sections"] else "" for p in papers]
-    level = colour_level(first)
-    groups = {_cut(path, level) for path in first if path}
-    # Every section of the level under the papers' common section keeps its colour whether
-    # it holds papers or not, so colours do not shift when a section empties.
-    common = _cut(next(iter(groups)), level - 1) if groups and level > 1 else ""
-    ranked = [
-        p
-        for p in order
-        if p in groups or (p.count("/") + 1 == level and (level == 1 or p.startswith(common + "/")))
-    ]
-    ranked += sorted(groups - set(ranked))
-    colours = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(ranked)}
-    for paper, path in zip(papers, first, strict=True):
-        paper["colour_section"] = _cut(path, level)
-        paper["colour"] = colours.get(paper["colour_section"], NO_SECTION)
-    return level
-
-
-def _cut(path: str, level: int) -> str:
-    return "/".join(path.split("/")[:level])

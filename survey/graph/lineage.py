@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from survey.allocation import gc_paused
 from survey.db import citations as cdb
 from survey.db import taxonomy as tx
 from survey.db.papers import find_paper_id
 from survey.errors import SurveyError
+from survey.gcpause import gc_paused
 from survey.shapes import Lineage, LineageStep
 
 

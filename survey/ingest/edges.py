@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from survey.db import citations as citations_db
 from survey.db import papers as papers_db
-from survey.errors import Diagnostic
+from survey.errors import Diagnostic, did_you_mean
 from survey.textnorm import closest, normalize_name
 from survey.vocab import Origin, Severity, is_suspect
 
@@ -23,8 +23,9 @@ FILE_ORIGIN = Origin.FILE
 
 
 @dataclass(frozen=True, slots=True)
-class EdgeLine:
-    """One edge as an input names it, with where it is written."""
+class NamedEdge:
+    """One edge as an input names its ends (citekeys or aliases, not yet resolved to
+    papers), with where it is written: a citations file's line or a `cites` field."""
 
     file: str
     line: int | None
@@ -66,15 +67,15 @@ class EdgeNames:
 
 
 def resolve_edges(
-    lines: Sequence[EdgeLine], names: EdgeNames, *, unknown: Severity = Severity.ERROR
+    lines: Sequence[NamedEdge], names: EdgeNames, *, unknown: Severity = Severity.ERROR
 ) -> EdgeResult:
     """Edge rows (citing_id, cited_id, relation, evidence, suspect, line, source_id) for
     the lines whose two ends name papers, and a diagnostic for each that does not."""
     result = EdgeResult()
-    first: dict[tuple[int, int], EdgeLine] = {}
+    first: dict[tuple[int, int], NamedEdge] = {}
 
     def problem(
-        severity: Severity, line: EdgeLine, key: str | None, text: str, kind: str = ""
+        severity: Severity, line: NamedEdge, key: str | None, text: str, kind: str = ""
     ) -> None:
         result.diagnostics.append(Diagnostic(severity, line.file, line.line, key, text, kind))
 
@@ -82,8 +83,8 @@ def resolve_edges(
         citing, cited = names.find(line.citing), names.find(line.cited)
         missing = [n for n, f in ((line.citing, citing), (line.cited, cited)) if f is None]
         if missing:
-            near = closest(missing[0], (f.citekey for f in names.facts))
-            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            near = did_you_mean(closest(missing[0], (f.citekey for f in names.facts)))
+            hint = f"; {near}" if near else ""
             kind = "dangling-cite" if unknown is Severity.WARNING else ""
             problem(unknown, line, missing[0], f"no paper with this key{hint}", kind)
             continue
@@ -129,13 +130,13 @@ def resolve_edges(
     return result
 
 
-def field_lines(session: Session) -> list[EdgeLine]:
-    """One edge line per key named in a BibTeX `cites = {a, b}` field."""
-    found: list[EdgeLine] = []
+def field_lines(session: Session) -> list[NamedEdge]:
+    """One named edge per key in a BibTeX `cites = {a, b}` field."""
+    found: list[NamedEdge] = []
     for key, file, line, cites in citations_db.cites_fields(session):
         for cited in (c.strip() for c in cites.split(",")):
             if cited:
-                found.append(EdgeLine(file, line, key, cited, "", "cites field"))
+                found.append(NamedEdge(file, line, key, cited, "", "cites field"))
     return found
 
 

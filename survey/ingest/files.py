@@ -24,7 +24,7 @@ from survey.db import sources as sources_db
 from survey.db import taxonomy as tx
 from survey.db.annotations import detach
 from survey.db.models import Source
-from survey.errors import SurveyError
+from survey.errors import SurveyError, did_you_mean
 from survey.ingest.edges import sync_field_edges
 from survey.textnorm import closest
 from survey.vocab import SourceKind
@@ -228,8 +228,7 @@ def match_source(session: Session, name: str) -> Source:
         if len(matches) > 1:
             names = ", ".join(r.path for r in matches)
             raise SurveyError(f"{name!r} names several loaded files: {names}", "give one of them")
-    near = closest(wanted, [r.path for r in rows], cutoff=30)
-    hint = "did you mean " + ", ".join(near) + "?" if near else "see survey sources"
+    hint = did_you_mean(closest(wanted, [r.path for r in rows], cutoff=30)) or "see survey sources"
     raise SurveyError(f"no loaded file {name!r}", hint)
 
 

@@ -26,22 +26,22 @@ from survey.db import taxonomy as tx
 from survey.db.annotations import Reattached, reattach
 from survey.db.mentions import MentionRow
 from survey.db.models import TaxonomyNode
-from survey.errors import Diagnostic, InputFileError, SurveyError
-from survey.ingest.edges import FILE_ORIGIN, EdgeLine, EdgeNames, resolve_edges, sync_field_edges
+from survey.errors import Diagnostic, InputFileError, SurveyError, did_you_mean
+from survey.ingest.built_from import SURVEY_MANIFEST, built_manifest, remembered_path
+from survey.ingest.edges import FILE_ORIGIN, EdgeNames, NamedEdge, resolve_edges, sync_field_edges
 from survey.ingest.files import attach_source, survey_file
 from survey.ingest.load import LoadReport, Progress, load_bib_files
 from survey.ingest.match import PaperRef, Resolution, Resolver
-from survey.ingest.mentions import SURVEY_MANIFEST, built_manifest, remembered_path
 from survey.inputs import read_input
 from survey.sources.citations import read_citations
 from survey.sources.manifest import Manifest, read_manifest
-from survey.sources.notes import Mention, Notes, load_notes, parse_notes, slugify
+from survey.sources.notes import NoteMention, Notes, load_notes, parse_notes, slugify
 from survey.sources.notes.files import read_notes_file
 from survey.textnorm import closest
 from survey.vocab import Severity, SourceKind
 
 # Settings naming the survey a database holds: its identity (SURVEY_MANIFEST, its
-# manifest, is shared with survey.ingest.mentions).
+# manifest, is shared with survey.ingest.built_from).
 SURVEY_ID = "survey.id"
 
 
@@ -377,8 +377,7 @@ def _check_manifest_keys(manifest: Manifest, keys: set[str]) -> None:
     for where, key in listed:
         if key.lower() not in keys:
             line = manifest.line_of(f'"{key}"')
-            near = closest(key, keys)
-            hint = f"did you mean {', '.join(near)}?" if near else "add the paper to a .bib file"
+            hint = did_you_mean(closest(key, keys)) or "add the paper to a .bib file"
             location = f"{manifest.path}:{line}" if line else str(manifest.path)
             raise InputFileError(f"{location}: {where}: no paper with key {key!r}", hint)
 
@@ -440,7 +439,7 @@ def _sync_nodes(
 def _record_mention(
     report: BuildReport,
     node: TaxonomyNode,
-    mention: Mention,
+    mention: NoteMention,
     resolution: Resolution,
     filename: str,
 ) -> dict[str, object]:
@@ -512,8 +511,8 @@ def _tag_curated(
     for path, keys in manifest.curated.items():
         node = nodes.get(path)
         if node is None:
-            near = closest(path, nodes)
-            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            near = did_you_mean(closest(path, nodes))
+            hint = f" ({near})" if near else ""
             report.diagnostics.append(
                 Diagnostic(
                     Severity.WARNING,
@@ -564,13 +563,13 @@ def _load_citations(
     if fingerprint == stored.get("fingerprint"):
         report.diagnostics.extend(_load_diagnostics(stored.get("diagnostics")))
     else:
-        lines: list[EdgeLine] = []
+        lines: list[NamedEdge] = []
         found: list[Diagnostic] = []
         for path, source_id, _, data in files:
             edge_lines, diagnostics = read_citations(path, data)
             found.extend(diagnostics)
             lines.extend(
-                EdgeLine(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source_id)
+                NamedEdge(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source_id)
                 for e in edge_lines
             )
         from_files = resolve_edges(lines, names)

@@ -19,13 +19,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from survey.allocation import gc_paused
 from survey.config import parser_workers
 from survey.db import bulk
 from survey.db import papers as papers_db
 from survey.db.annotations import Reattached, detach, reattach
 from survey.db.citations import has_edges
 from survey.errors import Diagnostic, InputFileError
+from survey.gcpause import gc_paused
 from survey.identifiers import work_identities
 from survey.ingest.edges import FIELD_ORIGIN, sync_field_edges
 from survey.ingest.files import FileRef, attach_source, bare_file, find_source, is_live, shown

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from survey.sources.notes import Mention
+from survey.sources.notes import NoteMention
 from survey.textnorm import closest, normalize_name, normalize_title, similarity
 from survey.vocab import ResolutionState
 
@@ -196,7 +196,7 @@ class Resolver:
                 if word not in _STOPWORDS:
                     self._postings.setdefault(word, []).append(index)
 
-    def resolve(self, mention: Mention) -> list[Resolution]:
+    def resolve(self, mention: NoteMention) -> list[Resolution]:
         """One resolution per paper the mention names (several for `[@a; @b]`).
 
         Keys that only may be citekeys (`@key` in text, an HTML comment `<!--key-->`)

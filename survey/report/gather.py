@@ -11,6 +11,7 @@ from survey.db import indexes as idx
 from survey.db import mentions as mentions_db
 from survey.db import settings as settings_db
 from survey.db import taxonomy as tx
+from survey.export import collect
 from survey.graph import analysis
 from survey.graph import network as g
 from survey.naming import paper_label
@@ -144,7 +145,7 @@ class Report(TypedDict):
 
 
 def build_report(session: Session, within: str | None = None) -> Report:
-    data = analysis.export_data(session, within)
+    data = collect.export_data(session, within)
     papers = {p["key"]: p for p in data["papers"]}
     # One edge per pair, with every origin that has it (a file and an index, say).
     relations: dict[tuple[str, str], str] = {}

@@ -6,26 +6,24 @@ the citation indexes (through their caches) for works citing the section's paper
 ranks them by how many of those papers each cites: recent follow-ups. `propose_mentions`
 searches the indexes for the notes' open mentions. A work several indexes know (the same
 DOI, arXiv id, or normalised title and year) counts once. Nothing here writes to the
-database; proposals go to a BibTeX file for the user to review.
+database; proposals go to a BibTeX file for the user to review, its entries written by
+survey.export.bibtex.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
 from survey.config import DEFAULT_MIN_CITING
-from survey.controls import strip_controls
 from survey.db import indexes as idx
 from survey.db import mentions as mentions_db
 from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
 from survey.db.models import IndexWork
-from survey.export.bibtex import escape_text as bibtex_escape
+from survey.export.bibtex import bibtex_entry, citekey_for
 from survey.identifiers import work_identities
 from survey.ingest.enrich import resolve_against
 from survey.ingest.match import parse_hints
@@ -33,7 +31,7 @@ from survey.review.suggest import pointed_section
 from survey.shapes import MissingWork
 from survey.sources.indexes.records import IndexClient, WorkRecord
 from survey.textnorm import normalize_title
-from survey.vocab import INDEX_ORIGINS, Origin, ResolutionState, index_label
+from survey.vocab import INDEX_ORIGINS, ResolutionState, index_label
 
 Progress = Callable[[str, int, int], None]
 # Citing works asked per cited work (OpenAlex: of each batch of 100), most cited first.
@@ -307,85 +305,7 @@ def propose_mentions(session: Session, clients: Sequence[IndexClient]) -> list[P
     return proposals
 
 
-# -- BibTeX for review ------------------------------------------------------------------
-
-_KEY_STOPWORDS = frozenset(("a", "an", "the", "on", "of", "for", "in", "to", "and", "with"))
-
-
-def citekey_for(first_author: str, year: int | None, title: str, taken: set[str]) -> str:
-    """A key in the project's style (`fu2017look`): family name, year, first title word.
-
-    A key already taken gets a, b, c ... appended; `taken` is updated.
-    """
-    family = _ascii_word(first_author.split()[-1]) if first_author.split() else "anon"
-    words = [_ascii_word(w) for w in normalize_title(title).split()]
-    words = [w for w in words if w]
-    first = next((w for w in words if w not in _KEY_STOPWORDS), words[0] if words else "")
-    base = f"{family or 'anon'}{year or ''}{first}"
-    key, suffix = base, 0
-    while key.lower() in taken:
-        key = base + chr(ord("a") + suffix)
-        suffix += 1
-    taken.add(key.lower())
-    return key
-
-
-def _ascii_word(word: str) -> str:
-    text = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z]", "", text)
-
-
-def bibtex_entry(
-    key: str,
-    *,
-    title: str,
-    authors: Iterable[str],
-    more_authors: bool,
-    year: int | None,
-    venue: str,
-    venue_type: str,
-    doi: str | None,
-    work_id: str,
-    origin: str,
-) -> str:
-    """One BibTeX entry for review; `origin` says where it came from (a `note`-like field)."""
-    names = [bibtex_escape(n) for n in authors]
-    if more_authors and names:
-        names.append("others")
-    if venue_type == "journal":
-        entry_type, venue_field = "article", "journal"
-    elif venue_type == "conference":
-        entry_type, venue_field = "inproceedings", "booktitle"
-    else:
-        entry_type, venue_field = "misc", "howpublished"
-    fields = [
-        ("author", " and ".join(names)),
-        ("title", bibtex_escape(title)),
-        (venue_field, bibtex_escape(venue)),
-        ("year", str(year) if year else ""),
-        ("doi", bibtex_escape(doi or "")),
-        _work_field(work_id),
-        ("x-survey-origin", bibtex_escape(origin)),
-    ]
-    # Stored text may predate the cleaning of index answers: no control character is written.
-    body = ",\n".join(f"  {name} = {{{strip_controls(value)}}}" for name, value in fields if value)
-    return f"@{entry_type}{{{key},\n{body}\n}}\n"
-
-
-def _work_field(work_id: str) -> tuple[str, str]:
-    """The field naming the index work an entry came from: `openalex` for OpenAlex ids,
-    `x-survey-work` for the other indexes'."""
-    if _source_of(work_id) == Origin.OPENALEX:
-        return "openalex", work_id
-    return "x-survey-work", bibtex_escape(work_id)
-
-
-def _source_of(work_id: str) -> str:
-    if work_id.startswith("S2:"):
-        return Origin.SEMANTICSCHOLAR
-    if work_id.startswith(("doi:", "omid:")):
-        return Origin.OPENCITATIONS
-    return Origin.OPENALEX
+# -- BibTeX for review (written by survey.export.bibtex) -------------------------------
 
 
 def candidates_bibtex(

@@ -45,7 +45,7 @@ from survey.db import taxonomy as tx
 from survey.db.papers import find_paper
 from survey.errors import SurveyError
 from survey.graph import clusters as cl
-from survey.ingest.mentions import manifest_to_edit
+from survey.ingest.built_from import manifest_to_edit
 from survey.shapes import Neighbour, PaperSuggestion, SectionFinding
 from survey.sources.manifest_edit import ManifestEdit, edit_table
 

@@ -19,7 +19,9 @@ HEADER = ["citing", "cited", "relation", "evidence"]
 
 
 @dataclass(frozen=True, slots=True)
-class EdgeLine:
+class CitationLine:
+    """One edge line of a citations file, as parsed: its keys are not yet checked."""
+
     line: int
     citing: str
     cited: str
@@ -29,14 +31,14 @@ class EdgeLine:
 
 def read_citations(
     path: Path, data: bytes | None = None
-) -> tuple[list[EdgeLine], list[Diagnostic]]:
+) -> tuple[list[CitationLine], list[Diagnostic]]:
     """The edges of a citations CSV file (its bytes `data`, when already read), and one
     error per malformed line."""
     name = str(path)
     if data is None:
         data = read_input(path, "citations CSV file", "check the citations path in survey.toml")
     text = decode_utf8(data, name, "save the file as UTF-8")
-    rows: list[EdgeLine] = []
+    rows: list[CitationLine] = []
     diagnostics: list[Diagnostic] = []
 
     def error(line: int, message: str) -> None:
@@ -73,7 +75,9 @@ def read_citations(
             error(number, f"unknown relation {relation!r} (known: {', '.join(RELATIONS)})")
             continue
         rows.append(
-            EdgeLine(number, fields[0], fields[1], relation, fields[3] if len(fields) > 3 else "")
+            CitationLine(
+                number, fields[0], fields[1], relation, fields[3] if len(fields) > 3 else ""
+            )
         )
     if not header_seen:
         raise InputFileError(f"{name}: is empty", f"start it with the header {','.join(HEADER)}")

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, overload
 
 from bibtexparser.entrypoint import parse_string
 
-from survey.allocation import gc_paused
+from survey.gcpause import gc_paused
 from survey.sources.bibtex.parse import parse_bibtex
 from survey.sources.bibtex.records import BibParse
 from survey.sources.bibtex.values import (

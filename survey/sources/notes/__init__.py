@@ -7,11 +7,11 @@ from survey.sources.notes.bullets import detail_hints, is_detail_line, parse_men
 from survey.sources.notes.files import load_notes, read_notes_file
 from survey.sources.notes.inline import clean_inline, clean_inline_text
 from survey.sources.notes.markdown import parse_notes
-from survey.sources.notes.tree import Mention, Node, Notes, slugify
+from survey.sources.notes.tree import Node, NoteMention, Notes, slugify
 
 __all__ = [
-    "Mention",
     "Node",
+    "NoteMention",
     "Notes",
     "clean_inline",
     "clean_inline_text",

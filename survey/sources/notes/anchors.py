@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from survey.errors import Diagnostic
-from survey.sources.notes.tree import Mention, Node
+from survey.sources.notes.tree import Node, NoteMention
 from survey.vocab import Severity
 
 
@@ -29,7 +29,7 @@ class _Link:
 class Anchors:
     """The anchors seen so far and the in-page links waiting to be resolved."""
 
-    papers: dict[str, Mention] = field(default_factory=dict)
+    papers: dict[str, NoteMention] = field(default_factory=dict)
     headings: set[str] = field(default_factory=set)
     links: list[_Link] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)  # HTML anchors before the next item
@@ -44,7 +44,7 @@ class Anchors:
         self.headings.update([generated, *explicit, *self.pending])
         self.pending.clear()
 
-    def bullet(self, mention: Mention, explicit: list[str]) -> None:
+    def bullet(self, mention: NoteMention, explicit: list[str]) -> None:
         for anchor in [*self.pending, *explicit]:
             self.papers.setdefault(anchor, mention)
         self.pending.clear()

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from survey.sources.notes.inline import Inline, clean_inline
-from survey.sources.notes.tree import Mention
+from survey.sources.notes.tree import NoteMention
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 # Link texts that label a link rather than name a paper: [pdf], [code], [project].
@@ -128,7 +128,7 @@ def _is_fact(piece: str) -> bool:
     return bool(venue) and len(text.split()) <= 4
 
 
-def parse_mention(text: str, line: int) -> Mention | None:
+def parse_mention(text: str, line: int) -> NoteMention | None:
     """Split a bullet into the title it names, its hints and its annotation.
 
     `cross-X learning ... (ICCV2019) 注释` -> title, hints ["ICCV2019"], annotation "注释".
@@ -144,7 +144,7 @@ def parse_mention(text: str, line: int) -> Mention | None:
         return None
     if in_page_links(cleaned):
         return None
-    mention = Mention(
+    mention = NoteMention(
         line=line,
         text=text,
         title=plain,
@@ -189,7 +189,7 @@ def in_page_links(cleaned: Inline) -> list[str]:
     return [h[1:] for _, h, *_ in cleaned.links if len(h) > 1]
 
 
-def names_no_paper(mention: Mention) -> bool:
+def names_no_paper(mention: NoteMention) -> bool:
     """True for a bullet that reads as a statistic or a label (`Papers: 174`, `Last
     update 2024-06`) rather than a paper: what a list's title block holds."""
     if mention.citekeys or mention.soft_keys or mention.identifiers:

@@ -21,7 +21,7 @@ from survey.sources.latex import latex_to_unicode
 from survey.sources.notes.files import read_notes_file
 from survey.sources.notes.tex import TexItem, TexSyntaxError, tex_items
 from survey.sources.notes.texnames import SECTIONING
-from survey.sources.notes.tree import Mention, Node, Notes, open_section, order_sections
+from survey.sources.notes.tree import Node, NoteMention, Notes, open_section, order_sections
 from survey.vocab import Severity
 
 _COMMAND_AT_DEPTH = {depth: name for name, depth in SECTIONING.items()}
@@ -248,8 +248,8 @@ def _label_pieces(heading: TexItem, *, math: bool) -> list[TexItem]:
     return pieces
 
 
-def _mention(key: str, sentence: str, file: str, line: int) -> Mention:
-    return Mention(
+def _mention(key: str, sentence: str, file: str, line: int) -> NoteMention:
+    return NoteMention(
         line=line,
         text=sentence,
         title=key,

@@ -29,7 +29,7 @@ from survey.sources.notes.inline import (
     github_anchor,
     html_anchors,
 )
-from survey.sources.notes.tree import Mention, Node, Notes, open_section, order_sections
+from survey.sources.notes.tree import Node, NoteMention, Notes, open_section, order_sections
 from survey.vocab import Severity
 
 _TIMESTAMP = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
@@ -247,7 +247,7 @@ def _read_list(tokens: list[Token], index: int, node: Node, anchors: Anchors) ->
     item_line = 0
     item_has_text = False
     # The mention of the open item at each depth (None: that item named no paper).
-    open_items: list[Mention | None] = []
+    open_items: list[NoteMention | None] = []
     while index < len(tokens):
         token = tokens[index]
         if token.type in ("bullet_list_open", "ordered_list_open"):
@@ -272,8 +272,8 @@ def _read_list(tokens: list[Token], index: int, node: Node, anchors: Anchors) ->
 
 
 def _read_item(
-    content: str, line: int, parent: Mention | None, node: Node, anchors: Anchors
-) -> Mention | None:
+    content: str, line: int, parent: NoteMention | None, node: Node, anchors: Anchors
+) -> NoteMention | None:
     """One bullet: hints of its parent's paper, a link of a cross-index, or the
     mention of a paper (returned)."""
     lines = content.strip().split("\n")
@@ -314,7 +314,7 @@ def _read_paragraph(token: Token, line: int, node: Node) -> None:
         return
     if cleaned.citekeys or cleaned.soft_keys:
         node.mentions.append(
-            Mention(
+            NoteMention(
                 line=line,
                 text=text,
                 title=cleaned.text,

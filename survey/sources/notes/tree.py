@@ -23,7 +23,7 @@ _SLUG_JUNK = re.compile(r"[^\w]+", re.UNICODE)
 
 
 @dataclass(slots=True)
-class Mention:
+class NoteMention:
     """One bullet (or cited prose line) of the notes, before resolution."""
 
     line: int
@@ -53,7 +53,7 @@ class Node:
     file: str = ""  # the file the heading stands in when not the notes file (an \input)
     parent: Node | None = None
     children: list[Node] = field(default_factory=list)
-    mentions: list[Mention] = field(default_factory=list)
+    mentions: list[NoteMention] = field(default_factory=list)
     text: list[str] = field(default_factory=list)  # prose under the heading
     images: int = 0
     child_slugs: set[str] = field(default_factory=set)  # kept with children: no rescans

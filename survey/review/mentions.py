@@ -1,5 +1,5 @@
 """Reviewing the notes' mentions: list them with their candidates, accept a choice
-(ingest layer).
+(review layer).
 
 An accepted choice is written to the survey's `survey.toml` as an alias (the mention's
 title -> the chosen citekey), so the files stay the source of truth and the next
@@ -9,7 +9,6 @@ title -> the chosen citekey), so the files stay the source of truth and the next
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,16 +17,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey.db import mentions as mentions_db
-from survey.db import settings as settings_db
-from survey.db.engine import database_folder
 from survey.db.mentions import MentionRow
 from survey.db.papers import find_paper
 from survey.errors import SurveyError
+from survey.ingest.built_from import manifest_to_edit
 from survey.sources.manifest import MANIFEST
 from survey.sources.manifest_edit import edit_table
 from survey.textnorm import normalize_name
-
-SURVEY_MANIFEST = "survey.manifest"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,38 +83,6 @@ def accept_mention(
     )
     done = add_alias(path, mention.title, paper.citekey)
     return replace(done, other_here=_other_manifest_here(path))
-
-
-def remembered_path(session: Session, manifest: Path) -> str:
-    """How the database remembers the manifest it was built from: for a database file,
-    relative to the file's folder, so a survey folder copied with its database edits its
-    own manifest, not the original's; for a server database (which has no folder and is
-    reached from anywhere), the absolute path."""
-    base = database_folder(session)
-    if base is None:
-        return str(manifest.resolve())
-    return os.path.relpath(manifest.resolve(), base.resolve())
-
-
-def manifest_to_edit(session: Session, given: Path | None, command: str) -> Path:
-    """The survey.toml a command edits: `given` (a folder or the file), else the one the
-    database was built from; `command` is how to give it when there is neither."""
-    path = given if given is not None else built_manifest(session)
-    if path is None:
-        raise SurveyError(
-            "this database was not built from a survey folder", f"give the folder: {command}"
-        )
-    return path / MANIFEST if path.is_dir() else path
-
-
-def built_manifest(session: Session) -> Path | None:
-    """The manifest the database was built from (None when it was not built from a
-    survey folder). An absolute path, as older databases stored it, is kept."""
-    stored = settings_db.get_setting(session, SURVEY_MANIFEST)
-    if not stored:
-        return None
-    base = database_folder(session) or Path.cwd()  # an absolute path ignores the base
-    return Path(os.path.normpath(base / stored))
 
 
 def _other_manifest_here(edited: Path) -> Path | None:

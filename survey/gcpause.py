@@ -1,4 +1,5 @@
-"""Allocation-heavy work without the cyclic garbage collector (bottom layer, stdlib only)."""
+"""Pausing the cyclic garbage collector around allocation-heavy work (bottom layer, stdlib
+only)."""
 
 from __future__ import annotations
 
