@@ -164,6 +164,14 @@ def test_the_generator_rewrites_help_blocks_and_keeps_the_prose(tmp_path: Path) 
     assert main(["--check", str(page)]) == 0
 
 
+def test_checking_a_page_that_is_not_there_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--check", str(tmp_path / "commands.md")]) == 1
+    assert "no such page" in capsys.readouterr().err
+    assert not (tmp_path / "commands.md").exists()
+
+
 def test_a_new_command_is_appended_with_its_help(tmp_path: Path) -> None:
     """A command the page lacks gets a section at the end, without prose (which the test
     above then asks for)."""

@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     options = parser.parse_args(argv)
     page: Path = options.page
+    if options.check and not page.is_file():
+        print(f"{page}: no such page (run from the checkout's root, or name it)", file=sys.stderr)
+        return 1
     current = page.read_text(encoding="utf-8") if page.exists() else ""
     wanted = render_page(current)
     if wanted == current:
