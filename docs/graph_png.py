@@ -1,11 +1,11 @@
-"""Redraw the README's pictures of the graph page: docs/graph.png (the bundled survey as it
-opens) and docs/graph-one-section.png (an awesome list whose
-H1 is its only top-level section, no citations yet: coloured by its subsections).
+"""Redraw the pictures of docs/graph-page.md (and the README): docs/graph.png (the bundled
+survey as it opens) and docs/graph-one-section.png (an awesome list whose H1 is its only
+top-level section, no citations yet: coloured by its subsections).
 
 Builds each survey into a temporary database, exports its page, opens it in Debian's
 headless chromium (Playwright) and takes a screenshot. Each PNG carries the survey's
 figures in a text chunk ("survey": "75 papers, 147 citations"), which
-tests/test_readme_figures.py compares with the bundled data and the README.
+tests/test_readme_figures.py compares with the bundled data and the pages that state them.
 Usage: python docs/graph_png.py
 """
 

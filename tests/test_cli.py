@@ -160,10 +160,12 @@ def test_every_command_has_help(cli: Cli, command: tuple[str, ...]) -> None:
     assert rest.strip(), f"`survey {' '.join(command)}` has no help text"
 
 
-def test_readme_names_every_command() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+def test_the_command_reference_names_every_command() -> None:
+    """docs/commands.md, the reference the README points to, names every command."""
+    page = (REPO / "docs" / "commands.md").read_text(encoding="utf-8")
     for command in ALL_COMMANDS:
-        assert f"survey {' '.join(command)}" in readme, f"README lacks `survey {' '.join(command)}`"
+        name = f"survey {' '.join(command)}"
+        assert name in page, f"docs/commands.md lacks `{name}`"
 
 
 def test_the_distribution_name_is_used_for_every_extra() -> None:
@@ -175,7 +177,8 @@ def test_the_distribution_name_is_used_for_every_extra() -> None:
     root = Path(__file__).resolve().parent.parent
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["name"] == DISTRIBUTION == "survey-kb"
-    texts = [root / "README.md", *sorted((root / "survey").rglob("*.py"))]
+    docs = [root / "README.md", root / "CONTRIBUTING.md", *sorted((root / "docs").glob("*.md"))]
+    texts = [*docs, *sorted((root / "survey").rglob("*.py"))]
     for path in texts:
         text = path.read_text(encoding="utf-8")
         assert "'survey[" not in text and " survey[" not in text, path

@@ -1,5 +1,6 @@
-"""The README's figures of the bundled survey (papers, sections, citations) and the
-figures recorded in its picture of the graph page agree with the bundled data."""
+"""The figures of the bundled survey (papers, sections, citations) that the README and the
+pages of docs/ state, and the figures recorded in the picture of the graph page, agree
+with the bundled data."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from survey.export.html import page_content, page_data
 from survey.ingest.folder import build_survey
 
 BUNDLED = REPO / "data" / "valse2020"
-README = REPO / "README.md"
+# The README and the reference pages it points to.
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 PICTURE = REPO / "docs" / "graph.png"
 
 
@@ -32,8 +34,8 @@ def figures(engine: Engine) -> dict[str, int]:
     }
 
 
-# Each sentence of the README that states a figure of the bundled survey, with the figure
-# each number is.
+# Each sentence of the README or a docs page that states a figure of the bundled survey,
+# with the figure each number is.
 STATEMENTS = [
     (r"the bundled survey: (\d+) papers, (\d+) sections", ["papers", "sections"]),
     (r"a\s+taxonomy of (\d+) sections", ["sections"]),
@@ -41,7 +43,7 @@ STATEMENTS = [
     (r"`data/valse2020/citations.csv`\s+holds (\d+) edges", ["citations"]),
     (r"(\d+) nodes for (\d+) papers", ["papers", "papers"]),
     (
-        r"graph page \((\d+) papers, (\d+) citations\), as it opens\]\(docs/graph\.png\)",
+        r"graph page \((\d+) papers, (\d+) citations\), as it opens\]\((?:docs/)?graph\.png\)",
         ["papers", "citations"],
     ),
 ]
@@ -51,9 +53,9 @@ STATEMENTS = [
 def test_the_readme_states_the_bundled_figures(
     figures: dict[str, int], pattern: str, names: list[str]
 ) -> None:
-    text = README.read_text(encoding="utf-8")
+    text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
     found = re.findall(pattern, text)
-    assert found, f"README.md no longer says {pattern!r}: update the statement or this test"
+    assert found, f"README.md and docs/ no longer say {pattern!r}: update them or this test"
     for match in found:
         numbers = [match] if isinstance(match, str) else list(match)
         assert [int(n) for n in numbers] == [figures[n] for n in names], pattern

@@ -4,7 +4,7 @@
 The file is a JSON array of items, read item by item so that a syntax error loses only
 the items after it: every message names the item (`item 3`, counted from 1) and the line
 it starts on. `_item` maps CSL 1.0.2 variables to the fields of a BibTeX entry, the
-inverse of survey's own CSL-JSON export (the table is in the README).
+inverse of survey's own CSL-JSON export (the table is in docs/bibliographies.md).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ The file is cut into records here, so every record and every problem has its lin
 record runs from `TY  - ` to `ER  - `; a tag outside a record, a record that never
 ends, a record with no `TY` are errors naming their line, and the other records load.
 rispy reads each record's tags (continuation lines, repeated tags); `_item` maps them
-to the fields of a BibTeX entry (the table is in the README).
+to the fields of a BibTeX entry (the table is in docs/bibliographies.md).
 """
 
 from __future__ import annotations
