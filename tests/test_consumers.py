@@ -99,7 +99,20 @@ def test_biber(hostile: dict[str, Any]) -> None:
     )
     log = result.stdout + result.stderr
     assert result.returncode == 0, log
-    assert "ERROR" not in log and "WARN" not in log, log
+    assert "ERROR" not in log, log
+    # The only warnings are about values the hostile entries hold on purpose and the
+    # export keeps as loaded (a year with a suffix, a year that is a word, a braced month
+    # name): biber reads them, and says they will not sort as numbers.
+    warnings = {line for line in log.splitlines() if line.startswith("WARN")}
+    legacy = re.compile(
+        r"WARN - legacy (year|month) field '([^']*)' in entry '([^']*)' is not an integer"
+    )
+    assert all(legacy.match(line) for line in warnings), log
+    assert {legacy.match(line).groups() for line in warnings} <= {  # type: ignore[union-attr]
+        ("year", "2020a", "a@b"),
+        ("month", "dec", "a@b"),
+        ("year", "forthcoming", "hostile2026forthcoming"),
+    }, log
     checked = (hostile["out"] / "checked.bib").read_text(encoding="utf-8")
     assert checked.count("@") >= len(HOSTILE_KEYS)
 
