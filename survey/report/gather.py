@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
@@ -19,8 +20,10 @@ from survey.report.venues import venue_name
 from survey.review import discover
 from survey.review import suggest as suggest_review
 from survey.shapes import (
+    ExportEdge,
     ExportPaper,
     MissingWork,
+    PaperSection,
     PaperSuggestion,
     Ranked,
     SectionFinding,
@@ -147,61 +150,92 @@ class Report(TypedDict):
 def build_report(session: Session, within: str | None = None) -> Report:
     data = collect.export_data(session, within)
     papers = {p["key"]: p for p in data["papers"]}
-    # One edge per pair, with every origin that has it (a file and an index, say).
+    edges, origins = _merged_edges(data["edges"])
+    order = [p for p in data["sections"] if within is None or _inside(p, data["within"])]
+    sections = _sections(session, order, papers, edges, origins)
+    trend = analysis.trend(session, level=2 if any("/" in p for p in order) else 1, within=within)
+    top_cited, top_pagerank = _top_papers(session, data["papers"], within)
+    gaps = _gaps(session, papers, sections, edges, data["within"])
+    return {
+        "title": settings_db.get_setting(session, "survey.title", "Survey report"),
+        "description": settings_db.get_setting(session, "survey.description"),
+        "within": data["within"],
+        "overview": _overview(papers, len(order), len(edges)),
+        "sections": sections,
+        "trend": trend,
+        "top_cited": top_cited,
+        "top_pagerank": top_pagerank,
+        "coverage": _coverage(session, origins, within is None),
+        "disagreement": _disagreement(session, within) if edges else None,
+        "gaps": gaps,
+    }
+
+
+# An edge of the report: citing, cited, relation (one per pair of papers).
+_Edge = tuple[str, str, str]
+
+
+def _merged_edges(
+    exported: list[ExportEdge],
+) -> tuple[list[_Edge], dict[tuple[str, str], set[str]]]:
+    """One edge per pair, sorted, with the first relation any origin gives it; and every
+    origin that has each pair (a file and an index, say)."""
     relations: dict[tuple[str, str], str] = {}
     origins: dict[tuple[str, str], set[str]] = {}
-    for e in data["edges"]:
+    for e in exported:
         pair = (e["citing"], e["cited"])
         relations[pair] = relations.get(pair) or e["relation"]
         origins.setdefault(pair, set()).add(e["origin"])
-    edges = [(a, b, relation) for (a, b), relation in sorted(relations.items())]
-    missing = discover.missing_by_section(session, MISSING_MIN_CITING)
-    nodes = tx.nodes_by_path(session)
-    order = [p for p in data["sections"] if within is None or _inside(p, data["within"])]
+    return [(a, b, relation) for (a, b), relation in sorted(relations.items())], origins
 
-    # Grouped once, then looked up per section: each section's own tags, the papers of
-    # its subtree and the edges among them (a section's subtree holds a paper when the
-    # paper is filed under the section or under any section below it).
-    direct_tags: dict[str, list[tuple[ExportPaper, Any]]] = {}
-    subtrees: dict[str, set[str]] = {}
+
+@dataclass(slots=True)
+class _BySection:
+    """The papers and edges grouped once, then looked up per section: each section's own
+    tags, the papers of its subtree and the edges among them (a section's subtree holds a
+    paper when the paper is filed under the section or under any section below it)."""
+
+    direct_tags: dict[str, list[tuple[ExportPaper, PaperSection]]] = field(default_factory=dict)
+    subtrees: dict[str, set[str]] = field(default_factory=dict)
+    inner_edges: dict[str, list[_Edge]] = field(default_factory=dict)
+
+
+def _group_by_section(papers: dict[str, ExportPaper], edges: list[_Edge]) -> _BySection:
+    grouped = _BySection()
     above: dict[str, set[str]] = {}  # a paper -> every section whose subtree holds it
     for paper in papers.values():
         for tag in paper["sections"]:
-            direct_tags.setdefault(tag["path"], []).append((paper, tag))
+            grouped.direct_tags.setdefault(tag["path"], []).append((paper, tag))
             parts = tag["path"].split("/")
             for depth in range(1, len(parts) + 1):
                 prefix = "/".join(parts[:depth])
-                subtrees.setdefault(prefix, set()).add(paper["key"])
+                grouped.subtrees.setdefault(prefix, set()).add(paper["key"])
                 above.setdefault(paper["key"], set()).add(prefix)
-    inner_edges: dict[str, list[tuple[str, str, str]]] = {}
     for a, b, r in edges:  # sorted, so each section's list is sorted too
         if a in above and b in above:
             for prefix in above[a] & above[b]:
-                inner_edges.setdefault(prefix, []).append((a, b, r))
+                grouped.inner_edges.setdefault(prefix, []).append((a, b, r))
+    return grouped
 
+
+def _sections(
+    session: Session,
+    order: list[str],
+    papers: dict[str, ExportPaper],
+    edges: list[_Edge],
+    origins: dict[tuple[str, str], set[str]],
+) -> list[ReportSection]:
+    """Each section of `order`: its papers, the edges and main path of its subtree, and
+    the classics its papers cite that the survey lacks."""
+    missing = discover.missing_by_section(session, MISSING_MIN_CITING)
+    nodes = tx.nodes_by_path(session)
+    grouped = _group_by_section(papers, edges)
     sections: list[ReportSection] = []
     for path in order:
         node = nodes[path]
-        direct = sorted(
-            direct_tags.get(path, []),
-            key=lambda pair: (pair[0]["year"] or 0, pair[0]["key"], pair[1]["provenance"]),
-        )
-        # Each paper once, with every provenance and annotation it has in the section.
-        listed: dict[str, ExportPaper] = {}
-        provenances: dict[str, set[str]] = {}
-        annotations: dict[str, list[str]] = {}
-        for paper, tag in direct:
-            listed.setdefault(paper["key"], paper)
-            provenances.setdefault(paper["key"], set()).add(tag["provenance"])
-            notes = annotations.setdefault(paper["key"], [])
-            if tag["annotation"] and tag["annotation"] not in notes:
-                notes.append(tag["annotation"])
-        subtree = subtrees.get(path, set())
-        inner = inner_edges.get(path, [])
-        graph = g.citation_graph(
-            [(k, {}) for k in sorted(subtree)], [(a, b, {}) for a, b, _ in inner]
-        )
-        route, weight = ([], 0) if g.find_cycles(graph) else g.main_path(graph)
+        subtree = grouped.subtrees.get(path, set())
+        inner = grouped.inner_edges.get(path, [])
+        route, weight = _subtree_main_path(subtree, inner)
         sections.append(
             {
                 "path": path,
@@ -210,30 +244,8 @@ def build_report(session: Session, within: str | None = None) -> Report:
                 "number": node.number,
                 "flag": node.flag,
                 "description": node.description,
-                "papers": [
-                    {
-                        "key": key,
-                        "year": paper["year"],
-                        "venue": venue_name(paper["venue"]),
-                        "short": paper["short"],
-                        "title": paper["title"],
-                        "provenance": sorted(provenances[key]),
-                        "annotations": annotations[key],
-                        "curated": provenances[key] == {Provenance.CURATED},
-                    }
-                    for key, paper in listed.items()
-                ],
-                "edges": [
-                    {
-                        "citing": a,
-                        "cited": b,
-                        "relation": r,
-                        "citing_label": paper_label(papers[a], year_with_short=True),
-                        "cited_label": paper_label(papers[b], year_with_short=True),
-                        "origins": sorted(origins[(a, b)]),
-                    }
-                    for a, b, r in inner
-                ],
+                "papers": _section_papers(grouped.direct_tags.get(path, [])),
+                "edges": _section_edges(inner, papers, origins),
                 "main_path": [
                     {"key": k, "label": paper_label(papers[k], year_with_short=True)} for k in route
                 ],
@@ -241,27 +253,80 @@ def build_report(session: Session, within: str | None = None) -> Report:
                 "missing": [c.as_dict() for c in missing(subtree)[:MISSING_SHOWN]],
             }
         )
+    return sections
 
-    trend = analysis.trend(session, level=2 if any("/" in p for p in order) else 1, within=within)
+
+def _section_papers(tags: list[tuple[ExportPaper, PaperSection]]) -> list[ReportPaper]:
+    """Each paper filed directly in the section once (by year, then key), with every
+    provenance and annotation it has there."""
+    direct = sorted(
+        tags, key=lambda pair: (pair[0]["year"] or 0, pair[0]["key"], pair[1]["provenance"])
+    )
+    listed: dict[str, ExportPaper] = {}
+    provenances: dict[str, set[str]] = {}
+    annotations: dict[str, list[str]] = {}
+    for paper, tag in direct:
+        listed.setdefault(paper["key"], paper)
+        provenances.setdefault(paper["key"], set()).add(tag["provenance"])
+        notes = annotations.setdefault(paper["key"], [])
+        if tag["annotation"] and tag["annotation"] not in notes:
+            notes.append(tag["annotation"])
+    return [
+        {
+            "key": key,
+            "year": paper["year"],
+            "venue": venue_name(paper["venue"]),
+            "short": paper["short"],
+            "title": paper["title"],
+            "provenance": sorted(provenances[key]),
+            "annotations": annotations[key],
+            "curated": provenances[key] == {Provenance.CURATED},
+        }
+        for key, paper in listed.items()
+    ]
+
+
+def _section_edges(
+    inner: list[_Edge], papers: dict[str, ExportPaper], origins: dict[tuple[str, str], set[str]]
+) -> list[ReportEdge]:
+    return [
+        {
+            "citing": a,
+            "cited": b,
+            "relation": r,
+            "citing_label": paper_label(papers[a], year_with_short=True),
+            "cited_label": paper_label(papers[b], year_with_short=True),
+            "origins": sorted(origins[(a, b)]),
+        }
+        for a, b, r in inner
+    ]
+
+
+def _subtree_main_path(subtree: set[str], inner: list[_Edge]) -> tuple[list[str], int]:
+    """The main path through the citations among a subtree's papers, and its weight; none
+    when those citations hold a cycle."""
+    graph = g.citation_graph([(k, {}) for k in sorted(subtree)], [(a, b, {}) for a, b, _ in inner])
+    return ([], 0) if g.find_cycles(graph) else g.main_path(graph)
+
+
+def _top_papers(
+    session: Session, exported: list[ExportPaper], within: str | None
+) -> tuple[list[Ranked], list[Ranked]]:
+    """The most cited papers and those of highest PageRank."""
     if within is None:
         # The whole survey's export data already ranks every paper on the whole graph.
-        top_cited = _ranked(data["papers"], pagerank_first=False)
-        top_pagerank = _ranked(data["papers"], pagerank_first=True)
-    else:  # ranks on the whole graph, listing the section's papers
-        top_cited = analysis.top(session, within=within, limit=TOP)["papers"]
-        top_pagerank = analysis.top(session, metric="pagerank", within=within, limit=TOP)["papers"]
-    connected = {a for a, _, _ in edges} | {b for _, b, _ in edges}
-    open_mentions: list[ReportMention] = [
-        {
-            "line": m.line,
-            "text": m.text,
-            "status": m.status,
-            "section": m.node.path,
-            "candidates": m.candidates,
-        }
-        for m in mentions_db.open_mentions(session)
-        if within is None or _inside(m.node.path, data["within"])
-    ]
+        return (
+            _ranked(exported, pagerank_first=False),
+            _ranked(exported, pagerank_first=True),
+        )
+    # Ranks on the whole graph, listing the section's papers.
+    return (
+        analysis.top(session, within=within, limit=TOP)["papers"],
+        analysis.top(session, metric="pagerank", within=within, limit=TOP)["papers"],
+    )
+
+
+def _overview(papers: dict[str, ExportPaper], sections: int, citations: int) -> Overview:
     notes_papers = {
         k
         for k, p in papers.items()
@@ -277,34 +342,44 @@ def build_report(session: Session, within: str | None = None) -> Report:
         venue_name(p["venue"]) for p in papers.values() if p["venue"] and _published_in(p)
     )
     return {
-        "title": settings_db.get_setting(session, "survey.title", "Survey report"),
-        "description": settings_db.get_setting(session, "survey.description"),
-        "within": data["within"],
-        "overview": {
-            "papers": len(papers),
-            "sections": len(order),
-            "citations": len(edges),
-            "from_notes": len(notes_papers),
-            "curated": len(curated_papers),
-            "first_year": min(years) if years else None,
-            "last_year": max(years) if years else None,
-            "venues": sorted(venues.items(), key=lambda item: (-item[1], item[0]))[:TOP],
-        },
+        "papers": len(papers),
         "sections": sections,
-        "trend": trend,
-        "top_cited": top_cited,
-        "top_pagerank": top_pagerank,
-        "coverage": _coverage(session, origins, within is None),
-        "disagreement": _disagreement(session, within) if edges else None,
-        "gaps": {
-            "empty": [s["path"] for s in sections if s["flag"] == SectionFlag.EMPTY],
-            "images_only": [s["path"] for s in sections if s["flag"] == SectionFlag.IMAGES_ONLY],
-            "open_mentions": open_mentions,
-            "no_identifier": sorted(
-                k for k, p in papers.items() if not p["doi"] and not p["arxiv_id"]
-            ),
-            "no_citations": sorted(k for k in papers if k not in connected),
-        },
+        "citations": citations,
+        "from_notes": len(notes_papers),
+        "curated": len(curated_papers),
+        "first_year": min(years) if years else None,
+        "last_year": max(years) if years else None,
+        "venues": sorted(venues.items(), key=lambda item: (-item[1], item[0]))[:TOP],
+    }
+
+
+def _gaps(
+    session: Session,
+    papers: dict[str, ExportPaper],
+    sections: list[ReportSection],
+    edges: list[_Edge],
+    within: str | None,
+) -> Gaps:
+    """Empty sections, open mentions (under `within`), papers without a DOI or arXiv id
+    and papers no edge touches."""
+    connected = {a for a, _, _ in edges} | {b for _, b, _ in edges}
+    open_mentions: list[ReportMention] = [
+        {
+            "line": m.line,
+            "text": m.text,
+            "status": m.status,
+            "section": m.node.path,
+            "candidates": m.candidates,
+        }
+        for m in mentions_db.open_mentions(session)
+        if _inside(m.node.path, within)
+    ]
+    return {
+        "empty": [s["path"] for s in sections if s["flag"] == SectionFlag.EMPTY],
+        "images_only": [s["path"] for s in sections if s["flag"] == SectionFlag.IMAGES_ONLY],
+        "open_mentions": open_mentions,
+        "no_identifier": sorted(k for k, p in papers.items() if not p["doi"] and not p["arxiv_id"]),
+        "no_citations": sorted(k for k in papers if k not in connected),
     }
 
 
