@@ -30,7 +30,7 @@ from survey.export import collect, write_text
 from survey.export.collect import node_size
 from survey.export.layout import Layout, earlier_years, force_layout, timeline_layout
 from survey.naming import author_name, paper_label
-from survey.shapes import ExportPaper, PageData
+from survey.shapes import ExportEdge, ExportPaper, PageData
 from survey.vocab import RELATIONS, Relation
 
 # Edge colours by relation: darker hues than the sections' palette, so an edge is never
@@ -109,45 +109,19 @@ def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, 
     tree, the colourings, the labels' order, the axis. Plain data, sorted, rounded: the
     same input gives the same JSON."""
     papers = data["papers"]
-    labels = data["labels"]
     within = data["within"]
     cited_by = data.get("cited_by", {})
     paths = [p for p in data["sections"] if within is None or _inside(p, within)]
     section_index = {p: i for i, p in enumerate(paths)}
-    index = {p["key"]: i for i, p in enumerate(papers)}
-    earlier = earlier_years(papers)
-    timeline = timeline_layout(papers, paths)
-    force = (
-        force_layout(papers, data["edges"], timeline)
-        if layout is Layout.force or len(papers) < BOTH_LAYOUTS_BELOW
-        else None
-    )
+    timeline, force = _layouts(papers, data["edges"], paths, layout)
     positions = force if layout is Layout.force and force is not None else timeline
-    relations: list[str] = [*RELATIONS]
-    for edge in data["edges"]:
-        if edge["relation"] not in relations:
-            relations.append(edge["relation"])
-    relation_index = {r: i for i, r in enumerate(relations)}
-    edges: list[list[int]] = []
-    seen: set[tuple[int, int]] = set()
-    for edge in data["edges"]:  # sorted citing, cited, origin: the first origin's relation
-        pair = (index[edge["citing"]], index[edge["cited"]])
-        if pair not in seen:
-            seen.add(pair)
-            edges.append([*pair, relation_index[edge["relation"]]])
+    relations = _relations(data["edges"])
     year_x = _year_axis(papers, timeline)
     return {
         "title": data["title"],
         "within": within,
         "layout": str(layout),
-        "sections": [
-            {
-                "path": p,
-                "label": labels.get(p, p.rsplit("/", 1)[-1]),
-                "parent": section_index.get(p.rsplit("/", 1)[0]) if "/" in p else None,
-            }
-            for p in paths
-        ],
+        "sections": _page_sections(paths, data["labels"], section_index),
         "colourings": [section_colouring(data), *cluster_colourings(data)],
         "relations": [
             {"name": r or "(none)", "colour": RELATION_COLOURS.get(r, OTHER_RELATION)}
@@ -155,11 +129,7 @@ def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, 
         ],
         "years": sorted({p["year"] for p in papers if p["year"] is not None}),
         "year_x": year_x,
-        "earlier": (
-            {"years": earlier, "x": year_x[0][1], "label": _years_text(earlier)}
-            if earlier
-            else None
-        ),
+        "earlier": _earlier_band(papers, year_x),
         "label_order": label_order(papers, cited_by),
         # Both layouts, by paper, when the force layout was computed: the page switches.
         "layouts": (
@@ -170,32 +140,106 @@ def page_content(data: PageData, layout: Layout = Layout.timeline) -> dict[str, 
             if force is not None
             else None
         ),
-        "papers": [
-            {
-                "key": p["key"],
-                "label": paper_label(p),
-                "short": p["short"],
-                "title": p["title"],
-                "authors": _authors(p),
-                "venue": p["venue"],
-                "year": p["year"],
-                "doi": p["doi"],
-                "arxiv": p["arxiv_id"],
-                "citations": p["citations"],
-                "cited_by": cited_by.get(p["key"]),
-                "size": page_size(p["citations"], cited_by.get(p["key"])),
-                "x": positions[p["key"]][0],
-                "y": positions[p["key"]][1],
-                "sections": [
-                    [section_index[s["path"]], s["provenance"], s["annotation"]]
-                    for s in p["sections"]
-                    if s["path"] in section_index
-                ],
-            }
-            for p in papers
-        ],
-        "edges": edges,
+        "papers": _page_papers(papers, cited_by, positions, section_index),
+        "edges": _edge_indices(papers, data["edges"], relations),
     }
+
+
+def _layouts(
+    papers: Sequence[ExportPaper], edges: Sequence[ExportEdge], paths: Sequence[str], layout: Layout
+) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]] | None]:
+    """The timeline, and the force layout when it is asked for or cheap (None otherwise)."""
+    timeline = timeline_layout(papers, paths)
+    force = (
+        force_layout(papers, edges, timeline)
+        if layout is Layout.force or len(papers) < BOTH_LAYOUTS_BELOW
+        else None
+    )
+    return timeline, force
+
+
+def _page_sections(
+    paths: Sequence[str], labels: dict[str, str], section_index: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The section tree: each section's path, label and parent (by index)."""
+    return [
+        {
+            "path": p,
+            "label": labels.get(p, p.rsplit("/", 1)[-1]),
+            "parent": section_index.get(p.rsplit("/", 1)[0]) if "/" in p else None,
+        }
+        for p in paths
+    ]
+
+
+def _relations(edges: Sequence[ExportEdge]) -> list[str]:
+    """The known relations in their order, then any other the edges name."""
+    relations: list[str] = [*RELATIONS]
+    for edge in edges:
+        if edge["relation"] not in relations:
+            relations.append(edge["relation"])
+    return relations
+
+
+def _edge_indices(
+    papers: Sequence[ExportPaper], edges: Sequence[ExportEdge], relations: list[str]
+) -> list[list[int]]:
+    """One [citing, cited, relation] of indices per pair of papers: edges come sorted by
+    citing, cited and origin, so a pair takes its first origin's relation."""
+    index = {p["key"]: i for i, p in enumerate(papers)}
+    relation_index = {r: i for i, r in enumerate(relations)}
+    found: list[list[int]] = []
+    seen: set[tuple[int, int]] = set()
+    for edge in edges:
+        pair = (index[edge["citing"]], index[edge["cited"]])
+        if pair not in seen:
+            seen.add(pair)
+            found.append([*pair, relation_index[edge["relation"]]])
+    return found
+
+
+def _earlier_band(
+    papers: Sequence[ExportPaper], year_x: list[list[float]]
+) -> dict[str, Any] | None:
+    """The timeline's "earlier" column: its years, where it is and its tick; None without
+    one."""
+    earlier = earlier_years(papers)
+    if not earlier:
+        return None
+    return {"years": earlier, "x": year_x[0][1], "label": _years_text(earlier)}
+
+
+def _page_papers(
+    papers: Sequence[ExportPaper],
+    cited_by: dict[str, int],
+    positions: dict[str, tuple[float, float]],
+    section_index: dict[str, int],
+) -> list[dict[str, Any]]:
+    """Each paper as the page shows it: its texts, counts, size, place and sections."""
+    return [
+        {
+            "key": p["key"],
+            "label": paper_label(p),
+            "short": p["short"],
+            "title": p["title"],
+            "authors": _authors(p),
+            "venue": p["venue"],
+            "year": p["year"],
+            "doi": p["doi"],
+            "arxiv": p["arxiv_id"],
+            "citations": p["citations"],
+            "cited_by": cited_by.get(p["key"]),
+            "size": page_size(p["citations"], cited_by.get(p["key"])),
+            "x": positions[p["key"]][0],
+            "y": positions[p["key"]][1],
+            "sections": [
+                [section_index[s["path"]], s["provenance"], s["annotation"]]
+                for s in p["sections"]
+                if s["path"] in section_index
+            ],
+        }
+        for p in papers
+    ]
 
 
 def section_colouring(data: PageData) -> dict[str, Any]:
