@@ -163,51 +163,13 @@ def trend(
     ]
     counts = trends.counts_by_year(placements)
     labels = tx.section_labels(session)
-    depth_of = {p: p.count("/") + 1 for p in counts}
-    chosen = [
-        p
-        for p in counts
-        if depth_of[p] == level and (path is None or p == path or p.startswith(path + "/"))
-    ]
-    order = {p: i for i, p in enumerate(tx.ordered_paths(session))}
-    chosen.sort(key=lambda p: (order.get(p, len(order)), p))
-    present = {y for p in chosen for y in counts[p] if since is None or y >= since}
-    # Every year of the span, papers or not: a sparkline or chart must not put 2001 next
-    # to 2011.
-    years = list(range(min(present), max(present) + 1)) if present else []
-    rows: list[TrendSection] = []
-    for section in chosen:
-        series = [counts[section].get(y, 0) for y in years]
-        rows.append(
-            {
-                "path": section,
-                "label": labels.get(section, section),
-                "counts": dict(zip(years, series, strict=True)),
-                "total": sum(series),
-                "cumulative": trends.cumulative(counts[section], years),
-                "share_of_parent": trends.share_of_parent(counts, section),
-                "sparkline": trends.sparkline(series),
-            }
-        )
-    all_years: dict[int, int] = {}
-    for key_year in {(p.key, p.year) for p in placements if p.year is not None}:
-        all_years[key_year[1]] = all_years.get(key_year[1], 0) + 1
-    burst_rows: list[BurstSpan] = []
-    if since is not None:
-        all_years = {y: n for y, n in all_years.items() if y >= since}
-    for section in chosen:
-        recent = {y: n for y, n in counts[section].items() if since is None or y >= since}
-        for burst in trends.bursts(recent, all_years):
-            burst_rows.append(
-                {"path": section, "start": burst.start, "end": burst.end, "weight": burst.weight}
-            )
-    rising = [r for r in trends.rising(counts, since) if r.path in set(chosen)]
-    venue_rows = trends.venues_by_year(papers_db.venue_years(session))
+    chosen = _trend_sections(session, counts, level, path)
+    years = _year_span(counts, chosen, since)
     return {
         "level": level,
         "within": path,
         "years": years,
-        "sections": rows,
+        "sections": [_trend_row(section, labels, counts, years) for section in chosen],
         "totals": _distinct_papers(placements, set(chosen), years),
         "rising": [
             {
@@ -218,11 +180,74 @@ def trend(
                 "recent": r.recent,
                 "earlier": r.earlier,
             }
-            for r in rising
+            for r in trends.rising(counts, since)
+            if r.path in set(chosen)
         ],
-        "bursts": burst_rows,
-        "venues": venue_rows,
+        "bursts": _burst_spans(placements, counts, chosen, since),
+        "venues": trends.venues_by_year(papers_db.venue_years(session)),
     }
+
+
+def _trend_sections(
+    session: Session, counts: dict[str, dict[int, int]], level: int, within: str | None
+) -> list[str]:
+    """The sections with papers at `level` (under `within`), in the notes' order."""
+    chosen = [
+        p
+        for p in counts
+        if p.count("/") + 1 == level
+        and (within is None or p == within or p.startswith(within + "/"))
+    ]
+    order = {p: i for i, p in enumerate(tx.ordered_paths(session))}
+    chosen.sort(key=lambda p: (order.get(p, len(order)), p))
+    return chosen
+
+
+def _year_span(
+    counts: dict[str, dict[int, int]], chosen: list[str], since: int | None
+) -> list[int]:
+    """Every year from the first to the last paper of the sections (from `since`), papers
+    or not: a sparkline or chart must not put 2001 next to 2011."""
+    present = {y for p in chosen for y in counts[p] if since is None or y >= since}
+    return list(range(min(present), max(present) + 1)) if present else []
+
+
+def _trend_row(
+    section: str, labels: dict[str, str], counts: dict[str, dict[int, int]], years: list[int]
+) -> TrendSection:
+    series = [counts[section].get(y, 0) for y in years]
+    return {
+        "path": section,
+        "label": labels.get(section, section),
+        "counts": dict(zip(years, series, strict=True)),
+        "total": sum(series),
+        "cumulative": trends.cumulative(counts[section], years),
+        "share_of_parent": trends.share_of_parent(counts, section),
+        "sparkline": trends.sparkline(series),
+    }
+
+
+def _burst_spans(
+    placements: list[trends.Placement],
+    counts: dict[str, dict[int, int]],
+    chosen: list[str],
+    since: int | None,
+) -> list[BurstSpan]:
+    """Each section's bursts (from `since`): runs of years in which it holds a larger
+    share of the survey's papers (each paper counted once a year) than over all years."""
+    all_years: dict[int, int] = {}
+    for _, year in {(p.key, p.year) for p in placements if p.year is not None}:
+        all_years[year] = all_years.get(year, 0) + 1
+    if since is not None:
+        all_years = {y: n for y, n in all_years.items() if y >= since}
+    spans: list[BurstSpan] = []
+    for section in chosen:
+        recent = {y: n for y, n in counts[section].items() if since is None or y >= since}
+        spans += [
+            {"path": section, "start": burst.start, "end": burst.end, "weight": burst.weight}
+            for burst in trends.bursts(recent, all_years)
+        ]
+    return spans
 
 
 def _distinct_papers(
