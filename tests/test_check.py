@@ -13,7 +13,9 @@ from sqlalchemy import Engine
 from survey.db import indexes as idx
 from survey.db import papers as papers_db
 from survey.db import session_scope
+from survey.ingest.files import forget_source
 from survey.ingest.folder import build_survey
+from survey.ingest.load import load_bib_files
 from survey.review import check as check_module
 from survey.review.check import check
 from survey.sources.bibtex import raw_field_values
@@ -264,3 +266,74 @@ def test_check_parses_again_only_the_entries_whose_values_no_column_holds(
     assert found == everything
     assert 0 < reparsed < papers / 2
     assert any("badyear2018" in raw for raw in parsed)
+
+
+def _unknown_papers(engine: Engine) -> list[tuple[str | None, int | None, str | None]]:
+    with session_scope(engine) as session:
+        found = [f for f in check(session) if f.code == "unknown-paper"]
+    return [(Path(f.file).name if f.file else None, f.line, f.key) for f in found]
+
+
+def test_names_that_are_no_paper_come_from_what_the_build_recorded(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """check reports the names the build could not resolve, at their lines, without
+    reading the citations file again: a file changed since the build does not change
+    them, the next build does."""
+    folder = _folder(tmp_path, THREE, "a2020,b2019,,\nghost2001,phantom2002,,\nc2018,b2019,,\n")
+    with session_scope(engine, write=True) as session:
+        assert build_survey(session, folder).has_errors
+    expected = [("cites.csv", 3, "ghost2001"), ("cites.csv", 3, "phantom2002")]
+    assert _unknown_papers(engine) == expected
+    (folder / "cites.csv").write_text("citing,cited,relation,evidence\nnew2003,a2020,,\n")
+    assert _unknown_papers(engine) == expected
+    with session_scope(engine, write=True) as session:
+        assert build_survey(session, folder).has_errors
+    assert _unknown_papers(engine) == [("cites.csv", 2, "new2003")]
+    (folder / "cites.csv").write_text("citing,cited,relation,evidence\nc2018,a2020,,\n")
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, folder).has_errors
+    assert _unknown_papers(engine) == []
+
+
+def test_a_name_the_manifest_aliases_is_a_paper_to_check_as_to_the_build(
+    engine: Engine, tmp_path: Path
+) -> None:
+    folder = _folder(tmp_path, THREE, "Attention Net,b2019,,\n")
+    with (folder / "survey.toml").open("a", encoding="utf-8") as manifest:
+        manifest.write('\n[aliases]\n"Attention Net" = "a2020"\n')
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, folder).has_errors
+    assert _unknown_papers(engine) == []
+
+
+def test_a_paper_added_since_the_build_is_no_longer_unknown(engine: Engine, tmp_path: Path) -> None:
+    folder = _folder(tmp_path, THREE, "a2020,d2017,,\n")
+    with session_scope(engine, write=True) as session:
+        assert build_survey(session, folder).has_errors
+    assert _unknown_papers(engine) == [("cites.csv", 2, "d2017")]
+    extra = tmp_path / "extra.bib"
+    extra.write_text("@article{d2017, author = {Di D}, title = {D}, journal = {J}, year = 2017}\n")
+    with session_scope(engine, write=True) as session:
+        load_bib_files(session, [extra])
+    assert _unknown_papers(engine) == []
+
+
+def test_forgetting_a_citations_file_forgets_its_unknown_names(
+    engine: Engine, tmp_path: Path
+) -> None:
+    folder = _folder(tmp_path, THREE, "a2020,nobody1999,,\n")
+    with session_scope(engine, write=True) as session:
+        assert build_survey(session, folder).has_errors
+    assert _unknown_papers(engine) == [("cites.csv", 2, "nobody1999")]
+    with session_scope(engine, write=True) as session:
+        forget_source(session, "cites.csv")
+    assert _unknown_papers(engine) == []
+
+
+def test_a_name_with_a_nul_is_recorded_and_reported(engine: Engine, tmp_path: Path) -> None:
+    """PostgreSQL stores no NUL in text: the recorded name holds U+FFFD in its place."""
+    folder = _folder(tmp_path, THREE, "a2020,no\x00body,,\n")
+    with session_scope(engine, write=True) as session:
+        assert build_survey(session, folder).has_errors
+    assert _unknown_papers(engine) == [("cites.csv", 2, "no\ufffdbody")]

@@ -30,6 +30,7 @@ from survey.db.models import (
     Source,
     Tag,
     TaxonomyNode,
+    UnknownEdgeName,
 )
 
 # Parameters per IN (...) query: below SQLite's historic limit of 999.
@@ -183,7 +184,7 @@ def clear_database(session: Session) -> None:
     Papers are deleted through the table, so the search index's delete trigger keeps
     the FTS5 index in step.
     """
-    first: tuple[type[Base], ...] = (Citation, Mention, Tag, Detached)
+    first: tuple[type[Base], ...] = (Citation, UnknownEdgeName, Mention, Tag, Detached)
     then: tuple[type[Base], ...] = (TaxonomyNode, Alias, Author, Paper, Source, Setting)
     for model in first:
         session.execute(delete(model))

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session, aliased
 
 from survey.db.bulk import bulk_insert, chunks
 from survey.db.engine import analyze_after
-from survey.db.models import Citation, Paper, Source
+from survey.db.models import Citation, Paper, Source, UnknownEdgeName
 from survey.db.papers import short_name_sql
 from survey.vocab import Origin, is_suspect
 
 CITATIONS = cast(Table, Citation.__table__)
+UNKNOWN_EDGE_NAMES = cast(Table, UnknownEdgeName.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +189,31 @@ def replace_edges(
     return len(gone) + len(updates) + len(inserts)
 
 
+def replace_unknown_edge_names(session: Session, rows: Sequence[tuple[int, int, str]]) -> None:
+    """Make the recorded unknown names of the citations files be `rows` (source id, line,
+    name). PostgreSQL cannot store NUL in text: a NUL of a name is kept as U+FFFD."""
+    session.execute(delete(UnknownEdgeName), execution_options={"synchronize_session": False})
+    if rows:
+        cleaned = [(source, line, name.replace("\x00", "\ufffd")) for source, line, name in rows]
+        bulk_insert(session, UNKNOWN_EDGE_NAMES, ("source_id", "line", "name"), cleaned)
+
+
+def unknown_edge_names(session: Session) -> list[tuple[str, int, str]]:
+    """(where the file was read from, line, name) of every name of a citations file's
+    edge that named no paper when the build read it, by file and line."""
+    where = func.coalesce(Source.location, Source.path)
+    rows = session.execute(
+        select(where, UnknownEdgeName.line, UnknownEdgeName.name)
+        .join(Source, UnknownEdgeName.source_id == Source.id)
+        .order_by(where, UnknownEdgeName.line, UnknownEdgeName.id)
+    )
+    return [(file, line, name) for file, line, name in rows]
+
+
 def delete_source_edges(session: Session, source_id: int) -> int:
-    """Remove the edges read from one citations file; returns how many."""
+    """Remove the edges read from one citations file (and the names of it that named no
+    paper); returns how many edges."""
+    session.execute(delete(UnknownEdgeName).where(UnknownEdgeName.source_id == source_id))
     result = session.execute(delete(Citation).where(Citation.source_id == source_id))
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -243,6 +243,19 @@ class Citation(Base):
 Index("ix_citations_cited_id_citing_id", Citation.cited_id, Citation.citing_id)
 
 
+class UnknownEdgeName(Base):
+    """A name on one end of a citations file's edge that named no paper (no citekey, no
+    alias) when the build read the file: `survey check` reports it from here rather than
+    reading the file again. Replaced whenever the build reads the citations files."""
+
+    __tablename__ = "unknown_edge_names"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    line: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+
+
 class Setting(Base):
     """A named value of the knowledge base, e.g. the built survey's title."""
 

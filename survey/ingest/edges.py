@@ -41,6 +41,8 @@ class EdgeResult:
     rows: list[dict[str, object]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     suspect: int = 0
+    # Every end of a line that named no paper, with its line (the diagnostic names the first).
+    unknown: list[tuple[NamedEdge, str]] = field(default_factory=list)
 
 
 class EdgeNames:
@@ -83,6 +85,7 @@ def resolve_edges(
         citing, cited = names.find(line.citing), names.find(line.cited)
         missing = [n for n, f in ((line.citing, citing), (line.cited, cited)) if f is None]
         if missing:
+            result.unknown += [(line, name) for name in missing]
             near = did_you_mean(closest(missing[0], (f.citekey for f in names.facts)))
             hint = f"; {near}" if near else ""
             kind = "dangling-cite" if unknown is Severity.WARNING else ""

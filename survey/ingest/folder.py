@@ -28,7 +28,14 @@ from survey.db.mentions import MentionRow
 from survey.db.models import TaxonomyNode
 from survey.errors import Diagnostic, InputFileError, SurveyError, did_you_mean
 from survey.ingest.built_from import SURVEY_MANIFEST, built_manifest, remembered_path
-from survey.ingest.edges import FILE_ORIGIN, EdgeNames, NamedEdge, resolve_edges, sync_field_edges
+from survey.ingest.edges import (
+    FILE_ORIGIN,
+    EdgeNames,
+    EdgeResult,
+    NamedEdge,
+    resolve_edges,
+    sync_field_edges,
+)
 from survey.ingest.files import attach_source, survey_file
 from survey.ingest.load import LoadReport, Progress, load_bib_files
 from survey.ingest.match import PaperRef, Resolution, Resolver
@@ -548,42 +555,27 @@ def _load_citations(
     nothing the file edges depend on changed since the last build (the files' bytes, the
     papers' keys, aliases and years, the manifest's aliases) and the last build stored
     them without an error, the files are not read again; their warnings are given again.
+    The names of the files' edges that name no paper are recorded for `survey check`.
     """
     names = EdgeNames(facts, manifest.aliases)
-    files: list[tuple[Path, int, str, bytes]] = []
-    for path in manifest.citations:
-        data = read_input(path, "citations CSV file", "check the citations path in survey.toml")
-        sha256 = hashlib.sha256(data).hexdigest()
-        ref = survey_file(manifest.folder, path)
-        source = attach_source(session, ref, SourceKind.CITATIONS, sha256, len(data))
-        files.append((path, source.id, sha256, data))
+    files = _attach_citation_files(session, manifest)
     stored_edges = citations_db.edge_counts(session, FILE_ORIGIN)
     fingerprint = _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0])
     stored = json.loads(settings_db.get_setting(session, CITATIONS_BUILT) or "{}")
     if fingerprint == stored.get("fingerprint"):
         report.diagnostics.extend(_load_diagnostics(stored.get("diagnostics")))
     else:
-        lines: list[NamedEdge] = []
-        found: list[Diagnostic] = []
-        for path, source_id, _, data in files:
-            edge_lines, diagnostics = read_citations(path, data)
-            found.extend(diagnostics)
-            lines.extend(
-                NamedEdge(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source_id)
-                for e in edge_lines
-            )
-        from_files = resolve_edges(lines, names)
-        del lines
+        found, from_files = _file_edges(files, names)
         citations_db.replace_edges(session, FILE_ORIGIN, None, from_files.rows)
-        found.extend(from_files.diagnostics)
+        citations_db.replace_unknown_edge_names(session, _unknown_names(from_files))
         report.diagnostics.extend(found)
-        failed = any(d.is_error for d in found)
         stored_edges = (len(from_files.rows), from_files.suspect)
         # A file with errors is read again next time, as a BibTeX file with errors is.
         built = {
             "fingerprint": _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0]),
             "diagnostics": _dump_diagnostics(found),
         }
+        failed = any(d.is_error for d in found)
         settings_db.set_setting(session, CITATIONS_BUILT, "" if failed else json.dumps(built))
     report.edges += stored_edges[0]
     report.suspect_edges += stored_edges[1]
@@ -591,6 +583,50 @@ def _load_citations(
     report.diagnostics.extend(from_fields.diagnostics)
     report.edges += len(from_fields.rows)
     report.suspect_edges += from_fields.suspect
+
+
+# A citations file as the build read it: its path, source id, SHA-256 and bytes.
+_CitationFile = tuple[Path, int, str, bytes]
+
+
+def _attach_citation_files(session: Session, manifest: Manifest) -> list[_CitationFile]:
+    """Read each citations file of the manifest and record it as a source."""
+    files: list[_CitationFile] = []
+    for path in manifest.citations:
+        data = read_input(path, "citations CSV file", "check the citations path in survey.toml")
+        sha256 = hashlib.sha256(data).hexdigest()
+        ref = survey_file(manifest.folder, path)
+        source = attach_source(session, ref, SourceKind.CITATIONS, sha256, len(data))
+        files.append((path, source.id, sha256, data))
+    return files
+
+
+def _file_edges(
+    files: Sequence[_CitationFile], names: EdgeNames
+) -> tuple[list[Diagnostic], EdgeResult]:
+    """The edges of the citations files' lines, and every problem of their lines: a
+    malformed line, a name that is no paper, a repeated or suspect edge."""
+    lines: list[NamedEdge] = []
+    found: list[Diagnostic] = []
+    for path, source_id, _, data in files:
+        edge_lines, diagnostics = read_citations(path, data)
+        found.extend(diagnostics)
+        lines.extend(
+            NamedEdge(str(path), e.line, e.citing, e.cited, e.relation, e.evidence, source_id)
+            for e in edge_lines
+        )
+    resolved = resolve_edges(lines, names)
+    found.extend(resolved.diagnostics)
+    return found, resolved
+
+
+def _unknown_names(resolved: EdgeResult) -> list[tuple[int, int, str]]:
+    """(source id, line, name) of each end of a file's line that named no paper."""
+    rows: list[tuple[int, int, str]] = []
+    for line, name in resolved.unknown:
+        assert line.source_id is not None and line.line is not None  # a file's line has both
+        rows.append((line.source_id, line.line, name))
+    return rows
 
 
 # Setting: what the stored file edges were resolved from (see _citations_fingerprint),
@@ -611,7 +647,7 @@ def _load_diagnostics(stored: object) -> list[Diagnostic]:
 
 
 def _citations_fingerprint(
-    files: Sequence[tuple[Path, int, str, bytes]],
+    files: Sequence[_CitationFile],
     facts: Sequence[papers_db.PaperFacts],
     aliases: Mapping[str, str],
     edges: int,

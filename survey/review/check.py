@@ -8,7 +8,7 @@ graph cannot live with; warnings are likely mistakes; info is worth a look.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +33,6 @@ from survey.identifiers import (
 )
 from survey.ingest.edges import field_lines
 from survey.sources.bibtex import VERBATIM_FIELDS, has_raw_percent, parse_year, raw_field_values
-from survey.sources.citations import read_citations
 from survey.sources.indexes.records import arxiv_of_doi
 from survey.textnorm import normalize_name, normalize_title
 from survey.vocab import INDEX_ORIGINS, SectionFlag, Severity, index_label
@@ -414,81 +413,107 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
 
 
 def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
-    found = _uncited(papers, edges)
+    """Papers no edge touches, edges to a much younger paper, citation cycles, and names
+    of the citations files and cites fields that are no paper."""
+    keys = {p.key.lower() for p in papers}
+    aliases = {normalize_name(a) for a in papers_db.alias_names(session)}
+
+    def is_paper(name: str) -> bool:
+        return name.lower() in keys or normalize_name(name) in aliases
+
+    return [
+        *_uncited(papers, edges),
+        *_younger_citations(papers, edges),
+        *_cycles(papers, edges),
+        *_missing_citation_files(session),
+        *_unknown_papers(session, is_paper),
+        *_dangling_cites(session, is_paper),
+    ]
+
+
+def _younger_citations(papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
+    """Edges the build flagged suspect: the cited paper is more than a year younger."""
     by_key = {p.key: p for p in papers}
-    for edge in edges:
-        if edge.suspect:
-            citing, cited = by_key[edge.citing], by_key[edge.cited]
-            found.append(
-                _found(
-                    WARNING,
-                    "younger-citation",
-                    edge.citing,
-                    edge.file,
-                    edge.line,
-                    f"{edge.citing} ({citing.year}) cites {edge.cited} "
-                    f"({cited.year}), more than a year younger"
-                    + (
-                        f" (origin {edge.origin}: {edge.evidence})"
-                        if edge.origin in INDEX_ORIGINS
-                        else ""
-                    ),
-                    "check the edge; cite the preprint if that is what was read",
-                )
-            )
+    return [
+        _found(
+            WARNING,
+            "younger-citation",
+            edge.citing,
+            edge.file,
+            edge.line,
+            f"{edge.citing} ({by_key[edge.citing].year}) cites {edge.cited} "
+            f"({by_key[edge.cited].year}), more than a year younger"
+            + (f" (origin {edge.origin}: {edge.evidence})" if edge.origin in INDEX_ORIGINS else ""),
+            "check the edge; cite the preprint if that is what was read",
+        )
+        for edge in edges
+        if edge.suspect
+    ]
+
+
+def _cycles(papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
+    """Each citation cycle, with where each of its edges comes from."""
     graph = g.citation_graph(
         [(p.key, {}) for p in papers], [(e.citing, e.cited, {}) for e in edges]
     )
+    found: list[Diagnostic] = []
     for cycle in g.find_cycles(graph):
         message, fix = cdb.describe_cycle(cycle, [e for e in edges if e.citing in cycle])
         found.append(_found(ERROR, "citation-cycle", cycle[0], None, None, message, fix))
-    keys = {p.key.lower() for p in papers}
-    aliases = {normalize_name(a) for a in papers_db.alias_names(session)}
-    for path in sources_db.citation_file_locations(session):
-        if not Path(path).is_file():
-            found.append(
-                _found(
-                    WARNING,
-                    "missing-file",
-                    None,
-                    path,
-                    None,
-                    f"citations file {path} was loaded before but is not there now, so "
-                    "its edges were not checked",
-                    "restore the file, or run survey sources forget with its name",
-                )
-            )
-            continue
-        lines, _ = read_citations(Path(path))
-        for line in lines:
-            for name in (line.citing, line.cited):
-                if name.lower() not in keys and normalize_name(name) not in aliases:
-                    found.append(
-                        _found(
-                            ERROR,
-                            "unknown-paper",
-                            name,
-                            path,
-                            line.line,
-                            f"edge names {name!r}, which is no paper",
-                            "fix the key, or add the paper to a .bib file",
-                        )
-                    )
-    for edge_line in field_lines(session):
-        cited_name = edge_line.cited
-        if cited_name.lower() not in keys and normalize_name(cited_name) not in aliases:
-            found.append(
-                _found(
-                    WARNING,
-                    "dangling-cite",
-                    edge_line.citing,
-                    edge_line.file,
-                    edge_line.line,
-                    f"its cites field names {cited_name!r}, which is no paper",
-                    "fix the key in the cites field, or add the cited paper to a .bib file",
-                )
-            )
     return found
+
+
+def _missing_citation_files(session: Session) -> list[Diagnostic]:
+    """Citations files loaded before that are not there now."""
+    return [
+        _found(
+            WARNING,
+            "missing-file",
+            None,
+            path,
+            None,
+            f"citations file {path} was loaded before but is not there now: its edges "
+            "are those the last build read from it",
+            "restore the file, or run survey sources forget with its name",
+        )
+        for path in sources_db.citation_file_locations(session)
+        if not Path(path).is_file()
+    ]
+
+
+def _unknown_papers(session: Session, is_paper: Callable[[str], bool]) -> list[Diagnostic]:
+    """Names of the citations files' edges that named no paper when the build read them
+    (as it recorded them) and still name none."""
+    return [
+        _found(
+            ERROR,
+            "unknown-paper",
+            name,
+            path,
+            line,
+            f"edge names {name!r}, which is no paper",
+            "fix the key, or add the paper to a .bib file",
+        )
+        for path, line, name in cdb.unknown_edge_names(session)
+        if not is_paper(name)
+    ]
+
+
+def _dangling_cites(session: Session, is_paper: Callable[[str], bool]) -> list[Diagnostic]:
+    """Keys of the stored entries' cites fields that name no paper."""
+    return [
+        _found(
+            WARNING,
+            "dangling-cite",
+            edge_line.citing,
+            edge_line.file,
+            edge_line.line,
+            f"its cites field names {edge_line.cited!r}, which is no paper",
+            "fix the key in the cites field, or add the cited paper to a .bib file",
+        )
+        for edge_line in field_lines(session)
+        if not is_paper(edge_line.cited)
+    ]
 
 
 def _uncited(papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
