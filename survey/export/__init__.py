@@ -67,17 +67,28 @@ def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[str]]:
     path = path.expanduser()
     if path.is_dir():
         raise SurveyError(f"cannot write {path}: it is a folder")
-    if writes_in_place(path):
-        stream = _open_in_place(path, mode)
-        try:
-            with stream:
-                yield stream
-        except OSError as exc:
-            raise _write_failed(path, exc, kept=False) from exc
-        return
+    written = _written_in_place(path, mode) if writes_in_place(path) else _replaced(path, mode)
+    with written as stream:
+        yield stream
+
+
+@contextmanager
+def _written_in_place(path: Path, mode: str) -> Iterator[IO[str]]:
+    """A device, FIFO or socket, opened and written directly."""
+    stream = _open_in_place(path, mode)
+    try:
+        with stream:
+            yield stream
+    except OSError as exc:
+        raise _write_failed(path, exc, kept=False) from exc
+
+
+@contextmanager
+def _replaced(path: Path, mode: str) -> Iterator[IO[str]]:
+    """A temporary file beside `path` that is renamed onto it when the block succeeds (a
+    symlink to a regular file keeps the link: the file it names is replaced)."""
     import tempfile  # here, not at the top: the CLI's start-up imports this package
 
-    # A symlink to a regular file: replace the file it names and keep the link.
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
