@@ -98,8 +98,18 @@ def export_data(
         )
         if found_clusters is not None:
             papers[-1]["cluster"] = found_clusters.get(paper.citekey)
-    kept = {p["key"] for p in papers}
-    edges: list[ExportEdge] = [
+    return {
+        "within": path,
+        "papers": papers,
+        "edges": _edges_among(session, {p["key"] for p in papers}),
+        "sections": order,
+        "colour_level": colour_by_level(papers, order),
+    }
+
+
+def _edges_among(session: Session, kept: set[str]) -> list[ExportEdge]:
+    """The citation edges whose two papers are both `kept`, sorted citing, cited, origin."""
+    return [
         {
             "citing": e.citing,
             "cited": e.cited,
@@ -111,14 +121,6 @@ def export_data(
         for e in cdb.edges(session)
         if e.citing in kept and e.cited in kept
     ]
-    level = colour_by_level(papers, order)
-    return {
-        "within": path,
-        "papers": papers,
-        "edges": edges,
-        "sections": order,
-        "colour_level": level,
-    }
 
 
 def colour_level(first_sections: Sequence[str]) -> int:
