@@ -219,13 +219,72 @@ def clusters(
     found = structure(session, ids)
     membership = detect(found, resolution)
     order, placed = level_sections(session, found, depth, path)
+    column = {p: i for i, p in enumerate(order)}
+    members = _members(membership)
+    table = _contingency(membership, placed, column, len(members))
+    # (cluster, section column) of each clustered paper filed at the level.
+    both = [
+        (cluster, column[placed[i][0]])
+        for i, cluster in enumerate(membership)
+        if cluster is not None and placed[i]
+    ]
+    return {
+        "within": path,
+        "level": depth,
+        "resolution": resolution,
+        "papers": found.size,
+        "citations": found.citations,
+        "clustered": sum(len(g) for g in members),
+        "weights": dict(WEIGHTS),
+        "clusters": _cluster_rows(session, found, members, table, order),
+        "sections": order,
+        "contingency": table,
+        "agreement": textstats.adjusted_mutual_information(
+            [c for c, _ in both], [s for _, s in both]
+        )
+        if both
+        else None,
+        "compared": len(both),
+    }
+
+
+def _members(membership: Sequence[int | None]) -> list[list[int]]:
+    """The paper indices of each cluster, by cluster number."""
     count = 1 + max((c for c in membership if c is not None), default=-1)
     members: list[list[int]] = [[] for _ in range(count)]
     for index, cluster in enumerate(membership):
         if cluster is not None:
             members[cluster].append(index)
+    return members
+
+
+def _contingency(
+    membership: Sequence[int | None],
+    placed: Sequence[Sequence[str]],
+    column: dict[str, int],
+    count: int,
+) -> list[list[int]]:
+    """Papers per cluster (rows) and section (columns); a paper in two sections counts
+    in both."""
+    table = [[0] * len(column) for _ in range(count)]
+    for index, cluster in enumerate(membership):
+        if cluster is not None:
+            for section in placed[index]:
+                table[cluster][column[section]] += 1
+    return table
+
+
+def _cluster_rows(
+    session: Session,
+    found: Structure,
+    members: list[list[int]],
+    table: list[list[int]],
+    order: list[str],
+) -> list[Cluster]:
+    """Each cluster's size, label (its distinctive words), most cited papers and
+    sections."""
     cited_by = np.asarray(found.cites.sum(axis=0)).ravel().astype(np.int64)
-    texts = papers_db.paper_texts(session, found.ids) if count else {}
+    texts = papers_db.paper_texts(session, found.ids) if members else {}
     words = textstats.distinctive_words(
         ["\n".join(texts[found.ids[i]] for i in group) for group in members], LABEL_WORDS
     )
@@ -233,12 +292,6 @@ def clusters(
         sorted(group, key=lambda i: (-cited_by[i], found.keys[i]))[:TOP_PAPERS] for group in members
     ]
     briefs = papers_db.briefs(session, {found.ids[i] for top in tops for i in top})
-    column = {p: i for i, p in enumerate(order)}
-    table = [[0] * len(order) for _ in range(count)]
-    for index, cluster in enumerate(membership):
-        if cluster is not None:
-            for section in placed[index]:
-                table[cluster][column[section]] += 1
     rows: list[Cluster] = []
     for cluster, group in enumerate(members):
         top_papers: list[ClusterPaper] = [
@@ -253,29 +306,7 @@ def clusters(
                 "sections": {order[j]: n for j, n in enumerate(table[cluster]) if n},
             }
         )
-    both = [
-        (cluster, column[placed[i][0]])
-        for i, cluster in enumerate(membership)
-        if cluster is not None and placed[i]
-    ]
-    return {
-        "within": path,
-        "level": depth,
-        "resolution": resolution,
-        "papers": found.size,
-        "citations": found.citations,
-        "clustered": sum(len(g) for g in members),
-        "weights": dict(WEIGHTS),
-        "clusters": rows,
-        "sections": order,
-        "contingency": table,
-        "agreement": textstats.adjusted_mutual_information(
-            [c for c, _ in both], [s for _, s in both]
-        )
-        if both
-        else None,
-        "compared": len(both),
-    }
+    return rows
 
 
 def paper_clusters(
