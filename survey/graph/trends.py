@@ -158,17 +158,25 @@ def bursts(
             + (d - r) * math.log(1 - p)
         )
 
-    # Viterbi over states 0 (base) and 1 (burst).
-    best = [cost(p0, years[0]), cost(p1, years[0]) + enter]
+    base = [cost(p0, year) for year in years]
+    burst = [cost(p1, year) for year in years]
+    states = _cheapest_states(base, burst, enter)
+    return _burst_runs(years, states, base, burst)
+
+
+def _cheapest_states(base: list[float], burst: list[float], enter: float) -> list[int]:
+    """Viterbi over states 0 (base) and 1 (burst): the cheapest state of each year, given
+    each year's cost in either state and the cost of entering the burst state."""
+    best = [base[0], burst[0] + enter]
     back: list[list[int]] = []
-    for year in years[1:]:
+    for base_cost, burst_cost in zip(base[1:], burst[1:], strict=True):
         stay0, from1 = best[0], best[1]
         to1_from0, stay1 = best[0] + enter, best[1]
         choice0 = 0 if stay0 <= from1 else 1
         choice1 = 0 if to1_from0 < stay1 else 1
         best = [
-            min(stay0, from1) + cost(p0, year),
-            min(to1_from0, stay1) + cost(p1, year),
+            min(stay0, from1) + base_cost,
+            min(to1_from0, stay1) + burst_cost,
         ]
         back.append([choice0, choice1])
     state = 0 if best[0] <= best[1] else 1
@@ -177,7 +185,14 @@ def bursts(
         state = choices[state]
         states.append(state)
     states.reverse()
+    return states
 
+
+def _burst_runs(
+    years: list[int], states: list[int], base: list[float], burst: list[float]
+) -> list[Burst]:
+    """Each run of years in the burst state, weighed by how much cheaper the burst state
+    makes them."""
     found = []
     index = 0
     while index < len(years):
@@ -185,7 +200,7 @@ def bursts(
             end = index
             while end + 1 < len(years) and states[end + 1] == 1:
                 end += 1
-            weight = sum(cost(p0, years[i]) - cost(p1, years[i]) for i in range(index, end + 1))
+            weight = sum(base[i] - burst[i] for i in range(index, end + 1))
             found.append(Burst(years[index], years[end], round(weight, 3)))
             index = end + 1
         else:
