@@ -70,8 +70,25 @@ def render_markdown(
     graph_page: str | None = None,
 ) -> str:
     lines: list[str] = []
+    _title(lines, report)
+    _overview(lines, report, graph_page)
+    _taxonomy(lines, report["sections"])
+    _trends(lines, report["trend"], charts or [])
+    _influence(lines, report)
+    if report["disagreement"] is not None:
+        _disagreement(lines, report["disagreement"])
+    _gaps(lines, report["gaps"])
     add = lines.append
-    overview = report["overview"]
+    add("## References")
+    add("")
+    add("::: {#refs}")
+    add(":::")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _title(lines: list[str], report: Report) -> None:
+    """The survey's title and description, and the section a report of one covers."""
+    add = lines.append
     add(f"# {md(report['title'])}")
     add("")
     if report["description"]:
@@ -81,6 +98,11 @@ def render_markdown(
         add(f"This report covers the section `{report['within']}` only.")
         add("")
 
+
+def _overview(lines: list[str], report: Report, graph_page: str | None) -> None:
+    """The counts, the link to the graph page, the indexes' coverage and the venues."""
+    add = lines.append
+    overview = report["overview"]
     add("## Overview")
     add("")
     span = (
@@ -108,6 +130,9 @@ def render_markdown(
             add(f"| {md(venue)} | {count} |")
         add("")
 
+
+def _taxonomy(lines: list[str], sections: list[ReportSection]) -> None:
+    add = lines.append
     add("## Taxonomy")
     add("")
     add(
@@ -115,20 +140,8 @@ def render_markdown(
         "named in the notes."
     )
     add("")
-    for section in report["sections"]:
+    for section in sections:
         _section(lines, section)
-
-    _trends(lines, report["trend"], charts or [])
-    _influence(lines, report)
-    if report["disagreement"] is not None:
-        _disagreement(lines, report["disagreement"])
-    _gaps(lines, report["gaps"])
-
-    add("## References")
-    add("")
-    add("::: {#refs}")
-    add(":::")
-    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 # What a section's flag adds after its path.
