@@ -253,69 +253,11 @@ def suggest(
     """Misfiled and unfiled papers, split and merged sections (see the module's rule)."""
     path, depth, found, order, placed, full = _prepare(session, within, level)
     scorer = Scorer(found, order, placed, full)
-    scores = scorer.scores()
-    direct = scorer.direct_counts()
-    support = scores.sum(axis=1) if order else np.zeros(found.size)
-    best = scores.argmax(axis=1) if order else np.zeros(found.size, dtype=np.int64)
-    titles = {}
-    suggestions: list[PaperSuggestion] = []
-    candidates: list[tuple[str, int, int]] = []
-    column = {p: i for i, p in enumerate(order)}
-    # Only papers whose best section is none of their own can be listed: counted here
-    # for all at once, and the rule below applied to the rest one by one.
-    scored = support > 0
-    filed = np.zeros(found.size, dtype=bool)
-    agrees = np.zeros(found.size, dtype=bool)
-    if order:
-        own_columns = scorer.membership.tocsr()
-        filed = np.diff(own_columns.indptr) > 0
-        agrees = np.asarray(own_columns[np.arange(found.size), best]).ravel() > 0
-    compared = int(np.count_nonzero(scored & filed))
-    agreeing = int(np.count_nonzero(scored & filed & agrees))
-    for found_index in np.flatnonzero(scored & ~agrees):
-        index = int(found_index)
-        top = float(scores[index, best[index]])
-        confidence = top / float(support[index])
-        own = [column[s] for s in placed[index]]
-        if own:
-            own_share = float(scores[index, own].sum()) / float(support[index])
-            pointing = int(direct[index, best[index]])
-            if (
-                confidence >= MISFILED_CONFIDENCE
-                and own_share <= OWN_SHARE
-                and top >= MIN_SCORE
-                and pointing >= MIN_CITING
-            ):
-                candidates.append(("misfiled", index, int(best[index])))
-        elif not full[index] and confidence >= UNFILED_CONFIDENCE:
-            candidates.append(("unfiled", index, int(best[index])))
-    if candidates:
-        titles = papers_db.briefs(session, {found.ids[i] for _, i, _ in candidates})
-    for kind, index, section in candidates:
-        target = scorer.descend(index, order[section])
-        suggestions.append(
-            {
-                "kind": kind,
-                "citekey": found.keys[index],
-                "title": titles[found.ids[index]]["title"],
-                "sections": sorted(full[index]),
-                "suggested": target,
-                "confidence": round(float(scores[index, section] / support[index]), 3),
-                "score": round(float(scores[index, section]), 3),
-                "support": round(float(support[index]), 3),
-                "why": scorer.why(index, order[section]),
-            }
-        )
-    suggestions.sort(key=lambda s: (s["kind"], -s["confidence"], s["citekey"]))
-    membership: list[int | None] = (
-        cl.detect(found, resolution) if found.citations else [None] * found.size
-    )
-    findings = _section_findings(order, placed, membership, found.keys)
-    both = [
-        (c, column[p[0]]) for c, p in zip(membership, placed, strict=True) if c is not None and p
-    ]
-    from survey.graph.textstats import adjusted_mutual_information
-
+    scored = _Scores.of(scorer)
+    compared, agreeing, listable = _agreement_counts(scorer, scored)
+    candidates = _candidates(scored, listable, placed, full, order)
+    suggestions = _paper_suggestions(session, scorer, scored, candidates)
+    findings, agreement = _sections_and_clusters(found, order, placed, resolution)
     return Suggestions(
         level=depth,
         within=path,
@@ -323,12 +265,132 @@ def suggest(
         citations=found.citations,
         papers_compared=compared,
         agreeing=agreeing,
-        agreement=adjusted_mutual_information([c for c, _ in both], [s for _, s in both])
-        if both
-        else None,
+        agreement=agreement,
         suggestions=suggestions,
         sections=findings,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Scores:
+    """Every paper's score by section, its neighbours by direct citation by section, the
+    sum of its scores (its support) and its best section's column."""
+
+    scores: np.ndarray
+    direct: np.ndarray
+    support: np.ndarray
+    best: np.ndarray
+
+    @classmethod
+    def of(cls, scorer: Scorer) -> _Scores:
+        scores = scorer.scores()
+        size = scorer.found.size
+        return cls(
+            scores,
+            scorer.direct_counts(),
+            scores.sum(axis=1) if scorer.order else np.zeros(size),
+            scores.argmax(axis=1) if scorer.order else np.zeros(size, dtype=np.int64),
+        )
+
+
+def _agreement_counts(scorer: Scorer, scored: _Scores) -> tuple[int, int, np.ndarray]:
+    """Papers filed at the level with a neighbourhood, those of them whose best section is
+    one of their own, and the mask of the papers whose best section is none of their own
+    (only they can be listed: counted here for all at once, and the rule applied to the
+    rest one by one)."""
+    size = scorer.found.size
+    has_score = scored.support > 0
+    filed = np.zeros(size, dtype=bool)
+    agrees = np.zeros(size, dtype=bool)
+    if scorer.order:
+        own_columns = scorer.membership.tocsr()
+        filed = np.diff(own_columns.indptr) > 0
+        agrees = np.asarray(own_columns[np.arange(size), scored.best]).ravel() > 0
+    compared = int(np.count_nonzero(has_score & filed))
+    agreeing = int(np.count_nonzero(has_score & filed & agrees))
+    return compared, agreeing, has_score & ~agrees
+
+
+def _candidates(
+    scored: _Scores,
+    listable: np.ndarray,
+    placed: list[list[str]],
+    full: list[list[str]],
+    order: list[str],
+) -> list[tuple[str, int, int]]:
+    """(misfiled or unfiled, paper index, suggested section's column) of each listable
+    paper the rule suggests moving or filing."""
+    column = {p: i for i, p in enumerate(order)}
+    candidates: list[tuple[str, int, int]] = []
+    for found_index in np.flatnonzero(listable):
+        index = int(found_index)
+        best = int(scored.best[index])
+        top = float(scored.scores[index, best])
+        confidence = top / float(scored.support[index])
+        own = [column[s] for s in placed[index]]
+        if own:
+            own_share = float(scored.scores[index, own].sum()) / float(scored.support[index])
+            pointing = int(scored.direct[index, best])
+            if (
+                confidence >= MISFILED_CONFIDENCE
+                and own_share <= OWN_SHARE
+                and top >= MIN_SCORE
+                and pointing >= MIN_CITING
+            ):
+                candidates.append(("misfiled", index, best))
+        elif not full[index] and confidence >= UNFILED_CONFIDENCE:
+            candidates.append(("unfiled", index, best))
+    return candidates
+
+
+def _paper_suggestions(
+    session: Session, scorer: Scorer, scored: _Scores, candidates: list[tuple[str, int, int]]
+) -> list[PaperSuggestion]:
+    """Each candidate with its title, the subsection its neighbours point to, its scores
+    and the neighbours that decide it; misfiled first, then by confidence."""
+    found, order = scorer.found, scorer.order
+    titles = (
+        papers_db.briefs(session, {found.ids[i] for _, i, _ in candidates}) if candidates else {}
+    )
+    suggestions: list[PaperSuggestion] = []
+    for kind, index, section in candidates:
+        score, support = scored.scores[index, section], scored.support[index]
+        suggestions.append(
+            {
+                "kind": kind,
+                "citekey": found.keys[index],
+                "title": titles[found.ids[index]]["title"],
+                "sections": sorted(scorer.full[index]),
+                "suggested": scorer.descend(index, order[section]),
+                "confidence": round(float(score / support), 3),
+                "score": round(float(score), 3),
+                "support": round(float(support), 3),
+                "why": scorer.why(index, order[section]),
+            }
+        )
+    suggestions.sort(key=lambda s: (s["kind"], -s["confidence"], s["citekey"]))
+    return suggestions
+
+
+def _sections_and_clusters(
+    found: cl.Structure, order: list[str], placed: list[list[str]], resolution: float
+) -> tuple[list[SectionFinding], float | None]:
+    """Sections to split or merge by the clusters of the citation graph, and how far the
+    clusters agree with the sections (adjusted mutual information; None without a paper
+    both clustered and filed)."""
+    from survey.graph.textstats import adjusted_mutual_information
+
+    membership: list[int | None] = (
+        cl.detect(found, resolution) if found.citations else [None] * found.size
+    )
+    findings = _section_findings(order, placed, membership, found.keys)
+    column = {p: i for i, p in enumerate(order)}
+    both = [
+        (c, column[p[0]]) for c, p in zip(membership, placed, strict=True) if c is not None and p
+    ]
+    if not both:
+        return findings, None
+    return findings, adjusted_mutual_information([c for c, _ in both], [s for _, s in both])
 
 
 def _section_findings(
