@@ -129,26 +129,10 @@ def build_survey(
     or alias keys that name no paper.
     """
     manifest = read_manifest(folder, allow_outside)
-    notes_file = notes_path or manifest.notes
-    # Markdown notes whose text and manifest are those of the last build are not parsed
-    # again unless the papers changed too (see _built_notes).
-    inputs = _notes_inputs(manifest, notes_file)
-    built = _built_notes(session, inputs)
-    notes: Notes | None = None
-    if built is None:
-        notes, notes_size = _read_notes(manifest, notes_file)
-        notes_title = notes.title
-    else:
-        notes_title, notes_size = str(built["title"]), _count(built["size"])
+    notes = _NotesRead.start(session, manifest, notes_path or manifest.notes)
     if not manifest.title:
-        manifest.title = notes_title or manifest.folder.resolve().name
-    survey_id = manifest.survey_id or slugify(manifest.title)
-    if replace:
-        bulk.clear_database(session)
-    else:
-        _check_same_survey(session, manifest, survey_id)
-    settings_db.set_setting(session, SURVEY_ID, survey_id)
-    settings_db.set_setting(session, SURVEY_MANIFEST, remembered_path(session, manifest.path))
+        manifest.title = notes.title or manifest.folder.resolve().name
+    _claim_database(session, manifest, replace=replace)
     load = load_bib_files(
         session,
         [survey_file(manifest.folder, path) for path in manifest.bibliography],
@@ -161,24 +145,8 @@ def build_survey(
         return report
 
     facts = papers_db.paper_facts(session)
-    keys = {f.citekey.lower() for f in facts}
-    _check_manifest_keys(manifest, keys)
-
-    source_id: int | None = None
-    notes_name = str(notes_file or manifest.path)
-    if notes_file is not None:
-        notes_ref = survey_file(manifest.folder, notes_file)
-        source_id = attach_source(session, notes_ref, SourceKind.NOTES, "", notes_size).id
-    fingerprint = _notes_fingerprint(session, inputs, facts, source_id)
-    if built is not None and fingerprint and built["fingerprint"] == fingerprint:
-        _report_built_notes(session, report, built, notes_name)
-    else:
-        if notes is None:
-            notes, notes_size = _read_notes(manifest, notes_file)
-        before = len(report.diagnostics)
-        _build_notes(session, manifest, notes, facts, source_id, notes_name, report)
-        found = report.diagnostics[before:]
-        _remember_notes(session, report, inputs, notes, notes_size, facts, source_id, found)
+    _check_manifest_keys(manifest, {f.citekey.lower() for f in facts})
+    _notes_into_database(session, manifest, notes, facts, report)
     _load_citations(session, manifest, facts, report)
     settings_db.set_setting(session, "survey.title", manifest.title)
     settings_db.set_setting(session, "survey.description", manifest.description)
@@ -189,6 +157,71 @@ def build_survey(
     report.manual_tags = sum(c.manual for c in tx.tag_counts(session).values())
     session.flush()
     return report
+
+
+@dataclass(slots=True)
+class _NotesRead:
+    """A build's notes file as far as it is known before the papers load: the digest of
+    its inputs, and either what the last build recorded of the same inputs (`built`) or
+    the notes parsed now (`notes`)."""
+
+    file: Path | None
+    inputs: str
+    built: dict[str, object] | None
+    notes: Notes | None
+    size: int
+    title: str
+
+    @classmethod
+    def start(cls, session: Session, manifest: Manifest, notes_file: Path | None) -> _NotesRead:
+        # Markdown notes whose text and manifest are those of the last build are not
+        # parsed again unless the papers changed too (see _built_notes).
+        inputs = _notes_inputs(manifest, notes_file)
+        built = _built_notes(session, inputs)
+        if built is None:
+            notes, size = _read_notes(manifest, notes_file)
+            return cls(notes_file, inputs, None, notes, size, notes.title)
+        return cls(notes_file, inputs, built, None, _count(built["size"]), str(built["title"]))
+
+
+def _claim_database(session: Session, manifest: Manifest, *, replace: bool) -> None:
+    """Name the database's survey after the manifest: one survey per database, so another
+    survey is refused unless `replace`, which empties the database first."""
+    survey_id = manifest.survey_id or slugify(manifest.title)
+    if replace:
+        bulk.clear_database(session)
+    else:
+        _check_same_survey(session, manifest, survey_id)
+    settings_db.set_setting(session, SURVEY_ID, survey_id)
+    settings_db.set_setting(session, SURVEY_MANIFEST, remembered_path(session, manifest.path))
+
+
+def _notes_into_database(
+    session: Session,
+    manifest: Manifest,
+    read: _NotesRead,
+    facts: Sequence[papers_db.PaperFacts],
+    report: BuildReport,
+) -> None:
+    """Sections, mentions and tags from the notes: kept as the last build wrote them when
+    neither the notes nor the papers changed since, built again otherwise."""
+    source_id: int | None = None
+    notes_name = str(read.file or manifest.path)
+    if read.file is not None:
+        notes_ref = survey_file(manifest.folder, read.file)
+        source_id = attach_source(session, notes_ref, SourceKind.NOTES, "", read.size).id
+    fingerprint = _notes_fingerprint(session, read.inputs, facts, source_id)
+    if read.built is not None and fingerprint and read.built["fingerprint"] == fingerprint:
+        _report_built_notes(session, report, read.built, notes_name)
+        return
+    if read.notes is None:
+        notes, size = _read_notes(manifest, read.file)
+    else:
+        notes, size = read.notes, read.size
+    before = len(report.diagnostics)
+    _build_notes(session, manifest, notes, facts, source_id, notes_name, report)
+    found = report.diagnostics[before:]
+    _remember_notes(session, report, read.inputs, notes, size, facts, source_id, found)
 
 
 def _count(value: object) -> int:
