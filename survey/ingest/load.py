@@ -150,28 +150,8 @@ def load_bib_files(
     """
     report = LoadReport()
     run = _Run(session, report, progress, empty=not papers_db.has_papers(session))
-    inputs: list[_Input] = []
     savepoint = session.begin_nested()
-    files: list[tuple[FileRef, str, str, int, str, FileResult]] = []
-    for given in paths:
-        ref = given if isinstance(given, FileRef) else bare_file(given)
-        what = NAMES[EXTENSIONS.get(ref.path.suffix.lower(), BIBTEX)]
-        text, sha256, size, diagnostics = read_bib_file(ref.path, what)
-        result = FileResult(ref.display, ref.short_name)
-        report.files.append(result)
-        report.diagnostics.extend(diagnostics)
-        files.append((ref, text, sha256, size, detect_format(ref.path, text), result))
-    shared = _share_between_files(run, [(f[0].display, f[1]) for f in files if f[4] == BIBTEX])
-    for ref, text, sha256, size, kind, result in files:
-        if shared and kind == BIBTEX:
-            # What the other files define is part of this file's content: editing a macro
-            # in one file reloads the files that may use it.
-            sha256 = hashlib.sha256(f"{sha256}\x00{shared}".encode()).hexdigest()
-        item = _Input(ref, ref.display, text, sha256, size, result, kind=kind)
-        if _read_now(run, item):
-            inputs.append(item)
-    files.clear()
-
+    inputs = _inputs_to_read(run, paths)
     with gc_paused():
         for item in inputs:
             _load_file(run, item, workers or parser_workers())
@@ -193,6 +173,32 @@ def load_bib_files(
     else:
         savepoint.commit()
     return report
+
+
+def _inputs_to_read(run: _Run, paths: Iterable[Path | FileRef]) -> list[_Input]:
+    """Read every file (each listed in the report, with its problems reading it) and keep
+    those that changed since they were last loaded."""
+    report = run.report
+    files: list[tuple[FileRef, str, str, int, str, FileResult]] = []
+    for given in paths:
+        ref = given if isinstance(given, FileRef) else bare_file(given)
+        what = NAMES[EXTENSIONS.get(ref.path.suffix.lower(), BIBTEX)]
+        text, sha256, size, diagnostics = read_bib_file(ref.path, what)
+        result = FileResult(ref.display, ref.short_name)
+        report.files.append(result)
+        report.diagnostics.extend(diagnostics)
+        files.append((ref, text, sha256, size, detect_format(ref.path, text), result))
+    shared = _share_between_files(run, [(f[0].display, f[1]) for f in files if f[4] == BIBTEX])
+    inputs: list[_Input] = []
+    for ref, text, sha256, size, kind, result in files:
+        if shared and kind == BIBTEX:
+            # What the other files define is part of this file's content: editing a macro
+            # in one file reloads the files that may use it.
+            sha256 = hashlib.sha256(f"{sha256}\x00{shared}".encode()).hexdigest()
+        item = _Input(ref, ref.display, text, sha256, size, result, kind=kind)
+        if _read_now(run, item):
+            inputs.append(item)
+    return inputs
 
 
 def _load_file(run: _Run, item: _Input, workers: int) -> None:
