@@ -179,7 +179,7 @@ def child(kind: str, db: Path) -> dict[str, object]:
         # cost, whatever the size of the survey; measured apart).
         start = time.perf_counter()
         import igraph  # noqa: F401
-        import sklearn.feature_extraction.text
+        import sklearn.feature_extraction.text  # noqa: F401
         import sklearn.metrics  # noqa: F401
 
         from survey.db import open_database, session_scope
