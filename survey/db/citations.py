@@ -1,5 +1,6 @@
 """Citation edges in the database: stored, read as rows or as the graph of a set of
-papers, the `cites` fields they come from, and lineage as a walk in SQL (db layer).
+papers, the `cites` fields they come from, the citations files' names that named no
+paper, and lineage as a walk in SQL (db layer).
 
 The walk goes one generation per `INSERT … SELECT` into an indexed temporary table of
 the papers reached so far, skipping those already there: each paper is visited once,
