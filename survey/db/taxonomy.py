@@ -344,3 +344,12 @@ def tree(session: Session) -> list[TreeNode]:
 
     tops = sorted(children.get(None, []), key=lambda n: (n.source_id or 0, n.position, n.path))
     return [build(n) for n in tops]
+
+
+def section_scope(session: Session, within: str | None) -> tuple[str | None, set[int] | None]:
+    """The section `within` names (its path) and the ids of its subtree's papers; (None,
+    None) for every paper."""
+    if within is None:
+        return None, None
+    node = find_node(session, within)
+    return node.path, subtree_paper_ids(session, node.path)

@@ -18,7 +18,7 @@ from survey.db import citations as cdb
 from survey.db import papers as papers_db
 from survey.db import taxonomy as tx
 from survey.graph import network as g
-from survey.graph.analysis import paper_graph, section_scope
+from survey.graph.analysis import paper_graph
 from survey.shapes import ExportData, ExportEdge, ExportPaper
 
 # One colour per section of the colour level (colour_level), in the notes' order (Tableau
@@ -51,7 +51,7 @@ def export_data(
     papers kept (survey.graph.clusters; None for a paper without links). Without
     `influence` (for a format that writes none) the citation graph and PageRank are not
     computed and every paper's citations and pagerank are 0."""
-    path, ids = section_scope(session, within)
+    path, ids = tx.section_scope(session, within)
     found_clusters = None
     if clusters:
         from survey.graph.clusters import paper_clusters  # scipy and igraph: only when asked

@@ -30,15 +30,6 @@ from survey.shapes import (
 )
 
 
-def section_scope(session: Session, within: str | None) -> tuple[str | None, set[int] | None]:
-    """The section `within` names (its path) and the ids of its subtree's papers; (None,
-    None) for every paper."""
-    if within is None:
-        return None, None
-    node = tx.find_node(session, within)
-    return node.path, tx.subtree_paper_ids(session, node.path)
-
-
 def paper_graph(session: Session, ids: set[int] | None = None) -> tuple[nx.DiGraph, dict[int, str]]:
     """The citation graph of `ids` (default: every paper), nodes keyed by citekey."""
     paper_rows, edge_rows = cdb.graph_rows(session, ids)
@@ -81,7 +72,7 @@ def paths(
 
 def main_path(session: Session, within: str | None = None) -> MainPath:
     """The global main path (SPC weights) of the papers of a section, or of all papers."""
-    path, ids = section_scope(session, within)
+    path, ids = tx.section_scope(session, within)
     graph, keys = paper_graph(session, ids)
     cycles = g.find_cycles(graph)
     if cycles:
@@ -116,7 +107,7 @@ def top(
     listing only the papers of a section with `within`."""
     if metric not in ("citations", "pagerank"):
         raise SurveyError(f"unknown metric {metric!r}", "use citations or pagerank")
-    path, ids = section_scope(session, within)
+    path, ids = tx.section_scope(session, within)
     graph, keys = paper_graph(session)
     ranked = g.influence(graph)
     if metric == "pagerank":
@@ -157,7 +148,7 @@ def trend(
     sections, bursts and venues."""
     if level < 1:
         raise SurveyError("--level must be at least 1")
-    path, _ = section_scope(session, within)
+    path, _ = tx.section_scope(session, within)
     placements = [
         trends.Placement(node_path, key, year) for node_path, key, year in tx.placements(session)
     ]

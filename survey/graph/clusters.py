@@ -195,13 +195,6 @@ def level_sections(
     return order, placed
 
 
-def scope(session: Session, within: str | None) -> tuple[str | None, set[int] | None]:
-    if within is None:
-        return None, None
-    node = tx.find_node(session, within)
-    return node.path, tx.subtree_paper_ids(session, node.path)
-
-
 def clusters(
     session: Session,
     within: str | None = None,
@@ -212,7 +205,7 @@ def clusters(
     """The clusters of the papers (of a section, with `within`): each with its size,
     most cited papers and distinctive words, and a contingency table and adjusted mutual
     information against the sections at `level` (default: the level below `within`)."""
-    path, ids = scope(session, within)
+    path, ids = tx.section_scope(session, within)
     depth = default_level(path) if level is None else level
     if depth < 1:
         raise SurveyError("--level must be at least 1")
@@ -313,6 +306,6 @@ def paper_clusters(
     session: Session, within: str | None = None, resolution: float = 1.0
 ) -> dict[str, int | None]:
     """Each paper's cluster by citekey (None for a paper without links)."""
-    _, ids = scope(session, within)
+    _, ids = tx.section_scope(session, within)
     found = structure(session, ids)
     return dict(zip(found.keys, detect(found, resolution), strict=True))

@@ -228,7 +228,7 @@ class Scorer:
 def _prepare(
     session: Session, within: str | None, level: int | None
 ) -> tuple[str | None, int, cl.Structure, list[str], list[list[str]], list[list[str]]]:
-    path, ids = cl.scope(session, within)
+    path, ids = tx.section_scope(session, within)
     depth = cl.default_level(path) if level is None else level
     if depth < 1:
         raise SurveyError("--level must be at least 1")
