@@ -5,7 +5,7 @@ top-level section, no citations yet: coloured by its subsections).
 Builds each survey into a temporary database, exports its page, opens it in Debian's
 headless chromium (Playwright) and takes a screenshot. Each PNG carries the survey's
 figures in a text chunk ("survey": "75 papers, 147 citations"), which
-tests/test_readme_figures.py compares with the bundled data and the pages that state them.
+tests/docs/test_readme_figures.py compares with the bundled data and the pages that state them.
 Usage: python docs/graph_png.py
 """
 

@@ -23,7 +23,9 @@ from sqlalchemy.pool import NullPool
 
 from survey.db import open_database, session_scope
 
-REPO = Path(__file__).resolve().parent.parent
+TESTS: Path = Path(__file__).resolve().parent
+REPO: Path = TESTS.parent
+FIXTURES: Path = TESTS / "fixtures"
 BUNDLED_BIB = REPO / "data" / "valse2020" / "papers.bib"
 
 

@@ -2,7 +2,7 @@
 (cli layer).
 
 `python -m survey.cli.docs` rewrites the page in place; `--check` changes nothing and
-exits 1 when the page is out of date (tests/test_docs.py runs the same comparison). The
+exits 1 when the page is out of date (tests/docs/test_docs.py runs the same comparison). The
 page has one section per command, in the page's own order (a new command is appended,
 a removed one dropped): a heading, the prose written by hand under it (kept as it is),
 and the command's `--help` output, generated.

@@ -576,7 +576,7 @@ def delete_papers(session: Session, ids: Sequence[int]) -> None:
 
 def loaded_paper_record(paper: Paper) -> LoadedPaper:
     """A paper already loaded through the ORM as plain data, for search's JSON and CSV:
-    the fields of `read_paper_record` before its sections (tests/test_startup.py checks
+    the fields of `read_paper_record` before its sections (tests/cli/test_startup.py checks
     that the two agree)."""
     return {
         "citekey": paper.citekey,

@@ -5,7 +5,7 @@ It is apart from survey.db.papers because it must stay light. The statements run
 through a `Fetch` (SQL with `:name` parameters in, rows out), so the same SQL serves a
 SQLAlchemy session on any database and a bare `sqlite3` connection: `quick_paper_record`
 answers `query show` on an up-to-date SQLite file without importing SQLAlchemy (about
-half of that command's start-up; tests/test_startup.py checks it). It answers only the
+half of that command's start-up; tests/cli/test_startup.py checks it). It answers only the
 common case, a citekey or one paper's short name, and returns None whenever the general
 path must decide (another database, a file to create or upgrade, an identifier, a title,
 an ambiguous or unknown key, any SQLite error), so every message stays the general path's.

@@ -2,7 +2,7 @@
 
 Opening a database compares its `alembic_version` with the newest revision; reading the
 scripts' `revision = ...` and `down_revision = ...` lines finds that revision without
-importing Alembic (tests/test_startup.py checks that Alembic reads the same chain).
+importing Alembic (tests/cli/test_startup.py checks that Alembic reads the same chain).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import POSTGRES
+from conftest import FIXTURES, POSTGRES
 from helpers import Cli
 from sqlalchemy import Engine
 
@@ -19,7 +19,7 @@ from survey.review.mentions import list_mentions
 from survey.sources.notes import NoteMention, parse_mention, parse_notes
 from survey.textnorm import normalize_name, normalize_title
 
-AWESOME = Path(__file__).resolve().parent / "fixtures" / "awesome"
+AWESOME = FIXTURES / "awesome"
 
 
 def mention(text: str) -> NoteMention:

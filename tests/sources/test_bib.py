@@ -161,7 +161,7 @@ def test_display_fields_are_decoded_and_raw_kept() -> None:
         ),
         pytest.param("Plato", [Person("Plato")], False, id="single_name"),
         # The cases below were split wrongly before the splitter was pinned to bibtex
-        # (tests/test_names_bibtex.py runs the same rules against the real binary).
+        # (tests/sources/test_names_bibtex.py runs the same rules against the real binary).
         pytest.param(
             "{\\relax Ch}ristopher Manning",
             [Person("Manning", "Christopher")],

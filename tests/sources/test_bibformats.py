@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import REPO, TESTS
 from helpers import Cli
 from sqlalchemy import Engine, select
 
@@ -24,8 +25,8 @@ from survey.sources.items import Item, assign_keys, person
 from survey.sources.ris import parse_ris
 from survey.vocab import Severity
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bibformats"
-BUNDLED = Path(__file__).resolve().parent.parent / "data" / "valse2020"
+FIXTURES = TESTS / "fixtures" / "bibformats"
+BUNDLED = REPO / "data" / "valse2020"
 
 # key -> entry type, first author's family name, year, venue, DOI, arXiv id
 Expected = dict[str, tuple[str, str, int, str | None, str | None, str | None]]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from conftest import REPO
 from sqlalchemy import Connection, inspect
 
 from survey.db.engine import alembic_config, create_survey_engine, current_revision, open_database
@@ -288,7 +288,7 @@ def _assert_trigram_index(connection: Connection) -> None:
 
 
 def test_every_revision_has_a_data_case() -> None:
-    versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+    versions = REPO / "migrations" / "versions"
     ids: list[str] = []
     links = {}
     for path in sorted(versions.glob("[0-9][0-9][0-9][0-9]_*.py")):
@@ -307,6 +307,6 @@ def test_every_revision_has_a_data_case() -> None:
 def test_file_numbers_follow_the_chain() -> None:
     """The files sort in the order the revisions apply: reading them top to bottom is
     reading the schema's history, and the head is the last file."""
-    versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+    versions = REPO / "migrations" / "versions"
     numbers = [p.name[:4] for p in sorted(versions.glob("[0-9][0-9][0-9][0-9]_*.py"))]
     assert numbers == [f"{n:04d}" for n in range(1, len(numbers) + 1)]

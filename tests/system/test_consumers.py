@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from conftest import REPO
+from conftest import REPO, TESTS
 from helpers import HOSTILE_KEYS, hostile_survey
 from sqlalchemy import Engine
 
@@ -31,8 +31,8 @@ from survey.ingest.folder import build_survey
 from survey.report import build_report, render_markdown
 from survey.textnorm import strip_controls
 
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
-NODE_PACKAGES = Path(__file__).resolve().parent / "consumers"
+SCHEMAS = TESTS / "schemas"
+NODE_PACKAGES = TESTS / "consumers"
 # .ci/run installs bibtexparser 1 here: it cannot share a venv with bibtexparser 2.
 BIBTEXPARSER1 = REPO / ".consumers" / "bibtexparser1"
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")

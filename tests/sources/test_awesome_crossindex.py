@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 from sqlalchemy import Engine, select
 
 from survey.db import session_scope
@@ -15,7 +16,7 @@ from survey.db.models import Paper, Tag, TaxonomyNode
 from survey.ingest.folder import build_survey
 from survey.sources.notes import parse_notes
 
-CROSSINDEX = Path(__file__).resolve().parent / "fixtures" / "awesome_crossindex"
+CROSSINDEX = FIXTURES / "awesome_crossindex"
 
 
 def tags(engine: Engine) -> dict[str, list[tuple[str, str]]]:

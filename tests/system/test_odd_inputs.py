@@ -13,11 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from helpers import Cli, durability_events
 
 from survey.export import write_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 
 BIB = """@article{lin2015bilinear,
   title = {Bilinear {CNN} Models for Fine-Grained Visual Recognition},

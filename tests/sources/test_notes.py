@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import REPO, TESTS
 
 from survey.errors import InputFileError
 from survey.sources.notes import Notes, parse_notes, read_notes_file, slugify
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notes"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "valse2020-notes.md"
+FIXTURES = TESTS / "fixtures" / "notes"
+SEED = REPO.parent / "shared" / "seed" / "valse2020-notes.md"
 
 
 def parse(name: str, slugs: dict[str, str] | None = None) -> Notes:

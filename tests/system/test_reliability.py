@@ -17,8 +17,6 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bench.generate import generate
 
 KILLS = 20

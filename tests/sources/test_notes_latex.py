@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 from helpers import Cli
 from sqlalchemy import Engine
 
@@ -17,7 +18,7 @@ from survey.ingest.folder import build_survey
 from survey.review.mentions import list_mentions
 from survey.sources.notes import Notes, load_notes
 
-LATEX = Path(__file__).resolve().parent / "fixtures" / "latex"
+LATEX = FIXTURES / "latex"
 NATBIB = LATEX / "natbib"
 BIBLATEX = LATEX / "biblatex"
 

@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from helpers import durability_events
 
 from survey.errors import SurveyError
@@ -20,7 +21,7 @@ from survey.review.mentions import add_alias
 from survey.sources import manifest_edit
 from survey.sources.manifest_edit import add_entries, edit_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 
 # Shaped like a real manifest: comments after values, a multi-line description that
 # quotes a TOML table header, tables in the user's order.

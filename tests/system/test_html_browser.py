@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import POSTGRES, REPO, _pg_database
+from conftest import FIXTURES, POSTGRES, REPO, _pg_database
 from helpers import Cli
 
 from survey.db import open_database, session_scope
@@ -49,7 +49,7 @@ FLAGS = [
     "--disable-sync",
 ]
 BUNDLED = REPO / "data" / "valse2020"
-HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile_html"
+HOSTILE = FIXTURES / "hostile_html"
 
 
 class Survey:
@@ -374,7 +374,7 @@ def test_an_empty_survey_opens_without_errors(browser: Any, engine: Any, tmp_pat
         opened.page.close()
 
 
-AWESOME = Path(__file__).resolve().parent / "fixtures" / "awesome"
+AWESOME = FIXTURES / "awesome"
 
 
 @pytest.fixture(scope="module")

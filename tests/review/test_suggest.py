@@ -18,7 +18,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from conftest import REPO
+from conftest import REPO, TESTS
 from helpers import Cli
 from sqlalchemy import Engine
 
@@ -33,7 +33,7 @@ from survey.review import suggest
 from survey.review.suggest import pointed_section
 
 BUNDLED = REPO / "data" / "valse2020"
-GOLDEN = Path(__file__).resolve().parent / "golden" / "valse2020-clusters.json"
+GOLDEN = TESTS / "golden" / "valse2020-clusters.json"
 
 
 def copy_bundled(tmp_path: Path) -> Path:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 from helpers import Cli
 from sqlalchemy import Engine, select
 
@@ -16,7 +17,7 @@ from survey.ingest.folder import build_survey
 from survey.ingest.load import LoadReport, load_bib_files
 from survey.sources.bibtex import parse_bibtex
 
-JABREF = Path(__file__).resolve().parent / "fixtures" / "bibformats" / "jabref"
+JABREF = FIXTURES / "bibformats" / "jabref"
 
 
 def load(engine: Engine, *paths: Path) -> LoadReport:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import FIXTURES, REPO
 from helpers import Cli
 
 BUNDLED = REPO / "data" / "valse2020"
@@ -89,7 +89,7 @@ def test_read_only_database(
     url = f"sqlite:///file:{db}?mode=ro&uri=true"
     args = list(command)
     if command[0] == "load":
-        args[1] = str(Path(__file__).resolve().parent / "fixtures" / "hostile.bib")
+        args[1] = str(FIXTURES / "hostile.bib")
     if command[0] == "build":
         args[1] = str(BUNDLED)
     code, stdout, stderr = run(cli, tmp_path, "--db", url, *args)

@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from conftest import REPO
+from conftest import FIXTURES, REPO
 from helpers import Cli
 from sqlalchemy import Engine, select
 
@@ -39,7 +39,7 @@ from survey.ingest.folder import build_survey
 from survey.shapes import ExportPaper, PageData
 
 BUNDLED = REPO / "data" / "valse2020"
-HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile_html"
+HOSTILE = FIXTURES / "hostile_html"
 ASSETS = REPO / "survey" / "export" / "assets"
 
 
@@ -299,7 +299,7 @@ def test_a_vendored_script_that_would_end_its_element_is_refused(code: str) -> N
         _script_safe(code)
 
 
-AWESOME = Path(__file__).resolve().parent / "fixtures" / "awesome"
+AWESOME = FIXTURES / "awesome"
 
 
 @pytest.fixture

@@ -174,7 +174,7 @@ def test_the_distribution_name_is_used_for_every_extra() -> None:
 
     from survey import DISTRIBUTION
 
-    root = Path(__file__).resolve().parent.parent
+    root = REPO
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["name"] == DISTRIBUTION == "survey-kb"
     docs = [root / "README.md", root / "CONTRIBUTING.md", *sorted((root / "docs").glob("*.md"))]

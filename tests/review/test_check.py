@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import FIXTURES, REPO
 from helpers import Cli, hostile_survey
 from sqlalchemy import Engine
 
@@ -20,7 +20,7 @@ from survey.review import check as check_module
 from survey.review.check import check
 from survey.sources.bibtex import raw_field_values
 
-PLANTED = Path(__file__).resolve().parent / "fixtures" / "planted"
+PLANTED = FIXTURES / "planted"
 
 
 def test_bundled_survey_has_no_errors(cli: Cli) -> None:

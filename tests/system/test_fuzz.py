@@ -2,7 +2,7 @@
 round-trip; any Unicode survives every export as well-formed output.
 
 Profiles: `ci` (default, fast) and `long` for local runs:
-    HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py
+    HYPOTHESIS_PROFILE=long pytest tests/system/test_fuzz.py
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from conftest import REPO
+from conftest import FIXTURES, REPO, TESTS
 from helpers import Cli, hostile_survey
 from sqlalchemy import Engine, select
 
@@ -38,8 +38,8 @@ from survey.shapes import ExportData
 from survey.textnorm import strip_controls
 
 BUNDLED = REPO / "data" / "valse2020"
-HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile.bib"
-GOLDEN = Path(__file__).resolve().parent / "golden" / "valse2020-report.md"
+HOSTILE = FIXTURES / "hostile.bib"
+GOLDEN = TESTS / "golden" / "valse2020-report.md"
 
 
 @pytest.fixture
