@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy import Select, Table, delete, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from survey.db.bulk import bulk_insert, chunks
@@ -42,10 +42,10 @@ class EdgeRow:
     line: int | None
 
 
-def edges(session: Session, keys: Iterable[str] | None = None) -> list[EdgeRow]:
-    """Every edge (or those among `keys`), sorted citing, cited, origin."""
+def _edge_rows() -> Select[str, str, str, str, str, bool, str, int | None]:
+    """Edge rows with their papers' keys and file, unordered."""
     citing, cited = aliased(Paper), aliased(Paper)
-    query = (
+    return (
         select(
             citing.citekey,
             cited.citekey,
@@ -59,13 +59,42 @@ def edges(session: Session, keys: Iterable[str] | None = None) -> list[EdgeRow]:
         .join(citing, Citation.citing_id == citing.id)
         .join(cited, Citation.cited_id == cited.id)
         .outerjoin(Source, Citation.source_id == Source.id)
-        .order_by(citing.citekey, cited.citekey, Citation.origin)
     )
+
+
+def edges(session: Session, keys: Iterable[str] | None = None) -> list[EdgeRow]:
+    """Every edge (or those among `keys`), sorted citing, cited, origin."""
+    query = _edge_rows()
+    query = query.order_by(*query.selected_columns[:3])  # citing key, cited key, origin
     rows = [EdgeRow(*row) for row in session.execute(query)]
     if keys is not None:
         wanted = set(keys)
         rows = [r for r in rows if r.citing in wanted and r.cited in wanted]
     return rows
+
+
+def suspect_edges(session: Session) -> list[EdgeRow]:
+    """The edges flagged suspect (the cited paper much younger), sorted citing, cited,
+    origin."""
+    rows = session.execute(_edge_rows().where(Citation.suspect))
+    return sorted((EdgeRow(*row) for row in rows), key=_edge_order)
+
+
+def edges_among(session: Session, ids: Collection[int]) -> list[EdgeRow]:
+    """The edges whose two papers are both of `ids`, sorted citing, cited, origin; only
+    the edges these papers cite are read."""
+    wanted = set(ids)
+    found: list[EdgeRow] = []
+    query = _edge_rows().add_columns(Citation.cited_id)
+    for chunk in chunks(sorted(wanted)):
+        for *row, cited_id in session.execute(query.where(Citation.citing_id.in_(chunk))):
+            if cited_id in wanted:
+                found.append(EdgeRow(*row))
+    return sorted(found, key=_edge_order)
+
+
+def _edge_order(row: EdgeRow) -> tuple[str, str, str]:
+    return row.citing, row.cited, row.origin
 
 
 def describe_cycle(cycle: Sequence[str], rows: Sequence[EdgeRow]) -> tuple[str, str]:
@@ -348,9 +377,19 @@ def citation_rows(session: Session) -> Iterator[tuple[int, int]]:
     """(citing id, cited id) of every citation row, unordered, a pair listed twice when
     two rows hold it: for graphs of millions of citations, read through the driver's
     own cursor in batches (no ORM rows, no list of them)."""
+    return _streamed(session, "SELECT citing_id, cited_id FROM citations")
+
+
+def citation_details(session: Session) -> Iterator[tuple[int, int, str, str]]:
+    """(citing id, cited id, origin, relation) of every citation row, unordered, read
+    as `citation_rows` reads them."""
+    return _streamed(session, "SELECT citing_id, cited_id, origin, relation FROM citations")
+
+
+def _streamed(session: Session, sql: str) -> Iterator[Any]:
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute("SELECT citing_id, cited_id FROM citations")
+        cursor.execute(sql)
         while batch := cursor.fetchmany(_ROW_BATCH):
             yield from batch
     finally:

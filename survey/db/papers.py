@@ -11,7 +11,7 @@ survey.db.papers_light, which must not import SQLAlchemy.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,6 +275,9 @@ def index_new_papers(session: Session, ids: Sequence[int]) -> None:
 
 # -- whole-table reads -----------------------------------------------------------------
 
+# Rows a streamed read fetches at a time.
+_STREAM_BATCH = 2000
+
 
 def short_name_sql(paper_id: str) -> str:
     """SQL for the short name of the paper whose id is the expression `paper_id`: its
@@ -363,6 +366,32 @@ def papers_with_source(session: Session) -> list[tuple[Paper, str | None]]:
         .order_by(Paper.citekey)
     ).all()
     return [(paper, path) for paper, path in rows]
+
+
+def papers_to_check(session: Session) -> Iterator[tuple[Any, ...]]:
+    """Every paper as plain values, by citekey, streamed in batches: id, citekey, entry
+    type, title, year, venue, DOI, arXiv id, the path of the file it came from, its line
+    there, its stored fields and its BibTeX as written."""
+    query = (
+        select(
+            Paper.id,
+            Paper.citekey,
+            Paper.entry_type,
+            Paper.title,
+            Paper.year,
+            Paper.venue,
+            Paper.doi,
+            Paper.arxiv_id,
+            Source.path,
+            Paper.source_line,
+            Paper.fields,
+            Paper.raw,
+        )
+        .outerjoin(Source, Paper.source_id == Source.id)
+        .order_by(Paper.citekey)
+    )
+    for row in session.execute(query, execution_options={"yield_per": _STREAM_BATCH}):
+        yield tuple(row)
 
 
 def alias_names(session: Session) -> list[str]:

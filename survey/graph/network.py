@@ -72,7 +72,12 @@ def paths(
     return found
 
 
-def find_cycles(graph: nx.DiGraph, limit: int = 20) -> list[list[str]]:
+# The cycles find_cycles lists at most: beyond them, which ones it lists depends on the
+# order NetworkX meets the graph's nodes.
+CYCLES_LISTED = 20
+
+
+def find_cycles(graph: nx.DiGraph, limit: int = CYCLES_LISTED) -> list[list[str]]:
     """Citation cycles (a citation graph should be a DAG), each starting at its smallest key."""
     cycles = []
     for cycle in nx.simple_cycles(graph):

@@ -11,7 +11,10 @@ import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from survey.db import citations as cdb
@@ -22,8 +25,9 @@ from survey.db import sources as sources_db
 from survey.db import taxonomy as tx
 from survey.db.annotations import TAG, detached
 from survey.db.citations import EdgeRow
-from survey.db.models import IndexWork, Paper
+from survey.db.models import IndexWork
 from survey.errors import Diagnostic
+from survey.graph import matrix as gm
 from survey.graph import network as g
 from survey.identifiers import (
     normalize_arxiv_id,
@@ -75,14 +79,13 @@ class _Paper:
 def check(session: Session) -> list[Diagnostic]:
     """Every finding, errors first, then by file, line and key."""
     papers = _papers(session)
-    edges = cdb.edges(session)
     findings: list[Diagnostic] = []
     findings += _fields(papers)
     findings += _duplicates(papers)
     findings += _taxonomy(session, papers)
-    findings += _citations(session, papers, edges)
+    findings += _citations(session, papers)
     findings += _detached(session)
-    findings += _indexes(session, papers, edges)
+    findings += _indexes(session, papers)
     findings += _raw_percents(papers)
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(
@@ -115,47 +118,55 @@ def _detached(session: Session) -> list[Diagnostic]:
 
 
 def _papers(session: Session) -> list[_Paper]:
+    """Every paper, read as plain rows (its BibTeX kept only while it is checked)."""
     families = {
         paper_id: {normalize_title(family) for family in names}
         for paper_id, names in papers_db.author_families(session).items()
     }
-    rows = papers_db.papers_with_source(session)
+    found: list[_Paper] = []
     # The stored columns and fields answer the field checks for almost every entry; the
     # stored BibTeX is parsed again only for entries whose year, DOI or authors the
     # build could not store (an invalid or missing value the message must quote).
-    originals = raw_field_values(
-        [p.raw for p, _ in rows if p.raw and _needs_raw(p, bool(families.get(p.id)))]
-    )
-    found = []
-    for paper, path in rows:
-        values = dict(originals.get(paper.citekey, {}))
-        values.update(paper.fields)
-        found.append(
-            _Paper(
-                paper.id,
-                paper.citekey,
-                paper.entry_type,
-                paper.title or "",
-                paper.year,
-                paper.venue or "",
-                paper.doi,
-                paper.arxiv_id,
-                path,
-                paper.source_line,
-                values,
-                families.get(paper.id, set()),
-            )
-        )
+    again: list[str] = []
+    for row in papers_db.papers_to_check(session):
+        paper, raw = _paper_of(row, families)
+        found.append(paper)
+        if raw and _needs_raw(paper.year, paper.doi, raw, bool(paper.families)):
+            again.append(raw)
+    originals = raw_field_values(again)
+    for paper in found:
+        if paper.key in originals:
+            paper.values = {**originals[paper.key], **paper.values}
     return found
 
 
-def _needs_raw(paper: Paper, has_authors: bool) -> bool:
+def _paper_of(row: tuple[Any, ...], families: dict[int, set[str]]) -> tuple[_Paper, str]:
+    """A row of `papers_to_check` as the checks read it, and its BibTeX as written."""
+    paper_id, key, entry_type, title, year, venue, doi, arxiv, path, line, fields, raw = row
+    paper = _Paper(
+        paper_id,
+        key,
+        entry_type,
+        title or "",
+        year,
+        venue or "",
+        doi,
+        arxiv,
+        path,
+        line,
+        dict(fields),
+        families.get(paper_id, set()),
+    )
+    return paper, raw
+
+
+def _needs_raw(year: int | None, doi: str | None, raw: str, has_authors: bool) -> bool:
     """True when the checks need a value of the stored entry that no column holds: a
     year or DOI that did not parse, an author field that gave no names, or a `%` (the
     stored values are decoded, so only the entry as written tells `50%` from `50\\%`)."""
-    if paper.year is None or not has_authors or "%" in paper.raw:
+    if year is None or not has_authors or "%" in raw:
         return True
-    return paper.doi is None and "doi" in paper.raw.lower()
+    return doi is None and "doi" in raw.lower()
 
 
 def _found(
@@ -412,7 +423,7 @@ def _taxonomy(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
     return found
 
 
-def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
+def _citations(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
     """Papers no edge touches, edges to a much younger paper, citation cycles, and names
     of the citations files and cites fields that are no paper."""
     keys = {p.key.lower() for p in papers}
@@ -421,17 +432,28 @@ def _citations(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> 
     def is_paper(name: str) -> bool:
         return name.lower() in keys or normalize_name(name) in aliases
 
+    citing, cited = _links(session, papers)
     return [
-        *_uncited(papers, edges),
-        *_younger_citations(papers, edges),
-        *_cycles(papers, edges),
+        *_uncited(papers, citing, cited),
+        *_younger_citations(session, papers),
+        *_cycles(session, papers, citing, cited),
         *_missing_citation_files(session),
         *_unknown_papers(session, is_paper),
         *_dangling_cites(session, is_paper),
     ]
 
 
-def _younger_citations(papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
+def _links(session: Session, papers: list[_Paper]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Every edge as (citing, cited) positions in `papers`, read as plain ids."""
+    ids = np.array([p.id for p in papers], dtype=np.int64)
+    by_id = np.argsort(ids)
+    flat = np.fromiter(itertools.chain.from_iterable(cdb.citation_rows(session)), dtype=np.int64)
+    citing = by_id[np.searchsorted(ids, flat[0::2], sorter=by_id)]
+    cited = by_id[np.searchsorted(ids, flat[1::2], sorter=by_id)]
+    return citing.astype(np.int64), cited.astype(np.int64)
+
+
+def _younger_citations(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
     """Edges the build flagged suspect: the cited paper is more than a year younger."""
     by_key = {p.key: p for p in papers}
     return [
@@ -446,19 +468,35 @@ def _younger_citations(papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagn
             + (f" (origin {edge.origin}: {edge.evidence})" if edge.origin in INDEX_ORIGINS else ""),
             "check the edge; cite the preprint if that is what was read",
         )
-        for edge in edges
-        if edge.suspect
+        for edge in cdb.suspect_edges(session)
     ]
 
 
-def _cycles(papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
-    """Each citation cycle, with where each of its edges comes from."""
+def _cycles(
+    session: Session, papers: list[_Paper], citing: NDArray[np.int64], cited: NDArray[np.int64]
+) -> list[Diagnostic]:
+    """Each citation cycle, with where each of its edges comes from. Only the papers on
+    some cycle (a strongly connected group, found on the whole graph as a sparse
+    matrix) are searched for cycles, and only their edges are read in full; when they
+    hold more cycles than are listed, the whole graph is searched, so the cycles listed
+    are those a search of the whole graph lists."""
+    cyclic = gm.on_cycles(gm.citation_matrix(len(papers), citing, cited)).tolist()
+    if not cyclic:
+        return []
+    rows = cdb.edges_among(session, [papers[i].id for i in cyclic])
     graph = g.citation_graph(
-        [(p.key, {}) for p in papers], [(e.citing, e.cited, {}) for e in edges]
+        [(papers[i].key, {}) for i in cyclic], [(e.citing, e.cited, {}) for e in rows]
     )
+    cycles = g.find_cycles(graph)
+    if len(cycles) >= g.CYCLES_LISTED:
+        rows = cdb.edges(session)
+        graph = g.citation_graph(
+            [(p.key, {}) for p in papers], [(e.citing, e.cited, {}) for e in rows]
+        )
+        cycles = g.find_cycles(graph)
     found: list[Diagnostic] = []
-    for cycle in g.find_cycles(graph):
-        message, fix = cdb.describe_cycle(cycle, [e for e in edges if e.citing in cycle])
+    for cycle in cycles:
+        message, fix = cdb.describe_cycle(cycle, [e for e in rows if e.citing in cycle])
         found.append(_found(ERROR, "citation-cycle", cycle[0], None, None, message, fix))
     return found
 
@@ -516,12 +554,16 @@ def _dangling_cites(session: Session, is_paper: Callable[[str], bool]) -> list[D
     ]
 
 
-def _uncited(papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
+def _uncited(
+    papers: list[_Paper], citing: NDArray[np.int64], cited: NDArray[np.int64]
+) -> list[Diagnostic]:
     """Papers no edge touches, once the survey has any edges (before that, every paper
     would be reported and none of it would help)."""
-    if not edges:
+    if not citing.size:
         return []
-    linked = {e.citing for e in edges} | {e.cited for e in edges}
+    linked = np.zeros(len(papers), dtype=bool)
+    linked[citing] = True
+    linked[cited] = True
     return [
         _finding(
             WARNING,
@@ -531,23 +573,26 @@ def _uncited(papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
             "add the edges its text shows to a citations file (or survey cite add "
             "CITING CITED); survey enrich adds those the indexes know",
         )
-        for paper in papers
-        if paper.key not in linked
+        for paper, touched in zip(papers, linked.tolist(), strict=True)
+        if not touched
     ]
 
 
-def _indexes(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> list[Diagnostic]:
+def _indexes(session: Session, papers: list[_Paper]) -> list[Diagnostic]:
     """DOI suggestions, curated edges no citation index confirms, and how far the
     indexes agree with each other."""
     by_id = {p.id: p for p in papers}
+    by_key = {p.key: p for p in papers}
     found: list[Diagnostic] = []
     # index -> paper key -> (work id, its references or None)
     work_of: dict[str, dict[str, tuple[str, list[str] | None]]] = {}
     suggested: dict[tuple[str, str], list[str]] = {}
+    matched: set[int] = set()
     for paper_id, source, work_id, method, score, suggestion, refs in idx.matches_with_references(
         session
     ):
         paper = by_id[paper_id]
+        matched.add(paper_id)
         work_of.setdefault(source, {})[paper.key] = (work_id, refs)
         if suggestion and not paper.doi:
             label = f"{index_label(source)} {work_id} ({method} match, confidence {score:g}/100)"
@@ -557,12 +602,14 @@ def _indexes(session: Session, papers: list[_Paper], edges: list[EdgeRow]) -> li
             _finding(
                 INFO,
                 "doi-suggestion",
-                next(p for p in papers if p.key == key),
+                by_key[key],
                 f"{'; '.join(labels)} suggests doi {suggestion} for {key}",
                 f"check it, then add doi = {{{suggestion}}} to the entry",
             )
         )
     found += _published_versions(session, papers, by_id)
+    # Only an edge between two papers an index matched can be confirmed or compared.
+    edges = cdb.edges_among(session, matched) if matched else []
     found += _unconfirmed_edges(edges, work_of)
     found += _agreement(edges, work_of)
     return found

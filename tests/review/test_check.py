@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from survey.db import indexes as idx
 from survey.db import papers as papers_db
 from survey.db import session_scope
+from survey.graph import network as g
 from survey.ingest.files import forget_source
 from survey.ingest.folder import build_survey
 from survey.ingest.load import load_bib_files
@@ -337,3 +338,34 @@ def test_a_name_with_a_nul_is_recorded_and_reported(engine: Engine, tmp_path: Pa
     with session_scope(engine, write=True) as session:
         assert build_survey(session, folder).has_errors
     assert _unknown_papers(engine) == [("cites.csv", 2, "no\ufffdbody")]
+
+
+def test_more_cycles_than_listed_are_those_a_whole_graph_search_lists(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Two groups of four papers all citing each other hold 20 cycles each, more than
+    are listed; a paper outside both citing the second group changes which group a
+    search of the papers on cycles alone meets first. The cycles listed are those of a
+    search of the whole graph, as `survey.graph.network.find_cycles` lists them."""
+    groups = [["b1", "b2", "b3", "b4"], ["c1", "c2", "c3", "c4"]]
+    keys = ["a0", *groups[0], *groups[1]]
+    bib = "".join(
+        f"@article{{{k}, author = {{Ann {k}}}, title = {{T {k}}}, journal = {{J}}, year = 2020}}\n"
+        for k in keys
+    )
+    pairs = [(a, b) for group in groups for a in group for b in group if a != b]
+    pairs.append(("a0", "c1"))
+    folder = _folder(tmp_path, bib, "".join(f"{a},{b},,\n" for a, b in pairs))
+    with session_scope(engine, write=True) as session:
+        build_survey(session, folder)
+        found = [f.message for f in check(session) if f.code == "citation-cycle"]
+    whole = g.citation_graph(
+        [(k, {}) for k in sorted(keys)], [(a, b, {}) for a, b in sorted(pairs)]
+    )
+    listed = g.find_cycles(whole)
+    assert len(listed) == g.CYCLES_LISTED and {c[0][0] for c in listed} == {"b"}
+    walked = [
+        [step.split(" ")[0] for step in m.removeprefix("citation cycle: ").split(" -> ")][:-1]
+        for m in found
+    ]
+    assert sorted(walked) == listed
