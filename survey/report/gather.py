@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from survey.db import indexes as idx
 from survey.db import mentions as mentions_db
 from survey.db import settings as settings_db
 from survey.db import taxonomy as tx
-from survey.export import collect
 from survey.graph import analysis
 from survey.graph import network as g
-from survey.naming import paper_label
+from survey.report.reading import BySection, SurveyGraph, group_by_section, read_graph
 from survey.report.venues import venue_name
 from survey.review import discover
 from survey.review import suggest as suggest_review
 from survey.shapes import (
-    ExportEdge,
-    ExportPaper,
     MissingWork,
-    PaperSection,
     PaperSuggestion,
     Ranked,
     SectionFinding,
@@ -35,13 +32,6 @@ TOP = 10
 # A section's missing classics: external works cited by at least this many of its papers.
 MISSING_MIN_CITING = 2
 MISSING_SHOWN = 5
-# The fields that name where a paper appeared; a venue taken from `school`,
-# `institution` or `publisher` (a thesis, a report, a book) is no venue to count.
-_PUBLISHED_IN = ("journal", "journaltitle", "booktitle")
-
-
-def _published_in(paper: ExportPaper) -> bool:
-    return any(paper["fields"].get(name, "").strip() for name in _PUBLISHED_IN)
 
 
 class ReportPaper(TypedDict):
@@ -148,94 +138,44 @@ class Report(TypedDict):
 
 
 def build_report(session: Session, within: str | None = None) -> Report:
-    data = collect.export_data(session, within)
-    papers = {p["key"]: p for p in data["papers"]}
-    edges, origins = _merged_edges(data["edges"])
-    order = [p for p in data["sections"] if within is None or _inside(p, data["within"])]
-    sections = _sections(session, order, papers, edges, origins)
+    path, ids = tx.section_scope(session, within)
+    graph = read_graph(session)
+    kept = graph.kept(ids)
+    pairs = graph.pairs_among(kept)
+    order = [p for p in tx.ordered_paths(session) if _inside(p, path)]
+    grouped = group_by_section(graph, kept, pairs, tx.sections_by_paper(session))
+    sections = _sections(session, order, graph, grouped)
     trend = analysis.trend(session, level=2 if any("/" in p for p in order) else 1, within=within)
-    top_cited, top_pagerank = _top_papers(session, data["papers"], within)
-    gaps = _gaps(session, papers, sections, edges, data["within"])
+    top_cited, top_pagerank = _top_papers(graph, kept)
     return {
         "title": settings_db.get_setting(session, "survey.title", "Survey report"),
         "description": settings_db.get_setting(session, "survey.description"),
-        "within": data["within"],
-        "overview": _overview(papers, len(order), len(edges)),
+        "within": path,
+        "overview": _overview(graph, kept, grouped, len(order), int(pairs.size)),
         "sections": sections,
         "trend": trend,
         "top_cited": top_cited,
         "top_pagerank": top_pagerank,
-        "coverage": _coverage(session, origins, within is None),
-        "disagreement": _disagreement(session, within) if edges else None,
-        "gaps": gaps,
+        "coverage": _coverage(session, graph, pairs, within is None),
+        "disagreement": _disagreement(session, within) if pairs.size else None,
+        "gaps": _gaps(session, graph, kept, pairs, sections, path),
     }
 
 
-# An edge of the report: citing, cited, relation (one per pair of papers).
-_Edge = tuple[str, str, str]
-
-
-def _merged_edges(
-    exported: list[ExportEdge],
-) -> tuple[list[_Edge], dict[tuple[str, str], set[str]]]:
-    """One edge per pair, sorted, with the first relation any origin gives it; and every
-    origin that has each pair (a file and an index, say)."""
-    relations: dict[tuple[str, str], str] = {}
-    origins: dict[tuple[str, str], set[str]] = {}
-    for e in exported:
-        pair = (e["citing"], e["cited"])
-        relations[pair] = relations.get(pair) or e["relation"]
-        origins.setdefault(pair, set()).add(e["origin"])
-    return [(a, b, relation) for (a, b), relation in sorted(relations.items())], origins
-
-
-@dataclass(slots=True)
-class _BySection:
-    """The papers and edges grouped once, then looked up per section: each section's own
-    tags, the papers of its subtree and the edges among them (a section's subtree holds a
-    paper when the paper is filed under the section or under any section below it)."""
-
-    direct_tags: dict[str, list[tuple[ExportPaper, PaperSection]]] = field(default_factory=dict)
-    subtrees: dict[str, set[str]] = field(default_factory=dict)
-    inner_edges: dict[str, list[_Edge]] = field(default_factory=dict)
-
-
-def _group_by_section(papers: dict[str, ExportPaper], edges: list[_Edge]) -> _BySection:
-    grouped = _BySection()
-    above: dict[str, set[str]] = {}  # a paper -> every section whose subtree holds it
-    for paper in papers.values():
-        for tag in paper["sections"]:
-            grouped.direct_tags.setdefault(tag["path"], []).append((paper, tag))
-            parts = tag["path"].split("/")
-            for depth in range(1, len(parts) + 1):
-                prefix = "/".join(parts[:depth])
-                grouped.subtrees.setdefault(prefix, set()).add(paper["key"])
-                above.setdefault(paper["key"], set()).add(prefix)
-    for a, b, r in edges:  # sorted, so each section's list is sorted too
-        if a in above and b in above:
-            for prefix in above[a] & above[b]:
-                grouped.inner_edges.setdefault(prefix, []).append((a, b, r))
-    return grouped
-
-
 def _sections(
-    session: Session,
-    order: list[str],
-    papers: dict[str, ExportPaper],
-    edges: list[_Edge],
-    origins: dict[tuple[str, str], set[str]],
+    session: Session, order: list[str], graph: SurveyGraph, grouped: BySection
 ) -> list[ReportSection]:
-    """Each section of `order`: its papers, the edges and main path of its subtree, and
-    the classics its papers cite that the survey lacks."""
+    """Each section of `order`: its papers, the citations and main path of its subtree,
+    and the classics its papers cite that the survey lacks."""
     missing = discover.missing_by_section(session, MISSING_MIN_CITING)
     nodes = tx.nodes_by_path(session)
-    grouped = _group_by_section(papers, edges)
+    none = np.zeros(0, dtype=np.int64)
     sections: list[ReportSection] = []
     for path in order:
         node = nodes[path]
-        subtree = grouped.subtrees.get(path, set())
-        inner = grouped.inner_edges.get(path, [])
-        route, weight = _subtree_main_path(subtree, inner)
+        inner = grouped.inner.get(path, none)
+        route, weight = _main_path(graph, inner)
+        subtree = grouped.subtrees.get(path, none)
         sections.append(
             {
                 "path": path,
@@ -244,109 +184,125 @@ def _sections(
                 "number": node.number,
                 "flag": node.flag,
                 "description": node.description,
-                "papers": _section_papers(grouped.direct_tags.get(path, [])),
-                "edges": _section_edges(inner, papers, origins),
-                "main_path": [
-                    {"key": k, "label": paper_label(papers[k], year_with_short=True)} for k in route
-                ],
+                "papers": _section_papers(graph, grouped.direct_tags.get(path, [])),
+                "edges": _section_edges(graph, inner),
+                "main_path": [{"key": graph.papers[n].key, "label": graph.label(n)} for n in route],
                 "main_path_weight": weight,
-                "missing": [c.as_dict() for c in missing(subtree)[:MISSING_SHOWN]],
+                "missing": [
+                    c.as_dict()
+                    for c in missing(graph.papers[n].key for n in subtree.tolist())[:MISSING_SHOWN]
+                ],
             }
         )
     return sections
 
 
-def _section_papers(tags: list[tuple[ExportPaper, PaperSection]]) -> list[ReportPaper]:
+def _section_papers(graph: SurveyGraph, tags: list[tuple[int, str, str]]) -> list[ReportPaper]:
     """Each paper filed directly in the section once (by year, then key), with every
     provenance and annotation it has there."""
-    direct = sorted(
-        tags, key=lambda pair: (pair[0]["year"] or 0, pair[0]["key"], pair[1]["provenance"])
-    )
-    listed: dict[str, ExportPaper] = {}
-    provenances: dict[str, set[str]] = {}
-    annotations: dict[str, list[str]] = {}
-    for paper, tag in direct:
-        listed.setdefault(paper["key"], paper)
-        provenances.setdefault(paper["key"], set()).add(tag["provenance"])
-        notes = annotations.setdefault(paper["key"], [])
-        if tag["annotation"] and tag["annotation"] not in notes:
-            notes.append(tag["annotation"])
+    papers = graph.papers
+    direct = sorted(tags, key=lambda tag: (papers[tag[0]].year or 0, tag[0], tag[1]))
+    provenances: dict[int, set[str]] = {}
+    annotations: dict[int, list[str]] = {}
+    for node, provenance, annotation in direct:
+        provenances.setdefault(node, set()).add(provenance)
+        notes = annotations.setdefault(node, [])
+        if annotation and annotation not in notes:
+            notes.append(annotation)
     return [
         {
-            "key": key,
-            "year": paper["year"],
-            "venue": venue_name(paper["venue"]),
-            "short": paper["short"],
-            "title": paper["title"],
-            "provenance": sorted(provenances[key]),
-            "annotations": annotations[key],
-            "curated": provenances[key] == {Provenance.CURATED},
+            "key": papers[node].key,
+            "year": papers[node].year,
+            "venue": venue_name(papers[node].venue),
+            "short": papers[node].short,
+            "title": papers[node].title,
+            "provenance": sorted(provenances[node]),
+            "annotations": notes,
+            "curated": provenances[node] == {Provenance.CURATED},
         }
-        for key, paper in listed.items()
+        for node, notes in annotations.items()
     ]
 
 
-def _section_edges(
-    inner: list[_Edge], papers: dict[str, ExportPaper], origins: dict[tuple[str, str], set[str]]
-) -> list[ReportEdge]:
-    return [
-        {
-            "citing": a,
-            "cited": b,
-            "relation": r,
-            "citing_label": paper_label(papers[a], year_with_short=True),
-            "cited_label": paper_label(papers[b], year_with_short=True),
-            "origins": sorted(origins[(a, b)]),
-        }
-        for a, b, r in inner
-    ]
-
-
-def _subtree_main_path(subtree: set[str], inner: list[_Edge]) -> tuple[list[str], int]:
-    """The main path through the citations among a subtree's papers, and its weight; none
-    when those citations hold a cycle."""
-    graph = g.citation_graph([(k, {}) for k in sorted(subtree)], [(a, b, {}) for a, b, _ in inner])
-    return ([], 0) if g.find_cycles(graph) else g.main_path(graph)
-
-
-def _top_papers(
-    session: Session, exported: list[ExportPaper], within: str | None
-) -> tuple[list[Ranked], list[Ranked]]:
-    """The most cited papers and those of highest PageRank."""
-    if within is None:
-        # The whole survey's export data already ranks every paper on the whole graph.
-        return (
-            _ranked(exported, pagerank_first=False),
-            _ranked(exported, pagerank_first=True),
+def _section_edges(graph: SurveyGraph, inner: NDArray[np.int64]) -> list[ReportEdge]:
+    edges: list[ReportEdge] = []
+    for pair in inner.tolist():
+        citing, cited = int(graph.citing[pair]), int(graph.cited[pair])
+        edges.append(
+            {
+                "citing": graph.papers[citing].key,
+                "cited": graph.papers[cited].key,
+                "relation": graph.relation_names[graph.relation[pair]],
+                "citing_label": graph.label(citing),
+                "cited_label": graph.label(cited),
+                "origins": graph.origins(pair),
+            }
         )
-    # Ranks on the whole graph, listing the section's papers.
-    return (
-        analysis.top(session, within=within, limit=TOP)["papers"],
-        analysis.top(session, metric="pagerank", within=within, limit=TOP)["papers"],
-    )
+    return edges
 
 
-def _overview(papers: dict[str, ExportPaper], sections: int, citations: int) -> Overview:
-    notes_papers = {
-        k
-        for k, p in papers.items()
-        if any(s["provenance"] == Provenance.NOTES for s in p["sections"])
-    }
-    curated_papers = {
-        k
-        for k, p in papers.items()
-        if p["sections"] and all(s["provenance"] == Provenance.CURATED for s in p["sections"])
-    }
-    years = [p["year"] for p in papers.values() if p["year"] is not None]
-    venues = Counter(
-        venue_name(p["venue"]) for p in papers.values() if p["venue"] and _published_in(p)
+def _main_path(graph: SurveyGraph, inner: NDArray[np.int64]) -> tuple[list[int], int]:
+    """The main path through a subtree's citations `inner`, and its weight; none when
+    they hold a cycle. Papers without a citation among them are on no path."""
+    if inner.size == 0:
+        return [], 0
+    pairs = list(zip(graph.citing[inner].tolist(), graph.cited[inner].tolist(), strict=True))
+    node_of = {graph.papers[n].key: n for pair in pairs for n in pair}
+    citation = g.citation_graph(
+        [], ((graph.papers[a].key, graph.papers[b].key, {}) for a, b in pairs)
     )
+    if g.find_cycles(citation):
+        return [], 0
+    route, weight = g.main_path(citation)
+    return [node_of[key] for key in route], weight
+
+
+def _top_papers(graph: SurveyGraph, kept: NDArray[np.bool_]) -> tuple[list[Ranked], list[Ranked]]:
+    """The most cited papers and those of highest PageRank, ranked on the whole graph
+    (as `survey query top` ranks them), of the papers kept."""
+    citations, pagerank = graph.influence()
+    listed = np.flatnonzero(kept).tolist()
+
+    def ranked(pagerank_first: bool) -> list[Ranked]:
+        def order(node: int) -> tuple[float, float, int]:
+            first, second = (
+                (pagerank[node], citations[node])
+                if pagerank_first
+                else (citations[node], pagerank[node])
+            )
+            return (-first, -second, node)
+
+        return [
+            {
+                "key": graph.papers[n].key,
+                "year": graph.papers[n].year,
+                "short": graph.papers[n].short,
+                "title": graph.papers[n].title,
+                "citations": citations[n],
+                "pagerank": pagerank[n],
+            }
+            for n in sorted(listed, key=order)[:TOP]
+        ]
+
+    return ranked(False), ranked(True)
+
+
+def _overview(
+    graph: SurveyGraph, kept: NDArray[np.bool_], grouped: BySection, sections: int, citations: int
+) -> Overview:
+    provenances: dict[int, set[str]] = {}
+    for tags in grouped.direct_tags.values():
+        for node, provenance, _ in tags:
+            provenances.setdefault(node, set()).add(provenance)
+    papers = [graph.papers[n] for n in np.flatnonzero(kept).tolist()]
+    years = [p.year for p in papers if p.year is not None]
+    venues = Counter(venue_name(p.venue) for p in papers if p.venue and p.published_in)
     return {
         "papers": len(papers),
         "sections": sections,
         "citations": citations,
-        "from_notes": len(notes_papers),
-        "curated": len(curated_papers),
+        "from_notes": sum(1 for found in provenances.values() if Provenance.NOTES in found),
+        "curated": sum(1 for found in provenances.values() if found == {Provenance.CURATED}),
         "first_year": min(years) if years else None,
         "last_year": max(years) if years else None,
         "venues": sorted(venues.items(), key=lambda item: (-item[1], item[0]))[:TOP],
@@ -355,14 +311,17 @@ def _overview(papers: dict[str, ExportPaper], sections: int, citations: int) -> 
 
 def _gaps(
     session: Session,
-    papers: dict[str, ExportPaper],
+    graph: SurveyGraph,
+    kept: NDArray[np.bool_],
+    pairs: NDArray[np.int64],
     sections: list[ReportSection],
-    edges: list[_Edge],
     within: str | None,
 ) -> Gaps:
     """Empty sections, open mentions (under `within`), papers without a DOI or arXiv id
-    and papers no edge touches."""
-    connected = {a for a, _, _ in edges} | {b for _, b, _ in edges}
+    and papers no citation touches."""
+    connected = np.zeros(graph.size, dtype=bool)
+    connected[graph.citing[pairs]] = True
+    connected[graph.cited[pairs]] = True
     open_mentions: list[ReportMention] = [
         {
             "line": m.line,
@@ -374,12 +333,13 @@ def _gaps(
         for m in mentions_db.open_mentions(session)
         if _inside(m.node.path, within)
     ]
+    listed = np.flatnonzero(kept).tolist()
     return {
         "empty": [s["path"] for s in sections if s["flag"] == SectionFlag.EMPTY],
         "images_only": [s["path"] for s in sections if s["flag"] == SectionFlag.IMAGES_ONLY],
         "open_mentions": open_mentions,
-        "no_identifier": sorted(k for k, p in papers.items() if not p["doi"] and not p["arxiv_id"]),
-        "no_citations": sorted(k for k in papers if k not in connected),
+        "no_identifier": [graph.papers[n].key for n in listed if not graph.papers[n].identified],
+        "no_citations": [graph.papers[n].key for n in listed if not connected[n]],
     }
 
 
@@ -395,42 +355,14 @@ def _disagreement(session: Session, within: str | None) -> Disagreement:
     }
 
 
-def _ranked(papers: list[ExportPaper], *, pagerank_first: bool) -> list[Ranked]:
-    """The TOP papers by local citations (then PageRank), or by PageRank (then
-    citations), then key: the order of `analysis.top`."""
-
-    def order(p: ExportPaper) -> tuple[float, float, str]:
-        first, second = (
-            (p["pagerank"], p["citations"])
-            if pagerank_first
-            else (
-                p["citations"],
-                p["pagerank"],
-            )
-        )
-        return (-first, -second, p["key"])
-
-    return [
-        {
-            "key": p["key"],
-            "year": p["year"],
-            "short": p["short"],
-            "title": p["title"],
-            "citations": p["citations"],
-            "pagerank": p["pagerank"],
-        }
-        for p in sorted(papers, key=order)[:TOP]
-    ]
-
-
 def _coverage(
-    session: Session, origins: dict[tuple[str, str], set[str]], whole: bool
+    session: Session, graph: SurveyGraph, pairs: NDArray[np.int64], whole: bool
 ) -> list[IndexCoverage]:
-    """Papers matched and edges per citation index (for the whole survey only: the
+    """Papers matched and citations per citation index (for the whole survey only: the
     matches are not per section)."""
     if not whole:
         return []
-    edges = Counter(origin for found in origins.values() for origin in found)
+    edges = graph.origin_counts(pairs)
     return [
         {
             "index": index_label(source),
