@@ -127,7 +127,7 @@ def test_db_current_and_upgrade(cli: Cli) -> None:
     # No SQLite file yet (nothing is created by looking), or an empty PostgreSQL database.
     assert "none (no database file" in before.stdout or "none (empty database)" in before.stdout
     upgraded = cli("db", "upgrade")
-    assert upgraded.exit_code == 0 and "0011" in upgraded.stdout
+    assert upgraded.exit_code == 0 and "0012" in upgraded.stdout
     assert "up to date" in cli("db", "current").stdout
 
 
