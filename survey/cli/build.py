@@ -71,9 +71,7 @@ def build(
     Building again is safe: unchanged files are skipped, tags follow the notes, and
     manual tags (survey tag add) are kept.
     """
-    from survey.export.formats import ExportFormat, gather, write_export
     from survey.ingest.folder import build_survey
-    from survey.report.document import write_report
 
     with cli_errors():
         engine = engine_from(ctx, create=True)
@@ -95,23 +93,36 @@ def build(
         raise typer.Exit(1)
     out.print(_summary(result))
     with cli_errors():
-        if html is not None:
-            with session_scope(engine_from(ctx)) as session:
-                write_export(ExportFormat.html, gather(session, ExportFormat.html), html)
-            out.print(f"wrote {html}")
-        if report is not None:
-            in_place = writes_in_place(report)
-            with session_scope(engine_from(ctx)) as session:
-                write_report(session, report, graph_page=html)
-            (err if in_place else out).print(f"wrote {report}")
-        if graphml is not None:
-            with session_scope(engine_from(ctx)) as session:
-                data = gather(session, ExportFormat.graphml)
-            in_place = writes_in_place(graphml)
-            write_export(ExportFormat.graphml, data, graphml)
-            (err if in_place else out).print(f"wrote {graphml}")
+        _write_outputs(ctx, html, report, graphml)
     if result.has_errors:
         raise typer.Exit(1)
+
+
+def _write_outputs(
+    ctx: typer.Context, html: Path | None, report: Path | None, graphml: Path | None
+) -> None:
+    """The report, graph page and GraphML asked for after the build (their modules are
+    imported only then: a plain build does not pay for them)."""
+    if html is None and report is None and graphml is None:
+        return
+    from survey.export.formats import ExportFormat, gather, write_export
+    from survey.report.document import write_report
+
+    if html is not None:
+        with session_scope(engine_from(ctx)) as session:
+            write_export(ExportFormat.html, gather(session, ExportFormat.html), html)
+        out.print(f"wrote {html}")
+    if report is not None:
+        in_place = writes_in_place(report)
+        with session_scope(engine_from(ctx)) as session:
+            write_report(session, report, graph_page=html)
+        (err if in_place else out).print(f"wrote {report}")
+    if graphml is not None:
+        with session_scope(engine_from(ctx)) as session:
+            data = gather(session, ExportFormat.graphml)
+        in_place = writes_in_place(graphml)
+        write_export(ExportFormat.graphml, data, graphml)
+        (err if in_place else out).print(f"wrote {graphml}")
 
 
 # Open mentions shown one by one before the summary says "and N more".

@@ -52,16 +52,16 @@ def export(
         raise typer.BadParameter(
             f"applies to graphml and gexf, not {kind}", param_hint="--clusters"
         )
-    from survey.export.formats import check_target, gather, write_export
+    from survey.export.formats import check_target, run_export
 
     with cli_errors():
         check_target(kind, target)
-        with session_scope(engine_from(ctx)) as session:
-            data = gather(session, kind, within, clusters=clusters)
         in_place = writes_in_place(target)
-        written = write_export(kind, data, target, layout or Layout.timeline)
+        with session_scope(engine_from(ctx)) as session:
+            written, papers, edges = run_export(
+                session, kind, target, within, clusters=clusters, layout=layout or Layout.timeline
+            )
     # The summary must not mix with an export written to standard output.
     (err if in_place else out).print(
-        f"wrote {', '.join(str(p) for p in written)}: "
-        f"{len(data['papers'])} papers, {len(data['edges'])} citations"
+        f"wrote {', '.join(str(p) for p in written)}: {papers} papers, {edges} citations"
     )

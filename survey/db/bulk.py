@@ -55,14 +55,16 @@ PAPER_COLUMNS = (
     "more_authors",
     "fields",
     "raw",
+    "source_fields",
     "search_text",
     "content_hash",
     "source_id",
     "source_line",
 )
 # A new paper as the loader builds it: every column but `id` and `source_id`, with
-# `fields` already JSON text.
+# the JSON columns already JSON text.
 ROW_COLUMNS = tuple(c for c in PAPER_COLUMNS if c not in ("id", "source_id"))
+JSON_COLUMNS = ("fields", "source_fields")
 # The order of insert_paper_rows' statements: the row's own columns between these two.
 INSERT_COLUMNS = ("id", *ROW_COLUMNS, "source_id")
 AUTHOR_COLUMNS = ("paper_id", "position", "family", "given", "von", "suffix")
@@ -111,7 +113,8 @@ def insert_paper_rows(
         return ids
     values = [{**dict(zip(ROW_COLUMNS, row, strict=True)), "source_id": source_id} for row in rows]
     for value in values:
-        value["fields"] = json.loads(value["fields"])
+        for column in JSON_COLUMNS:
+            value[column] = json.loads(value[column])
     result = session.execute(
         insert(PAPERS).returning(PAPERS.c.id, sort_by_parameter_order=True), values
     )

@@ -75,6 +75,12 @@ class Paper(Base):
     more_authors: Mapped[bool] = mapped_column(Boolean, default=False)
     fields: Mapped[dict[str, str]] = mapped_column(JSON)
     raw: Mapped[str] = mapped_column(Text)
+    # The entry's field names in its order, each with its text as written (`#` joined,
+    # macros left as their names) when the value went to a column (title, author, year,
+    # doi, abstract, shorthand), else null: `fields` holds it. The BibTeX export writes
+    # the entry back from these and `fields` without parsing `raw`. {} for an entry of
+    # RIS or CSL-JSON (no `raw`); NULL for one loaded before revision 0013.
+    source_fields: Mapped[dict[str, str | None] | None] = mapped_column(JSON(none_as_null=True))
     # Lower-cased title, authors, venue and key: the portable search column (LIKE).
     search_text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))

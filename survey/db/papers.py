@@ -10,6 +10,7 @@ survey.db.papers_light, which must not import SQLAlchemy.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -441,41 +442,90 @@ class PaperFacts:
     arxiv_id: str | None = None
 
 
-def paper_facts(session: Session) -> list[PaperFacts]:
-    """Every paper as the resolver needs it: three queries, whatever the number of papers."""
+@dataclass(frozen=True, slots=True)
+class PaperRows:
+    """Every paper's stored values that mention resolution reads, as the driver gives
+    them: what `paper_facts` makes facts of and `paper_digests` digests."""
+
+    # (id, citekey, year, title_norm, venue, arxiv_id, doi), by id
+    papers: list[tuple[Any, ...]]
+    # (paper id, alias), in the order stored
+    aliases: list[tuple[int, str]]
+    # (paper id, family name), by paper and author position
+    families: list[tuple[int, str]]
+
+
+def paper_rows(session: Session) -> PaperRows:
+    """Three queries through the driver's own cursor (10^5 papers: no SQLAlchemy row
+    each)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(
+            "SELECT id, citekey, year, title_norm, venue, arxiv_id, doi FROM papers ORDER BY id"
+        )
+        papers = [tuple(row) for row in cursor.fetchall()]
+        cursor.execute("SELECT paper_id, alias FROM aliases ORDER BY id")
+        aliases = [(paper_id, alias) for paper_id, alias in cursor.fetchall()]
+        cursor.execute("SELECT paper_id, family FROM authors ORDER BY paper_id, position")
+        families = [(paper_id, family) for paper_id, family in cursor.fetchall()]
+    finally:
+        cursor.close()
+    return PaperRows(papers, aliases, families)
+
+
+def paper_facts(session: Session, rows: PaperRows | None = None) -> list[PaperFacts]:
+    """Every paper as the resolver needs it (from `rows` when already read), by id."""
+    rows = rows or paper_rows(session)
+    # Family names and venues repeat across papers: each distinct one is normalised once.
+    normalized: dict[str, str] = {}
+
+    def norm(text: str) -> str:
+        found = normalized.get(text)
+        if found is None:
+            found = normalized[text] = normalize_title(text)
+        return found
+
     aliases: dict[int, list[str]] = {}
-    for paper_id, alias in session.execute(select(Alias.paper_id, Alias.alias)):
+    for paper_id, alias in rows.aliases:
         aliases.setdefault(paper_id, []).append(normalize_name(alias))
     families: dict[int, set[str]] = {}
-    for paper_id, family in session.execute(select(Author.paper_id, Author.family)):
-        families.setdefault(paper_id, set()).update(normalize_title(family).split())
-    refs = []
-    for paper_id, key, title_norm, year, venue, arxiv_id, doi in session.execute(
-        select(
-            Paper.id,
-            Paper.citekey,
-            Paper.title_norm,
-            Paper.year,
-            Paper.venue,
-            Paper.arxiv_id,
-            Paper.doi,
-        ).order_by(Paper.id)
-    ):
-        refs.append(
-            PaperFacts(
-                paper_id=paper_id,
-                citekey=key,
-                title_norm=title_norm or "",
-                year=year,
-                venue_norm=normalize_title(venue or ""),
-                has_arxiv=arxiv_id is not None,
-                aliases=tuple(aliases.get(paper_id, ())),
-                families=frozenset(families.get(paper_id, ())),
-                doi=doi,
-                arxiv_id=arxiv_id,
-            )
+    for paper_id, family in rows.families:
+        families.setdefault(paper_id, set()).update(norm(family).split())
+    return [
+        PaperFacts(
+            paper_id=paper_id,
+            citekey=key,
+            title_norm=title_norm or "",
+            year=year,
+            venue_norm=norm(venue or ""),
+            has_arxiv=arxiv_id is not None,
+            aliases=tuple(aliases.get(paper_id, ())),
+            families=frozenset(families.get(paper_id, ())),
+            doi=doi,
+            arxiv_id=arxiv_id,
         )
-    return refs
+        for paper_id, key, year, title_norm, venue, arxiv_id, doi in rows.papers
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class PaperDigests:
+    """Digests of the stored papers, to tell cheaply whether anything a build derives
+    from them changed: `names` covers what names a paper at an edge's end (id, citekey,
+    year, aliases), `facts` all that `paper_facts` reads."""
+
+    names: str
+    facts: str
+
+
+def paper_digests(rows: PaperRows) -> PaperDigests:
+    """The digests of the papers' stored values as they are (nothing is normalised:
+    `paper_facts` derives the rest from them)."""
+    # Aliases sorted: a changed entry's aliases are stored again, after everyone else's.
+    aliases = sorted(rows.aliases)
+    names = repr(([row[:3] for row in rows.papers], aliases)).encode()
+    facts = repr((rows.papers, aliases, rows.families)).encode()
+    return PaperDigests(hashlib.sha256(names).hexdigest(), hashlib.sha256(facts).hexdigest())
 
 
 # -- the loader's reads and writes -----------------------------------------------------

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from survey.db import mentions as mentions_db
-from survey.db.bulk import chunks
+from survey.db.bulk import bulk_insert, chunks
 from survey.db.models import Paper, Tag, TaxonomyNode
 from survey.errors import SurveyError, did_you_mean
 from survey.textnorm import closest
@@ -91,6 +91,13 @@ def tag_counts(session: Session) -> dict[int, NodeCounts]:
             papers=len(papers),
         )
     return counts
+
+
+def count_manual_tags(session: Session) -> int:
+    """How many manual tags there are (each paper at most once per section)."""
+    return int(
+        session.scalar(select(func.count()).select_from(Tag).where(Tag.provenance == MANUAL)) or 0
+    )
 
 
 def add_tag(
@@ -268,11 +275,16 @@ def derived_counts(session: Session) -> list[int]:
     return [int(nodes), int(mentions), int(tags)]
 
 
+TAG_COLUMNS = ("paper_id", "node_id", "provenance", "annotation")
+
+
 def insert_tags(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert tag rows (paper_id, node_id, provenance, annotation) in one bulk statement."""
+    """Insert tag rows (paper_id, node_id, provenance, annotation) in their order,
+    through the backend's bulk insert (executemany, COPY)."""
     session.flush()
     if rows:
-        session.execute(insert(Tag), list(rows))
+        values = [tuple(row[column] for column in TAG_COLUMNS) for row in rows]
+        bulk_insert(session, cast(Table, Tag.__table__), TAG_COLUMNS, values)
 
 
 class TreeMention(TypedDict):

@@ -6,6 +6,11 @@ Each entry is written from its stored field values, LaTeX kept, every value in b
 `@string` macros expanded and crossref fields already inherited (so `crossref` itself is
 left out), a month as its macro (`dec`), and the citation edges among the exported papers
 as a `cites` field: `survey build` reads the file back to the same papers and edges.
+The fields come in the entry's order, from `fields` and the source text the load kept of
+the fields stored in columns (`Paper.source_fields`; the stored entry text is parsed
+again only for a paper loaded before that was kept). Papers are read from the database a
+chunk at a time and written as they come, so the export's memory does not grow with the
+bibliography.
 
 Readers disagree on braces: BibTeX, biber and pybtex count every brace, escaped or not,
 while citation-js, bibtexparser and pandoc skip `\\{` and `\\}`. A value is therefore
@@ -27,12 +32,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TypedDict
 
-from survey.export import write_text
-from survey.shapes import AuthorName, ExportData, ExportEdge
+from sqlalchemy.orm import Session
+
+from survey.db import entries as entries_db
+from survey.db import taxonomy as tx
+from survey.db.entries import EntryRow
+from survey.export import atomic_output
+from survey.shapes import AuthorName
 from survey.sources.bibtex import (
     MONTH_MACROS,
     VERBATIM_FIELDS,
@@ -49,40 +58,79 @@ _MONTHS = {full: name for name, full in MONTH_MACROS.items()}
 _BARE_ACCENT = re.compile(r"(?<!\\)((?:\\\\)*)\\([~^])\{\}")
 _TRAILING_BACKSLASH = re.compile(r"(?<!\\)((?:\\\\)*)\\$")
 _BREAKS = re.compile(r"[ \t]*\n[ \t]*")
+# What bib_value may change: control characters and line breaks, backslashes, `%` and
+# braces. A value without any is written as it is.
+_SPECIAL = re.compile("[\x00-\x08\x0a-\x1f\x7f\\\\%{}]")
 
 
-class BibEntry(TypedDict):
-    """What an entry is written from (an export's paper has all of it, and more)."""
+def write_bibtex(session: Session, path: Path, within: str | None = None) -> tuple[int, int]:
+    """Write every paper (or those of the taxonomy section `within`) as BibTeX to `path`,
+    by citekey, with the citation edges among them as `cites` fields; (papers, edges)
+    written. Papers are read a chunk at a time and each entry is written as it is made."""
+    kept = None
+    if within is not None:
+        kept = tx.subtree_paper_ids(session, tx.find_node(session, within).path)
+    order = entries_db.citekey_order(session, kept)
+    key_of = {paper_id: key for key, paper_id in order}
+    papers = edges = 0
+    with atomic_output(path) as stream:
+        for start in range(0, len(order), entries_db.CHUNK):
+            ids = [paper_id for _, paper_id in order[start : start + entries_db.CHUNK]]
+            for text, cited in _entries(session, ids, key_of):
+                stream.write(f"\n\n{text}" if papers else text)
+                papers += 1
+                edges += cited
+        if papers:
+            stream.write("\n")
+    return papers, edges
 
-    key: str
-    entry_type: str
-    raw: str  # the entry as loaded; '' when there is none
-    fields: dict[str, str]
-    title: str
-    authors: list[AuthorName]
-    year: int | None
-    doi: str
 
-
-def bibtex_text(papers: Sequence[BibEntry], edges: list[ExportEdge] | None = None) -> str:
-    originals = raw_field_values([p["raw"] for p in papers if p["raw"]])
-    cited: dict[str, list[str]] = {}
-    for edge in edges or []:
-        cited.setdefault(edge["citing"], []).append(edge["cited"])
-    chunks = []
-    for paper in sorted(papers, key=lambda p: p["key"]):
-        values = _values(paper, originals.get(paper["key"], {}))
-        cites = _cites(values.pop("cites", ""), cited.get(paper["key"], []))
+def _entries(
+    session: Session, ids: Sequence[int], key_of: Mapping[int, str]
+) -> Iterator[tuple[str, int]]:
+    """Each paper of one chunk as its entry's text, with the number of edges written in
+    its `cites` field."""
+    rows = entries_db.entry_rows(session, ids)
+    written = _written_fields(session, rows)
+    values = {row.id: _values(row.fields, written.get(row.id, {})) for row in rows}
+    authors = entries_db.authors_of(session, [i for i, v in values.items() if "author" not in v])
+    cited_by = entries_db.cited_by(session, ids)
+    for row in rows:
+        entry = values[row.id]
+        _fill_from_columns(entry, row, authors.get(row.id, []))
+        # Only the edges among the papers written (all of them, or a section's).
+        cited = [key_of[i] for i in cited_by.get(row.id, []) if i in key_of]
+        cites = _cites(entry.pop("cites", ""), cited)
         if cites:
-            values["cites"] = cites
-        lines = [f"@{paper['entry_type']}{{{paper['key']},"]
-        width = max((len(name) for name in values), default=0)
-        for name, value in values.items():
-            lines.append(f"  {name.ljust(width)} = {_field(name, value)},")
-        lines[-1] = lines[-1].rstrip(",")
-        lines.append("}")
-        chunks.append("\n".join(lines))
-    return "\n\n".join(chunks) + ("\n" if chunks else "")
+            entry["cites"] = cites
+        yield _entry_text(row.entry_type, row.citekey, entry), len(cited)
+
+
+def _written_fields(
+    session: Session, rows: Sequence[EntryRow]
+) -> dict[int, Mapping[str, str | None]]:
+    """Each paper's fields in its entry's order, with the source text of those kept in
+    columns: stored at load time, or read from the entry text for a paper loaded before
+    that was stored (revision 0013)."""
+    found: dict[int, Mapping[str, str | None]] = {
+        row.id: row.source_fields for row in rows if row.source_fields is not None
+    }
+    missing = {row.id: row.citekey for row in rows if row.source_fields is None}
+    if missing:
+        raws = entries_db.entry_texts(session, list(missing))
+        parsed = raw_field_values([raw for raw in raws.values() if raw])
+        found.update({i: parsed.get(key, {}) for i, key in missing.items()})
+    return found
+
+
+def _entry_text(entry_type: str, key: str, values: Mapping[str, str]) -> str:
+    lines = [f"@{entry_type}{{{key},"]
+    width = max((len(name) for name in values), default=0)
+    for name, value in values.items():
+        lines.append(f"  {name.ljust(width)} = {_field(name, value)},")
+    lines[-1] = lines[-1].rstrip(",")
+    lines.append("}")
+    return "\n".join(lines)
 
 
 def _cites(stored: str, edges: list[str]) -> str:
@@ -92,26 +140,31 @@ def _cites(stored: str, edges: list[str]) -> str:
     return ",".join(keys)
 
 
-def _values(paper: BibEntry, original: dict[str, str]) -> dict[str, str]:
-    stored: dict[str, str] = paper["fields"]
+def _values(stored: Mapping[str, str], written: Mapping[str, str | None]) -> dict[str, str]:
+    """The fields to write, in the entry's order, then the stored ones it did not give
+    (inherited through `crossref`): a stored value wins over the text as written (it
+    has the `@string` macros expanded); `crossref` itself is left out."""
     values: dict[str, str] = {}
-    for name, value in original.items():
-        if name == "crossref":
-            continue
-        values[name] = stored.get(name, value)
+    for name, text in written.items():
+        value = stored.get(name, text)
+        if name != "crossref" and value is not None:
+            values[name] = value
     for name, value in stored.items():
         if name not in values and name != "crossref":
             values[name] = value
-    # Without the entry text (or a field missing from it), fall back to the columns.
-    if "title" not in values and paper["title"]:
-        values["title"] = escape_text(paper["title"])
-    if "author" not in values and paper["authors"]:
-        values["author"] = " and ".join(_name(a) for a in paper["authors"])
-    if "year" not in values and paper["year"] is not None:
-        values["year"] = str(paper["year"])
-    if "doi" not in values and paper["doi"]:
-        values["doi"] = paper["doi"]
     return values
+
+
+def _fill_from_columns(values: dict[str, str], row: EntryRow, authors: list[AuthorName]) -> None:
+    """Without the entry text (or a field missing from it), the columns' values."""
+    if "title" not in values and row.title:
+        values["title"] = escape_text(row.title)
+    if "author" not in values and authors:
+        values["author"] = " and ".join(_name(a) for a in authors)
+    if "year" not in values and row.year is not None:
+        values["year"] = str(row.year)
+    if "doi" not in values and row.doi:
+        values["doi"] = row.doi
 
 
 def _field(name: str, value: str) -> str:
@@ -149,17 +202,30 @@ def escape_text(text: str) -> str:
 def bib_value(value: str, verbatim: bool = False) -> str:
     """A stored value as the inside of `{...}` that every BibTeX reader parses alike;
     `verbatim` keeps a raw `%` (a URL's)."""
-    value = _BREAKS.sub(" ", strip_controls(value))
-    value = _BARE_ACCENT.sub(
-        lambda m: (
-            m.group(1) + ("\\textasciitilde{}" if m.group(2) == "~" else "\\textasciicircum{}")
-        ),
-        value,
-    )
-    value = _TRAILING_BACKSLASH.sub(lambda m: m.group(1) + "\\textbackslash{}", value)
-    if not verbatim:
+    # Each step only where its character is: a pattern that cannot match still costs a
+    # scan of the whole value, and most values need none.
+    if _SPECIAL.search(value) is None:
+        return value
+    value = strip_controls(value)
+    if "\n" in value:
+        value = _BREAKS.sub(" ", value)
+    if "\\" in value:
+        value = _BARE_ACCENT.sub(_named_accent, value)
+        if value.endswith("\\"):
+            value = _TRAILING_BACKSLASH.sub(_named_backslash, value)
+    if not verbatim and "%" in value:
         value = escape_raw_percents(value)
     return _pair_braces(value)
+
+
+def _named_accent(match: re.Match[str]) -> str:
+    return match.group(1) + (
+        "\\textasciitilde{}" if match.group(2) == "~" else "\\textasciicircum{}"
+    )
+
+
+def _named_backslash(match: re.Match[str]) -> str:
+    return match.group(1) + "\\textbackslash{}"
 
 
 def _pair_braces(value: str) -> str:
@@ -178,6 +244,8 @@ def _pair_braces(value: str) -> str:
         else:
             unpaired[position] = escaped
     unpaired.update(opened)
+    if not unpaired:
+        return value
     out: list[str] = []
     for index, char in enumerate(value):
         if index not in unpaired:
@@ -187,25 +255,20 @@ def _pair_braces(value: str) -> str:
     return "".join(out)
 
 
+# A backslash and the character after it (an escape), or a brace.
+_BRACE_OR_ESCAPE = re.compile(r"\\(.)|[{}]", re.DOTALL)
+
+
 def _braces(value: str) -> list[tuple[int, bool]]:
     """(position, escaped?) of each brace, in order; `\\\\{` is a real brace."""
     found: list[tuple[int, bool]] = []
-    index = 0
-    while index < len(value):
-        char = value[index]
-        if char == "\\" and index + 1 < len(value):
-            if value[index + 1] in "{}":
-                found.append((index + 1, True))
-            index += 2
-            continue
-        if char in "{}":
-            found.append((index, False))
-        index += 1
+    for match in _BRACE_OR_ESCAPE.finditer(value):
+        escaped = match.group(1)
+        if escaped is None:
+            found.append((match.start(), False))
+        elif escaped in "{}":
+            found.append((match.start() + 1, True))
     return found
-
-
-def write_bibtex(data: ExportData, path: Path) -> None:
-    write_text(path, bibtex_text(data["papers"], data["edges"]))
 
 
 # -- new entries for review (survey discover --bib, survey enrich --mentions) ------------

@@ -59,6 +59,28 @@ def gather(
     )
 
 
+def run_export(
+    session: Session,
+    kind: ExportFormat,
+    target: Path,
+    within: str | None = None,
+    *,
+    clusters: bool = False,
+    layout: Layout = Layout.timeline,
+) -> tuple[list[Path], int, int]:
+    """Export the papers (of the section `within`) as `kind` to `target`; the paths
+    written, and the number of papers and citation edges in them. BibTeX is written from
+    the database as it is read; the other formats from the data `gather` collects."""
+    check_target(kind, target)
+    if kind is ExportFormat.bib:
+        from survey.export.bibtex import write_bibtex
+
+        papers, edges = write_bibtex(session, target, within)
+        return [target], papers, edges
+    data = gather(session, kind, within, clusters=clusters)
+    return write_export(kind, data, target, layout), len(data["papers"]), len(data["edges"])
+
+
 def is_page_data(data: ExportData) -> TypeGuard[PageData]:
     """True for the graph page's data (the exports' data with labels and title)."""
     return "labels" in data and "title" in data
@@ -67,8 +89,8 @@ def is_page_data(data: ExportData) -> TypeGuard[PageData]:
 def write_export(
     kind: ExportFormat, data: ExportData, target: Path, layout: Layout = Layout.timeline
 ) -> list[Path]:
-    """Write `data` as `kind` to `target` (a folder for csv); the paths written."""
-    from survey.export.bibtex import write_bibtex
+    """Write `data` as `kind` to `target` (a folder for csv); the paths written. BibTeX
+    is not written from gathered data: run_export streams it from the database."""
     from survey.export.csljson import write_csljson
     from survey.export.csvfiles import write_csv_folder
     from survey.export.gexf import write_gexf
@@ -78,6 +100,8 @@ def write_export(
     check_target(kind, target)
     if kind is ExportFormat.csv:
         return write_csv_folder(data, target)
+    if kind is ExportFormat.bib:
+        raise ValueError("the bib export is written from the database: use run_export")
     if kind is ExportFormat.html:
         if not is_page_data(data):
             raise ValueError("the html export writes the page's data: gather it for html")
@@ -86,7 +110,6 @@ def write_export(
     writer = {
         ExportFormat.graphml: write_graphml,
         ExportFormat.gexf: write_gexf,
-        ExportFormat.bib: write_bibtex,
         ExportFormat.csljson: write_csljson,
     }[kind]
     writer(data, target)

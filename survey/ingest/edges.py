@@ -7,8 +7,9 @@ named twice (in two files, or twice in one) is kept once, with a warning.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -22,10 +23,10 @@ FIELD_ORIGIN = Origin.FIELD
 FILE_ORIGIN = Origin.FILE
 
 
-@dataclass(frozen=True, slots=True)
-class NamedEdge:
+class NamedEdge(NamedTuple):
     """One edge as an input names its ends (citekeys or aliases, not yet resolved to
-    papers), with where it is written: a citations file's line or a `cites` field."""
+    papers), with where it is written: a citations file's line or a `cites` field (a
+    tuple: a large citations file has 10^6 of them)."""
 
     file: str
     line: int | None
@@ -38,7 +39,7 @@ class NamedEdge:
 
 @dataclass(slots=True)
 class EdgeResult:
-    rows: list[dict[str, object]] = field(default_factory=list)
+    rows: list[citations_db.EdgeValues] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     suspect: int = 0
     # Every end of a line that named no paper, with its line (the diagnostic names the first).
@@ -71,10 +72,20 @@ class EdgeNames:
 def resolve_edges(
     lines: Sequence[NamedEdge], names: EdgeNames, *, unknown: Severity = Severity.ERROR
 ) -> EdgeResult:
-    """Edge rows (citing_id, cited_id, relation, evidence, suspect, line, source_id) for
-    the lines whose two ends name papers, and a diagnostic for each that does not."""
+    """Edge rows (`citations_db.EdgeValues`) for the lines whose two ends name papers,
+    and a diagnostic for each that does not."""
     result = EdgeResult()
     first: dict[tuple[int, int], NamedEdge] = {}
+    # A paper is named on many lines (a citing paper on each of its references): each
+    # name is looked up once.
+    found: dict[str, papers_db.PaperFacts | None] = {}
+
+    def find(name: str) -> papers_db.PaperFacts | None:
+        try:
+            return found[name]
+        except KeyError:
+            paper = found[name] = names.find(name)
+            return paper
 
     def problem(
         severity: Severity, line: NamedEdge, key: str | None, text: str, kind: str = ""
@@ -82,16 +93,15 @@ def resolve_edges(
         result.diagnostics.append(Diagnostic(severity, line.file, line.line, key, text, kind))
 
     for line in lines:
-        citing, cited = names.find(line.citing), names.find(line.cited)
-        missing = [n for n, f in ((line.citing, citing), (line.cited, cited)) if f is None]
-        if missing:
+        citing, cited = find(line.citing), find(line.cited)
+        if citing is None or cited is None:
+            missing = [n for n, f in ((line.citing, citing), (line.cited, cited)) if f is None]
             result.unknown += [(line, name) for name in missing]
             near = did_you_mean(closest(missing[0], (f.citekey for f in names.facts)))
             hint = f"; {near}" if near else ""
             kind = "dangling-cite" if unknown is Severity.WARNING else ""
             problem(unknown, line, missing[0], f"no paper with this key{hint}", kind)
             continue
-        assert citing is not None and cited is not None
         if citing.paper_id == cited.paper_id:
             problem(Severity.ERROR, line, citing.citekey, "a paper cannot cite itself")
             continue
@@ -120,15 +130,15 @@ def resolve_edges(
                 "suspect-edge",
             )
         result.rows.append(
-            {
-                "citing_id": citing.paper_id,
-                "cited_id": cited.paper_id,
-                "relation": line.relation,
-                "evidence": line.evidence,
-                "suspect": suspect,
-                "line": line.line,
-                "source_id": line.source_id,
-            }
+            (
+                citing.paper_id,
+                cited.paper_id,
+                line.relation,
+                line.evidence,
+                suspect,
+                line.source_id,
+                line.line,
+            )
         )
     return result
 
@@ -143,13 +153,17 @@ def field_lines(session: Session) -> list[NamedEdge]:
     return found
 
 
-def sync_field_edges(session: Session, names: EdgeNames | None = None) -> EdgeResult:
+def sync_field_edges(session: Session, names: Callable[[], EdgeNames] | None = None) -> EdgeResult:
     """Replace the `bib-field` edges with what the stored entries' `cites` fields say.
 
     A cited key that names no paper is a warning: the entry may cite a paper that is
-    not (yet) in the bibliography.
+    not (yet) in the bibliography. `names` makes the names to resolve them with (by
+    default every paper's), when there is a field to resolve.
     """
-    names = names or EdgeNames(papers_db.paper_facts(session))
-    result = resolve_edges(field_lines(session), names, unknown=Severity.WARNING)
-    citations_db.replace_edges(session, FIELD_ORIGIN, None, result.rows)
+    lines = field_lines(session)
+    result = EdgeResult()
+    if lines:
+        found = names() if names is not None else EdgeNames(papers_db.paper_facts(session))
+        result = resolve_edges(lines, found, unknown=Severity.WARNING)
+    citations_db.replace_edge_values(session, FIELD_ORIGIN, result.rows)
     return result

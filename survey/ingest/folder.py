@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from survey.db.annotations import Reattached, reattach
 from survey.db.mentions import MentionRow
 from survey.db.models import TaxonomyNode
 from survey.errors import Diagnostic, InputFileError, SurveyError, did_you_mean
+from survey.gcpause import gc_paused
 from survey.ingest.built_from import SURVEY_MANIFEST, built_manifest, remembered_path
 from survey.ingest.edges import (
     FILE_ORIGIN,
@@ -109,6 +111,9 @@ class BuildReport:
         return counts
 
 
+# Notes, mentions and citation lines make 10^5-10^6 small objects and no cycles to speak
+# of: no collection of the whole heap every few thousand of them.
+@gc_paused()
 def build_survey(
     session: Session,
     folder: Path,
@@ -144,19 +149,56 @@ def build_survey(
     if not load.written:
         return report
 
-    facts = papers_db.paper_facts(session)
-    _check_manifest_keys(manifest, {f.citekey.lower() for f in facts})
-    _notes_into_database(session, manifest, notes, facts, report)
-    _load_citations(session, manifest, facts, report)
+    papers = _Papers(session, manifest.aliases)
+    if manifest.aliases or manifest.curated:
+        _check_manifest_keys(manifest, papers_db.taken_citekeys(session))
+    _notes_into_database(session, manifest, notes, papers, report)
+    _load_citations(session, manifest, papers, report)
     settings_db.set_setting(session, "survey.title", manifest.title)
     settings_db.set_setting(session, "survey.description", manifest.description)
     back = reattach(session)  # sections exist now: manual tags whose paper returned
     report.reattached = Reattached(
         load.reattached.tags + back.tags, load.reattached.citations + back.citations
     )
-    report.manual_tags = sum(c.manual for c in tx.tag_counts(session).values())
+    report.manual_tags = tx.count_manual_tags(session)
     session.flush()
     return report
+
+
+class _Papers:
+    """The papers as the build reads them, each form fetched once and only when needed:
+    an unchanged survey is told from the digests, without normalising every paper."""
+
+    def __init__(self, session: Session, aliases: Mapping[str, str]) -> None:
+        self._session = session
+        self._aliases = aliases
+
+    @cached_property
+    def rows(self) -> papers_db.PaperRows:
+        return papers_db.paper_rows(self._session)
+
+    @cached_property
+    def digests(self) -> papers_db.PaperDigests:
+        digests = papers_db.paper_digests(self.rows)
+        self._made_of_rows("facts")
+        return digests
+
+    @cached_property
+    def facts(self) -> list[papers_db.PaperFacts]:
+        facts = papers_db.paper_facts(self._session, self.rows)
+        self._made_of_rows("digests")
+        return facts
+
+    def _made_of_rows(self, other: str) -> None:
+        """Let the rows go once the other form is made of them too (10^5 papers: about
+        100 MB)."""
+        if other in self.__dict__:
+            self.__dict__.pop("rows", None)
+
+    @cached_property
+    def names(self) -> EdgeNames:
+        """What names a paper at an edge's end, the manifest's aliases included."""
+        return EdgeNames(self.facts, self._aliases)
 
 
 @dataclass(slots=True)
@@ -200,7 +242,7 @@ def _notes_into_database(
     session: Session,
     manifest: Manifest,
     read: _NotesRead,
-    facts: Sequence[papers_db.PaperFacts],
+    papers: _Papers,
     report: BuildReport,
 ) -> None:
     """Sections, mentions and tags from the notes: kept as the last build wrote them when
@@ -210,7 +252,7 @@ def _notes_into_database(
     if read.file is not None:
         notes_ref = survey_file(manifest.folder, read.file)
         source_id = attach_source(session, notes_ref, SourceKind.NOTES, "", read.size).id
-    fingerprint = _notes_fingerprint(session, read.inputs, facts, source_id)
+    fingerprint = _notes_fingerprint(session, read.inputs, papers, source_id)
     if read.built is not None and fingerprint and read.built["fingerprint"] == fingerprint:
         _report_built_notes(session, report, read.built, notes_name)
         return
@@ -219,9 +261,9 @@ def _notes_into_database(
     else:
         notes, size = read.notes, read.size
     before = len(report.diagnostics)
-    _build_notes(session, manifest, notes, facts, source_id, notes_name, report)
+    _build_notes(session, manifest, notes, papers.facts, source_id, notes_name, report)
     found = report.diagnostics[before:]
-    _remember_notes(session, report, read.inputs, notes, size, facts, source_id, found)
+    _remember_notes(session, report, read.inputs, notes, size, papers, source_id, found)
 
 
 def _count(value: object) -> int:
@@ -263,32 +305,14 @@ def _built_notes(session: Session, inputs: str) -> dict[str, object] | None:
 
 
 def _notes_fingerprint(
-    session: Session, inputs: str, facts: Sequence[papers_db.PaperFacts], source_id: int | None
+    session: Session, inputs: str, papers: _Papers, source_id: int | None
 ) -> str:
     """The notes' inputs, everything of the papers that resolving mentions reads, the
     notes' source row and the rows the build wrote from them (sections, mentions, tags
     from the notes and curated): equal only when building again would write the same."""
     if not inputs:
         return ""
-    digest = hashlib.sha256(f"{inputs}\x00{source_id}\x00".encode())
-    for fact in facts:
-        digest.update(
-            json.dumps(
-                [
-                    fact.paper_id,
-                    fact.citekey,
-                    fact.title_norm,
-                    fact.year,
-                    fact.venue_norm,
-                    fact.has_arxiv,
-                    fact.aliases,
-                    sorted(fact.families),
-                    fact.doi,
-                    fact.arxiv_id,
-                ],
-                ensure_ascii=False,
-            ).encode()
-        )
+    digest = hashlib.sha256(f"{inputs}\x00{source_id}\x00{papers.digests.facts}\x00".encode())
     digest.update(json.dumps(tx.derived_counts(session)).encode())
     return digest.hexdigest()
 
@@ -299,7 +323,7 @@ def _remember_notes(
     inputs: str,
     notes: Notes,
     size: int,
-    facts: Sequence[papers_db.PaperFacts],
+    papers: _Papers,
     source_id: int | None,
     found: Sequence[Diagnostic],
 ) -> None:
@@ -312,7 +336,7 @@ def _remember_notes(
     session.flush()
     built = {
         "inputs": inputs,
-        "fingerprint": _notes_fingerprint(session, inputs, facts, source_id),
+        "fingerprint": _notes_fingerprint(session, inputs, papers, source_id),
         "title": notes.title,
         "size": size,
         "nodes": report.nodes,
@@ -579,7 +603,7 @@ def _tag_curated(
 
 
 def _load_citations(
-    session: Session, manifest: Manifest, facts: list[papers_db.PaperFacts], report: BuildReport
+    session: Session, manifest: Manifest, papers: _Papers, report: BuildReport
 ) -> None:
     """Edges from the citations files and from BibTeX `cites` fields, replacing the old ones.
 
@@ -590,29 +614,28 @@ def _load_citations(
     them without an error, the files are not read again; their warnings are given again.
     The names of the files' edges that name no paper are recorded for `survey check`.
     """
-    names = EdgeNames(facts, manifest.aliases)
     files = _attach_citation_files(session, manifest)
     stored_edges = citations_db.edge_counts(session, FILE_ORIGIN)
-    fingerprint = _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0])
+    fingerprint = _citations_fingerprint(files, papers, manifest.aliases, stored_edges[0])
     stored = json.loads(settings_db.get_setting(session, CITATIONS_BUILT) or "{}")
     if fingerprint == stored.get("fingerprint"):
         report.diagnostics.extend(_load_diagnostics(stored.get("diagnostics")))
     else:
-        found, from_files = _file_edges(files, names)
-        citations_db.replace_edges(session, FILE_ORIGIN, None, from_files.rows)
+        found, from_files = _file_edges(files, papers.names)
+        citations_db.replace_edge_values(session, FILE_ORIGIN, from_files.rows)
         citations_db.replace_unknown_edge_names(session, _unknown_names(from_files))
         report.diagnostics.extend(found)
         stored_edges = (len(from_files.rows), from_files.suspect)
         # A file with errors is read again next time, as a BibTeX file with errors is.
         built = {
-            "fingerprint": _citations_fingerprint(files, facts, manifest.aliases, stored_edges[0]),
+            "fingerprint": _citations_fingerprint(files, papers, manifest.aliases, stored_edges[0]),
             "diagnostics": _dump_diagnostics(found),
         }
         failed = any(d.is_error for d in found)
         settings_db.set_setting(session, CITATIONS_BUILT, "" if failed else json.dumps(built))
     report.edges += stored_edges[0]
     report.suspect_edges += stored_edges[1]
-    from_fields = sync_field_edges(session, names)
+    from_fields = sync_field_edges(session, lambda: papers.names)
     report.diagnostics.extend(from_fields.diagnostics)
     report.edges += len(from_fields.rows)
     report.suspect_edges += from_fields.suspect
@@ -681,7 +704,7 @@ def _load_diagnostics(stored: object) -> list[Diagnostic]:
 
 def _citations_fingerprint(
     files: Sequence[_CitationFile],
-    facts: Sequence[papers_db.PaperFacts],
+    papers: _Papers,
     aliases: Mapping[str, str],
     edges: int,
 ) -> str:
@@ -692,10 +715,6 @@ def _citations_fingerprint(
     for path, source_id, sha256, _ in files:
         digest.update(f"{path}\x00{source_id}\x00{sha256}\n".encode())
     digest.update(json.dumps(sorted(aliases.items()), ensure_ascii=False).encode())
-    for fact in facts:
-        aliases_text = "\x1f".join(fact.aliases)
-        digest.update(
-            f"{fact.paper_id}\x00{fact.citekey}\x00{fact.year}\x00{aliases_text}\n".encode()
-        )
+    digest.update(f"papers {papers.digests.names}\n".encode())
     digest.update(f"edges {edges}".encode())
     return digest.hexdigest()

@@ -509,7 +509,8 @@ def _write_entries(
         rows = []
         for paper_id, entry in batch_changed:
             values = dict(zip(bulk.ROW_COLUMNS, entry[0], strict=True))
-            values["fields"] = json.loads(values["fields"])
+            for column in bulk.JSON_COLUMNS:
+                values[column] = json.loads(values[column])
             rows.append({**values, "source_id": source_id, "id": paper_id})
         papers_db.replace_papers(session, rows)
         _insert_children(session, batch_changed)
@@ -575,6 +576,7 @@ def _entry(record: BibRecord) -> Entry:
         record.more_authors,
         json.dumps(record.fields, ensure_ascii=False),
         record.raw,
+        json.dumps(record.source_fields, ensure_ascii=False),
         _search_text(record),
         record.content_hash,
         record.line,

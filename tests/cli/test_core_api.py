@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.errors import SurveyError
-from survey.export.formats import ExportFormat, gather, write_export
+from survey.export.formats import ExportFormat, gather, run_export, write_export
 from survey.ingest.folder import build_survey
 from survey.report.document import write_report
 from survey.review import manual
@@ -98,6 +98,14 @@ def test_export_dispatch_writes_each_format(built: Engine, tmp_path: Path) -> No
     with pytest.raises(ValueError, match="gather it for html"):
         write_export(ExportFormat.html, data, tmp_path / "bare.html")
     assert not (tmp_path / "bare.html").exists()
+    # BibTeX is written from the database as it is read, not from gathered data.
+    with session_scope(built) as session:
+        written, papers, edges = run_export(session, ExportFormat.bib, tmp_path / "refs.bib")
+    assert written == [tmp_path / "refs.bib"] and written[0].read_text(encoding="utf-8")
+    assert (papers, edges) == (len(data["papers"]), len(data["edges"]))
+    with pytest.raises(ValueError, match="written from the database"):
+        write_export(ExportFormat.bib, data, tmp_path / "gathered.bib")
+    assert not (tmp_path / "gathered.bib").exists()
 
 
 def test_report_document_links_the_graph_page_relative_to_the_report(

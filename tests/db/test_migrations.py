@@ -128,6 +128,13 @@ DATA_AT = {
     "0012": [
         "INSERT INTO unknown_edge_names (source_id, line, name) VALUES (1, 4, 'nosuch2019')",
     ],
+    "0013": [
+        "INSERT INTO papers (id, citekey, citekey_lower, entry_type, title, year, more_authors,"
+        " fields, raw, source_fields, search_text, content_hash) VALUES (4, 'doe2021',"
+        """ 'doe2021', 'misc', 'Kept', 2021, FALSE, '{"note": "n"}',"""
+        " '@misc{doe2021, title = {Kept}, note = {n}, year = 2021}',"
+        """ '{"title": "Kept", "note": null, "year": "2021"}', ' doe2021 kept', 'h4')""",
+    ],
 }
 # Rows of a revision whose tables a later one replaced, as written once that one applied:
 # revision -> (the later revision, its statements).
@@ -166,6 +173,7 @@ CHAIN = [
     "0010",
     "0011",
     "0012",
+    "0013",
 ]
 EARLIER = CHAIN[:-1]
 
@@ -273,6 +281,10 @@ def test_upgrade_from_each_revision_keeps_the_data(db_url: str, revision: str) -
             # Rows written at 0011 or later with plain SQL bypass the index (the loader
             # writes it itself): only an upgrade through 0011 rebuilds it from them.
             _assert_trigram_index(connection)
+        # 0013: a paper loaded before has no source fields; the BibTeX export reads `raw`.
+        assert connection.exec_driver_sql(
+            "SELECT count(*) FROM papers WHERE source_fields IS NULL"
+        ).fetchall() == [(3,)]
 
 
 def _assert_trigram_index(connection: Connection) -> None:
@@ -285,6 +297,28 @@ def _assert_trigram_index(connection: Connection) -> None:
 
     assert found('"bilinear"') == found('"ilinea"') == [(1,)]
     assert found('"深度学习"') == [(3,)]
+
+
+def test_downgrade_from_0013_keeps_the_papers(db_url: str) -> None:
+    """Down to 0012 drops the source fields and nothing else; up again leaves them NULL,
+    as for any paper loaded before 0013."""
+    engine = open_database(db_url)
+    with engine.begin() as connection:
+        for statement in _rows_at("0013"):
+            connection.exec_driver_sql(statement)
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0012")
+    assert "source_fields" not in {c["name"] for c in inspect(engine).get_columns("papers")}
+    engine.dispose()
+    reopened = open_database(db_url)
+    with reopened.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT id, title, raw, source_fields FROM papers ORDER BY id"
+        ).fetchall()
+    assert [row[0] for row in rows] == [1, 2, 3, 4]
+    assert rows[3][1:] == ("Kept", "@misc{doe2021, title = {Kept}, note = {n}, year = 2021}", None)
 
 
 def test_every_revision_has_a_data_case() -> None:

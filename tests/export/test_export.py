@@ -18,15 +18,17 @@ import networkx as nx
 import pytest
 from conftest import FIXTURES, REPO, TESTS
 from helpers import Cli, hostile_survey
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
+from survey.db import entries as entries_db
 from survey.db import open_database, session_scope
 from survey.db.models import Paper
+from survey.export import bibtex as bibtex_module
 from survey.export import collect, write_with
 from survey.export.bibtex import bib_value, write_bibtex
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
-from survey.export.formats import ExportFormat, gather
+from survey.export.formats import ExportFormat, gather, run_export
 from survey.export.gexf import write_gexf
 from survey.export.graphml import write_graphml
 from survey.graph import analysis, network
@@ -35,6 +37,7 @@ from survey.ingest.load import load_bib_files
 from survey.report import build_report, render_markdown
 from survey.report.venues import venue_name
 from survey.shapes import ExportData
+from survey.sources.bibtex import raw_field_values
 from survey.textnorm import strip_controls
 
 BUNDLED = REPO / "data" / "valse2020"
@@ -58,6 +61,13 @@ def read_graphml_by_key(path: Path) -> nx.DiGraph:
 def data_of(engine: Engine, within: str | None = None) -> ExportData:
     with session_scope(engine) as session:
         return collect.export_data(session, within)
+
+
+def export_bib(engine: Engine, target: Path, within: str | None = None) -> tuple[int, int]:
+    """The BibTeX export of the database's papers (of the section `within`) to `target`;
+    (papers, edges) written."""
+    with session_scope(engine) as session:
+        return write_bibtex(session, target, within)
 
 
 def test_graphml_for_gephi(built: Engine, tmp_path: Path) -> None:
@@ -121,7 +131,7 @@ def content(engine: Engine) -> dict[str, tuple[Any, ...]]:
 
 def test_bib_export_loads_back_to_the_same_papers(built: Engine, tmp_path: Path) -> None:
     target = tmp_path / "refs.bib"
-    write_bibtex(data_of(built), target)
+    assert export_bib(built, target) == (81, 161)
     fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
     with session_scope(fresh, write=True) as session:
         report = load_bib_files(session, [target])
@@ -138,6 +148,57 @@ def test_bib_export_loads_back_to_the_same_papers(built: Engine, tmp_path: Path)
     for edge in data_of(built)["edges"]:
         edges.setdefault(edge["citing"], set()).add(edge["cited"])
     assert cites == edges and sum(map(len, edges.values())) == 161
+
+
+@pytest.mark.parametrize("which", ["bundled", "hostile"])
+def test_bib_export_parses_no_stored_entry(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    """The export writes each entry from its stored fields and source fields, never
+    parsing the stored entry text again; a paper loaded before the source fields were
+    stored (revision 0013: NULL) has its entry text parsed, to the same bytes."""
+    folder = BUNDLED if which == "bundled" else hostile_survey(tmp_path / "hostile")
+    with session_scope(engine, write=True) as session:
+        assert not build_survey(session, folder).has_errors
+    parsed: list[int] = []
+    real = raw_field_values
+
+    def spy(raws: list[str]) -> dict[str, dict[str, str]]:
+        parsed.append(len(raws))
+        return real(raws)
+
+    monkeypatch.setattr(bibtex_module, "raw_field_values", spy)
+    papers, _ = export_bib(engine, tmp_path / "stored.bib")
+    assert parsed == []
+    with session_scope(engine, write=True) as session:
+        session.execute(update(Paper).values(source_fields=None))
+    export_bib(engine, tmp_path / "parsed.bib")
+    assert sum(parsed) == papers
+    assert (tmp_path / "parsed.bib").read_bytes() == (tmp_path / "stored.bib").read_bytes()
+
+
+def test_bib_export_reads_in_chunks_and_keeps_a_section(
+    built: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries are read and written a chunk at a time: the chunks' size changes nothing.
+    With a section, its papers and the edges among them."""
+    assert export_bib(built, tmp_path / "whole.bib") == (81, 161)
+    monkeypatch.setattr(entries_db, "CHUNK", 7)
+    assert export_bib(built, tmp_path / "chunks.bib") == (81, 161)
+    assert (tmp_path / "chunks.bib").read_bytes() == (tmp_path / "whole.bib").read_bytes()
+    section = data_of(built, "self-supervised")
+    target = tmp_path / "ssl.bib"
+    assert export_bib(built, target, "self-supervised") == (11, len(section["edges"]))
+    text = target.read_text(encoding="utf-8")
+    assert re.findall(r"^@\w+\{([^,\n]+),$", text, re.M) == sorted(
+        p["key"] for p in section["papers"]
+    )
+    written = set()
+    for entry in text.split("\n\n"):
+        key = entry.split("{", 1)[1].split(",", 1)[0]
+        cites = re.search(r"^  cites +=\s\{([^}]*)\}$", entry, re.M)
+        written |= {(key, cited) for cited in cites.group(1).split(",")} if cites else set()
+    assert written == {(e["citing"], e["cited"]) for e in section["edges"]} and written
 
 
 def test_csljson(built: Engine, tmp_path: Path) -> None:
@@ -171,7 +232,7 @@ def test_hostile_strings_survive_every_format(engine: Engine, tmp_path: Path) ->
     write_graphml(data, tmp_path / "h.graphml")
     write_gexf(data, tmp_path / "h.gexf")
     write_csljson(data, tmp_path / "h.json")
-    write_bibtex(data, tmp_path / "h.bib")
+    export_bib(engine, tmp_path / "h.bib")
     papers, _ = write_csv_folder(data, tmp_path / "csv")
     graph = read_graphml_by_key(tmp_path / "h.graphml")
     assert {k: d["title"] for k, d in graph.nodes(data=True)} == titles
@@ -199,7 +260,7 @@ def test_hostile_strings_survive_every_format(engine: Engine, tmp_path: Path) ->
     assert after["hostile2020aaai"][-1]["month"] == "December"
     assert after["DBLP:conf/hostile/DoeS21"][-1]["month"] == "December"
     assert "month   = {dec}" in (tmp_path / "h.bib").read_text(encoding="utf-8")
-    write_bibtex(data_of(fresh), tmp_path / "again.bib")
+    export_bib(fresh, tmp_path / "again.bib")
     assert (tmp_path / "again.bib").read_bytes() == (tmp_path / "h.bib").read_bytes()
     with session_scope(engine) as session:
         text = render_markdown(build_report(session))
@@ -264,10 +325,10 @@ def _pandoc() -> str | None:
 def test_pandoc_renders_the_report_with_every_citation(
     built: Engine, tmp_path: Path, bibliography: str
 ) -> None:
-    data = data_of(built)
-    (write_bibtex if bibliography.endswith(".bib") else write_csljson)(
-        data, tmp_path / bibliography
-    )
+    if bibliography.endswith(".bib"):
+        export_bib(built, tmp_path / bibliography)
+    else:
+        write_csljson(data_of(built), tmp_path / bibliography)
     with session_scope(built) as session:
         (tmp_path / "report.md").write_text(
             render_markdown(build_report(session)), encoding="utf-8"
@@ -288,9 +349,8 @@ def test_pandoc_renders_the_report_with_every_citation(
     shutil.which("bibtex") is None, reason="bibtex is not installed (.ci/run installs it)"
 )
 def test_bibtex_accepts_the_export(built: Engine, tmp_path: Path) -> None:
-    data = data_of(built)
-    write_bibtex(data, tmp_path / "refs.bib")
-    keys = [p["key"] for p in data["papers"]]
+    export_bib(built, tmp_path / "refs.bib")
+    keys = [p["key"] for p in data_of(built)["papers"]]
     aux = "\\relax\n" + "".join(f"\\citation{{{k}}}\n" for k in keys)
     aux += "\\bibstyle{plain}\n\\bibdata{refs}\n"
     (tmp_path / "doc.aux").write_text(aux, encoding="utf-8")
@@ -430,7 +490,7 @@ def test_report_names_each_venue_once_and_counts_no_institution(
 
 
 def test_bibtex_and_csljson_exports_compute_no_pagerank(
-    built: Engine, monkeypatch: pytest.MonkeyPatch
+    built: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """An export computes only what its format contains: BibTeX and CSL-JSON hold no
     citation counts or PageRank, so no citation graph is ranked for them."""
@@ -446,6 +506,7 @@ def test_bibtex_and_csljson_exports_compute_no_pagerank(
         for kind in (ExportFormat.bib, ExportFormat.csljson):
             data = gather(session, kind)
             assert data["papers"] and data["edges"]
+        assert run_export(session, ExportFormat.bib, tmp_path / "refs.bib")[1:] == (81, 161)
         assert ranked == []
         assert gather(session, ExportFormat.graphml)["papers"][0]["pagerank"] > 0
     assert ranked

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from survey.db import mentions as mentions_db
+from survey.db import papers as papers_module
 from survey.db import session_scope
 from survey.db import taxonomy as tx
 from survey.db.models import Citation, Mention, Paper, Tag, TaxonomyNode
@@ -20,6 +21,7 @@ from survey.db.papers import find_paper
 from survey.errors import InputFileError
 from survey.ingest import folder as folder_module
 from survey.ingest.folder import BuildReport, build_survey, open_mention_warning
+from survey.sources.notes import load_notes
 
 BUNDLED = REPO / "data" / "valse2020"
 SEED = REPO.parent / "shared" / "seed" / "valse2020-notes.md"
@@ -418,6 +420,44 @@ def test_unchanged_notes_are_not_parsed_again_and_report_the_same(
     assert tags(engine) == first_tags
     with session_scope(engine) as session:
         assert state(session) == before
+
+
+def test_an_unchanged_rebuild_reads_no_paper_facts(
+    engine: Engine, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = build(engine, folder)
+
+    def refuse(*_args: object, **_options: object) -> object:
+        raise AssertionError("an unchanged rebuild normalised every paper again")
+
+    monkeypatch.setattr(papers_module, "paper_facts", refuse)
+    assert summary(build(engine, folder)) == summary(first)
+
+
+def test_an_author_change_builds_the_notes_again_but_not_the_citations(
+    engine: Engine, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = build(engine, folder)
+    bib = folder / "papers.bib"
+    text = bib.read_text(encoding="utf-8")
+    assert "Wei, Xiu-Shen and Xie, Chen-Wei" in text
+    bib.write_text(
+        text.replace("Wei, Xiu-Shen and Xie, Chen-Wei", "Wei, Xiu-Shen and Xia, Chen-Wei")
+    )
+    parsed: list[Path] = []
+
+    def counted(path: Path, *args: object, **options: object) -> object:
+        parsed.append(path)
+        return load_notes(path, *args, **options)  # type: ignore[arg-type]
+
+    def refuse(*_args: object) -> object:
+        raise AssertionError("the citations file was read again for an author's name")
+
+    monkeypatch.setattr(folder_module, "load_notes", counted)
+    monkeypatch.setattr(folder_module, "read_citations", refuse)
+    again = build(engine, folder)
+    assert parsed == [folder / "notes.md"]  # mentions read authors: resolved again
+    assert summary(again)[:-1] == summary(first)[:-1]
 
 
 def test_notes_are_built_again_when_they_or_the_papers_change(engine: Engine, folder: Path) -> None:

@@ -116,6 +116,41 @@ def test_display_fields_are_decoded_and_raw_kept() -> None:
     assert record.raw.startswith("@article{mueller2020,") and '{\\"U}ber' in record.raw
 
 
+def test_source_fields_keep_the_order_and_the_column_fields_as_written() -> None:
+    """What the BibTeX export writes an entry back from: every field name in the entry's
+    order (the first of a repeated one, names lower-cased), with the text as written of
+    those stored in columns (`#` joined, macros left as their names) and None for those
+    `fields` holds; nothing inherited through crossref."""
+    result = parse(
+        """
+        @string{smith = "Smith, John"}
+        @proceedings{proc2019, title = {Proceedings of Things}, year = 2019}
+        @inproceedings{child2019,
+          Author = smith # { and M{\\"u}ller, J.},
+          TITLE = "The {CNN} \\& $x^2$",
+          crossref = {proc2019},
+          pages = {1--2},
+          title = {Second},
+          month = jun,
+          year = 2019,
+          doi = {10.1/X},
+        }
+        """
+    )
+    child = next(r for r in result.records if r.citekey == "child2019")
+    assert child.source_fields == {
+        "author": 'smith and M{\\"u}ller, J.',
+        "title": "The {CNN} \\& $x^2$",
+        "crossref": None,
+        "pages": None,
+        "month": None,
+        "year": "2019",
+        "doi": "10.1/X",
+    }
+    assert child.fields["booktitle"] == "Proceedings of Things"  # inherited: not a source field
+    assert {n for n, text in child.source_fields.items() if text is None} <= set(child.fields)
+
+
 @pytest.mark.parametrize(
     ("names", "people", "more"),
     [

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, TESTS
+from markdown_it import MarkdownIt
 
 from survey.errors import InputFileError
-from survey.sources.notes import Notes, parse_notes, read_notes_file, slugify
+from survey.sources.notes import Notes, inline, parse_notes, read_notes_file, slugify
 
 FIXTURES = TESTS / "fixtures" / "notes"
 SEED = REPO.parent / "shared" / "seed" / "valse2020-notes.md"
@@ -189,3 +190,60 @@ def test_the_seed_notes() -> None:
     assert [len(c.mentions) for c in fine.children] == [5, 5, 2, 0, 0, 0, 0]
     assert [c.flag for c in fine.children][3:] == ["empty"] * 4
     assert sum(1 for n in notes.nodes if n.flag == "images-only") == 9
+
+
+INLINE_LINES = [
+    pytest.param("", id="empty"),
+    pytest.param("   ", id="spaces"),
+    pytest.param("[@wei2018mask]", id="pandoc_citation"),
+    pytest.param("[@a; @b, p. 3] and @c", id="citations_and_soft_key"),
+    pytest.param("Mask-CNN: parts (CVPR 2020) 注释", id="plain_with_cjk"),
+    pytest.param("[Title] (not a link) [x][y]", id="brackets_without_link"),
+    pytest.param("[Title](https://arxiv.org/abs/1504.07889)", id="link"),
+    pytest.param("[Title] (x)](y)", id="bracket_then_paren"),
+    pytest.param("**Bold Title**. Someone.", id="bold"),
+    pytest.param("`code` and \\*escaped\\*", id="code_and_escape"),
+    pytest.param("a <!--wei2018mask--> b", id="comment_key"),
+    pytest.param("AT&amp;T &copy; &#42;", id="entities"),
+    pytest.param("![img](a.png) title", id="image"),
+    pytest.param("<https://example.com> auto", id="autolink"),
+    pytest.param("_under_ score_d", id="underscores"),
+    pytest.param("trailing  ", id="trailing_spaces"),
+    pytest.param("nul \x00 byte", id="nul"),
+    pytest.param("a\tb ~~c~~ {#id} $x$", id="tab_strike_attr_math"),
+]
+
+
+@pytest.mark.parametrize("line", INLINE_LINES)
+def test_a_line_reads_as_markdown_it_reads_it(line: str) -> None:
+    got = inline._parse_inline(line)
+    parsed = MarkdownIt("commonmark").parseInline(line)
+    want = (parsed[0].children or []) if parsed else []
+    assert [t.as_dict() for t in got] == [t.as_dict() for t in want]
+
+
+def test_plain_bullets_are_read_without_markdown_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object) -> object:
+        raise AssertionError("markdown-it parsed a line without inline Markdown")
+
+    monkeypatch.setattr(inline._MD_INLINE, "parseInline", refuse)
+    notes = parse_notes("# Section\n\n- [@wei2018mask]\n- Mask-CNN (CVPR 2020)\n", "notes.md")
+    mentions = notes.nodes[0].mentions
+    assert [(m.citekeys, m.title, m.hints) for m in mentions] == [
+        (["wei2018mask"], "", []),
+        ([], "Mask-CNN", ["CVPR 2020"]),
+    ]
+
+
+def test_link_references_resolve_in_headings_and_paragraphs_not_in_bullets() -> None:
+    text = (
+        "# The [survey][home]\n\nSee [the page][home] [@key].\n\n- [Title][home] (2020)\n\n"
+        '[home]: https://example.com "Home"\n'
+    )
+    (node,) = parse_notes(text, "notes.md").nodes
+    assert node.label == "The survey"
+    # A bullet is read on its own, as it always was: its link reference stays text.
+    assert [(m.title, m.prose, m.citekeys, m.hints) for m in node.mentions] == [
+        ("See the page .", True, ["key"], []),
+        ("[Title][home]", False, [], ["2020"]),
+    ]

@@ -43,12 +43,12 @@ def hostile(engine: Engine, tmp_path: Path) -> dict[str, Any]:
     """Every export and the report of the hostile survey, written under tmp_path/out."""
     with session_scope(engine, write=True) as session:
         assert not build_survey(session, hostile_survey(tmp_path / "survey")).has_errors
+    out = tmp_path / "out"
+    out.mkdir()
     with session_scope(engine) as session:
         data = collect.export_data(session, None)
         report = render_markdown(build_report(session))
-    out = tmp_path / "out"
-    out.mkdir()
-    write_bibtex(data, out / "refs.bib")
+        write_bibtex(session, out / "refs.bib")
     write_csljson(data, out / "refs.json")
     write_graphml(data, out / "survey.graphml")
     write_gexf(data, out / "survey.gexf")

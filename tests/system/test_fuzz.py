@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from survey.db import open_database, session_scope
 from survey.db.models import Paper
 from survey.errors import InputFileError
-from survey.export.bibtex import BibEntry, bibtex_text
+from survey.export.bibtex import write_bibtex
 from survey.export.csljson import write_csljson
 from survey.export.csvfiles import write_csv_folder
 from survey.export.gexf import write_gexf
@@ -171,22 +171,11 @@ def test_valid_entries_round_trip_through_bib_export(items: list[dict[str, Any]]
         first, second = Path(tmp) / "a.bib", Path(tmp) / "b.bib"
         first.write_text(text, encoding="utf-8")
         url_a, url_b = f"sqlite:///{tmp}/a.db", f"sqlite:///{tmp}/b.db"
-        with session_scope(open_database(url_a), write=True) as session:
+        engine_a = open_database(url_a)
+        with session_scope(engine_a, write=True) as session:
             assert not load_bib_files(session, [first]).has_errors
-            papers: list[BibEntry] = [
-                {
-                    "key": p.citekey,
-                    "entry_type": p.entry_type,
-                    "raw": p.raw,
-                    "fields": dict(p.fields),
-                    "title": p.title or "",
-                    "authors": [],
-                    "year": p.year,
-                    "doi": p.doi or "",
-                }
-                for p in session.query(Paper)
-            ]
-        second.write_text(bibtex_text(papers), encoding="utf-8")
+        with session_scope(engine_a) as session:
+            write_bibtex(session, second)
         with session_scope(open_database(url_b), write=True) as session:
             assert not load_bib_files(session, [second]).has_errors
         assert snapshot(url_a) == snapshot(url_b)

@@ -15,6 +15,7 @@ from bibtexparser.model import (
 from survey.errors import Diagnostic
 from survey.identifiers import ARXIV_DOI, normalize_arxiv_id, normalize_doi
 from survey.sources.bibtex.names import Person, split_authors
+from survey.sources.bibtex.values import resolve_value
 from survey.sources.latex import latex_to_unicode, strip_braces
 from survey.textnorm import normalize_title
 from survey.vocab import Severity
@@ -42,6 +43,9 @@ class BibRecord:
     more_authors: bool = False
     content_hash: str = ""
     title_norm: str | None = None
+    # The entry's field names in order, with the text as written of those whose value
+    # goes to a column (`_source_fields`); {} without an entry text (RIS, CSL-JSON).
+    source_fields: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -103,6 +107,7 @@ def make_record(
         abstract=_decoded_text(values.get("abstract")),
         shorthand=_decoded_text(values.get("shorthand")),
         venue=_venue(values),
+        source_fields=_source_fields(entry) if entry.raw else {},
     )
     if "author" in values:
         record.authors, record.more_authors = split_authors(values["author"])
@@ -119,6 +124,20 @@ def make_record(
     else:
         record.title_norm = normalize_title(record.title)
     return record
+
+
+def _source_fields(entry: Entry) -> dict[str, str | None]:
+    """The entry's field names in its order (the first of a repeated one), each with its
+    text as written when its value goes to a column (title, author, year, ...; `#`
+    joined, enclosing removed, macros left as their names, as `raw_field_values` reads
+    `raw`), else None: the record's `fields` hold that value. What the BibTeX export
+    writes the entry back from, instead of parsing `raw` again."""
+    found: dict[str, str | None] = {}
+    for fld in entry.fields:
+        name = fld.key.strip().lower()
+        if name not in found:
+            found[name] = resolve_value(str(fld.value), {}, []) if name in _COLUMN_FIELDS else None
+    return found
 
 
 def _decoded_text(value: str | None) -> str | None:

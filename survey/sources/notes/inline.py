@@ -12,6 +12,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 _MD_INLINE = MarkdownIt("commonmark")
+# What may start inline Markdown in a line parsed on its own (no link definitions known):
+# a line without any of it is one text token, as markdown-it would make it.
+_INLINE_SYNTAX = re.compile(r"[\\`*_!<&\n\r\x00]|\]\(")
 _COMMENT_ONLY = re.compile(r"^\s*(?:<!--.*?-->\s*)+$", re.DOTALL)
 _HTML_ANCHOR = re.compile(r"<[A-Za-z][^>]*?\b(?:id|name)\s*=\s*[\"']?([^\"'\s>]+)", re.I)
 # A pandoc/kramdown attribute block naming an id: {#sec:intro}, {#id .class}.
@@ -50,11 +53,7 @@ def clean_inline(source: Token | str) -> Inline:
 
     Pandoc citations are read only from text outside links: `[@user](url)` is a link.
     """
-    if isinstance(source, str):
-        parsed = _MD_INLINE.parseInline(source)
-        children = parsed[0].children if parsed else []
-    else:
-        children = source.children
+    children = _parse_inline(source) if isinstance(source, str) else source.children
     reader = _InlineReader()
     for child in children or []:
         reader.read(child)
@@ -65,6 +64,15 @@ def clean_inline(source: Token | str) -> Inline:
     result.links = [(t.strip(), h, shift(a), shift(b)) for t, h, a, b in result.links]
     result.strong = [(t.strip(), shift(a), shift(b)) for t, a, b in result.strong]
     return result
+
+
+def _parse_inline(text: str) -> list[Token]:
+    """The inline tokens of one line: markdown-it's, without running it for plain text
+    (most bullets; tests/test_notes_inline.py checks the two agree)."""
+    if not _INLINE_SYNTAX.search(text):
+        return [Token("text", "", 0, content=text)] if text else []
+    parsed = _MD_INLINE.parseInline(text)
+    return (parsed[0].children or []) if parsed else []
 
 
 class _InlineReader:

@@ -39,6 +39,12 @@ _DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
 _DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 _HTML_COMMENT_ONLY = re.compile(r"^\s*(?:<!--.*?-->\s*)+$", re.DOTALL)
 
+# The block structure is parsed without the inline text of every line: a bullet's text
+# is read again from its source (survey.sources.notes.bullets), so only headings and
+# paragraphs have theirs parsed (`_inline_children`), as the full parse would have.
+_BLOCKS = MarkdownIt("commonmark").disable("inline")
+_INLINES = MarkdownIt("commonmark")
+
 
 def parse_notes(
     text: str,
@@ -56,18 +62,28 @@ def parse_notes(
     `<summary>` are subsections of the heading they stand under.
     """
     body, front_matter = _split_front_matter(text, filename)
-    tokens = MarkdownIt("commonmark").parse(body)
+    env: dict[str, object] = {}
+    tokens = _BLOCKS.parse(body, env)
     title_line = _lone_h1(tokens)
-    notes = _walk(tokens, front_matter, filename, slugs or {}, exclude, title_line)
+    notes = _walk(tokens, env, front_matter, filename, slugs or {}, exclude, title_line)
     if title_line is not None and not all(names_no_paper(m) for m in notes.root.mentions):
         # The H1 names papers of its own: it is a section after all, not a title. Its
         # statistics and labels (`Papers: 174`) name none.
-        notes = _walk(tokens, front_matter, filename, slugs or {}, exclude, None)
+        notes = _walk(tokens, env, front_matter, filename, slugs or {}, exclude, None)
     return notes
+
+
+def _inline_children(token: Token, env: dict[str, object]) -> Token:
+    """`token` (an inline token of the block parse) with its inline tokens, parsed once
+    with the document's link references, as the full parse gives them."""
+    if not token.children and token.content:
+        token.children = _INLINES.parseInline(token.content, env)[0].children
+    return token
 
 
 def _walk(
     tokens: list[Token],
+    env: dict[str, object],
     front_matter: dict[str, str],
     filename: str,
     slugs: Mapping[str, str],
@@ -80,7 +96,7 @@ def _walk(
         token = tokens[index]
         line = (token.map[0] + 1) if token.map else 0
         if token.type == "heading_open":
-            walker.heading(token, tokens[index + 1], line)
+            walker.heading(token, _inline_children(tokens[index + 1], env), line)
             index += 3
             continue
         if walker.skip_below is not None:
@@ -93,7 +109,7 @@ def _walk(
         if token.type == "html_block":
             walker.html_block(token.content, line)
         elif token.type == "inline":
-            _read_paragraph(token, line, current)
+            _read_paragraph(_inline_children(token, env), line, current)
         index += 1
     return walker.finish()
 
