@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from typing import Any, TypedDict
 
@@ -32,6 +33,9 @@ TOP = 10
 # A section's missing classics: external works cited by at least this many of its papers.
 MISSING_MIN_CITING = 2
 MISSING_SHOWN = 5
+# A venue's name in the report, looked up once per spelling: 10^5 papers spell a few
+# thousand venues.
+_venue_name = functools.lru_cache(maxsize=4096)(venue_name)
 
 
 class ReportPaper(TypedDict):
@@ -213,7 +217,7 @@ def _section_papers(graph: SurveyGraph, tags: list[tuple[int, str, str]]) -> lis
         {
             "key": papers[node].key,
             "year": papers[node].year,
-            "venue": venue_name(papers[node].venue),
+            "venue": _venue_name(papers[node].venue),
             "short": papers[node].short,
             "title": papers[node].title,
             "provenance": sorted(provenances[node]),
@@ -296,7 +300,7 @@ def _overview(
             provenances.setdefault(node, set()).add(provenance)
     papers = [graph.papers[n] for n in np.flatnonzero(kept).tolist()]
     years = [p.year for p in papers if p.year is not None]
-    venues = Counter(venue_name(p.venue) for p in papers if p.venue and p.published_in)
+    venues = Counter(_venue_name(p.venue) for p in papers if p.venue and p.published_in)
     return {
         "papers": len(papers),
         "sections": sections,
