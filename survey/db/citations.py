@@ -438,18 +438,24 @@ def citation_rows(session: Session) -> Iterator[tuple[int, int]]:
     return _streamed(session, "SELECT citing_id, cited_id FROM citations")
 
 
-def citation_details(session: Session) -> Iterator[tuple[int, int, str, str]]:
-    """(citing id, cited id, origin, relation) of every citation row, unordered, read
-    as `citation_rows` reads them."""
-    return _streamed(session, "SELECT citing_id, cited_id, origin, relation FROM citations")
+def citation_details(session: Session) -> Iterator[Sequence[tuple[int, int, str, str]]]:
+    """(citing id, cited id, origin, relation) of every citation row, unordered, in
+    batches of rows as the driver's cursor fetches them (for a reader that takes each
+    batch apart into columns)."""
+    return _batches(session, "SELECT citing_id, cited_id, origin, relation FROM citations")
 
 
 def _streamed(session: Session, sql: str) -> Iterator[Any]:
+    for batch in _batches(session, sql):
+        yield from batch
+
+
+def _batches(session: Session, sql: str) -> Iterator[Sequence[Any]]:
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(sql)
         while batch := cursor.fetchmany(_ROW_BATCH):
-            yield from batch
+            yield batch
     finally:
         cursor.close()
 

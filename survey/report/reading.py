@@ -123,21 +123,36 @@ def _citation_rows(
 ) -> tuple[NDArray[np.int64], list[str], list[str]]:
     """Every citation row as (pair: citing node x papers + cited node, origin, relation),
     the origins numbered in the order of their names, the relations with '' as 0; and
-    the names of both."""
-    node_of = {p.id: node for node, p in enumerate(papers)}
-    size = len(papers)
+    the names of both. Each batch of rows is taken apart into columns, so no Python
+    code runs per row."""
     origin_codes: dict[str, int] = {}
     relation_codes: dict[str, int] = {"": 0}
-    flat = array("q")
-    for citing_id, cited_id, origin, relation in cdb.citation_details(session):
-        flat.extend(
-            (
-                node_of[citing_id] * size + node_of[cited_id],
-                origin_codes.setdefault(origin, len(origin_codes)),
-                relation_codes.setdefault(relation, len(relation_codes)),
-            )
+    citing, cited, origins, relations = array("q"), array("q"), array("q"), array("q")
+    for batch in cdb.citation_details(session):
+        citing_ids, cited_ids, batch_origins, batch_relations = zip(*batch, strict=True)
+        citing.extend(citing_ids)
+        cited.extend(cited_ids)
+        for codes, names in ((origin_codes, batch_origins), (relation_codes, batch_relations)):
+            for name in sorted(set(names).difference(codes)):
+                codes[name] = len(codes)
+        origins.extend(map(origin_codes.__getitem__, batch_origins))
+        relations.extend(map(relation_codes.__getitem__, batch_relations))
+    ids = np.array([p.id for p in papers], dtype=np.int64)
+    by_id = np.argsort(ids)
+
+    def nodes(column: array[int]) -> Nodes:
+        found: Nodes = by_id[
+            np.searchsorted(ids, np.frombuffer(column, dtype=np.int64), sorter=by_id)
+        ]
+        return found
+
+    rows = np.column_stack(
+        (
+            nodes(citing) * len(papers) + nodes(cited),
+            np.frombuffer(origins, dtype=np.int64),
+            np.frombuffer(relations, dtype=np.int64),
         )
-    rows = np.array(flat, dtype=np.int64).reshape(-1, 3)
+    ).astype(np.int64)
     origin_names = sorted(origin_codes)
     by_name = np.array([origin_names.index(name) for name in origin_codes], dtype=np.int64)
     if rows.size:

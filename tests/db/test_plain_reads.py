@@ -80,7 +80,7 @@ def test_citation_details_are_every_row_by_id(engine: Engine, tmp_path: Path) ->
     _survey(engine, tmp_path)
     with session_scope(engine) as session:
         ids = {key: i for i, key in papers_db.citekeys_by_id(session).items()}
-        details = sorted(cdb.citation_details(session))
+        details = sorted(row for batch in cdb.citation_details(session) for row in batch)
         expected = sorted(
             (ids[e.citing], ids[e.cited], e.origin, e.relation) for e in cdb.edges(session)
         )
