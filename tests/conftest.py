@@ -2,7 +2,10 @@
 
 The backend is SQLite unless SURVEY_TEST_BACKEND=postgresql: then a PostgreSQL server
 is started for the session (or SURVEY_TEST_PG_URL names one) and each test gets a fresh
-database on it. Tests that need one backend are marked and say why.
+database on it, copied from one migrated to the newest revision at the start (tests of
+an empty or older schema are marked `empty_database`). Tests that need one backend are
+marked and say why; modules that never open a database are marked
+`backend_independent` and run in the SQLite run only (the SQLite run checks the mark).
 """
 
 from __future__ import annotations
@@ -42,6 +45,14 @@ def pytest_configure(config: pytest.Config) -> None:
         "slow: kills processes at many moments (seconds to minutes); run by the test command"
         " and CI, skipped locally with -m 'not slow'",
     )
+    config.addinivalue_line(
+        "markers",
+        "backend_independent: never opens the test's database; run in the SQLite run only",
+    )
+    config.addinivalue_line(
+        "markers",
+        "empty_database: on PostgreSQL, start from an empty database, not the newest schema",
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -58,6 +69,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     engine = create_engine(admin, poolclass=NullPool)
     with engine.connect() as connection:
         version = connection.execute(text("SHOW server_version")).scalar()
+    _SERVER["template"] = _migrated_template()
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     line = f"PostgreSQL backend: server version {version} at {admin}"
     if reporter is not None:
@@ -67,6 +79,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    template = _SERVER.pop("template", None)
+    if template is not None:
+        admin = create_engine(_SERVER["admin"], poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
     server = _SERVER.pop("server", None)
     if server is not None:
         server.stop()
@@ -76,17 +93,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if not POSTGRES:
         return
     for item in items:
+        if item.get_closest_marker("backend_independent") is not None:
+            item.add_marker(pytest.mark.skip(reason="opens no database: run on SQLite only"))
         marker = item.get_closest_marker("sqlite_only")
         if marker is not None:
             reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
 
 
-def _pg_database() -> tuple[str, Callable[[], None]]:
-    name = f"t{os.getpid()}_{next(_NUMBERS)}"
+def _migrated_template() -> str:
+    """A database migrated to the newest revision, which tests' databases are copied
+    from (migrating each one took a third of a second)."""
+    name = f"template{os.getpid()}"
     admin = create_engine(_SERVER["admin"], poolclass=NullPool, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+    open_database(_SERVER["admin"].rsplit("/", 1)[0] + "/" + name).dispose()
+    return name
+
+
+def _pg_database(*, empty: bool = True) -> tuple[str, Callable[[], None]]:
+    """A new database on the session's server: empty, or a copy of the migrated one."""
+    name = f"t{os.getpid()}_{next(_NUMBERS)}"
+    admin = create_engine(_SERVER["admin"], poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    template = "" if empty else f' TEMPLATE "{_SERVER["template"]}"'
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"{template}'))
     url = _SERVER["admin"].rsplit("/", 1)[0] + "/" + name
 
     def drop() -> None:
@@ -97,7 +129,9 @@ def _pg_database() -> tuple[str, Callable[[], None]]:
 
 
 @pytest.fixture(autouse=True)
-def isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_db(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Path]:
     """The test's database: SURVEY_DB points at it. On SQLite the path is the file."""
     monkeypatch.setenv("COLUMNS", "200")
     # No test reaches a citation index: a closed local port unless a test serves recorded
@@ -117,8 +151,11 @@ def isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     if not POSTGRES:
         monkeypatch.setenv("SURVEY_DB", str(path))
         yield path
+        if request.node.get_closest_marker("backend_independent") is not None:
+            assert not path.exists(), "this test opens its database: drop backend_independent"
         return
-    url, drop = _pg_database()
+    empty = request.node.get_closest_marker("empty_database") is not None
+    url, drop = _pg_database(empty=empty)
     monkeypatch.setenv("SURVEY_DB", url)
     yield path
     drop()

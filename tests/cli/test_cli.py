@@ -121,13 +121,14 @@ def test_bad_format_is_a_usage_error(loaded: Cli) -> None:
     assert result.exit_code == 2
 
 
+@pytest.mark.empty_database
 def test_db_current_and_upgrade(cli: Cli) -> None:
     before = cli("db", "current")
     assert before.exit_code == 0
     # No SQLite file yet (nothing is created by looking), or an empty PostgreSQL database.
     assert "none (no database file" in before.stdout or "none (empty database)" in before.stdout
     upgraded = cli("db", "upgrade")
-    assert upgraded.exit_code == 0 and "0012" in upgraded.stdout
+    assert upgraded.exit_code == 0 and "0013" in upgraded.stdout
     assert "up to date" in cli("db", "current").stdout
 
 

@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 
 from survey.cli.jsonstream import write_json
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 SCALARS = (
     st.none()
     | st.booleans()

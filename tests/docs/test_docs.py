@@ -13,6 +13,9 @@ from conftest import REPO
 
 from survey.cli.docs import command_paths, help_text, main, read_page, render_page
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 COMMANDS_PAGE = REPO / "docs" / "commands.md"
 PAGES = [REPO / "README.md", REPO / "CONTRIBUTING.md", *sorted((REPO / "docs").glob("*.md"))]
 PAGE_IDS = [page.relative_to(REPO).as_posix() for page in PAGES]

@@ -7,6 +7,9 @@ import pytest
 
 from survey.graph import network as g
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 # citing -> cited:  B->A, C->A, D->B, D->C, E->D, E->C   (A oldest, E newest)
 EDGES = [("B", "A"), ("C", "A"), ("D", "B"), ("D", "C"), ("E", "D"), ("E", "C")]
 

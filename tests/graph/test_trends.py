@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from survey.graph import trends
 from survey.graph.trends import Placement
+
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
 
 
 def test_counts_include_subsections_once() -> None:

@@ -11,6 +11,9 @@ from survey.sources.bibtex import parse_bibtex
 from survey.sources.notes import NoteMention, parse_mention
 from survey.textnorm import normalize_title
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 
 def refs_from_bib(text: str) -> list[PaperRef]:
     refs = []

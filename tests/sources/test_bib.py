@@ -16,6 +16,9 @@ from survey.sources.bibtex import (
 )
 from survey.textnorm import normalize_title
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 
 def parse(text: str) -> BibParse:
     return parse_bibtex(textwrap.dedent(text).lstrip("\n"), "refs.bib")

@@ -6,6 +6,9 @@ import pytest
 
 from survey.sources.latex import latex_to_unicode
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 
 @pytest.mark.parametrize(
     ("tex", "text"),

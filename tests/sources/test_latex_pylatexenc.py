@@ -20,6 +20,9 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from survey.sources.latex import latex_to_unicode
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 REFERENCE = LatexNodes2Text()
 
 

@@ -21,6 +21,9 @@ from survey.review.mentions import add_alias
 from survey.sources import manifest_edit
 from survey.sources.manifest_edit import add_entries, edit_table
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 ROOT = REPO
 
 # Shaped like a real manifest: comments after values, a multi-line description that

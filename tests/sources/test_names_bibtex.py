@@ -22,11 +22,15 @@ from survey.sources.bibtex import NameParts, Person, split_authors, split_name_p
 from survey.sources.latex import latex_to_unicode
 
 BIBTEX = shutil.which("bibtex")
-pytestmark = pytest.mark.skipif(
-    BIBTEX is None,
-    reason="the `bibtex` binary is not installed (Debian: apt-get install texlive-binaries; "
-    "CI installs it)",
-)
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = [
+    pytest.mark.backend_independent,
+    pytest.mark.skipif(
+        BIBTEX is None,
+        reason="the `bibtex` binary is not installed (Debian: apt-get install texlive-binaries; "
+        "CI installs it)",
+    ),
+]
 
 STYLE = """\
 ENTRY { author } {} {}

@@ -11,6 +11,9 @@ from markdown_it import MarkdownIt
 from survey.errors import InputFileError
 from survey.sources.notes import Notes, inline, parse_notes, read_notes_file, slugify
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 FIXTURES = TESTS / "fixtures" / "notes"
 SEED = REPO.parent / "shared" / "seed" / "valse2020-notes.md"
 

@@ -9,6 +9,9 @@ from conftest import BUNDLED_BIB
 
 from survey.sources.bibtex import parse_bibtex
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 # Short names the notes and the community use, by citekey.
 EXPECTED = {
     "wei2018mask": "Mask-CNN",

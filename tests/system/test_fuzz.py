@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +33,9 @@ from survey.report.markdown import render_markdown
 from survey.shapes import ExportData, ExportPaper
 from survey.sources.bibtex import parse_bibtex
 from survey.sources.notes import parse_notes
+
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
 
 # The CI profile is derandomised, so a run is reproducible; the long one explores.
 settings.register_profile(

@@ -12,6 +12,9 @@ from conftest import REPO
 
 from survey import DISTRIBUTION
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 
 def test_every_package_of_survey_is_listed() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
