@@ -14,6 +14,9 @@ import scipy.sparse as sp
 from survey.graph import matrix as gm
 from survey.graph import network as g
 
+# Reads and writes no database: run once, in the SQLite run (conftest checks it).
+pytestmark = pytest.mark.backend_independent
+
 
 def _key(node: int) -> str:
     return f"p{node:04d}"  # sorted like the node numbers
