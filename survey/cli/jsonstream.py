@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
 from typing import Any, TextIO
 
 INDENT = 2
 ROWS_PER_CALL = 4096
 _SCALARS = (str, int, float, bool, type(None))
+# The exact types a row's values are checked against in one pass (a subclass, such as an
+# enum member, sends the list down the general path, which writes the same bytes).
+_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 def write_json(value: Any, stream: TextIO, rename: Callable[[str], str] = str) -> None:
@@ -81,9 +85,12 @@ def _rows(
     if not isinstance(first, dict) or not first or not all(isinstance(k, str) for k in first):
         return False
     keys = tuple(first)
-    for row in rows:
-        if type(row) is not dict or tuple(row) != keys or not _is_flat(list(row.values())):
-            return False
+    # Every row a dict with the same keys in the same order, every value a scalar: checked
+    # by C-level iteration (10^5 rows; a loop over them in Python took a third of a second).
+    if not all(type(row) is dict for row in rows) or not all(map(keys.__eq__, map(tuple, rows))):
+        return False
+    if not set(map(type, chain.from_iterable(map(dict.values, rows)))) <= _SCALAR_TYPES:
+        return False
     inner = "\n" + " " * (INDENT * (level + 2))
     outer = "\n" + " " * (INDENT * (level + 1))
     # One row: "{", each field on its own line, "}" back at the row's indentation.
