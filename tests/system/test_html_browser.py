@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,7 +122,7 @@ class Opened:
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("dialog", self._dismiss)
         self.page.goto(path.as_uri())
-        self.page.wait_for_function("window.surveyPage && window.surveyPage.renderedAt !== null")
+        self.wait_until("() => !!window.surveyPage && window.surveyPage.renderedAt !== null")
 
     def _dismiss(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -129,6 +130,15 @@ class Opened:
 
     def js(self, expression: str, argument: Any = None) -> Any:
         return self.page.evaluate(expression, argument)
+
+    def wait_until(self, predicate: str, argument: Any = None, seconds: float = 30) -> None:
+        """Poll `predicate` until it is true. Playwright's wait_for_function evaluates its
+        predicate with eval inside the page whenever it has to poll, which the page's CSP
+        (no 'unsafe-eval') refuses; `evaluate` runs through the debugger protocol."""
+        deadline = time.monotonic() + seconds
+        while not self.page.evaluate(predicate, argument):
+            assert time.monotonic() < deadline, f"still false after {seconds} s: {predicate}"
+            time.sleep(0.05)
 
     def search(self, text: str) -> None:
         self.page.fill("#search", text)
@@ -266,8 +276,8 @@ def test_replay_steps_through_the_years(opened: Opened, bundled: Survey) -> None
     assert opened.page.text_content("#year-value") == str(years[0])
     first = {k for k, p in bundled.papers.items() if p["year"] is None or p["year"] <= years[0]}
     assert set(opened.js("window.surveyPage.shownKeys()")) == first
-    opened.page.wait_for_function(
-        "n => document.getElementById('year-value').textContent === String(n)", arg=years[1]
+    opened.wait_until(
+        "n => document.getElementById('year-value').textContent === String(n)", years[1]
     )  # the next year with papers: 2011 after 2001, not nine empty steps
     assert len(opened.js("window.surveyPage.shownKeys()")) >= len(first)
     assert opened.errors == []
@@ -314,7 +324,7 @@ def test_section_filter_and_clicking_a_node(opened: Opened, bundled: Survey) -> 
         key,
     )
     opened.page.mouse.click(*point)
-    opened.page.wait_for_function("window.surveyPage.state.selected !== null")
+    opened.wait_until("() => window.surveyPage.state.selected !== null")
     assert opened.selected() == key
     assert opened.page.text_content("#panel-title") == bundled.papers[key]["title"]
     assert opened.errors == []
