@@ -562,6 +562,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Any,
     engine.dispose()
 
 
+@pytest.mark.sqlite_only(reason="its 10,000 papers are an SQLite file of its own on either backend")
 def test_every_interaction_at_10000_papers(browser: Any, large: tuple[Path, Any, int]) -> None:
     path, engine, most_cited = large
     with session_scope(engine) as session:
