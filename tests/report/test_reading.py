@@ -143,17 +143,21 @@ def test_papers_read_as_the_report_shows_them(small: Engine) -> None:
     assert not rows["delta2000"].published_in and not rows["gamma2010"].published_in
 
 
+def _folder(survey: str, tmp_path: Path) -> Path:
+    """The survey folder of a parametrised test: the bundled one, or one written now."""
+    if survey == "valse2020":
+        return REPO / "data" / "valse2020"
+    if survey == "hostile":
+        return hostile_survey(tmp_path / "hostile")
+    return _small(tmp_path / "small")
+
+
 @pytest.mark.parametrize("survey", ["valse2020", "hostile", "small"])
 def test_rows_name_papers_as_the_exports_do(survey: str, engine: Engine, tmp_path: Path) -> None:
     """Key, year, title, venue, short name, identifiers and the diagram label of every
     paper, and local citations and PageRank on the whole graph, are what the exports'
     data and `survey query top` give."""
-    folders = {
-        "valse2020": lambda: REPO / "data" / "valse2020",
-        "hostile": lambda: hostile_survey(tmp_path / "hostile"),
-        "small": lambda: _small(tmp_path / "small"),
-    }
-    _built(engine, folders[survey]())
+    _built(engine, _folder(survey, tmp_path))
     with session_scope(engine) as session:
         graph = read_graph(session)
         exported = {p["key"]: p for p in collect.export_data(session)["papers"]}
@@ -181,12 +185,7 @@ def test_grouped_once_as_section_by_section(survey: str, engine: Engine, tmp_pat
     """Each section's own tags, the papers of its subtree and the citations among them,
     grouped in one pass, are what a pass per section over the exports' papers and edges
     finds, for the whole survey and within each top section."""
-    folders = {
-        "valse2020": lambda: REPO / "data" / "valse2020",
-        "hostile": lambda: hostile_survey(tmp_path / "hostile"),
-        "small": lambda: _small(tmp_path / "small"),
-    }
-    _built(engine, folders[survey]())
+    _built(engine, _folder(survey, tmp_path))
     with session_scope(engine) as session:
         graph = read_graph(session)
         tags = tx.sections_by_paper(session)
