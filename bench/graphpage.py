@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright
 
+from bench.chromium import FLAGS
 from bench.exports import add_taxonomy
 from bench.lineage import build
 from survey.db import open_database, session_scope
@@ -42,16 +43,6 @@ FIRST_RENDER_TARGET = 1.0
 STEP_TARGET = 1.5
 STEP_SECONDS = 0.5
 REPEATS = 3
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NEXT_FRAME = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 BARE = """<!DOCTYPE html><html><head><meta charset="utf-8"><style>

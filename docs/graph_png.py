@@ -21,22 +21,13 @@ from playwright.sync_api import sync_playwright
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from bench.chromium import FLAGS  # noqa: E402
 from survey.config import bundled_survey_dir  # noqa: E402
 from survey.db import open_database, session_scope  # noqa: E402
 from survey.export.html import page_content, page_data, write_html  # noqa: E402
 from survey.ingest.folder import build_survey  # noqa: E402
 
 ONE_SECTION = HERE.parent / "tests" / "fixtures" / "awesome"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def figures(folder: Path, tmp: Path) -> tuple[Path, str]:

@@ -20,6 +20,7 @@ import pytest
 from conftest import FIXTURES, POSTGRES, REPO, _pg_database
 from helpers import Cli
 
+from bench.chromium import FLAGS
 from survey.db import open_database, session_scope
 from survey.export.html import RELATION_COLOURS, page_content, page_data, write_html
 from survey.graph import lineage as walk
@@ -38,17 +39,6 @@ if not Path(CHROMIUM).exists():
         allow_module_level=True,
     )
 
-# The flags that work on this kind of machine, as root, with no network.
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 BUNDLED = REPO / "data" / "valse2020"
 HOSTILE = FIXTURES / "hostile_html"
 
